@@ -1,0 +1,34 @@
+# Two commands: `make report` builds the demo quarter, `make test` runs the whole suite.
+VENV ?= .venv
+PYTHON ?= python3
+BIN := $(VENV)/bin
+QUARTER ?=
+STAMP := $(VENV)/.installed
+
+.PHONY: report test lint format clean benchmark
+
+report: $(STAMP)
+	$(BIN)/csp-report build $(if $(QUARTER),--quarter $(QUARTER))
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+format: $(STAMP)
+	$(BIN)/ruff format src tests benchmarks
+	$(BIN)/ruff check --fix src tests benchmarks
+
+benchmark: $(STAMP)
+	$(BIN)/python benchmarks/build_speed.py
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+clean:
+	rm -rf _site reports data/processed/*/ .cache

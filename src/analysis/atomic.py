@@ -1,0 +1,53 @@
+"""Swap finished outputs into place so a reader never sees half a build.
+
+A build writes into a staging folder beside its destination; only when the
+whole quarter succeeded are the staged folders moved into place, each with one
+rename, and the previous versions removed afterwards.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+@contextmanager
+def staging(root: Path) -> Iterator[Path]:
+    """A fresh staging folder under ``root`` (same file system), removed on exit."""
+    root.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix=".csp-build-", dir=root))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def replace_path(new: Path, target: Path) -> None:
+    """Move ``new`` to ``target``, replacing what was there, by renames only."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    old = None
+    if target.exists():
+        old = target.with_name(f".{target.name}.old-{uuid.uuid4().hex[:8]}")
+        target.rename(old)
+    try:
+        new.rename(target)
+    except BaseException:
+        if old is not None:
+            old.rename(target)
+        raise
+    if old is not None:
+        if old.is_dir():
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            old.unlink(missing_ok=True)
+
+
+def publish(pairs: list[tuple[Path, Path]]) -> None:
+    """Replace each target by its staged copy; staged paths that do not exist are skipped."""
+    for new, target in pairs:
+        if new.exists():
+            replace_path(new, target)

@@ -1,0 +1,120 @@
+"""The ``csp-report`` command: arguments, printing and exit codes; the work is done elsewhere."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from .paths import DEFAULT_DATA, PROJECT_ROOT, resolve_dir
+from .periods import PeriodError, parse_quarter
+from .problems import InputError
+
+EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
+
+
+def _quarter(text: str) -> str:
+    try:
+        return str(parse_quarter(text))
+    except PeriodError as err:
+        raise argparse.ArgumentTypeError(str(err)) from err
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="csp-report", description="Quarterly performance reports for a Community Safety Partnership."
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def data_arg(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--data", help="the partnership's input folder (default: data/raw)")
+
+    def out_arg(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--out", help="where data/processed, reports and _site go (default: the project)")
+
+    def quarter_arg(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--quarter", type=_quarter, help="e.g. 2015-16-Q1 (default: the latest with data)")
+
+    p = sub.add_parser("validate", help="check every input and list each problem")
+    data_arg(p)
+
+    p = sub.add_parser("status", help="print the status table and write the processed tables")
+    quarter_arg(p), data_arg(p), out_arg(p)
+
+    p = sub.add_parser("build", help="validate, compute, execute the notebooks and render the site")
+    quarter_arg(p), data_arg(p), out_arg(p)
+    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="notebooks run at once")
+    p.add_argument("--force", action="store_true", help="execute every notebook, ignoring the cache")
+    p.add_argument("--renderer", choices=("auto", "quarto", "builtin"), default="auto")
+
+    p = sub.add_parser("verify", help="list every figure of a built quarter that the inputs would now change")
+    quarter_arg(p), data_arg(p), out_arg(p)
+    return parser
+
+
+def _data_dir(args: argparse.Namespace) -> Path:
+    return resolve_dir(args.data, DEFAULT_DATA)
+
+
+def _out_dir(args: argparse.Namespace) -> Path:
+    return resolve_dir(getattr(args, "out", None), PROJECT_ROOT)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from .inputs import load_inputs
+
+    inputs = load_inputs(_data_dir(args))
+    n = len(inputs.register.measures)
+    print(f"{inputs.register.partnership}: the inputs are valid ({n} measures, {len(inputs.actuals)} values).")
+    return EXIT_OK
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from .build import write_status
+
+    table, folder = write_status(_data_dir(args), _out_dir(args), args.quarter)
+    print(table)
+    print(f"\nWrote {folder}")
+    return EXIT_OK
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from .build import build_quarter
+
+    result = build_quarter(
+        _data_dir(args),
+        _out_dir(args),
+        args.quarter,
+        jobs=max(1, args.jobs),
+        force=args.force,
+        renderer=args.renderer,
+    )
+    return EXIT_OK if result.ok else EXIT_FAILED
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from .verify import verify_quarter
+
+    changes = verify_quarter(_data_dir(args), _out_dir(args), args.quarter)
+    return EXIT_FAILED if changes else EXIT_OK
+
+
+COMMANDS = {"validate": cmd_validate, "status": cmd_status, "build": cmd_build, "verify": cmd_verify}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    args = _parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except InputError as err:
+        print(err.report(), file=sys.stderr)
+        return EXIT_INVALID
+    except PeriodError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_INVALID
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,282 @@
+"""The status method: year-to-date figures, profiled targets, forecasts and traffic lights.
+
+This is section 3 of the contract, as small pure functions. A measure's series
+is a mapping of period to value; nothing here reads or writes files.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+
+from .periods import PERIODS_PER_YEAR, Quarter, periods_of_year, reporting_window
+from .register import Measure
+
+Series = Mapping[str, float]
+
+
+def combine(values: Sequence[float], aggregation: str) -> float:
+    """Combine a run of period values the way the measure is counted.
+
+    >>> combine([3, 4, 5], "sum"), combine([3, 4, 5], "last"), combine([3, 4, 5], "mean")
+    (12.0, 5.0, 4.0)
+    """
+    if not values:
+        raise ValueError("nothing to combine")
+    if aggregation == "sum":
+        return float(math.fsum(values))
+    if aggregation == "last":
+        return float(values[-1])
+    if aggregation == "mean":
+        return float(math.fsum(values) / len(values))
+    raise ValueError(f"unknown aggregation {aggregation!r}")
+
+
+def year_to(series: Series, periods: Sequence[str], aggregation: str, complete: bool) -> float | None:
+    """The combined value over ``periods``; ``None`` when the data are not there.
+
+    With ``complete`` every period must have a value (last year's figures);
+    otherwise the periods that have one are used (this year's, where a partner's
+    return may be missing). ``last`` always needs the final period.
+
+    >>> year_to({"a": 1, "b": 2}, ["a", "b", "c"], "sum", complete=True) is None
+    True
+    >>> year_to({"a": 1, "c": 2}, ["a", "b", "c"], "sum", complete=False)
+    3.0
+    """
+    if not periods:
+        return None
+    if aggregation == "last":
+        last = series.get(periods[-1])
+        return None if last is None else float(last)
+    values = [series[p] for p in periods if p in series]
+    if not values or (complete and len(values) < len(periods)):
+        return None
+    return combine(values, aggregation)
+
+
+def profiled_target(
+    annual_target: float | None,
+    k: int,
+    n: int,
+    aggregation: str,
+    profile: str,
+    last_year_ytd: float | None,
+    last_year_total: float | None,
+) -> float | None:
+    """The target for the first ``k`` of ``n`` periods of the year.
+
+    ``even`` spreads the target evenly; ``seasonal`` follows last year's pattern
+    and falls back to even where last year is incomplete. For ``mean`` measures
+    the target applies at every point of the year.
+
+    >>> profiled_target(10064, 3, 12, "sum", "even", None, None)
+    2516.0
+    >>> profiled_target(1000, 1, 4, "sum", "seasonal", 300, 1200)
+    250.0
+    >>> profiled_target(1000, 1, 4, "sum", "seasonal", None, 1200)
+    250.0
+    >>> profiled_target(75, 2, 4, "mean", "even", None, None)
+    75.0
+    """
+    if annual_target is None:
+        return None
+    if aggregation == "mean":
+        return float(annual_target)
+    if profile == "seasonal" and last_year_ytd is not None and last_year_total:
+        return annual_target * last_year_ytd / last_year_total
+    return annual_target * k / n
+
+
+def forecast(
+    ytd_actual: float,
+    k: int,
+    n: int,
+    aggregation: str,
+    last_year_ytd: float | None,
+    last_year_total: float | None,
+) -> float:
+    """The projected year-end value.
+
+    Last year's seasonal pattern where last year is complete and had activity by
+    now; otherwise the run rate. A ``mean`` measure forecasts its current mean.
+
+    >>> round(forecast(2527, 3, 12, "sum", 2713, 10065))
+    9375
+    >>> forecast(100, 3, 12, "sum", None, None)
+    400.0
+    >>> forecast(62.5, 2, 4, "mean", 60, 61)
+    62.5
+    """
+    if aggregation == "mean":
+        return float(ytd_actual)
+    if last_year_total is not None and last_year_ytd is not None and last_year_ytd > 0:
+        return ytd_actual * last_year_total / last_year_ytd
+    return ytd_actual * n / k
+
+
+def rag(value: float, target: float, polarity: str, tolerance: float) -> str:
+    """Green, amber or red for a value against a target.
+
+    >>> rag(6181, 6587, "higher", 0.15), rag(2224, 2665, "higher", 0.15)
+    ('amber', 'red')
+    >>> rag(9375, 10064, "lower", 0.15), rag(0, 0, "lower", 0.15), rag(1, 0, "lower", 0.15)
+    ('green', 'green', 'red')
+    """
+    margin = tolerance * abs(target)
+    if polarity == "higher":
+        if value >= target:
+            return "green"
+        return "amber" if value >= target - margin else "red"
+    if value <= target:
+        return "green"
+    return "amber" if value <= target + margin else "red"
+
+
+def meets(value: float, target: float, polarity: str) -> bool:
+    """Whether a value meets a target in the measure's direction."""
+    return value >= target if polarity == "higher" else value <= target
+
+
+@dataclass(frozen=True)
+class MeasureStatus:
+    """The figures and status of one measure in one quarter (contract section 4)."""
+
+    measure_id: str
+    period_end: str | None
+    ytd_actual: float | None
+    ytd_target: float | None
+    annual_target: float | None
+    last_year_ytd: float | None
+    last_year_total: float | None
+    change_vs_last_year: float | None
+    forecast: float | None
+    status: str
+    periods_elapsed: int = 0
+    periods_in_year: int = 12
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def decide_status(
+    measure: Measure,
+    *,
+    ytd_actual: float,
+    ytd_target: float | None,
+    annual_target: float | None,
+    forecast_value: float,
+    last_period: bool,
+) -> str:
+    """The status rules 2-4 of the contract for a measure that has data.
+
+    >>> m = Measure("x", "X", "P", polarity="higher", frequency="quarterly", targets={2015: 200})
+    >>> decide_status(m, ytd_actual=58, ytd_target=50, annual_target=200, forecast_value=224,
+    ...               last_period=False)
+    'green'
+    >>> decide_status(m, ytd_actual=201, ytd_target=150, annual_target=200, forecast_value=260,
+    ...               last_period=False)
+    'achieved'
+    """
+    if measure.polarity == "monitor" or annual_target is None:
+        return "monitor"
+    if measure.polarity == "higher" and measure.aggregation in ("sum", "last") and ytd_actual >= annual_target:
+        return "achieved"
+    if last_period and meets(ytd_actual, annual_target, measure.polarity):
+        return "achieved"
+    if measure.status_method == "ytd":
+        assert ytd_target is not None
+        return rag(ytd_actual, ytd_target, measure.polarity, measure.amber_tolerance)
+    return rag(forecast_value, annual_target, measure.polarity, measure.amber_tolerance)
+
+
+def measure_status(measure: Measure, series: Series, quarter: Quarter) -> MeasureStatus:
+    """Every figure of the contract for one measure at the end of a quarter.
+
+    >>> m = Measure("asb", "ASB", "ASB", polarity="lower", frequency="quarterly",
+    ...             targets={2015: 100})
+    >>> s = measure_status(m, {"2014-15-Q1": 30, "2014-15-Q2": 20, "2014-15-Q3": 20,
+    ...                         "2014-15-Q4": 30, "2015-16-Q1": 24}, Quarter(2015, 1))
+    >>> s.status, s.ytd_actual, s.last_year_ytd, s.forecast, round(s.change_vs_last_year, 2)
+    ('green', 24.0, 30.0, 80.0, -0.2)
+    """
+    n = PERIODS_PER_YEAR[measure.frequency]
+    window = reporting_window(quarter, measure.frequency)
+    annual_target = measure.target(quarter.fy)
+    last_year = periods_of_year(quarter.fy - 1, measure.frequency)
+    last_year_total = year_to(series, last_year, measure.aggregation, complete=True)
+    present = [p for p in window if p in series]
+    if not present:
+        return MeasureStatus(
+            measure.id, None, None, None, annual_target, None, last_year_total, None, None, "no_data", 0, n
+        )
+    period_end = present[-1]
+    k = window.index(period_end) + 1
+    ytd_actual = year_to(series, window[:k], measure.aggregation, complete=False)
+    assert ytd_actual is not None
+    last_year_ytd = year_to(series, last_year[:k], measure.aggregation, complete=True)
+    change = ytd_actual / last_year_ytd - 1 if last_year_ytd else None
+    ytd_target = profiled_target(
+        annual_target, k, n, measure.aggregation, measure.profile, last_year_ytd, last_year_total
+    )
+    projected = forecast(ytd_actual, k, n, measure.aggregation, last_year_ytd, last_year_total)
+    status = decide_status(
+        measure,
+        ytd_actual=ytd_actual,
+        ytd_target=ytd_target,
+        annual_target=annual_target,
+        forecast_value=projected,
+        last_period=k == n,
+    )
+    return MeasureStatus(
+        measure.id,
+        period_end,
+        ytd_actual,
+        ytd_target,
+        annual_target,
+        last_year_ytd,
+        last_year_total,
+        change,
+        projected,
+        status,
+        k,
+        n,
+    )
+
+
+def cumulative_rows(measure: Measure, series: Series, fy: int) -> list[dict]:
+    """One row per period of a financial year: value, cumulative value and cumulative target.
+
+    Cumulative values stop at the year's last reported period; the cumulative
+    target runs through the whole year.
+
+    >>> m = Measure("x", "X", "P", polarity="lower", frequency="quarterly", targets={2015: 100})
+    >>> [(r["period"], r["cumulative_value"], r["cumulative_target"])
+    ...  for r in cumulative_rows(m, {"2015-16-Q1": 20, "2015-16-Q2": 30}, 2015)][:3]
+    [('2015-16-Q1', 20.0, 25.0), ('2015-16-Q2', 50.0, 50.0), ('2015-16-Q3', None, 75.0)]
+    """
+    periods = periods_of_year(fy, measure.frequency)
+    n = len(periods)
+    last_year = periods_of_year(fy - 1, measure.frequency)
+    last_year_total = year_to(series, last_year, measure.aggregation, complete=True)
+    present = [i for i, p in enumerate(periods) if p in series]
+    last_index = present[-1] if present else -1
+    rows = []
+    for i, period in enumerate(periods):
+        k = i + 1
+        cumulative = year_to(series, periods[:k], measure.aggregation, complete=False) if i <= last_index else None
+        ly_ytd = year_to(series, last_year[:k], measure.aggregation, complete=True)
+        rows.append(
+            {
+                "measure_id": measure.id,
+                "financial_year": fy,
+                "period": period,
+                "value": series.get(period),
+                "cumulative_value": cumulative,
+                "cumulative_target": profiled_target(
+                    measure.target(fy), k, n, measure.aggregation, measure.profile, ly_ytd, last_year_total
+                ),
+            }
+        )
+    return rows

@@ -1,0 +1,156 @@
+"""Each rule of the contract's section 3, on small hand-made series."""
+
+import pytest
+
+from analysis.method import cumulative_rows, measure_status
+from analysis.periods import Quarter, months_of_year, quarters_of_year
+from analysis.register import Measure
+
+
+def measure(**kw) -> Measure:
+    base = dict(id="m", title="M", priority="P", polarity="lower", frequency="monthly", targets={2015: 1200})
+    base.update(kw)
+    return Measure(**base)
+
+
+def monthly(fy, values):
+    return dict(zip(months_of_year(fy), values, strict=False))
+
+
+def quarterly(fy, values):
+    return dict(zip(quarters_of_year(fy), values, strict=False))
+
+
+FLAT_LAST_YEAR = monthly(2014, [100] * 12)
+
+
+@pytest.mark.parametrize(
+    ("polarity", "this_year", "expected"),
+    [
+        ("lower", [100, 100, 100], "green"),  # forecast 1200 = target
+        ("lower", [110, 110, 110], "amber"),  # forecast 1320, within 15%
+        ("lower", [140, 140, 140], "red"),  # forecast 1680, beyond 15%
+        ("higher", [100, 100, 100], "green"),
+        ("higher", [90, 90, 90], "amber"),  # forecast 1080 >= 1020
+        ("higher", [80, 80, 80], "red"),  # forecast 960 < 1020
+        ("monitor", [140, 140, 140], "monitor"),
+    ],
+    ids=["lower-green", "lower-amber", "lower-red", "higher-green", "higher-amber", "higher-red", "monitor"],
+)
+def test_polarity_and_tolerance(polarity, this_year, expected):
+    series = {**FLAT_LAST_YEAR, **monthly(2015, this_year)}
+    assert measure_status(measure(polarity=polarity), series, Quarter(2015, 1)).status == expected
+
+
+@pytest.mark.parametrize(
+    ("tolerance", "expected"), [(0.15, "amber"), (0.05, "red")], ids=["within-15pc", "outside-5pc"]
+)
+def test_tolerance_override(tolerance, expected):
+    series = {**FLAT_LAST_YEAR, **monthly(2015, [110, 110, 110])}
+    assert measure_status(measure(amber_tolerance=tolerance), series, Quarter(2015, 1)).status == expected
+
+
+@pytest.mark.parametrize(
+    ("aggregation", "values", "ytd"),
+    [("sum", [1, 2, 3], 6.0), ("last", [10, 25, 31], 31.0), ("mean", [70, 80, 90], 80.0)],
+    ids=["sum", "last", "mean"],
+)
+def test_aggregation(aggregation, values, ytd):
+    result = measure_status(measure(aggregation=aggregation), monthly(2015, values), Quarter(2015, 1))
+    assert result.ytd_actual == ytd
+
+
+def test_mean_measure_target_and_forecast_are_the_annual_level():
+    m = measure(aggregation="mean", polarity="higher", targets={2015: 75})
+    result = measure_status(m, monthly(2015, [70, 80, 90]), Quarter(2015, 1))
+    assert (result.ytd_target, result.forecast, result.status) == (75, 80, "green")
+
+
+def test_quarterly_measure_uses_four_periods():
+    m = measure(frequency="quarterly", targets={2015: 400})
+    result = measure_status(m, quarterly(2015, [90]), Quarter(2015, 1))
+    assert (result.ytd_target, result.forecast, result.periods_in_year) == (100, 360, 4)
+
+
+def test_lagged_data_uses_the_latest_period_with_a_value():
+    series = {**FLAT_LAST_YEAR, **monthly(2015, [120, 130])}
+    result = measure_status(measure(), series, Quarter(2015, 1))
+    assert result.period_end == "2015-05"
+    assert (result.ytd_actual, result.last_year_ytd, result.ytd_target) == (250, 200, 200)
+
+
+def test_no_value_in_the_window_is_no_data():
+    result = measure_status(measure(), FLAT_LAST_YEAR, Quarter(2015, 1))
+    assert result.status == "no_data" and result.ytd_actual is None and result.forecast is None
+    assert result.last_year_total == 1200
+
+
+def test_no_target_for_the_year_is_monitor_with_a_forecast():
+    result = measure_status(measure(targets={2014: 5}), monthly(2015, [10, 10, 10]), Quarter(2015, 1))
+    assert result.status == "monitor" and result.forecast == 120
+
+
+def test_last_year_missing_falls_back_to_run_rate():
+    result = measure_status(measure(), monthly(2015, [100, 110, 120]), Quarter(2015, 1))
+    assert result.last_year_ytd is None and result.change_vs_last_year is None
+    assert result.forecast == 330 * 12 / 3
+
+
+def test_last_year_partial_gives_ytd_but_no_total():
+    series = {**monthly(2014, [50, 50, 50, 50]), **monthly(2015, [60, 60, 60])}
+    result = measure_status(measure(profile="seasonal"), series, Quarter(2015, 1))
+    assert result.last_year_ytd == 150 and result.last_year_total is None
+    assert result.forecast == 720  # run rate, because last year is incomplete
+    assert result.ytd_target == 300  # seasonal falls back to even
+
+
+def test_seasonal_profile_follows_last_year():
+    series = {**monthly(2014, [200, 200, 200] + [100] * 9), **monthly(2015, [150, 150, 150])}
+    result = measure_status(measure(profile="seasonal"), series, Quarter(2015, 1))
+    assert result.ytd_target == pytest.approx(1200 * 600 / 1500)
+    assert result.forecast == pytest.approx(450 * 1500 / 600)
+
+
+@pytest.mark.parametrize(
+    ("polarity", "values", "expected"),
+    [("lower", [90] * 12, "achieved"), ("lower", [110] * 12, "amber"), ("higher", [110] * 12, "achieved")],
+    ids=["lower-met-at-year-end", "lower-missed-at-year-end", "higher"],
+)
+def test_last_quarter_of_the_year(polarity, values, expected):
+    series = {**FLAT_LAST_YEAR, **monthly(2015, values)}
+    assert measure_status(measure(polarity=polarity), series, Quarter(2015, 4)).status == expected
+
+
+def test_higher_count_achieved_before_year_end():
+    m = measure(polarity="higher", frequency="quarterly", targets={2015: 200})
+    assert measure_status(m, quarterly(2015, [150, 60]), Quarter(2015, 2)).status == "achieved"
+
+
+def test_lower_is_not_achieved_before_year_end():
+    series = {**FLAT_LAST_YEAR, **monthly(2015, [1, 1, 1])}
+    assert measure_status(measure(), series, Quarter(2015, 1)).status == "green"
+
+
+@pytest.mark.parametrize(
+    ("polarity", "values", "expected"),
+    [("lower", [0, 0, 0], "green"), ("lower", [1, 0, 0], "red"), ("higher", [0, 0, 0], "achieved")],
+    ids=["lower-zero-met", "lower-zero-any-event-is-red", "higher-zero-always-achieved"],
+)
+def test_targets_of_zero(polarity, values, expected):
+    m = measure(polarity=polarity, targets={2015: 0})
+    assert measure_status(m, {**FLAT_LAST_YEAR, **monthly(2015, values)}, Quarter(2015, 1)).status == expected
+
+
+def test_ytd_method_compares_with_the_profiled_target():
+    series = {**monthly(2014, [200, 200, 200] + [0] * 9), **monthly(2015, [110, 110, 110])}
+    forecast_view = measure_status(measure(), series, Quarter(2015, 1))
+    ytd_view = measure_status(measure(status_method="ytd"), series, Quarter(2015, 1))
+    assert forecast_view.status == "green"  # forecast 330 x 600/600 well under 1200
+    assert ytd_view.status == "amber"  # 330 against 300, within 15%
+
+
+def test_cumulative_rows_cover_the_whole_year_and_stop_at_the_last_value():
+    rows = cumulative_rows(measure(), monthly(2015, [10, 20]), 2015)
+    assert len(rows) == 12
+    assert [r["cumulative_value"] for r in rows[:3]] == [10, 30, None]
+    assert rows[-1]["cumulative_target"] == 1200
