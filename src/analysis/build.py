@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+import sys
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from .atomic import replace_path, staging
+from .atomic import publish, replace_path, staging
+from .execute import NotebookJob, NotebookResult, execute_all
 from .inputs import Inputs, load_inputs
-from .paths import OutputPaths
+from .paths import NOTEBOOKS, PROJECT_ROOT, OutputPaths
 from .periods import Quarter, parse_quarter
 from .processed import quarter_tables, write_tables
 
@@ -20,8 +27,6 @@ def choose_quarter(inputs: Inputs, quarter: str | Quarter | None) -> Quarter:
 
 def status_summary(files: dict[str, str]) -> str:
     """The status table as the command line prints it."""
-    import io
-
     frame = pd.read_csv(io.StringIO(files["measure_status.csv"]), dtype=str, keep_default_na=False)
     shown = frame[["measure_id", "period_end", "ytd_actual", "ytd_target", "annual_target",
                    "last_year_ytd", "change_vs_last_year", "forecast", "status"]].copy()  # fmt: skip
@@ -42,3 +47,164 @@ def write_status(data_dir: Path, out_dir: Path, quarter: str | None) -> tuple[st
         write_tables(files, stage / "tables")
         replace_path(stage / "tables", target)
     return f"{inputs.register.partnership}, {q}\n\n{status_summary(files)}", target
+
+
+# ---------------------------------------------------------------------------
+# The whole quarter: notebooks and site
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What a build did: the quarter, each notebook's result, and where the outputs went."""
+
+    quarter: str
+    notebooks: list[NotebookResult]
+    published: bool
+    failed_dir: Path | None = None
+
+    @property
+    def ok(self) -> bool:
+        return all(r.ok for r in self.notebooks)
+
+    @property
+    def failures(self) -> list[NotebookResult]:
+        return [r for r in self.notebooks if not r.ok]
+
+
+def measure_slice(files: dict[str, str], measure_id: str) -> bytes:
+    """The part of a quarter's processed files that one measure's notebook reads.
+
+    >>> files = {"a.csv": "measure_id,v\\nx,1\\ny,2\\n", "register.json": '{"partnership": "P", "measures": [{"id": "x"}]}'}
+    >>> measure_slice(files, "x") == measure_slice({**files, "a.csv": "measure_id,v\\nx,1\\ny,3\\n"}, "x")
+    True
+    """
+    parts: list[str] = []
+    for name, text in sorted(files.items()):
+        if name.endswith(".csv"):
+            rows = list(csv.reader(io.StringIO(text)))
+            if rows and "measure_id" in rows[0]:
+                i = rows[0].index("measure_id")
+                parts.append(name + json.dumps([rows[0], *[r for r in rows[1:] if len(r) > i and r[i] == measure_id]]))
+            else:
+                parts.append(name + text)
+        elif name == "register.json":
+            register = json.loads(text)
+            register["measures"] = [m for m in register["measures"] if m.get("id") == measure_id]
+            parts.append(json.dumps(register, sort_keys=True))
+        elif name == f"commentary/{measure_id}.md":
+            parts.append(name + text)
+    return "\n".join(parts).encode()
+
+
+def notebook_jobs(inputs: Inputs, quarter: Quarter, files: dict[str, str], data_dir: Path, stage_root: Path, out_root: Path) -> list[NotebookJob]:
+    """The dashboard, the strategic assessment and one notebook per measure, with their parameters."""
+    q = str(quarter)
+    common = {"quarter": q, "data_dir": str(data_dir), "out_dir": str(stage_root)}
+    published = {**common, "out_dir": str(out_root)}
+    everything = "\n".join(f"{k}\n{v}" for k, v in sorted(files.items())).encode()
+    jobs = [
+        NotebookJob("dashboard.ipynb", NOTEBOOKS / "dashboard.ipynb", common, everything, published),
+        NotebookJob("strategic-assessment.ipynb", NOTEBOOKS / "strategic-assessment.ipynb", common, everything, published),
+    ]
+    for m in inputs.register.measures:
+        source = PROJECT_ROOT / m.notebook if m.notebook else NOTEBOOKS / "measure.ipynb"
+        params = {**common, "measure_id": m.id}
+        jobs.append(
+            NotebookJob(f"measures/{m.id}.ipynb", source, params, measure_slice(files, m.id), {**published, "measure_id": m.id})
+        )
+    return jobs
+
+
+def _progress(result: NotebookResult, done: int, total: int) -> None:
+    state = "cached" if result.cached else ("ok" if result.ok else "FAILED")
+    print(f"[{done:>{len(str(total))}}/{total}] {state:<6} {result.name} ({result.seconds:.1f}s)", file=sys.stderr, flush=True)
+
+
+def build_quarter(
+    data_dir: Path,
+    out_dir: Path,
+    quarter: str | Quarter | None = None,
+    *,
+    jobs: int = 2,
+    force: bool = False,
+    renderer: str = "auto",
+    progress: bool = True,
+) -> BuildResult:
+    """Validate, compute, execute every notebook and render the site; publish only a complete build.
+
+    Invalid inputs raise ``InputError`` before anything is written. When a
+    notebook fails, the published quarter is left as it was and the failed
+    build is kept under ``<out>/failed/<quarter>/`` for inspection.
+    """
+    from .site import render_index, render_quarter
+
+    data_dir, out_dir = Path(data_dir).resolve(), Path(out_dir).resolve()
+    inputs = load_inputs(data_dir)
+    q = choose_quarter(inputs, quarter)
+    files = quarter_tables(inputs, q)
+    out = OutputPaths(out_dir)
+    started = time.perf_counter()
+    with staging(out_dir) as stage_root:
+        stage = OutputPaths(stage_root)
+        write_tables(files, stage.processed(str(q)))
+        job_list = notebook_jobs(inputs, q, files, data_dir, stage_root, out_dir)
+        results = execute_all(
+            job_list,
+            stage.reports(str(q)),
+            workers=jobs,
+            cache_dir=out.cache / "notebooks",
+            force=force,
+            replacements={str(stage_root): str(out_dir)},
+            cwd=stage_root,
+            progress=_progress if progress else None,
+        )
+        render_quarter(str(q), stage.reports(str(q)), stage.processed(str(q)), stage.site_quarter(str(q)), renderer=renderer)
+        result_ok = all(r.ok for r in results)
+        if result_ok:
+            publish(
+                [
+                    (stage.processed(str(q)), out.processed(str(q))),
+                    (stage.reports(str(q)), out.reports(str(q))),
+                    (stage.site_quarter(str(q)), out.site_quarter(str(q))),
+                ]
+            )
+            stage.site.mkdir(parents=True, exist_ok=True)
+            index = render_index(out_dir / "data" / "processed", stage.site)
+            replace_path(index, out.site / index.name)
+            failed_dir = None
+        else:
+            failed_dir = out_dir / "failed" / str(q)
+            failed_dir.parent.mkdir(parents=True, exist_ok=True)
+            keep = stage_root / "kept"
+            keep.mkdir()
+            for src, name in (
+                (stage.processed(str(q)), "data/processed"),
+                (stage.reports(str(q)), "reports"),
+                (stage.site_quarter(str(q)), "_site"),
+            ):
+                if src.exists():
+                    (keep / name).parent.mkdir(parents=True, exist_ok=True)
+                    src.rename(keep / name)
+            replace_path(keep, failed_dir)
+    result = BuildResult(str(q), results, result_ok, failed_dir)
+    if progress:
+        print(build_summary(result, inputs, time.perf_counter() - started), file=sys.stderr)
+    return result
+
+
+def build_summary(result: BuildResult, inputs: Inputs, seconds: float) -> str:
+    """The table printed at the end of a build, naming each failure."""
+    done = len(result.notebooks)
+    cached = sum(r.cached for r in result.notebooks)
+    lines = [
+        "",
+        f"{inputs.register.partnership}, {result.quarter}: {done} notebooks "
+        f"({done - cached} executed, {cached} from the cache) in {seconds:.1f}s",
+    ]
+    if result.ok:
+        lines.append("Published: data/processed, reports and _site for this quarter.")
+    else:
+        lines.append(f"{len(result.failures)} notebook(s) FAILED; the published report is unchanged:")
+        lines += [f"  - {r.name}: {r.error}" for r in result.failures]
+        lines.append(f"The failed build (executed notebooks and pages) is kept in {result.failed_dir}")
+    return "\n".join(lines)

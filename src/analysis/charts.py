@@ -1,0 +1,149 @@
+"""Altair charts for the report, drawn to inline SVG so every page works offline.
+
+Each chart is made with Altair, converted to SVG in the kernel with
+``vl-convert`` (no JavaScript, nothing fetched), and wrapped in a ``<figure>``
+whose text alternative is written from the chart's own data. Series are told
+apart by line style and shape as well as by a colour-blind-safe colour.
+"""
+
+from __future__ import annotations
+
+import html
+import sys
+
+# Altair imports jsonschema, which builds a grammar for the optional `rfc3987_syntax` URI
+# checker at import time: 1.6 s of every kernel's start, for a format check that chart specs
+# never need. Marking it absent (jsonschema treats it as not installed) keeps kernels fast.
+if "jsonschema" not in sys.modules:
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
+import altair as alt  # noqa: E402
+import pandas as pd
+
+from .formatting import number
+from .htmlout import Html
+
+# Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
+BLUE, ORANGE, GREY, GREEN, VERMILLION, PURPLE = "#0072B2", "#E69F00", "#7F7F7F", "#009E73", "#D55E00", "#CC79A7"
+FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif"
+WIDTH, HEIGHT = 560, 240
+
+
+def _config(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    return chart.configure(font=FONT).configure_view(stroke=None).configure_axis(grid=True, gridOpacity=0.4)
+
+
+def to_svg(chart: alt.TopLevelMixin) -> str:
+    """The chart as an SVG document string."""
+    import vl_convert
+
+    return vl_convert.vegalite_to_svg(_config(chart).to_dict())
+
+
+def figure(chart: alt.TopLevelMixin, alt_text: str, caption: str, kind: str) -> Html:
+    """An accessible figure: the SVG, a text alternative from the data, and a caption."""
+    svg = to_svg(chart)
+    svg = svg.replace("<svg ", '<svg aria-hidden="true" focusable="false" ', 1)
+    return Html(
+        f'<figure class="chart chart-{html.escape(kind)}" role="img" aria-label="{html.escape(alt_text)}">'
+        f"{svg}<figcaption>{html.escape(caption)}</figcaption></figure>"
+    )
+
+
+def cumulative_chart(rows: pd.DataFrame, unit: str, this_label: str, last_label: str) -> Html:
+    """Cumulative actual this year against the profiled target and last year, period by period.
+
+    ``rows`` has columns period_label, order, this_year, last_year, target (cumulative values).
+    """
+    long = rows.melt(
+        id_vars=["period_label", "order"],
+        value_vars=["this_year", "target", "last_year"],
+        var_name="series",
+        value_name="value",
+    ).dropna(subset=["value"])
+    names = {"this_year": f"Actual {this_label}", "target": f"Profiled target {this_label}", "last_year": f"Actual {last_label}"}
+    long["series"] = long["series"].map(names)
+    domain = [names["this_year"], names["target"], names["last_year"]]
+    base = alt.Chart(long).encode(
+        x=alt.X("period_label:N", sort=list(rows["period_label"]), title=None, axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("value:Q", title=f"Cumulative {unit}".strip()),
+        color=alt.Color(
+            "series:N", scale=alt.Scale(domain=domain, range=[BLUE, ORANGE, GREY]), legend=alt.Legend(title=None, orient="bottom")
+        ),
+        strokeDash=alt.StrokeDash("series:N", scale=alt.Scale(domain=domain, range=[[1, 0], [6, 3], [2, 2]]), legend=None),
+        shape=alt.Shape("series:N", scale=alt.Scale(domain=domain, range=["circle", "diamond", "square"]), legend=None),
+    )
+    chart = (base.mark_line(strokeWidth=2.5) + base.mark_point(filled=True, size=45)).properties(width=WIDTH, height=HEIGHT)
+    return figure(chart, _cumulative_alt(rows, unit, this_label, last_label), "Cumulative actual, profiled target and last year", "cumulative")
+
+
+def _cumulative_alt(rows: pd.DataFrame, unit: str, this_label: str, last_label: str) -> str:
+    this_year = rows.dropna(subset=["this_year"])
+    if this_year.empty:
+        return f"Line chart of cumulative {unit}: no values yet for {this_label}."
+    last = this_year.iloc[-1]
+    parts = [f"Line chart of cumulative {unit} by period. By {last['period_label']} {this_label}: {number(last['this_year'])}"]
+    if pd.notna(last["target"]):
+        parts.append(f"against a profiled target of {number(last['target'])}")
+    if pd.notna(last["last_year"]):
+        parts.append(f"and {number(last['last_year'])} by the same point of {last_label}")
+    return " ".join(parts) + "."
+
+
+def period_chart(rows: pd.DataFrame, unit: str, this_label: str, last_label: str) -> Html:
+    """Each period of this year beside the same period of last year.
+
+    ``rows`` has columns period_label, order, this_year, last_year (per-period values).
+    """
+    long = rows.melt(
+        id_vars=["period_label", "order"], value_vars=["last_year", "this_year"], var_name="year", value_name="value"
+    ).dropna(subset=["value"])
+    names = {"last_year": last_label, "this_year": this_label}
+    long["year"] = long["year"].map(names)
+    domain = [last_label, this_label]
+    chart = (
+        alt.Chart(long)
+        .mark_bar()
+        .encode(
+            x=alt.X("period_label:N", sort=list(rows["period_label"]), title=None, axis=alt.Axis(labelAngle=0)),
+            xOffset=alt.XOffset("year:N", sort=domain),
+            y=alt.Y("value:Q", title=unit or "value"),
+            color=alt.Color("year:N", scale=alt.Scale(domain=domain, range=[GREY, BLUE]), legend=alt.Legend(title=None, orient="bottom")),
+            opacity=alt.Opacity("year:N", scale=alt.Scale(domain=domain, range=[0.55, 1.0]), legend=None),
+        )
+        .properties(width=WIDTH, height=HEIGHT)
+    )
+    pairs = [
+        f"{r.period_label} {number(r.this_year)} (last year {number(r.last_year)})"
+        for r in rows.itertuples()
+        if pd.notna(r.this_year)
+    ]
+    text = f"Bar chart of {unit or 'values'} each period, {this_label} beside {last_label}. " + (
+        "; ".join(pairs) + "." if pairs else f"No values yet for {this_label}."
+    )
+    return figure(chart, text, f"Each period of {this_label} beside the same period of {last_label}", "periods")
+
+
+def family_group_chart(table: pd.DataFrame, average: float, partnership: str) -> Html:
+    """Crimes per 1,000 residents for the partnership and its family group, with the group average.
+
+    ``table`` has columns partnership, rate_per_1000, is_partnership.
+    """
+    frame = table.assign(member=lambda t: t["is_partnership"].map({True: partnership, False: "Peer"}))
+    order = list(frame.sort_values("rate_per_1000")["partnership"])
+    bars = (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            y=alt.Y("partnership:N", sort=order, title=None),
+            x=alt.X("rate_per_1000:Q", title="Crimes per 1,000 residents"),
+            color=alt.Color(
+                "member:N", scale=alt.Scale(domain=[partnership, "Peer"], range=[BLUE, GREY]), legend=alt.Legend(title=None, orient="bottom")
+            ),
+        )
+    )
+    rule = alt.Chart(pd.DataFrame({"average": [average]})).mark_rule(color=ORANGE, strokeDash=[6, 3], strokeWidth=2).encode(x="average:Q")
+    chart = (bars + rule).properties(width=WIDTH, height=max(120, 26 * len(frame)))
+    listed = "; ".join(f"{r.partnership} {r.rate_per_1000:.1f}" for r in frame.sort_values("rate_per_1000").itertuples())
+    text = f"Bar chart of crimes per 1,000 residents, lowest first: {listed}. Family group average {average:.1f} (dashed line)."
+    return figure(chart, text, "Crimes per 1,000 residents in the most similar group; dashed line: group average", "family-group")

@@ -1,0 +1,202 @@
+"""Execute the quarter's notebooks with papermill, in separate processes, with a data-aware cache.
+
+Papermill is not safe in threads, so each notebook runs in a worker process
+(``--jobs`` at a time), each with its own kernel. A notebook is executed again
+only when its source, its parameters, the processed data it reads, the
+project's code or the installed packages changed; otherwise the executed copy
+from the cache is reused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import shutil
+import sys
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class NotebookJob:
+    """One notebook to execute: where from, where to, with which parameters."""
+
+    name: str  # path inside reports/<quarter>/, e.g. measures/asb-incidents.ipynb
+    source: Path
+    parameters: dict
+    data: bytes = b""  # the processed data this notebook reads, for the cache key
+    key_parameters: dict = field(default_factory=dict)  # parameters as published (no staging paths)
+
+    def cache_key(self, environment: str) -> str:
+        digest = hashlib.sha256()
+        for part in (
+            self.source.read_bytes(),
+            json.dumps(self.key_parameters or self.parameters, sort_keys=True).encode(),
+            self.data,
+            environment.encode(),
+        ):
+            digest.update(hashlib.sha256(part).digest())
+        return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class NotebookResult:
+    """How one notebook went."""
+
+    name: str
+    ok: bool
+    seconds: float
+    cached: bool = False
+    error: str = ""
+
+
+@lru_cache(maxsize=1)
+def environment_fingerprint() -> str:
+    """A digest of the Python version, every installed package's version and the project's code.
+
+    The project is installed in editable mode, so its version number does not
+    change when its code does: its source files are hashed as well.
+    """
+    digest = hashlib.sha256(sys.version.encode())
+    versions = sorted(f"{d.metadata['Name']}=={d.version}" for d in metadata.distributions() if d.metadata["Name"])
+    digest.update("\n".join(versions).encode())
+    package = Path(__file__).resolve().parent
+    for path in sorted(package.rglob("*")):
+        if path.is_file() and path.suffix in (".py", ".j2", ".css", ".tpl", ".json") and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(package).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _quiet_worker() -> None:
+    """Silence kernels' start-up chatter on the terminal; errors come back in the results."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+
+
+def check_parameters(job: NotebookJob) -> str:
+    """An error message when the notebook does not declare every parameter passed; else ``""``.
+
+    Papermill only warns about an unknown parameter, which would silently run
+    the notebook on its defaults.
+    """
+    import papermill
+
+    declared = set(papermill.inspect_notebook(str(job.source)))
+    unknown = sorted(set(job.parameters) - declared)
+    if unknown:
+        return f"{job.source.name} has no parameter {', '.join(unknown)} in its cell tagged 'parameters'"
+    return ""
+
+
+def _execute(source: str, output: str, parameters: dict, cwd: str) -> tuple[bool, str, float]:
+    """Run one notebook with papermill (in a worker process); never raises."""
+    import logging
+
+    import papermill
+
+    logging.getLogger("papermill").setLevel(logging.WARNING)
+    start = time.perf_counter()
+    try:
+        papermill.execute_notebook(
+            source,
+            output,
+            parameters=parameters,
+            kernel_name="python3",
+            progress_bar=False,
+            log_output=False,
+            cwd=cwd,
+        )
+    except Exception as err:  # a failed notebook is reported, not raised: the others go on
+        message = getattr(err, "evalue", "") or str(err).strip().splitlines()[-1:] or [type(err).__name__]
+        ename = getattr(err, "ename", type(err).__name__)
+        text = message if isinstance(message, str) else message[0]
+        return False, f"{ename}: {text}", time.perf_counter() - start
+    return True, "", time.perf_counter() - start
+
+
+def _relocate(path: Path, replacements: dict[str, str]) -> None:
+    """Record the published paths, not the staging ones, in an executed notebook's parameters."""
+    if not replacements:
+        return
+    text = path.read_text(encoding="utf-8")
+    for old, new in replacements.items():
+        text = text.replace(json.dumps(old)[1:-1], json.dumps(new)[1:-1])
+    path.write_text(text, encoding="utf-8")
+
+
+def execute_all(
+    jobs: Iterable[NotebookJob],
+    reports_dir: Path,
+    *,
+    workers: int,
+    cache_dir: Path | None,
+    force: bool = False,
+    replacements: dict[str, str] | None = None,
+    cwd: Path,
+    progress: Callable[[NotebookResult, int, int], None] | None = None,
+) -> list[NotebookResult]:
+    """Execute every job into ``reports_dir``, reusing cached notebooks unless ``force``."""
+    jobs = list(jobs)
+    environment = environment_fingerprint()
+    results: list[NotebookResult] = []
+    pending: list[tuple[NotebookJob, str]] = []
+    total = len(jobs)
+    for job in jobs:
+        key = job.cache_key(environment)
+        target = reports_dir / job.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        cached = cache_dir / f"{key}.ipynb" if cache_dir else None
+        if cached is not None and cached.exists() and not force:
+            shutil.copyfile(cached, target)
+            result = NotebookResult(job.name, True, 0.0, cached=True)
+            results.append(result)
+            if progress:
+                progress(result, len(results), total)
+        else:
+            pending.append((job, key))
+
+    runnable = []
+    for job, key in pending:
+        problem = check_parameters(job)
+        if problem:
+            result = NotebookResult(job.name, False, 0.0, error=problem)
+            results.append(result)
+            if progress:
+                progress(result, len(results), total)
+        else:
+            runnable.append((job, key))
+    pending = runnable
+    if pending:
+        context = multiprocessing.get_context("fork")
+        workers = max(1, min(workers, len(pending)))
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_quiet_worker) as pool:
+            futures = {
+                pool.submit(_execute, str(job.source), str(reports_dir / job.name), job.parameters, str(cwd)): (job, key)
+                for job, key in pending
+            }
+            for future in as_completed(futures):
+                job, key = futures[future]
+                ok, error, seconds = future.result()
+                target = reports_dir / job.name
+                if target.exists():
+                    _relocate(target, replacements or {})
+                if ok and cache_dir is not None:
+                    cache_dir.mkdir(parents=True, exist_ok=True)
+                    tmp = cache_dir / f".{key}.tmp"
+                    shutil.copyfile(target, tmp)
+                    tmp.replace(cache_dir / f"{key}.ipynb")
+                result = NotebookResult(job.name, ok, seconds, error=error)
+                results.append(result)
+                if progress:
+                    progress(result, len(results), total)
+    order = {job.name: i for i, job in enumerate(jobs)}
+    return sorted(results, key=lambda r: order[r.name])

@@ -1,0 +1,41 @@
+"""Numbers as a report prints them: thousands separators, sensible decimals, signed percentages."""
+
+from __future__ import annotations
+
+import math
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def number(value: object, decimals: int | None = None) -> str:
+    """A figure for prose and tables; whole numbers without decimals, ``–`` when missing.
+
+    >>> number(10064.0), number(6181.74), number(19.32), number(None)
+    ('10,064', '6,182', '19.3', '–')
+    >>> number(77.3, 1), number(0.5)
+    ('77.3', '0.5')
+    """
+    if _missing(value):
+        return "–"
+    x = float(value)  # type: ignore[arg-type]
+    if decimals is None:
+        if x.is_integer():
+            decimals = 0
+        elif abs(x) >= 100:
+            decimals = 0
+        else:
+            decimals = 1
+    return f"{x:,.{decimals}f}"
+
+
+def percent(value: object, decimals: int = 1, signed: bool = True) -> str:
+    """A fraction as a percentage: ``-0.0615`` -> ``-6.2%``.
+
+    >>> percent(-0.0615), percent(0.171, 0), percent(None)
+    ('-6.2%', '+17%', '–')
+    """
+    if _missing(value):
+        return "–"
+    return f"{float(value):{'+' if signed else ''}.{decimals}%}"  # type: ignore[arg-type]

@@ -1,0 +1,112 @@
+"""Drafted sentences in the report's own style, for the analyst to keep or edit.
+
+The Safer Plymouth report writes, for example: "In quarter one there have been
+525 referrals to the domestic abuse service. This is 104 referrals less than the
+same period in 2014/15." These functions draft the same from the figures.
+"""
+
+from __future__ import annotations
+
+import math
+
+from .formatting import number, percent
+from .periods import Quarter, fy_short, parse_quarter, period_name
+
+_QUARTER_WORDS = ("one", "two", "three", "four")
+
+
+def _has(value: object) -> bool:
+    return value is not None and not (isinstance(value, float) and math.isnan(value))
+
+
+def _lagging(period_end: str, quarter: Quarter) -> bool:
+    return period_end not in (quarter.last_month, str(quarter))
+
+
+def opening(quarter: Quarter, period_end: str, ytd: float, unit: str, aggregation: str) -> str:
+    """The first sentence: what has happened so far this year.
+
+    >>> opening(Quarter(2015, 1), "2015-16-Q1", 525, "referrals", "sum")
+    'In quarter one there have been 525 referrals.'
+    >>> opening(Quarter(2015, 1), "2015-05", 391, "offences", "sum")
+    'In quarter one (to the end of May 2015) there have been 391 offences.'
+    >>> opening(Quarter(2015, 2), "2015-09", 81.5, "% satisfied", "mean")
+    'In quarter two the average so far this year is 81.5 % satisfied.'
+    """
+    when = f"In quarter {_QUARTER_WORDS[quarter.q - 1]}"
+    if _lagging(period_end, quarter):
+        when += f" (to the end of {period_name(period_end)})"
+    unit_text = f" {unit}" if unit else ""
+    if aggregation == "mean":
+        return f"{when} the average so far this year is {number(ytd)}{unit_text}."
+    if aggregation == "last" and unit.startswith(("crimes per", "rate", "%")):
+        return f"{when} the figure is {number(ytd)}{unit_text}."
+    return f"{when} there have been {number(ytd)}{unit_text}."
+
+
+def comparison(ytd: float, last_year_ytd: float | None, unit: str, fy: int) -> str:
+    """The second sentence: the difference from the same period last year.
+
+    >>> comparison(525, 629, "referrals", 2015)
+    'This is 104 referrals less than the same period in 2014/15 (-16.5%).'
+    >>> comparison(391, 334, "offences", 2015)
+    'This is 57 offences more than the same period in 2014/15 (+17.1%).'
+    >>> comparison(10, 10, "", 2015)
+    'This is the same as the same period in 2014/15.'
+    >>> comparison(10, None, "", 2015)
+    'There are no figures for the same period in 2014/15 to compare with.'
+    """
+    last = fy_short(fy - 1)
+    if not _has(last_year_ytd):
+        return f"There are no figures for the same period in {last} to compare with."
+    diff = ytd - float(last_year_ytd)  # type: ignore[arg-type]
+    if diff == 0:
+        return f"This is the same as the same period in {last}."
+    word = "more" if diff > 0 else "less"
+    unit_text = f" {unit}" if unit else ""
+    change = f" ({percent(ytd / float(last_year_ytd) - 1)})" if last_year_ytd else ""  # type: ignore[arg-type]
+    return f"This is {number(abs(diff))}{unit_text} {word} than the same period in {last}{change}."
+
+
+def outlook(status: str, quarter: Quarter, annual_target: float | None, forecast: float | None, polarity: str) -> str:
+    """The third sentence: what the status means for the year.
+
+    >>> outlook("red", Quarter(2015, 1), 2665, 2224.4, "higher")
+    'As a result at the end of quarter one we are off target: the year-end forecast is 2,224 against a target of 2,665.'
+    >>> outlook("green", Quarter(2015, 1), 200, 224.3, "higher")
+    'At the end of quarter one we are on course to achieve the target of 200.'
+    """
+    end = f"the end of quarter {_QUARTER_WORDS[quarter.q - 1]}"
+    target = number(annual_target)
+    if status == "achieved":
+        return f"The target of {target} has been achieved."
+    if status == "green":
+        return f"At {end} we are on course to achieve the target of {target}."
+    if status == "amber":
+        return (
+            f"At {end} there is some concern: the year-end forecast of {number(forecast)} "
+            f"is within tolerance of the target of {target} but does not yet meet it."
+        )
+    if status == "red":
+        return f"As a result at {end} we are off target: the year-end forecast is {number(forecast)} against a target of {target}."
+    if status == "monitor":
+        return f"This measure is monitored without a target; the year-end forecast is {number(forecast)}."
+    return f"No figures have been reported for quarter {_QUARTER_WORDS[quarter.q - 1]} yet."
+
+
+def draft(row: dict, quarter: str | Quarter, unit: str = "") -> str:
+    """The drafted paragraph for one measure from its row of ``measure_status.csv``.
+
+    >>> row = dict(period_end="2015-16-Q1", ytd_actual=525.0, last_year_ytd=629.0, status="red",
+    ...            annual_target=2665.0, forecast=2224.4, polarity="higher", aggregation="sum")
+    >>> draft(row, "2015-16-Q1", "referrals")[:114]
+    'In quarter one there have been 525 referrals. This is 104 referrals less than the same period in 2014/15 (-16.5%).'
+    """
+    q = parse_quarter(quarter)
+    if row["status"] == "no_data" or not _has(row.get("ytd_actual")):
+        return outlook("no_data", q, None, None, row.get("polarity", ""))
+    aggregation = row.get("aggregation", "sum")
+    sentences = [opening(q, row["period_end"], row["ytd_actual"], unit, aggregation)]
+    sentences.append(comparison(row["ytd_actual"], row.get("last_year_ytd"), unit, q.fy))
+    sentences.append(outlook(row["status"], q, row.get("annual_target"), row.get("forecast"), row.get("polarity", "")))
+    return " ".join(sentences)
