@@ -22,6 +22,7 @@ import pandas as pd
 
 from .formatting import number
 from .htmlout import Html
+from .periods import period_label
 
 # Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
 BLUE, ORANGE, GREY, GREEN, VERMILLION, PURPLE = "#0072B2", "#E69F00", "#7F7F7F", "#009E73", "#D55E00", "#CC79A7"
@@ -147,3 +148,66 @@ def family_group_chart(table: pd.DataFrame, average: float, partnership: str) ->
     listed = "; ".join(f"{r.partnership} {r.rate_per_1000:.1f}" for r in frame.sort_values("rate_per_1000").itertuples())
     text = f"Bar chart of crimes per 1,000 residents, lowest first: {listed}. Family group average {average:.1f} (dashed line)."
     return figure(chart, text, "Crimes per 1,000 residents in the most similar group; dashed line: group average", "family-group")
+
+
+SPC_STYLE = {
+    "common_cause": ("Common cause", GREY, "circle"),
+    "special_cause_improvement": ("Improvement", BLUE, "triangle-up"),
+    "special_cause_concern": ("Concern", ORANGE, "triangle-down"),
+    "special_cause_neutral_high": ("Neutral, high", PURPLE, "diamond"),
+    "special_cause_neutral_low": ("Neutral, low", PURPLE, "square"),
+}
+
+
+def spc_chart(frame: pd.DataFrame, unit: str, trial: bool, target: float | None = None) -> Html:
+    """An XmR chart: values, mean, process limits, and special-cause points marked by shape and colour.
+
+    ``frame`` is one measure's rows of ``spc.csv``.
+    """
+    data = frame.assign(
+        label=[period_label_long(p) for p in frame["period"]],
+        kind=[SPC_STYLE[t][0] for t in frame["point_type"]],
+    )
+    order = list(data["label"])
+    x = alt.X("label:N", sort=order, title=None, axis=alt.Axis(labelAngle=-45, labelOverlap=True))
+    kinds = [v[0] for v in SPC_STYLE.values()]
+    base = alt.Chart(data).encode(x=x)
+    line = base.mark_line(color=GREY, strokeWidth=1.5).encode(y=alt.Y("value:Q", title=unit or "value", scale=alt.Scale(zero=False)))
+    points = base.mark_point(filled=True, size=70).encode(
+        y="value:Q",
+        color=alt.Color("kind:N", scale=alt.Scale(domain=kinds, range=[v[1] for v in SPC_STYLE.values()]), legend=alt.Legend(title=None, orient="bottom")),
+        shape=alt.Shape("kind:N", scale=alt.Scale(domain=kinds, range=[v[2] for v in SPC_STYLE.values()]), legend=None),
+    )
+    mean = base.mark_line(color="#000000", strokeWidth=1).encode(y="mean:Q")
+    dash = [4, 4] if not trial else [2, 6]
+    upper = base.mark_line(color=GREY, strokeDash=dash, strokeWidth=1.2).encode(y="upper_limit:Q")
+    lower = base.mark_line(color=GREY, strokeDash=dash, strokeWidth=1.2).encode(y="lower_limit:Q")
+    layers = [line, mean, upper, lower, points]
+    if target is not None:
+        layers.insert(1, alt.Chart(pd.DataFrame({"t": [target]})).mark_rule(color=GREEN, strokeDash=[8, 3], strokeWidth=1.5).encode(y="t:Q"))
+    chart = alt.layer(*layers).properties(width=WIDTH, height=HEIGHT)
+    last = data.iloc[-1]
+    flagged = data[data["point_type"] != "common_cause"]
+    text = (
+        f"XmR chart of {unit or 'values'} for {len(data)} periods to {last['label']}: mean {number(last['mean'])}, "
+        f"process limits {number(last['lower_limit'])} to {number(last['upper_limit'])}"
+        + (" (trial limits: fewer than 12 points)" if trial else "")
+        + (f"; target {number(target)} per period" if target is not None else "")
+        + (
+            "; special cause at " + ", ".join(f"{r.label} ({r.kind.lower()})" for r in flagged.itertuples())
+            if not flagged.empty
+            else "; no special-cause points"
+        )
+        + "."
+    )
+    caption = "Statistical process control (XmR) chart: solid black line the mean, dashed lines the process limits" + (
+        ", dotted green line the target per period" if target is not None else ""
+    ) + (". Trial limits: fewer than 12 points." if trial else ".")
+    return figure(chart, text, caption, "spc")
+
+
+def period_label_long(period: str) -> str:
+    """``Apr 15`` for a month, ``Q1 15/16`` for a quarter: unique across years."""
+    if len(period) == 7:
+        return f"{period_label(period)} {period[2:4]}"
+    return f"{period_label(period)} {period[2:4]}/{period[5:7]}"

@@ -16,7 +16,11 @@ from pathlib import Path
 import pandas as pd
 
 from .inputs import Inputs
-from .method import cumulative_rows, measure_status
+from .method import MeasureStatus, cumulative_rows, measure_status
+from .register import Measure
+from .spc import COLUMNS as SPC_COLUMNS
+from .spc import spc_for_measure
+from .stats import compare_counts, projection
 from .periods import Quarter
 from .register import Register
 
@@ -25,7 +29,11 @@ STATUS_COLUMNS = [
     "ytd_actual", "ytd_target", "annual_target", "last_year_ytd", "last_year_total",
     "change_vs_last_year", "forecast", "status",
 ]  # fmt: skip
-EXTRA_STATUS_COLUMNS = ["aggregation", "unit", "status_label", "periods_elapsed", "periods_in_year"]
+EXTRA_STATUS_COLUMNS = [
+    "spc_variation", "spc_assurance", "forecast_low", "forecast_high", "p_meet_target",
+    "change_ratio", "change_low", "change_high", "change_p_value", "change_significant", "small_count",
+    "aggregation", "unit", "status_label", "periods_elapsed", "periods_in_year",
+]  # fmt: skip
 SERIES_COLUMNS = ["measure_id", "financial_year", "period", "value", "cumulative_value", "cumulative_target"]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -73,12 +81,42 @@ def _missing(value: object) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
 
 
-def status_table(inputs: Inputs, quarter: Quarter) -> pd.DataFrame:
-    """One row per measure, in register order, with the contract's columns first."""
+def _beyond_the_light(m: Measure, s: MeasureStatus, series: dict[str, float]) -> tuple[dict, pd.DataFrame | None]:
+    """SPC variation and assurance, the significance of the change on last year and the odds."""
+    extra: dict = {}
+    spc = spc_for_measure(m, series, s.period_end) if s.period_end else None
+    if spc is not None:
+        extra["spc_variation"], extra["spc_assurance"] = spc.variation, spc.assurance
+    if s.ytd_actual is not None:
+        p = projection(
+            s.ytd_actual, s.periods_elapsed, s.periods_in_year, s.last_year_ytd, s.last_year_total,
+            s.annual_target if m.polarity != "monitor" else None, m.polarity, m.aggregation,
+        )  # fmt: skip
+        extra.update(forecast_low=p.low, forecast_high=p.high, p_meet_target=p.p_meet_target)
+    if m.aggregation == "sum" and s.ytd_actual is not None and s.last_year_ytd is not None:
+        c = compare_counts(s.ytd_actual, s.last_year_ytd, m.small_count_threshold)
+        extra.update(
+            change_ratio=c.ratio if c.ratio not in (None, float("inf")) else None,
+            change_low=c.low,
+            change_high=c.high if c.high not in (None, float("inf")) else None,
+            change_p_value=c.p_value,
+            change_significant="yes" if c.significant else "no",
+            small_count="yes" if c.small_count else "no",
+        )
+    return extra, (spc.frame if spc is not None else None)
+
+
+def status_and_spc(inputs: Inputs, quarter: Quarter) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The status table (one row per measure, in register order, contract columns first) and spc.csv."""
     register = inputs.register
     rows = []
+    spc_frames = []
     for m in register.measures:
-        s = measure_status(m, inputs.series(m.id), quarter)
+        series = inputs.series(m.id)
+        s = measure_status(m, series, quarter)
+        extra, spc_frame = _beyond_the_light(m, s, series)
+        if spc_frame is not None:
+            spc_frames.append(spc_frame)
         rows.append(
             {
                 "measure_id": m.id,
@@ -101,9 +139,16 @@ def status_table(inputs: Inputs, quarter: Quarter) -> pd.DataFrame:
                 "status_label": register.label(s.status),
                 "periods_elapsed": s.periods_elapsed,
                 "periods_in_year": s.periods_in_year,
+                **extra,
             }
         )
-    return pd.DataFrame(rows, columns=STATUS_COLUMNS + EXTRA_STATUS_COLUMNS)
+    spc = pd.concat(spc_frames, ignore_index=True) if spc_frames else pd.DataFrame(columns=SPC_COLUMNS)
+    return pd.DataFrame(rows, columns=STATUS_COLUMNS + EXTRA_STATUS_COLUMNS), spc[SPC_COLUMNS]
+
+
+def status_table(inputs: Inputs, quarter: Quarter) -> pd.DataFrame:
+    """One row per measure, in register order, with the contract's columns first."""
+    return status_and_spc(inputs, quarter)[0]
 
 
 def series_table(inputs: Inputs, quarter: Quarter) -> pd.DataFrame:
@@ -121,7 +166,7 @@ NUMERIC = {
     "change_vs_last_year", "forecast", "periods_elapsed", "periods_in_year", "financial_year",
     "value", "cumulative_value", "cumulative_target", "mean", "lower_limit", "upper_limit",
     "crimes", "population", "number", "forecast_low", "forecast_high", "p_meet_target",
-    "rate_per_1000",
+    "rate_per_1000", "change_ratio", "change_low", "change_high", "change_p_value",
 }  # fmt: skip
 
 
@@ -132,8 +177,10 @@ def quarter_tables(inputs: Inputs, quarter: Quarter) -> dict[str, str]:
     def this_quarter(frame: pd.DataFrame) -> pd.DataFrame:
         return frame[frame["quarter"] == q].reset_index(drop=True)
 
+    status, spc = status_and_spc(inputs, quarter)
     files = {
-        "measure_status.csv": to_csv_text(status_table(inputs, quarter), NUMERIC),
+        "measure_status.csv": to_csv_text(status, NUMERIC),
+        "spc.csv": to_csv_text(spc, NUMERIC),
         "measure_series.csv": to_csv_text(series_table(inputs, quarter), NUMERIC),
         "action_plan.csv": to_csv_text(this_quarter(inputs.action_plan), NUMERIC),
         "recommendations.csv": to_csv_text(this_quarter(inputs.recommendations), NUMERIC),

@@ -21,6 +21,7 @@ from .method import measure_status
 from .periods import fy_short, parse_quarter, period_label, period_name
 from .quarter import QuarterData, load_quarter
 from .register import Measure
+from .variation import assurance_badge, disagreement, variation_badge
 
 STATUS_ORDER = ("achieved", "green", "amber", "red", "monitor", "no_data")
 COUNT_WORDS = {
@@ -227,6 +228,80 @@ class MeasurePage:
         header = ["Task", "Target", "Position", "Status", "Term", "Planned improvement / action needed and deadline"]
         return section("Actions and interventions", table(header, rows, numeric_from=99))
 
+    def spc(self) -> Html:
+        """The XmR chart, variation and assurance beside the traffic light, and any disagreement."""
+        row = self.row
+        spc = self.data.table("spc.csv")
+        rows = spc[spc["measure_id"] == self.measure.id] if not spc.empty else spc
+        if rows.empty:
+            why = (
+                "cumulative or point-in-time figures (aggregation 'last') get no SPC chart"
+                if self.measure.aggregation == "last"
+                else "fewer than two periods have values"
+            )
+            return section("Statistical process control", f"<p>No SPC chart: {esc(why)}.</p>")
+        from .spc import per_period_target
+
+        target = per_period_target(self.measure, row["period_end"])
+        trial = len(rows) < 12
+        note = disagreement(row["status"], row.get("spc_variation"))
+        side_by_side = table(
+            ["View", "Reading"],
+            [
+                ["Traffic light (target)", _status_cell(self.data, row["status"])],
+                ["Variation (SPC)", variation_badge(row.get("spc_variation"))],
+                ["Assurance (SPC)", assurance_badge(row.get("spc_assurance"))],
+            ],
+            numeric_from=99,
+        )
+        parts = [side_by_side]
+        if note:
+            parts.append(f'<p class="disagreement"><strong>Note:</strong> {esc(note)}</p>')
+        if trial:
+            parts.append(f"<p>Trial limits: only {len(rows)} points (12 or more are needed for firm limits).</p>")
+        parts.append(charts.spc_chart(rows.reset_index(drop=True), self.measure.unit, trial, target))
+        return section("Statistical process control", *parts)
+
+    def change(self) -> Html:
+        """Whether the change on last year is statistically significant (counts only)."""
+        row = self.row
+        if not _has(row.get("change_p_value")):
+            reason = (
+                "the significance test applies to counts (aggregation 'sum') with figures for both years"
+                if self.measure.aggregation != "sum" or not _has(row["last_year_ytd"])
+                else "no test"
+            )
+            return section("Change on last year", f"<p>{esc(percent(row['change_vs_last_year']))} on last year; {esc(reason)}.</p>")
+        from .stats import compare_counts
+
+        c = compare_counts(row["ytd_actual"], row["last_year_ytd"], self.measure.small_count_threshold)
+        verdict = c.describe()
+        text = f"{number(row['ytd_actual'])} against {number(row['last_year_ytd'])} in the same period last year: {verdict}."
+        cls = "change-small" if c.small_count else ("change-significant" if c.significant else "change-none")
+        return section("Change on last year", f'<p class="{cls}">{esc(text[0].upper() + text[1:])}</p>')
+
+    def projection(self) -> Html:
+        """The year-end forecast with its interval and the chance of meeting the target."""
+        row = self.row
+        if not _has(row["forecast"]):
+            return section("Projection", "<p>No projection: no figures yet this year.</p>")
+        from .stats import Projection
+
+        p = Projection(
+            row["forecast"],
+            row["forecast_low"] if _has(row.get("forecast_low")) else None,
+            row["forecast_high"] if _has(row.get("forecast_high")) else None,
+            row["p_meet_target"] if _has(row.get("p_meet_target")) else None,
+        )
+        text = p.describe(self.measure.unit)
+        method = (
+            "Last year's seasonal pattern scales the year to date; the range allows for chance (Poisson) variation "
+            "in the events still to come and for uncertainty in the rate."
+            if self.measure.aggregation == "sum"
+            else "For rates and cumulative figures the forecast is a point estimate, without a range."
+        )
+        return section("Projection", f"<p>{esc(text[0].upper() + text[1:])}.</p><p class=\"method\">{esc(method)}</p>")
+
     def method_check(self) -> Html:
         """The status recomputed here from the series with the method, beside the processed table."""
         s = self._series()
@@ -239,6 +314,11 @@ class MeasurePage:
             f"<strong>{esc(result.status)}</strong>, year to date {number(result.ytd_actual)}, forecast "
             f"{number(result.forecast)} – {esc(verdict)}.</p>"
         )
+
+
+def _note(row: pd.Series) -> str:
+    text = disagreement(row["status"], row.get("spc_variation") or None)
+    return f'<span class="disagreement-note">{esc(text)}</span>' if text else ""
 
 
 def _cell(value: object) -> str:
@@ -279,14 +359,15 @@ class Dashboard:
                         Html(f'<a href="measures/{esc(m.id)}.html">{esc(m.title)}</a>'),
                         m.lead or "–",
                         _status_cell(self.data, r["status"]),
+                        Html(variation_badge(r.get("spc_variation")) + _note(r)),
                         number(r["ytd_actual"]),
                         number(r["ytd_target"]),
                         number(r["annual_target"]),
                         percent(r["change_vs_last_year"]),
                     ]
                 )
-            header = ["Measure", "Lead", "Status", "Year to date", "Profiled target", "Annual target", "Change on last year"]
-            parts.append(section(priority, table(header, rows, numeric_from=3), level=3, cls="priority"))
+            header = ["Measure", "Lead", "Status", "SPC variation", "Year to date", "Profiled target", "Annual target", "Change on last year"]
+            parts.append(section(priority, table(header, rows, numeric_from=4), level=3, cls="priority"))
         return section("Measures by priority", *parts, cls="dashboard")
 
     def exceptions(self) -> Html:
@@ -375,7 +456,7 @@ class StrategicAssessment:
         ]
         return section(
             "Family group position",
-            f"<p>{esc(where.describe())}</p>",
+            f"<p>{esc(where.describe())}.</p>",
             table(["Partnership", "Crimes", "Population", "Crimes per 1,000", "Rank (1 = lowest)"], rows),
             charts.family_group_chart(ranked, where.msg_mean, partnership),
         )

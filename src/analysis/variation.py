@@ -1,0 +1,76 @@
+"""Making Data Count's two icons in words and symbols, and what to say when they disagree with the RAG.
+
+A traffic light says whether a target will be met; SPC says whether anything
+changed. Readers get both, side by side, and a sentence when they tell
+different stories (a red status on common-cause variation is a target problem,
+not a change in the world).
+"""
+
+from __future__ import annotations
+
+from .htmlout import Html, esc
+
+VARIATION = {
+    "common_cause": ("~", "Common cause variation: no significant change"),
+    "special_cause_improvement": ("⬆", "Special cause variation: improvement"),
+    "special_cause_concern": ("⬇", "Special cause variation: concern"),
+    "special_cause_neutral_high": ("↑", "Special cause variation: unusually high (neither better nor worse)"),
+    "special_cause_neutral_low": ("↓", "Special cause variation: unusually low (neither better nor worse)"),
+}
+ASSURANCE = {
+    "pass": ("✔", "Assurance: the target is consistently met"),
+    "fail": ("✘", "Assurance: the target will not be met without change to the process"),
+    "hit_and_miss": ("±", "Assurance: the target will be met only some of the time (hit and miss)"),
+}
+
+
+def _badge(kind: str, code: str, table: dict[str, tuple[str, str]]) -> Html:
+    if not code or code not in table:
+        return Html('<span class="spc spc-none">–</span>')
+    symbol, words = table[code]
+    return Html(
+        f'<span class="spc spc-{esc(kind)} spc-{esc(code.replace("_", "-"))}">'
+        f'<span class="spc-symbol" aria-hidden="true">{esc(symbol)}</span> {esc(words)}</span>'
+    )
+
+
+def variation_badge(code: str | None) -> Html:
+    """The variation icon in words and symbol.
+
+    >>> variation_badge("common_cause")
+    '<span class="spc spc-variation spc-common-cause"><span class="spc-symbol" aria-hidden="true">~</span> Common cause variation: no significant change</span>'
+    """
+    return _badge("variation", code or "", VARIATION)
+
+
+def assurance_badge(code: str | None) -> Html:
+    """The assurance icon in words and symbol."""
+    return _badge("assurance", code or "", ASSURANCE)
+
+
+def disagreement(status: str, variation: str | None) -> str:
+    """A sentence when the traffic light and SPC tell different stories; ``""`` when they agree.
+
+    >>> disagreement("red", "common_cause")[:60]
+    'The status is red but the variation is common cause: nothing'
+    >>> disagreement("green", "common_cause")
+    ''
+    """
+    if not variation:
+        return ""
+    if status in ("red", "amber") and variation == "common_cause":
+        return (
+            f"The status is {status} but the variation is common cause: nothing has significantly changed. "
+            "This is a target problem (the target is out of reach of the current process), not a change in the world."
+        )
+    if status in ("green", "achieved") and variation == "special_cause_concern":
+        return (
+            f"The status is {status}, but SPC shows a significant change for the worse: "
+            "on course for the target today, but the trend needs watching."
+        )
+    if status in ("red", "amber") and variation == "special_cause_improvement":
+        return (
+            f"The status is {status}, but SPC shows a significant improvement: "
+            "the process is getting better, though not yet enough to meet the target."
+        )
+    return ""
