@@ -18,6 +18,7 @@ from .inputs import Inputs, load_inputs
 from .paths import NOTEBOOKS, PROJECT_ROOT, OutputPaths
 from .periods import Quarter, parse_quarter
 from .processed import quarter_tables, write_tables
+from .provenance import changes_since, manifest, manifest_text
 
 
 def choose_quarter(inputs: Inputs, quarter: str | Quarter | None) -> Quarter:
@@ -36,15 +37,26 @@ def status_summary(files: dict[str, str]) -> str:
     return shown.to_string(index=False)
 
 
+def compute_tables(inputs: Inputs, q: Quarter, out: OutputPaths) -> dict[str, str]:
+    """The quarter's processed files, with what changed since the previous quarter built under ``out``."""
+    files = quarter_tables(inputs, q)
+    files["changes.csv"] = changes_since(out.processed(str(q.previous)), files, str(q.previous))
+    return files
+
+
 def write_status(data_dir: Path, out_dir: Path, quarter: str | None) -> tuple[str, Path]:
     """Compute a quarter's processed tables and put them in place; return the printed table."""
+    data_dir = Path(data_dir).resolve()
     inputs = load_inputs(data_dir)
     q = choose_quarter(inputs, quarter)
-    files = quarter_tables(inputs, q)
-    out = OutputPaths(out_dir)
+    out = OutputPaths(Path(out_dir).resolve())
+    files = compute_tables(inputs, q, out)
     target = out.processed(str(q))
     with staging(target.parent) as stage:
         write_tables(files, stage / "tables")
+        (stage / "tables" / "manifest.json").write_text(
+            manifest_text(manifest(str(q), data_dir, list(inputs.files), files)), encoding="utf-8"
+        )
         replace_path(stage / "tables", target)
     return f"{inputs.register.partnership}, {q}\n\n{status_summary(files)}", target
 
@@ -136,13 +148,13 @@ def build_quarter(
     notebook fails, the published quarter is left as it was and the failed
     build is kept under ``<out>/failed/<quarter>/`` for inspection.
     """
-    from .site import render_index, render_quarter
+    from .site import render_index, render_quarter, resolve_renderer
 
     data_dir, out_dir = Path(data_dir).resolve(), Path(out_dir).resolve()
     inputs = load_inputs(data_dir)
     q = choose_quarter(inputs, quarter)
-    files = quarter_tables(inputs, q)
     out = OutputPaths(out_dir)
+    files = compute_tables(inputs, q, out)
     started = time.perf_counter()
     with staging(out_dir) as stage_root:
         stage = OutputPaths(stage_root)
@@ -158,6 +170,10 @@ def build_quarter(
             cwd=stage_root,
             progress=_progress if progress else None,
         )
+        used = resolve_renderer(renderer)
+        params = {job.name: job.key_parameters for job in job_list}
+        record = manifest(str(q), data_dir, list(inputs.files), files, notebooks=params, renderer=used)
+        (stage.processed(str(q)) / "manifest.json").write_text(manifest_text(record), encoding="utf-8")
         render_quarter(str(q), stage.reports(str(q)), stage.processed(str(q)), stage.site_quarter(str(q)), renderer=renderer)
         result_ok = all(r.ok for r in results)
         if result_ok:

@@ -19,7 +19,7 @@ from .processed import NUMERIC, _unsafe_text
 from .register import Register
 
 TABLE_FILES = ("measure_status.csv", "measure_series.csv", "action_plan.csv", "recommendations.csv", "family_group.csv")
-OPTIONAL_FILES = ("spc.csv",)
+OPTIONAL_FILES = ("spc.csv", "changes.csv")
 
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:

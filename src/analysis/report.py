@@ -373,6 +373,34 @@ class Dashboard:
     def exceptions(self) -> Html:
         return exception_items(self.data)
 
+    def changes(self) -> Html:
+        """Which measures changed status since the previous quarter, and which values were revised."""
+        changes = self.data.table("changes.csv")
+        title = "What changed since last quarter"
+        if changes.empty or (changes["kind"] == "previous_build").sum() == 0:
+            return section(title, "<p>No comparison was made.</p>")
+        previous = changes[changes["kind"] == "previous_build"].iloc[0]
+        if previous["after"] != "found":
+            return section(title, f"<p>The previous quarter ({esc(previous['previous_quarter'])}) has not been built here, so there is nothing to compare with.</p>")
+        titles = {m.id: m.title for m in self.data.register.measures}
+        status = changes[changes["kind"] == "status"]
+        revised = changes[changes["kind"] == "revision"]
+        parts = [f"<p>Compared with the build of {esc(previous['previous_quarter'])}.</p>"]
+        if status.empty:
+            parts.append("<p>No measure changed status.</p>")
+        else:
+            rows = [[titles.get(r.measure_id, r.measure_id), _status_cell(self.data, r.before), _status_cell(self.data, r.after)] for r in status.itertuples()]
+            parts.append(table(["Measure", f"Status in {previous['previous_quarter']}", "Status now"], rows, numeric_from=99))
+        if revised.empty:
+            parts.append("<p>No earlier value was revised.</p>")
+        else:
+            rows = [
+                [titles.get(r.measure_id, r.measure_id), r.what.removeprefix("value "), number(float(r.before)), number(float(r.after))]
+                for r in revised.itertuples()
+            ]
+            parts.append(table(["Measure", "Period", "Value then", "Value now"], rows, caption="Values revised since the previous build", numeric_from=2))
+        return section(title, *parts, cls="changes")
+
 
 def dashboard(quarter: str, *, data_dir: str | Path = "", out_dir: str | Path = "") -> Dashboard:
     """The dashboard, from the notebook's parameters."""
