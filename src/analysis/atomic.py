@@ -51,3 +51,11 @@ def publish(pairs: list[tuple[Path, Path]]) -> None:
     for new, target in pairs:
         if new.exists():
             replace_path(new, target)
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write a file so that readers see the old or the new text, never half of it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
 import sys
 import time
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +21,13 @@ from .paths import NOTEBOOKS, PROJECT_ROOT, OutputPaths
 from .periods import Quarter, parse_quarter
 from .processed import quarter_tables, write_tables
 from .provenance import changes_since, manifest, manifest_text
+
+
+def resolve_renderer(renderer: str) -> str:
+    """``quarto`` or ``builtin``: auto picks Quarto when it is on PATH."""
+    if renderer == "auto":
+        return "quarto" if shutil.which("quarto") else "builtin"
+    return renderer
 
 
 def choose_quarter(inputs: Inputs, quarter: str | Quarter | None) -> Quarter:
@@ -108,8 +117,10 @@ def measure_slice(files: dict[str, str], measure_id: str) -> bytes:
     return "\n".join(parts).encode()
 
 
-def notebook_jobs(inputs: Inputs, quarter: Quarter, files: dict[str, str], data_dir: Path, stage_root: Path, out_root: Path) -> list[NotebookJob]:
-    """The dashboard, the strategic assessment and one notebook per measure, with their parameters."""
+def notebook_jobs(
+    inputs: Inputs, quarter: Quarter, files: dict[str, str], data_dir: Path, stage_root: Path, out_root: Path, input_hashes: dict
+) -> list[NotebookJob]:
+    """The dashboard, the strategic assessment, the method page and one notebook per measure."""
     q = str(quarter)
     common = {"quarter": q, "data_dir": str(data_dir), "out_dir": str(stage_root)}
     published = {**common, "out_dir": str(out_root)}
@@ -117,6 +128,9 @@ def notebook_jobs(inputs: Inputs, quarter: Quarter, files: dict[str, str], data_
     jobs = [
         NotebookJob("dashboard.ipynb", NOTEBOOKS / "dashboard.ipynb", common, everything, published),
         NotebookJob("strategic-assessment.ipynb", NOTEBOOKS / "strategic-assessment.ipynb", common, everything, published),
+        NotebookJob(
+            "method.ipynb", NOTEBOOKS / "method.ipynb", common, everything + json.dumps(input_hashes, sort_keys=True).encode(), published
+        ),
     ]
     for m in inputs.register.measures:
         source = PROJECT_ROOT / m.notebook if m.notebook else NOTEBOOKS / "measure.ipynb"
@@ -141,25 +155,34 @@ def build_quarter(
     force: bool = False,
     renderer: str = "auto",
     progress: bool = True,
+    partnership: str = "",
+    executor: Executor | None = None,
 ) -> BuildResult:
     """Validate, compute, execute every notebook and render the site; publish only a complete build.
 
     Invalid inputs raise ``InputError`` before anything is written. When a
     notebook fails, the published quarter is left as it was and the failed
     build is kept under ``<out>/failed/<quarter>/`` for inspection.
+    ``partnership`` puts every output in a sub-folder of that name (force-wide
+    builds); ``executor`` runs the notebooks (a Dask client's executor, say)
+    instead of a local process pool.
     """
-    from .site import render_index, render_quarter, resolve_renderer
+    from .site import render_index, render_quarter
 
     data_dir, out_dir = Path(data_dir).resolve(), Path(out_dir).resolve()
     inputs = load_inputs(data_dir)
     q = choose_quarter(inputs, quarter)
-    out = OutputPaths(out_dir)
+    out = OutputPaths(out_dir, partnership)
     files = compute_tables(inputs, q, out)
     started = time.perf_counter()
     with staging(out_dir) as stage_root:
-        stage = OutputPaths(stage_root)
+        stage = OutputPaths(stage_root, partnership)
         write_tables(files, stage.processed(str(q)))
-        job_list = notebook_jobs(inputs, q, files, data_dir, stage_root, out_dir)
+        used = resolve_renderer(renderer)
+        record = manifest(str(q), data_dir, list(inputs.files), files, renderer=used)
+        job_list = notebook_jobs(inputs, q, files, data_dir, stage_root, out_dir, record["inputs"])
+        record["notebooks"] = {job.name: job.key_parameters for job in job_list}
+        (stage.processed(str(q)) / "manifest.json").write_text(manifest_text(record), encoding="utf-8")
         results = execute_all(
             job_list,
             stage.reports(str(q)),
@@ -169,12 +192,9 @@ def build_quarter(
             replacements={str(stage_root): str(out_dir)},
             cwd=stage_root,
             progress=_progress if progress else None,
+            executor=executor,
         )
-        used = resolve_renderer(renderer)
-        params = {job.name: job.key_parameters for job in job_list}
-        record = manifest(str(q), data_dir, list(inputs.files), files, notebooks=params, renderer=used)
-        (stage.processed(str(q)) / "manifest.json").write_text(manifest_text(record), encoding="utf-8")
-        render_quarter(str(q), stage.reports(str(q)), stage.processed(str(q)), stage.site_quarter(str(q)), renderer=renderer)
+        render_quarter(str(q), stage.reports(str(q)), stage.processed(str(q)), stage.site_quarter(str(q)), renderer=used)
         result_ok = all(r.ok for r in results)
         if result_ok:
             publish(
@@ -185,11 +205,11 @@ def build_quarter(
                 ]
             )
             stage.site.mkdir(parents=True, exist_ok=True)
-            index = render_index(out_dir / "data" / "processed", stage.site)
+            index = render_index(out.processed_root, stage.site)
             replace_path(index, out.site / index.name)
             failed_dir = None
         else:
-            failed_dir = out_dir / "failed" / str(q)
+            failed_dir = out_dir.joinpath("failed", *([partnership] if partnership else []), str(q))
             failed_dir.parent.mkdir(parents=True, exist_ok=True)
             keep = stage_root / "kept"
             keep.mkdir()

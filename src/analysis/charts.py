@@ -28,6 +28,7 @@ from .periods import period_label
 BLUE, ORANGE, GREY, GREEN, VERMILLION, PURPLE = "#0072B2", "#E69F00", "#7F7F7F", "#009E73", "#D55E00", "#CC79A7"
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif"
 WIDTH, HEIGHT = 560, 240
+LEGEND = alt.Legend(title=None, orient="bottom", direction="horizontal", columnPadding=28, labelLimit=260, symbolSize=80)
 
 
 def _config(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
@@ -69,7 +70,7 @@ def cumulative_chart(rows: pd.DataFrame, unit: str, this_label: str, last_label:
         x=alt.X("period_label:N", sort=list(rows["period_label"]), title=None, axis=alt.Axis(labelAngle=0)),
         y=alt.Y("value:Q", title=f"Cumulative {unit}".strip()),
         color=alt.Color(
-            "series:N", scale=alt.Scale(domain=domain, range=[BLUE, ORANGE, GREY]), legend=alt.Legend(title=None, orient="bottom")
+            "series:N", scale=alt.Scale(domain=domain, range=[BLUE, ORANGE, GREY]), legend=LEGEND
         ),
         strokeDash=alt.StrokeDash("series:N", scale=alt.Scale(domain=domain, range=[[1, 0], [6, 3], [2, 2]]), legend=None),
         shape=alt.Shape("series:N", scale=alt.Scale(domain=domain, range=["circle", "diamond", "square"]), legend=None),
@@ -109,7 +110,7 @@ def period_chart(rows: pd.DataFrame, unit: str, this_label: str, last_label: str
             x=alt.X("period_label:N", sort=list(rows["period_label"]), title=None, axis=alt.Axis(labelAngle=0)),
             xOffset=alt.XOffset("year:N", sort=domain),
             y=alt.Y("value:Q", title=unit or "value"),
-            color=alt.Color("year:N", scale=alt.Scale(domain=domain, range=[GREY, BLUE]), legend=alt.Legend(title=None, orient="bottom")),
+            color=alt.Color("year:N", scale=alt.Scale(domain=domain, range=[GREY, BLUE]), legend=LEGEND),
             opacity=alt.Opacity("year:N", scale=alt.Scale(domain=domain, range=[0.55, 1.0]), legend=None),
         )
         .properties(width=WIDTH, height=HEIGHT)
@@ -139,7 +140,7 @@ def family_group_chart(table: pd.DataFrame, average: float, partnership: str) ->
             y=alt.Y("partnership:N", sort=order, title=None),
             x=alt.X("rate_per_1000:Q", title="Crimes per 1,000 residents"),
             color=alt.Color(
-                "member:N", scale=alt.Scale(domain=[partnership, "Peer"], range=[BLUE, GREY]), legend=alt.Legend(title=None, orient="bottom")
+                "member:N", scale=alt.Scale(domain=[partnership, "Peer"], range=[BLUE, GREY]), legend=LEGEND
             ),
         )
     )
@@ -175,7 +176,7 @@ def spc_chart(frame: pd.DataFrame, unit: str, trial: bool, target: float | None 
     line = base.mark_line(color=GREY, strokeWidth=1.5).encode(y=alt.Y("value:Q", title=unit or "value", scale=alt.Scale(zero=False)))
     points = base.mark_point(filled=True, size=70).encode(
         y="value:Q",
-        color=alt.Color("kind:N", scale=alt.Scale(domain=kinds, range=[v[1] for v in SPC_STYLE.values()]), legend=alt.Legend(title=None, orient="bottom")),
+        color=alt.Color("kind:N", scale=alt.Scale(domain=kinds, range=[v[1] for v in SPC_STYLE.values()]), legend=LEGEND),
         shape=alt.Shape("kind:N", scale=alt.Scale(domain=kinds, range=[v[2] for v in SPC_STYLE.values()]), legend=None),
     )
     mean = base.mark_line(color="#000000", strokeWidth=1).encode(y="mean:Q")
@@ -201,7 +202,7 @@ def spc_chart(frame: pd.DataFrame, unit: str, trial: bool, target: float | None 
         + "."
     )
     caption = "Statistical process control (XmR) chart: solid black line the mean, dashed lines the process limits" + (
-        ", dotted green line the target per period" if target is not None else ""
+        ", long-dashed green line the target per period" if target is not None else ""
     ) + (". Trial limits: fewer than 12 points." if trial else ".")
     return figure(chart, text, caption, "spc")
 

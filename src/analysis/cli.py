@@ -48,6 +48,15 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="execute every notebook, ignoring the cache")
     p.add_argument("--renderer", choices=("auto", "quarto", "builtin"), default="auto")
 
+    p = sub.add_parser("build-all", help="build every partnership under a folder, and an area overview")
+    p.add_argument("--data-root", required=True, help="a folder of partnership folders, each laid out like data/raw")
+    quarter_arg(p), out_arg(p)
+    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="notebooks run at once (local executor)")
+    p.add_argument("--executor", choices=("local", "dask"), default="local")
+    p.add_argument("--scheduler", help="a Dask scheduler address, e.g. tcp://10.0.0.5:8786 (default: a local cluster)")
+    p.add_argument("--force", action="store_true", help="execute every notebook, ignoring the cache")
+    p.add_argument("--renderer", choices=("auto", "quarto", "builtin"), default="auto")
+
     p = sub.add_parser("verify", help="list every figure of a built quarter that the inputs would now change")
     quarter_arg(p), data_arg(p), out_arg(p)
     return parser
@@ -93,6 +102,22 @@ def cmd_build(args: argparse.Namespace) -> int:
     return EXIT_OK if result.ok else EXIT_FAILED
 
 
+def cmd_build_all(args: argparse.Namespace) -> int:
+    from .area import build_all
+
+    outcomes = build_all(
+        resolve_dir(args.data_root, DEFAULT_DATA),
+        _out_dir(args),
+        args.quarter,
+        jobs=max(1, args.jobs),
+        executor=args.executor,
+        scheduler=args.scheduler,
+        force=args.force,
+        renderer=args.renderer,
+    )
+    return EXIT_OK if all(o.ok for o in outcomes) else EXIT_FAILED
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     from .verify import verify_quarter
 
@@ -100,7 +125,13 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return EXIT_FAILED if changes else EXIT_OK
 
 
-COMMANDS = {"validate": cmd_validate, "status": cmd_status, "build": cmd_build, "verify": cmd_verify}
+COMMANDS = {
+    "validate": cmd_validate,
+    "status": cmd_status,
+    "build": cmd_build,
+    "build-all": cmd_build_all,
+    "verify": cmd_verify,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,11 +12,13 @@ from __future__ import annotations
 import hashlib
 import json
 import multiprocessing
+import os
+import threading
 import shutil
 import sys
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import metadata
@@ -143,8 +145,13 @@ def execute_all(
     replacements: dict[str, str] | None = None,
     cwd: Path,
     progress: Callable[[NotebookResult, int, int], None] | None = None,
+    executor: Executor | None = None,
 ) -> list[NotebookResult]:
-    """Execute every job into ``reports_dir``, reusing cached notebooks unless ``force``."""
+    """Execute every job into ``reports_dir``, reusing cached notebooks unless ``force``.
+
+    Notebooks run in a local pool of ``workers`` processes, or on ``executor``
+    when one is given (such as a Dask cluster's, whose workers share the file system).
+    """
     jobs = list(jobs)
     environment = environment_fingerprint()
     results: list[NotebookResult] = []
@@ -178,7 +185,9 @@ def execute_all(
     if pending:
         context = multiprocessing.get_context("fork")
         workers = max(1, min(workers, len(pending)))
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_quiet_worker) as pool:
+        owned = executor is None
+        pool = executor or ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_quiet_worker)
+        try:
             futures = {
                 pool.submit(_execute, str(job.source), str(reports_dir / job.name), job.parameters, str(cwd)): (job, key)
                 for job, key in pending
@@ -191,12 +200,15 @@ def execute_all(
                     _relocate(target, replacements or {})
                 if ok and cache_dir is not None:
                     cache_dir.mkdir(parents=True, exist_ok=True)
-                    tmp = cache_dir / f".{key}.tmp"
+                    tmp = cache_dir / f".{key}.{os.getpid()}.{threading.get_ident()}.tmp"
                     shutil.copyfile(target, tmp)
                     tmp.replace(cache_dir / f"{key}.ipynb")
                 result = NotebookResult(job.name, ok, seconds, error=error)
                 results.append(result)
                 if progress:
                     progress(result, len(results), total)
+        finally:
+            if owned:
+                pool.shutdown()
     order = {job.name: i for i, job in enumerate(jobs)}
     return sorted(results, key=lambda r: order[r.name])

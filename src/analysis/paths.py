@@ -35,19 +35,33 @@ class OutputPaths:
     >>> p = OutputPaths(Path("/tmp/o"))
     >>> p.processed("2015-16-Q1").as_posix(), p.site_quarter("2015-16-Q1").as_posix()
     ('/tmp/o/data/processed/2015-16-Q1', '/tmp/o/_site/2015-16-Q1')
+
+    A force-wide build gives each partnership its own folder in each of them:
+
+    >>> OutputPaths(Path("/tmp/o"), "newport").site_quarter("2024-25-Q3").as_posix()
+    '/tmp/o/_site/newport/2024-25-Q3'
     """
 
     root: Path
+    partnership: str = ""
+
+    def _under(self, *parts: str) -> Path:
+        base = self.root.joinpath(*parts)
+        return base / self.partnership if self.partnership else base
+
+    @property
+    def processed_root(self) -> Path:
+        return self._under("data", "processed")
 
     def processed(self, quarter: str) -> Path:
-        return self.root / "data" / "processed" / str(quarter)
+        return self.processed_root / str(quarter)
 
     def reports(self, quarter: str) -> Path:
-        return self.root / "reports" / str(quarter)
+        return self._under("reports") / str(quarter)
 
     @property
     def site(self) -> Path:
-        return self.root / "_site"
+        return self._under("_site")
 
     def site_quarter(self, quarter: str) -> Path:
         return self.site / str(quarter)

@@ -1,0 +1,185 @@
+"""Many partnerships at once: a force-wide (or national) build and the area overview page.
+
+Every folder under ``--data-root`` laid out like ``data/raw/`` is one
+partnership. Each is built into its own sub-folder of the outputs
+(``_site/<partnership>/<quarter>/``); one failing never stops the others. The
+notebooks run on the local process pool, or as tasks on a Dask distributed
+cluster (``--executor dask --scheduler ADDRESS``) whose workers share the file
+system with the machine that runs ``build-all``.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Iterator
+from concurrent.futures import Executor, ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from .atomic import write_text_atomic
+from .build import BuildResult, build_quarter
+from .formatting import number
+from .htmlout import Html, esc, status_badge, table
+from .paths import OutputPaths
+from .problems import InputError, Problem
+
+
+@dataclass(frozen=True)
+class PartnershipOutcome:
+    """How one partnership's build went."""
+
+    slug: str
+    folder: Path
+    result: BuildResult | None
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.result is not None and self.result.ok
+
+
+def slug(name: str) -> str:
+    """A folder name as a safe, stable path segment.
+
+    >>> slug("Blaenau Gwent"), slug("newport")
+    ('blaenau-gwent', 'newport')
+    """
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "partnership"
+
+
+def partnership_folders(data_root: Path) -> list[Path]:
+    """The sub-folders of ``data_root`` that hold a measure register, in name order."""
+    return sorted(p for p in Path(data_root).iterdir() if p.is_dir() and (p / "measures.yml").is_file())
+
+
+@contextmanager
+def notebook_executor(kind: str, scheduler: str | None) -> Iterator[Executor | None]:
+    """``None`` for the local pool (each build makes its own), or a Dask client's executor."""
+    if kind == "local":
+        yield None
+        return
+    from distributed import Client
+
+    client = Client(scheduler) if scheduler else Client(processes=True, n_workers=2, threads_per_worker=1)
+    try:
+        yield client.get_executor(pure=False)
+    finally:
+        client.close()
+
+
+def build_all(
+    data_root: Path,
+    out_dir: Path,
+    quarter: str | None = None,
+    *,
+    jobs: int = 2,
+    executor: str = "local",
+    scheduler: str | None = None,
+    force: bool = False,
+    renderer: str = "auto",
+    progress: bool = True,
+) -> list[PartnershipOutcome]:
+    """Build the quarter for every partnership under ``data_root`` and write the overview page."""
+    folders = partnership_folders(data_root)
+    if not folders:
+        raise InputError([Problem(str(data_root), None, None, "no partnership folder (one holding measures.yml) is here")])
+    out_dir = Path(out_dir).resolve()
+
+    def one(folder: Path, pool: Executor | None) -> PartnershipOutcome:
+        name = slug(folder.name)
+        try:
+            result = build_quarter(
+                folder, out_dir, quarter, jobs=jobs, force=force, renderer=renderer,
+                progress=progress, partnership=name, executor=pool,
+            )  # fmt: skip
+        except InputError as err:
+            return PartnershipOutcome(name, folder, None, err.report())
+        except Exception as err:  # one partnership's failure must not stop the others
+            return PartnershipOutcome(name, folder, None, f"{type(err).__name__}: {err}")
+        return PartnershipOutcome(name, folder, result, "" if result.ok else "notebook(s) failed")
+
+    with notebook_executor(executor, scheduler) as pool:
+        # Partnerships run side by side so a cluster is kept busy; each build's own work
+        # happens in its notebooks' processes, so threads here only orchestrate.
+        with ThreadPoolExecutor(max_workers=4 if pool is not None else 1) as threads:
+            outcomes = list(threads.map(lambda f: one(f, pool), folders))
+    write_text_atomic(out_dir / "_site" / "index.html", overview_page(out_dir, outcomes))
+    if progress:
+        print(area_summary(outcomes), file=sys.stderr)
+    return outcomes
+
+
+def area_summary(outcomes: list[PartnershipOutcome]) -> str:
+    """The lines printed at the end of ``build-all``, naming every failure."""
+    good = [o for o in outcomes if o.ok]
+    lines = [f"\n{len(good)} of {len(outcomes)} partnerships built."]
+    lines += [f"  - FAILED {o.slug} ({o.folder}): {o.error}" for o in outcomes if not o.ok]
+    return "\n".join(lines)
+
+
+def _latest_status(out_dir: Path, name: str) -> tuple[str, pd.DataFrame, pd.DataFrame] | None:
+    root = OutputPaths(out_dir, name).processed_root
+    built = sorted((p for p in root.iterdir() if (p / "measure_status.csv").is_file()), key=lambda p: p.name) if root.is_dir() else []
+    if not built:
+        return None
+    from .processed import read_processed
+
+    folder = built[-1]
+    family = read_processed(folder, "family_group.csv") if (folder / "family_group.csv").exists() else pd.DataFrame()
+    return folder.name, read_processed(folder, "measure_status.csv"), family
+
+
+def overview_page(out_dir: Path, outcomes: list[PartnershipOutcome]) -> str:
+    """The area overview: every partnership's measures and statuses side by side, linking to its site."""
+    from .site import stylesheet
+
+    blocks = []
+    summary_rows = []
+    for o in outcomes:
+        latest = _latest_status(out_dir, o.slug)
+        if latest is None:
+            summary_rows.append([o.folder.name, "–", "–", Html(status_badge("failed", "Not built") + f" {esc(o.error)}")])
+            continue
+        quarter, status, family = latest
+        partnership = _partnership_name(out_dir, o.slug, quarter) or o.folder.name
+        rate = "–"
+        own = family[family["partnership"].str.casefold() == partnership.casefold()] if not family.empty else family
+        if not own.empty and own["population"].iloc[0] > 0:
+            rate = f"{own['crimes'].iloc[0] / own['population'].iloc[0] * 1000:.1f}"
+        link = Html(f'<a href="{esc(o.slug)}/{esc(quarter)}/index.html">{esc(partnership)}</a>')
+        state = "built" if o.ok else f"latest build failed ({o.error}); showing the last published quarter"
+        summary_rows.append([link, quarter, rate, state])
+        rows = [
+            [
+                Html(f'<a href="{esc(o.slug)}/{esc(quarter)}/measures/{esc(r.measure_id)}.html">{esc(r.title)}</a>'),
+                status_badge(r.status, r.status_label or None),
+                number(r.ytd_actual),
+                number(r.annual_target),
+            ]
+            for r in status.itertuples()
+        ]
+        blocks.append(
+            f"<section><h2>{esc(partnership)} – {esc(quarter)}</h2>"
+            f"{table(['Measure', 'Status', 'Year to date', 'Annual target'], rows, numeric_from=2)}</section>"
+        )
+    overview = table(["Partnership", "Latest quarter", "Crimes per 1,000 (family group table)", "Build"], summary_rows, numeric_from=99)
+    return (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>Area overview</title><style>{stylesheet()}</style></head><body><main class=\"page\">"
+        f"<h1>Area overview</h1><p>{len(outcomes)} partnerships.</p>{overview}{''.join(blocks)}</main></body></html>"
+    )
+
+
+def _partnership_name(out_dir: Path, name: str, quarter: str) -> str:
+    from .processed import read_register_json
+
+    folder = OutputPaths(out_dir, name).processed(quarter)
+    try:
+        return read_register_json(folder).partnership
+    except (OSError, ValueError, KeyError):
+        return ""

@@ -1,0 +1,171 @@
+""""How the figures are made": the method in plain English, with a worked example, for reviewers.
+
+The rules are taken from the docstrings of the functions that apply them and
+the worked example is computed by calling those functions on the quarter's own
+data, so this page cannot drift from what the build does.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import math
+
+from . import method, spc, stats
+from .formatting import number, percent
+from .htmlout import Html, esc, section, table
+from .periods import fy_short, period_name, periods_of_year, reporting_window
+from .quarter import QuarterData
+from .register import Measure
+
+RULES = (
+    ("Year to date", method.year_to),
+    ("Combining periods", method.combine),
+    ("Profiled target", method.profiled_target),
+    ("Forecast", method.forecast),
+    ("Traffic light", method.rag),
+    ("Status", method.decide_status),
+    ("Statistical process control", spc.spc_for_measure),
+    ("Change on last year", stats.compare_counts),
+    ("Projection and odds", stats.projection),
+)
+
+ASSUMPTIONS = (
+    ("Financial years", "Years run April to March; a quarter's figures are the year to date at its end."),
+    (
+        "Data lag",
+        "A measure's period end is the latest period with a value, so a partner one month behind is reported "
+        "to that month and the page says so.",
+    ),
+    (
+        "Last year",
+        "Comparisons use the same periods of the previous year; where last year is incomplete the forecast "
+        "falls back to the run rate and the seasonal profile to an even one.",
+    ),
+    (
+        "Amber tolerance",
+        "Amber means within the tolerance (15% of the target unless the register says otherwise) of meeting it.",
+    ),
+    (
+        "Revisions",
+        "Police recorded crime is revised after publication; `csp-report verify` lists every figure a revision "
+        "would change, and each quarter's dashboard lists values revised since the previous build.",
+    ),
+    (
+        "Small numbers",
+        "Counts under the register's small-count threshold (10 by default) are flagged: their percentage "
+        "change is not a concern on its own.",
+    ),
+    (
+        "SPC",
+        "XmR charts assume the periods are comparable; fewer than 12 points give trial limits only. "
+        "Cumulative and point-in-time figures (aggregation 'last') get no SPC chart.",
+    ),
+    (
+        "Family group",
+        "Rates per 1,000 residents use the populations supplied in family_group.csv; the group average is "
+        "the unweighted mean of the members' rates, the partnership included.",
+    ),
+)
+
+
+def _summary(fn) -> str:
+    doc = inspect.getdoc(fn) or ""
+    paragraphs = [p for p in doc.split("\n\n") if not p.lstrip().startswith(">>>")]
+    return " ".join(" ".join(p.split()) for p in paragraphs).replace("``", "")
+
+
+def rules() -> Html:
+    """Each rule of the method in plain English, from the docstring of the function that applies it."""
+    rows = [[name, _summary(fn), Html(f"<code>{esc(fn.__module__)}.{esc(fn.__name__)}</code>")] for name, fn in RULES]
+    return section("The rules", table(["Step", "What it does", "Code"], rows, numeric_from=99))
+
+
+def example_measure(data: QuarterData, measure_id: str = "") -> Measure:
+    """The measure of the worked example: the one asked for, else the first with a target and data."""
+    if measure_id:
+        return data.register.measure(measure_id)
+    for m in data.register.measures:
+        row = data.status_row(m.id)
+        if row["status"] not in ("monitor", "no_data") and m.aggregation == "sum":
+            return m
+    return data.register.measures[0]
+
+
+def worked_example(data: QuarterData, measure_id: str = "") -> Html:
+    """The method step by step on one measure of this quarter, each number computed here."""
+    m = example_measure(data, measure_id)
+    s = data.series[data.series["measure_id"] == m.id]
+    series = {p: v for p, v in zip(s["period"], s["value"], strict=True) if not math.isnan(v)}
+    q = data.quarter
+    window = reporting_window(q, m.frequency)
+    result = method.measure_status(m, series, q)
+    steps = [f"Measure: {m.title} ({m.polarity} is better, {m.frequency}, aggregation {m.aggregation})."]
+    if result.period_end is None:
+        steps.append("No value in the reporting window, so the status is no_data.")
+        return section("Worked example", _ol(steps))
+    k, n = result.periods_elapsed, result.periods_in_year
+    used = [series[p] for p in window[:k] if p in series]
+    steps.append(
+        f"Reporting window: {period_name(window[0])} to {period_name(window[-1])}; the latest period with a value "
+        f"is {period_name(result.period_end)}, so k = {k} of n = {n} periods."
+    )
+    joiner = " + " if m.aggregation == "sum" else ", "
+    steps.append(f"Year to date ({m.aggregation}): {joiner.join(number(v) for v in used)} = {number(result.ytd_actual)}.")
+    last = periods_of_year(q.fy - 1, m.frequency)
+    if result.last_year_ytd is not None:
+        steps.append(
+            f"Same periods of {fy_short(q.fy - 1)}: {number(result.last_year_ytd)}; whole of {fy_short(q.fy - 1)}: "
+            f"{number(result.last_year_total)}. Change: {number(result.ytd_actual)} / {number(result.last_year_ytd)} - 1 = "
+            f"{percent(result.change_vs_last_year)}."
+        )
+    else:
+        steps.append(f"{fy_short(q.fy - 1)} lacks some of {period_name(last[0])} to {period_name(last[k - 1])}: no comparison.")
+    if result.annual_target is not None:
+        steps.append(
+            f"Profiled target ({m.profile}): annual target {number(result.annual_target)} gives {number(result.ytd_target)} by now."
+        )
+    if result.last_year_total is not None and result.last_year_ytd:
+        steps.append(
+            f"Forecast by last year's pattern: {number(result.ytd_actual)} x {number(result.last_year_total)} / "
+            f"{number(result.last_year_ytd)} = {number(result.forecast)}."
+        )
+    else:
+        steps.append(f"Forecast by the run rate: {number(result.ytd_actual)} x {n} / {k} = {number(result.forecast)}.")
+    if result.status in ("green", "amber", "red"):
+        t = result.annual_target if m.status_method == "forecast" else result.ytd_target
+        v = result.forecast if m.status_method == "forecast" else result.ytd_actual
+        margin = m.amber_tolerance * abs(t)
+        bound = t - margin if m.polarity == "higher" else t + margin
+        steps.append(
+            f"Status ({m.status_method} method, tolerance {m.amber_tolerance:.0%}): {number(v)} against {number(t)}; "
+            f"amber bound {number(bound)}; so {result.status}."
+        )
+    else:
+        steps.append(f"Status: {result.status}.")
+    return section("Worked example", _ol(steps))
+
+
+def _ol(items: list[str]) -> str:
+    return "<ol>" + "".join(f"<li>{esc(i)}</li>" for i in items) + "</ol>"
+
+
+def assumptions() -> Html:
+    """The assumptions and caveats of the method and the data sources."""
+    return section("Assumptions and caveats", table(["Topic", "Assumption or caveat"], ASSUMPTIONS, numeric_from=99))
+
+
+def data_log(data: QuarterData) -> Html:
+    """Every input the quarter was built from, with its SHA-256, from the quarter's manifest."""
+    if data.folder is None or not (data.folder / "manifest.json").exists():
+        return section("Data log", "<p>No manifest: these figures were computed in memory, not built.</p>")
+    record = json.loads((data.folder / "manifest.json").read_text(encoding="utf-8"))
+    rows = [[name, Html(f"<code>{esc(digest[:16])}</code>")] for name, digest in record["inputs"].items()]
+    code = record["code"]
+    note = (
+        f"Data fingerprint {record['data_fingerprint']}; code version {code['version']}"
+        + (f", commit {code['commit'][:10]}" if code.get("commit") else "")
+        + (" (with uncommitted changes)" if code.get("dirty") else "")
+        + "."
+    )
+    return section("Data log", f"<p>{esc(note)}</p>", table(["Input file", "SHA-256 (first 16)"], rows, numeric_from=99))

@@ -1,0 +1,79 @@
+"""build-all: several partnerships, an overview page, failures isolated, and Dask giving the same outputs."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+from analysis.area import build_all, slug
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+from generate import generate  # noqa: E402
+
+Q = "2015-16-Q1"
+_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?(\+00:00|Z| UTC)?")
+
+
+@pytest.fixture(scope="module")
+def area(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("area")
+    generate(root / "Alpha Town", 3, seed=1, name="Alpha Town")
+    generate(root / "Beta City", 3, seed=2, name="Beta City")
+    broken = root / "Gamma Borough"
+    generate(broken, 2, seed=3, name="Gamma Borough")
+    (broken / "actuals.csv").write_text("measure_id,period,value\nmeasure-001,2015-04,many\n")
+    return root
+
+
+def _tree(root: Path) -> dict[str, str]:
+    out = {}
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root)
+        if not path.is_file() or {".cache", "failed"} & set(rel.parts) or path.suffix == ".ipynb" or path.name == "manifest.json":
+            continue
+        out[rel.as_posix()] = _TIMESTAMP.sub("<time>", path.read_text(encoding="utf-8"))
+    return out
+
+
+@pytest.fixture(scope="module")
+def local_build(area, tmp_path_factory) -> tuple[Path, list]:
+    out = tmp_path_factory.mktemp("local")
+    return out, build_all(area, out, Q, jobs=2, renderer="builtin", progress=False)
+
+
+def test_every_partnership_is_built_and_a_failure_does_not_stop_the_others(local_build):
+    out, outcomes = local_build
+    assert {o.slug: o.ok for o in outcomes} == {"alpha-town": True, "beta-city": True, "gamma-borough": False}
+    gamma = next(o for o in outcomes if o.slug == "gamma-borough")
+    assert "actuals.csv, row 2, column 'value'" in gamma.error
+    for name in ("alpha-town", "beta-city"):
+        assert (out / "_site" / name / Q / "index.html").is_file()
+        assert (out / "data" / "processed" / name / Q / "measure_status.csv").is_file()
+
+
+def test_overview_page_links_every_partnership_and_names_the_failure(local_build):
+    out, _ = local_build
+    page = (out / "_site" / "index.html").read_text()
+    assert 'href="alpha-town/2015-16-Q1/index.html"' in page and 'href="beta-city/2015-16-Q1/index.html"' in page
+    assert "Gamma Borough" in page and "Not built" in page
+    assert "Measure 1" in page
+
+
+def test_dask_executor_gives_the_same_outputs_as_the_local_pool(area, local_build, tmp_path):
+    from distributed import LocalCluster
+
+    local_out, _ = local_build
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None) as cluster:
+        outcomes = build_all(area, tmp_path, Q, executor="dask", scheduler=cluster.scheduler_address, renderer="builtin", progress=False)
+    assert {o.slug: o.ok for o in outcomes} == {"alpha-town": True, "beta-city": True, "gamma-borough": False}
+    dask_tree, local_tree = _tree(tmp_path), _tree(local_out)
+    assert dask_tree.keys() == local_tree.keys()
+    different = [name for name in local_tree if dask_tree[name] != local_tree[name].replace(str(local_out), str(tmp_path))]
+    assert not different
+
+
+def test_slug_is_a_safe_folder_name():
+    assert slug("Rhondda Cynon Taf / Merthyr") == "rhondda-cynon-taf-merthyr"
