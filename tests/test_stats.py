@@ -204,4 +204,6 @@ def test_projection_describe():
     p = projection(100, 6, 12, None, None, 180, "lower", "sum", rate_uncertainty=False)
     assert p.describe() == "projected 200 by the year end (95% range 181 to 220); a 2% chance of meeting the target"
     assert Projection(62.5).describe("per cent") == "projected 62.5 per cent by the year end"
-    assert Projection(9374.6, 9001, 9755).describe() == "projected 9,374.6 by the year end (95% range 9,001 to 9,755)"
+    assert Projection(9374.6, 9001, 9755).describe() == "projected 9,375 by the year end (95% range 9,001 to 9,755)"
+    assert Projection(2224.4, 2062, 2394, 0.0001).describe().endswith("less than a 1% chance of meeting the target")
+    assert Projection(9375, 9001, 9755, 0.999).describe().endswith("more than a 99% chance of meeting the target")

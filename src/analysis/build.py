@@ -204,9 +204,7 @@ def build_quarter(
                     (stage.site_quarter(str(q)), out.site_quarter(str(q))),
                 ]
             )
-            stage.site.mkdir(parents=True, exist_ok=True)
-            index = render_index(out.processed_root, stage.site)
-            replace_path(index, out.site / index.name)
+            render_index(out.processed_root, out.site)  # written by temporary file and rename
             failed_dir = None
         else:
             failed_dir = out_dir.joinpath("failed", *([partnership] if partnership else []), str(q))

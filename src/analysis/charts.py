@@ -137,7 +137,7 @@ def family_group_chart(table: pd.DataFrame, average: float, partnership: str) ->
         alt.Chart(frame)
         .mark_bar()
         .encode(
-            y=alt.Y("partnership:N", sort=order, title=None),
+            y=alt.Y("partnership:N", sort=order, title=None, axis=alt.Axis(labelLimit=240)),
             x=alt.X("rate_per_1000:Q", title="Crimes per 1,000 residents"),
             color=alt.Color(
                 "member:N", scale=alt.Scale(domain=[partnership, "Peer"], range=[BLUE, GREY]), legend=LEGEND
@@ -212,3 +212,39 @@ def period_label_long(period: str) -> str:
     if len(period) == 7:
         return f"{period_label(period)} {period[2:4]}"
     return f"{period_label(period)} {period[2:4]}/{period[5:7]}"
+
+
+def funnel_chart(table: pd.DataFrame, limits: pd.DataFrame, pooled: float, partnership: str) -> Html:
+    """A funnel plot: each member's rate against its population, with 95% and 99.8% limits around the group rate.
+
+    ``table`` has columns partnership, population, rate_per_1000, is_partnership; ``limits``
+    is :func:`analysis.compare.funnel_limits` over a range of populations.
+    """
+    points = table.assign(member=lambda t: t["is_partnership"].map({True: partnership, False: "Peer"}))
+    x = alt.X("population:Q", title="Population", scale=alt.Scale(zero=False))
+    lines = []
+    for column, dash in (("lower_95", [6, 3]), ("upper_95", [6, 3]), ("lower_998", [2, 2]), ("upper_998", [2, 2])):
+        lines.append(alt.Chart(limits).mark_line(color=GREY, strokeDash=dash).encode(x=x, y=alt.Y(f"{column}:Q", title="Crimes per 1,000", scale=alt.Scale(zero=False))))
+    centre = alt.Chart(limits.assign(pooled=pooled)).mark_line(color=ORANGE).encode(x=x, y="pooled:Q")
+    dots = (
+        alt.Chart(points)
+        .mark_point(filled=True, size=90)
+        .encode(
+            x=x,
+            y="rate_per_1000:Q",
+            color=alt.Color("member:N", scale=alt.Scale(domain=[partnership, "Peer"], range=[BLUE, GREY]), legend=LEGEND),
+            shape=alt.Shape("member:N", scale=alt.Scale(domain=[partnership, "Peer"], range=["diamond", "circle"]), legend=None),
+        )
+    )
+    chart = alt.layer(*lines, centre, dots).properties(width=WIDTH, height=HEIGHT)
+    own = points[points["is_partnership"]].iloc[0]
+    row = limits.iloc[(limits["population"] - own["population"]).abs().argmin()]
+    inside = row["lower_95"] <= own["rate_per_1000"] <= row["upper_95"]
+    text = (
+        f"Funnel plot of crimes per 1,000 against population for {len(points)} partnerships. {partnership}: "
+        f"{own['rate_per_1000']:.1f} at a population of {number(own['population'])}, "
+        f"{'inside' if inside else 'outside'} the 95% limits of {row['lower_95']:.1f} to {row['upper_95']:.1f} "
+        f"around the group rate of {pooled:.1f}."
+    )
+    caption = "Funnel plot: orange line the group's pooled rate; dashed lines 95% limits, dotted lines 99.8% limits"
+    return figure(chart, text, caption, "funnel")

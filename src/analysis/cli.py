@@ -145,6 +145,13 @@ def main(argv: list[str] | None = None) -> int:
     except PeriodError as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_INVALID
+    except RuntimeError as err:  # the site could not be rendered (analysis.site.SiteError): say why
+        from .site import SiteError
+
+        if not isinstance(err, SiteError):
+            raise
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_FAILED
 
 
 if __name__ == "__main__":

@@ -148,7 +148,7 @@ class MeasurePage:
         if _has(row["period_end"]) and row["period_end"] not in (self.data.quarter.last_month, str(self.data.quarter)):
             lagged = f'<p class="lag">Data to the end of {esc(period_name(row["period_end"]))} (one period behind).</p>'
         return Html(
-            f'<header class="measure-head"><h1>{esc(m.title)}</h1>'
+            f'<header class="measure-head">'
             f'<p class="headline-status">{_status_cell(self.data, row["status"])}</p>'
             f'<p class="target">{esc(_target_text(m, row, self.data.quarter.fy))}</p>{lagged}'
             f'<dl class="facts">{dl}</dl></header>'
@@ -316,11 +316,6 @@ class MeasurePage:
         )
 
 
-def _note(row: pd.Series) -> str:
-    text = disagreement(row["status"], row.get("spc_variation") or None)
-    return f'<span class="disagreement-note">{esc(text)}</span>' if text else ""
-
-
 def _cell(value: object) -> str:
     return number(value) if _has(value) else ""
 
@@ -340,8 +335,8 @@ class Dashboard:
     def title(self) -> Html:
         reg = self.data.register
         return Html(
-            f"<header><h1>{esc(reg.partnership)}: performance report</h1>"
-            f'<p class="subtitle">{esc(self.data.quarter.label.capitalize())} ({esc(str(self.data.quarter))})</p></header>'
+            f'<header><p class="subtitle">{esc(reg.partnership)}: performance report for '
+            f"{esc(self.data.quarter.label)} ({esc(str(self.data.quarter))})</p></header>"
         )
 
     def summary(self) -> Html:
@@ -359,7 +354,7 @@ class Dashboard:
                         Html(f'<a href="measures/{esc(m.id)}.html">{esc(m.title)}</a>'),
                         m.lead or "–",
                         _status_cell(self.data, r["status"]),
-                        Html(variation_badge(r.get("spc_variation")) + _note(r)),
+                        variation_badge(r.get("spc_variation"), short=True),
                         number(r["ytd_actual"]),
                         number(r["ytd_target"]),
                         number(r["annual_target"]),
@@ -368,6 +363,13 @@ class Dashboard:
                 )
             header = ["Measure", "Lead", "Status", "SPC variation", "Year to date", "Profiled target", "Annual target", "Change on last year"]
             parts.append(section(priority, table(header, rows, numeric_from=4), level=3, cls="priority"))
+        notes = [
+            f"<li><strong>{esc(self.data.register.measure(r.measure_id).title)}</strong>: {esc(disagreement(r.status, r.spc_variation or None))}</li>"
+            for r in self.data.status.itertuples()
+            if disagreement(r.status, r.spc_variation or None)
+        ]
+        if notes:
+            parts.append(section("Where the traffic light and SPC disagree", f"<ul>{''.join(notes)}</ul>", level=3, cls="disagreements"))
         return section("Measures by priority", *parts, cls="dashboard")
 
     def exceptions(self) -> Html:
@@ -415,8 +417,8 @@ class StrategicAssessment:
 
     def title(self) -> Html:
         return Html(
-            f"<header><h1>{esc(self.data.register.partnership)}: strategic assessment</h1>"
-            f'<p class="subtitle">{esc(self.data.quarter.label.capitalize())}</p></header>'
+            f'<header><p class="subtitle">{esc(self.data.register.partnership)}: strategic assessment, '
+            f"{esc(self.data.quarter.label)}</p></header>"
         )
 
     def summary(self) -> Html:
@@ -470,7 +472,7 @@ class StrategicAssessment:
 
     def family_group(self) -> Html:
         """The family group position: rates per 1,000, rank, the group average and a chart."""
-        from .compare import family_group_table, position
+        from .compare import family_group_table, funnel_limits, pooled_rate, position
 
         fg = self.data.table("family_group.csv")
         partnership = self.data.register.partnership
@@ -482,11 +484,23 @@ class StrategicAssessment:
             [r.partnership, number(r.crimes), number(r.population), f"{r.rate_per_1000:.1f}", int(r.rank)]
             for r in ranked.itertuples()
         ]
+        pooled = pooled_rate(fg)
+        low, high = float(fg["population"].min()), float(fg["population"].max())
+        span = [low * 0.8 + (high * 1.2 - low * 0.8) * i / 60 for i in range(61)]
+        methods = {
+            "msg_mean": "against the unweighted mean of the members' rates",
+            "poisson": "against the group mean, with an exact Poisson 95% interval on the partnership's rate",
+            "iquanta": "against the group mean plus or minus one standard deviation (as iQuanta shows it)",
+        }
+        source = self.data.register.population_source or "the populations supplied in family_group.csv"
+        method = self.data.register.family_group_method
         return section(
             "Family group position",
             f"<p>{esc(where.describe())}.</p>",
+            f'<p class="method">Compared {esc(methods.get(method, method))}. Populations: {esc(source)}.</p>',
             table(["Partnership", "Crimes", "Population", "Crimes per 1,000", "Rank (1 = lowest)"], rows),
             charts.family_group_chart(ranked, where.msg_mean, partnership),
+            charts.funnel_chart(ranked, funnel_limits(pooled, span), pooled, partnership),
         )
 
 

@@ -148,11 +148,14 @@ class Projection:
         'projected 9,375 incidents by the year end (95% range 9,001 to 9,755); a 99% chance of meeting the target'
         """
         unit = f" {unit}" if unit else ""
-        text = f"projected {_amount(self.forecast)}{unit} by the year end"
+        shown = f"{self.forecast:,.0f}" if self.low is not None else _amount(self.forecast)
+        text = f"projected {shown}{unit} by the year end"
         if self.low is not None and self.high is not None:
             text += f" (95% range {_amount(self.low)} to {_amount(self.high)})"
         if self.p_meet_target is not None:
-            text += f"; a {self.p_meet_target:.0%} chance of meeting the target"
+            p = self.p_meet_target
+            odds = "less than a 1%" if p < 0.005 else "more than a 99%" if p > 0.995 else f"a {p:.0%}"
+            text += f"; {odds} chance of meeting the target"
         return text
 
 

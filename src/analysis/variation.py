@@ -24,23 +24,34 @@ ASSURANCE = {
 }
 
 
-def _badge(kind: str, code: str, table: dict[str, tuple[str, str]]) -> Html:
+SHORT = {
+    "common_cause": "Common cause",
+    "special_cause_improvement": "Improvement",
+    "special_cause_concern": "Concern",
+    "special_cause_neutral_high": "Unusually high",
+    "special_cause_neutral_low": "Unusually low",
+}
+
+
+def _badge(kind: str, code: str, table: dict[str, tuple[str, str]], short: bool = False) -> Html:
     if not code or code not in table:
         return Html('<span class="spc spc-none">–</span>')
     symbol, words = table[code]
+    if short:
+        words = SHORT.get(code, words)
     return Html(
         f'<span class="spc spc-{esc(kind)} spc-{esc(code.replace("_", "-"))}">'
         f'<span class="spc-symbol" aria-hidden="true">{esc(symbol)}</span> {esc(words)}</span>'
     )
 
 
-def variation_badge(code: str | None) -> Html:
-    """The variation icon in words and symbol.
+def variation_badge(code: str | None, short: bool = False) -> Html:
+    """The variation icon in words and symbol (``short`` words for tables).
 
     >>> variation_badge("common_cause")
     '<span class="spc spc-variation spc-common-cause"><span class="spc-symbol" aria-hidden="true">~</span> Common cause variation: no significant change</span>'
     """
-    return _badge("variation", code or "", VARIATION)
+    return _badge("variation", code or "", VARIATION, short)
 
 
 def assurance_badge(code: str | None) -> Html:

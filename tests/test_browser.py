@@ -1,0 +1,204 @@
+"""The rendered site in a real browser (Chromium through Playwright), with the network cut off.
+
+Every request that is not for a ``file://`` URL is aborted and recorded. Checked on
+the fixture quarter and on the demo quarter built end to end: every page loads
+with no console error and nothing fetched from elsewhere, every measure page draws
+its charts, the dashboard gives every measure's status in words, and every link
+leads to a file of the site.
+
+Outside CI these tests skip when Chromium or Playwright is missing; with ``CI=true``
+they fail instead, so a CI machine cannot pass them by not running them.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+import site_fixture as fx
+
+from analysis.processed import read_processed
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO_QUARTER = "2015-16-Q1"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{reason}; CI must run the browser tests", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """Debian's Chromium driven by Playwright (Playwright's own browser download is not used)."""
+    executable = shutil.which("chromium") or shutil.which("chromium-browser")
+    if executable is None:
+        _unavailable("Chromium is not installed (no `chromium` on PATH)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("Playwright for Python is not installed")
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="module", params=["fixture", pytest.param("demo", marks=pytest.mark.slow)])
+def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A rendered site and the processed folder of its quarter: the fixture quarter, or the demo built end to end."""
+    root = tmp_path_factory.mktemp(request.param)
+    if request.param == "fixture":
+        return fx.build_site(root), root / "data" / "processed" / fx.QUARTER
+    from analysis import build
+
+    if not hasattr(build, "build_quarter"):
+        pytest.skip("analysis.build.build_quarter does not exist yet")
+    result = build.build_quarter(ROOT / "data" / "raw", root, DEMO_QUARTER, jobs=2, force=True, renderer="builtin",
+                                 progress=False)  # fmt: skip
+    assert result.ok, f"the demo build failed: {[(r.name, r.error) for r in result.failures]}"
+    return root / "_site", root / "data" / "processed" / DEMO_QUARTER
+
+
+class Visit:
+    """One page opened with the network cut off: console errors, page errors and off-site requests."""
+
+    def __init__(self, browser, path: Path, media: str = "screen") -> None:
+        self.errors: list[str] = []
+        self.offsite: list[str] = []
+        self.context = browser.new_context()
+        self.page = self.context.new_page()
+        self.page.emulate_media(media=media)
+        self.page.route("**/*", self._route)
+        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("requestfailed", lambda r: r.url.startswith("file:") and self.errors.append(f"failed: {r.url}"))
+        self.page.goto(path.resolve().as_uri(), wait_until="load")
+
+    def _route(self, route) -> None:
+        if route.request.url.startswith("file:"):
+            route.continue_()
+        else:
+            self.offsite.append(route.request.url)
+            route.abort()
+
+    def close(self) -> None:
+        self.context.close()
+
+
+def _pages(site: Path) -> list[Path]:
+    return sorted(site.rglob("*.html"))
+
+
+def test_every_page_loads_offline_without_errors(browser, built):
+    site, _ = built
+    assert len(_pages(site)) >= 5
+    for path in _pages(site):
+        visit = Visit(browser, path)
+        try:
+            assert visit.offsite == [], f"{path.relative_to(site)} asked the network for {visit.offsite}"
+            assert visit.errors == [], f"{path.relative_to(site)}: {visit.errors}"
+            assert visit.page.locator("h1").count() == 1, f"{path.relative_to(site)}: one <h1>, the page title"
+            assert visit.page.title(), path
+        finally:
+            visit.close()
+
+
+def test_every_measure_page_draws_its_charts(browser, built):
+    site, processed = built
+    measures = read_processed(processed, "measure_status.csv")["measure_id"].tolist()
+    quarter = site / processed.name
+    for mid in measures:
+        visit = Visit(browser, quarter / "measures" / f"{mid}.html")
+        try:
+            charts = visit.page.locator("main figure svg")
+            assert charts.count() >= 1, f"{mid}: no chart"
+            for i in range(charts.count()):
+                box = charts.nth(i).bounding_box()
+                assert box and box["width"] > 0 and box["height"] > 0, f"{mid}: chart {i} has no size"
+            labelled = visit.page.locator("main figure[aria-label], main figure figcaption")
+            assert labelled.count() >= 1, f"{mid}: charts need a text alternative"
+        finally:
+            visit.close()
+
+
+# For each measure: its link in the dashboard's main content and the status badge beside it (same row or item).
+_DASHBOARD_ROWS = """(mid) => {
+  const links = [...document.querySelectorAll('main a')].filter(a => a.getAttribute('href') === `measures/${mid}.html`);
+  return links.map(a => {
+    const row = a.closest('tr, li, article, section, div');
+    return [...row.querySelectorAll('.status')].map(badge => {
+      const words = [...badge.childNodes].filter(n => !(n.nodeType === 1 && n.getAttribute('aria-hidden') === 'true'));
+      return {classes: badge.className, words: words.map(n => n.textContent).join('').trim()};
+    });
+  });
+}"""
+
+
+def test_dashboard_lists_every_measure_with_its_status_in_words(browser, built):
+    site, processed = built
+    status = read_processed(processed, "measure_status.csv")
+    visit = Visit(browser, site / processed.name / "index.html")
+    try:
+        for mid, code in zip(status["measure_id"], status["status"], strict=True):
+            rows = visit.page.evaluate(_DASHBOARD_ROWS, mid)
+            assert rows, f"the dashboard does not link measure {mid}"
+            badges = [b for row in rows for b in row if f"status-{code}" in b["classes"].split()]
+            assert badges, f"the dashboard does not show {mid}'s status ({code}) beside it"
+            assert any(sum(c.isalpha() for c in b["words"]) >= 3 for b in badges), f"{mid}: status without words"
+    finally:
+        visit.close()
+
+
+def test_every_link_resolves_to_a_file_of_the_site(browser, built):
+    site, _ = built
+    root = site.resolve()
+    for path in _pages(site):
+        visit = Visit(browser, path)
+        try:
+            hrefs = visit.page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))")
+            ids = set(visit.page.eval_on_selector_all("[id]", "els => els.map(e => e.id)"))
+        finally:
+            visit.close()
+        for href in hrefs:
+            parts = urlsplit(href)
+            if parts.scheme in ("http", "https", "mailto"):
+                continue  # a link a reader may follow, not something the page loads
+            assert not parts.scheme and not parts.netloc, f"{path.relative_to(site)}: {href}"
+            if not parts.path:
+                assert parts.fragment in ids, f"{path.relative_to(site)}: no element #{parts.fragment}"
+                continue
+            target = (path.parent / unquote(parts.path)).resolve()
+            assert target.is_file(), f"{path.relative_to(site)}: {href} does not lead to a file"
+            assert root in target.parents, f"{path.relative_to(site)}: {href} leaves the site"
+
+
+def test_printing_leaves_out_the_navigation(browser, built):
+    site, processed = built
+    visit = Visit(browser, site / processed.name / "index.html", media="print")
+    try:
+        assert not visit.page.locator(".measure-nav").is_visible()
+        assert not visit.page.locator(".site-nav").is_visible()
+        assert visit.page.locator("main h1").first.is_visible()
+    finally:
+        visit.close()
+
+
+def test_home_page_leads_to_the_quarter(browser, built):
+    site, processed = built
+    visit = Visit(browser, site / "index.html")
+    try:
+        link = visit.page.locator(f'main a[href="{processed.name}/index.html"]')
+        assert link.count() == 1, "the home page does not link the quarter's dashboard"
+        assert visit.offsite == [] and visit.errors == []
+    finally:
+        visit.close()
