@@ -151,3 +151,16 @@ def test_a_failing_notebook_is_isolated_and_the_published_quarter_kept(built_dem
 def test_cli_build_exit_codes(built_demo, tmp_path):
     out = _copy_build(built_demo, tmp_path)
     assert main(["build", "--out", str(out), "--quarter", "2015-16 Q1", "--renderer", "builtin"]) == 0
+
+
+def test_every_page_carries_the_provenance_footer(built_demo):
+    site = built_demo / "_site" / Q
+    manifest = (built_demo / "data" / "processed" / Q / "manifest.json").read_text()
+    assert (site / "manifest.json").read_text() == manifest
+    fingerprint = __import__("json").loads(manifest)["data_fingerprint"]
+    pages = sorted(site.rglob("*.html"))
+    assert len(pages) == len(MEASURES) + 3
+    for page in pages:
+        html = page.read_text()
+        assert f"Data fingerprint: <code>{fingerprint}</code>" in html, page.name
+        assert 'class="manifest-link"' in html and 'class="notebook-link"' in html, page.name

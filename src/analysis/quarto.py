@@ -111,7 +111,10 @@ def navigation(context: QuarterContext, pages: list[Page]) -> dict[str, Any]:
                 ]
             },
             "sidebar": {"title": "Measures by priority", "style": "docked", "contents": sections},
-            "page-footer": {"left": quarto_text(f"{context.partnership} · {context.quarter_name}")},
+            "page-footer": {
+                "left": quarto_text(f"{context.partnership} · {context.quarter_name}"),
+                "right": quarto_text(" · ".join(f"{k}: {v}" for k, v in context.provenance)),
+            },
         }
     }
 

@@ -106,6 +106,7 @@ class QuarterContext:
     partnership: str
     measures: tuple[MeasureEntry, ...]
     extra_pages: tuple[tuple[str, str], ...] = ()  # (page, title) of notebooks besides the usual ones
+    provenance: tuple[tuple[str, str], ...] = ()  # (label, value) from the quarter's manifest, for footers
 
     @property
     def quarter_name(self) -> str:
@@ -247,7 +248,32 @@ def load_context(quarter: str, processed_dir: Path) -> QuarterContext:
     else:
         for mid, (title, priority, status, label) in statuses.items():
             measures.append(MeasureEntry(mid, title or mid, priority or "Measures", status, label))
-    return QuarterContext(str(quarter), partnership or "Community Safety Partnership", tuple(measures))
+    return QuarterContext(
+        str(quarter), partnership or "Community Safety Partnership", tuple(measures), provenance=provenance(processed_dir)
+    )
+
+
+def provenance(processed_dir: Path) -> tuple[tuple[str, str], ...]:
+    """What the footer says about where a page came from, read from the quarter's ``manifest.json``.
+
+    The build date is a date, not a time, so pages rebuilt from the same inputs on
+    the same day are identical.
+    """
+    path = Path(processed_dir) / "manifest.json"
+    if not path.is_file():
+        return ()
+    import json
+
+    record = json.loads(path.read_text(encoding="utf-8"))
+    code = record.get("code", {})
+    version = str(code.get("version", ""))
+    if code.get("commit"):
+        version += f" ({str(code['commit'])[:10]}{', uncommitted changes' if code.get('dirty') else ''})"
+    return (
+        ("Data fingerprint", str(record.get("data_fingerprint", ""))),
+        ("Code", version),
+        ("Built", str(record.get("built_at", ""))[:10]),
+    )
 
 
 def discover_pages(reports_dir: Path, context: QuarterContext) -> list[Page]:
@@ -388,6 +414,8 @@ def render_quarter(
     else:
         written = [render_page(page, context, site_dir) for page in pages]
     copy_notebooks(pages, site_dir)
+    if (processed_dir / "manifest.json").is_file():
+        shutil.copyfile(processed_dir / "manifest.json", site_dir / "manifest.json")
     check_offline({p: p.read_text(encoding="utf-8") for p in written})
     return written
 
@@ -531,6 +559,8 @@ def page_resources(page: Page, context: QuarterContext, nb: Any, failure: Failur
         "groups": groups,
         "failure": failure_notice(page, failure),
         "notebook_href": f"{prefix}notebooks/{page.notebook_rel}" if page.notebook is not None else "",
+        "provenance": [{"label": k, "value": v} for k, v in context.provenance],
+        "manifest_href": f"{prefix}manifest.json" if context.provenance else "",
         "css": stylesheet(),
     }
 
