@@ -50,7 +50,11 @@ def timed(command: list[str]) -> tuple[float, float]:
 
 def hand_loop(data: Path, out: Path) -> tuple[float, float]:
     """papermill then nbconvert, one notebook after another, as an analyst scripts it by hand."""
-    subprocess.run([str(BIN / "csp-report"), "status", "--quarter", QUARTER, "--data", str(data), "--out", str(out)], check=True, capture_output=True)
+    subprocess.run(
+        [str(BIN / "csp-report"), "status", "--quarter", QUARTER, "--data", str(data), "--out", str(out)],
+        check=True,
+        capture_output=True,
+    )
     register = json.loads((out / "data" / "processed" / QUARTER / "register.json").read_text())
     notebooks = [("dashboard", {}), ("strategic-assessment", {}), ("method", {})]
     notebooks += [("measure", {"measure_id": m["id"]}) for m in register["measures"]]
@@ -71,7 +75,18 @@ def hand_loop(data: Path, out: Path) -> tuple[float, float]:
 
 
 def build(data: Path, out: Path, jobs: int, force: bool) -> tuple[float, float]:
-    command = [str(BIN / "csp-report"), "build", "--quarter", QUARTER, "--data", str(data), "--out", str(out), "--jobs", str(jobs)]
+    command = [
+        str(BIN / "csp-report"),
+        "build",
+        "--quarter",
+        QUARTER,
+        "--data",
+        str(data),
+        "--out",
+        str(out),
+        "--jobs",
+        str(jobs),
+    ]
     return timed(command + (["--force"] if force else []))
 
 
@@ -109,10 +124,14 @@ def main() -> None:
                     seconds, rss = build(data, Path(tmp) / f"out-{size}", j, force=True)
                     cold[j].append(seconds)
                     peak = max(peak, rss)
-            rebuild = [build(data, Path(tmp) / f"out-{size}", max(jobs), force=False)[0] for _ in range(max(3, args.repeat))]
+            rebuild = [
+                build(data, Path(tmp) / f"out-{size}", max(jobs), force=False)[0] for _ in range(max(3, args.repeat))
+            ]
             best = statistics.median(cold[max(jobs)])
             hand_median = statistics.median(hand) if hand else float("nan")
-            row = f"{size:<14}{n:>10}{hand_median:>11.1f}" + "".join(f"{statistics.median(cold[j]):>11.1f}" for j in jobs)
+            row = f"{size:<14}{n:>10}{hand_median:>11.1f}" + "".join(
+                f"{statistics.median(cold[j]):>11.1f}" for j in jobs
+            )
             row += f"{hand_median / best:>7.1f}x{statistics.median(rebuild):>9.2f}{best / statistics.median(rebuild):>13.0f}x"
             row += f"{best / n:>7.2f}{peak:>9.0f}"
             print(row, flush=True)

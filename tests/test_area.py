@@ -11,7 +11,7 @@ import pytest
 from analysis.area import build_all, slug
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-from generate import generate  # noqa: E402
+from generate import generate
 
 Q = "2015-16-Q1"
 _TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?(\+00:00|Z| UTC)?")
@@ -32,7 +32,12 @@ def _tree(root: Path) -> dict[str, str]:
     out = {}
     for path in sorted(root.rglob("*")):
         rel = path.relative_to(root)
-        if not path.is_file() or {".cache", "failed"} & set(rel.parts) or path.suffix == ".ipynb" or path.name == "manifest.json":
+        if (
+            not path.is_file()
+            or {".cache", "failed"} & set(rel.parts)
+            or path.suffix == ".ipynb"
+            or path.name == "manifest.json"
+        ):
             continue
         out[rel.as_posix()] = _TIMESTAMP.sub("<time>", path.read_text(encoding="utf-8"))
     return out
@@ -66,12 +71,18 @@ def test_dask_executor_gives_the_same_outputs_as_the_local_pool(area, local_buil
     from distributed import LocalCluster
 
     local_out, _ = local_build
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None) as cluster:
-        outcomes = build_all(area, tmp_path, Q, executor="dask", scheduler=cluster.scheduler_address, renderer="builtin", progress=False)
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    ) as cluster:
+        outcomes = build_all(
+            area, tmp_path, Q, executor="dask", scheduler=cluster.scheduler_address, renderer="builtin", progress=False
+        )
     assert {o.slug: o.ok for o in outcomes} == {"alpha-town": True, "beta-city": True, "gamma-borough": False}
     dask_tree, local_tree = _tree(tmp_path), _tree(local_out)
     assert dask_tree.keys() == local_tree.keys()
-    different = [name for name in local_tree if dask_tree[name] != local_tree[name].replace(str(local_out), str(tmp_path))]
+    different = [
+        name for name in local_tree if dask_tree[name] != local_tree[name].replace(str(local_out), str(tmp_path))
+    ]
     assert not different
 
 

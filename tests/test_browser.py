@@ -56,16 +56,10 @@ def browser() -> Iterator[object]:
 @pytest.fixture(scope="module", params=["fixture", pytest.param("demo", marks=pytest.mark.slow)])
 def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A rendered site and the processed folder of its quarter: the fixture quarter, or the demo built end to end."""
-    root = tmp_path_factory.mktemp(request.param)
     if request.param == "fixture":
+        root = tmp_path_factory.mktemp(request.param)
         return fx.build_site(root), root / "data" / "processed" / fx.QUARTER
-    from analysis import build
-
-    if not hasattr(build, "build_quarter"):
-        pytest.skip("analysis.build.build_quarter does not exist yet")
-    result = build.build_quarter(ROOT / "data" / "raw", root, DEMO_QUARTER, jobs=2, force=True, renderer="builtin",
-                                 progress=False)  # fmt: skip
-    assert result.ok, f"the demo build failed: {[(r.name, r.error) for r in result.failures]}"
+    root = request.getfixturevalue("built_demo")  # the session's demo build (conftest.py)
     return root / "_site", root / "data" / "processed" / DEMO_QUARTER
 
 
@@ -200,5 +194,89 @@ def test_home_page_leads_to_the_quarter(browser, built):
         link = visit.page.locator(f'main a[href="{processed.name}/index.html"]')
         assert link.count() == 1, "the home page does not link the quarter's dashboard"
         assert visit.offsite == [] and visit.errors == []
+    finally:
+        visit.close()
+
+
+# ---------------------------------------------------------------------------
+# Hostile text: a partnership's data must never run a script in a reader's browser
+
+HOSTILE = {
+    "script": "<script>alert('title')</script>",
+    "img": '<img src=x onerror="alert(1)">',
+    "svg": "<svg onload=alert(2)>",
+    "quote": '"><b onmouseover=alert(3)>x</b>',
+}
+
+
+@pytest.fixture(scope="module")
+def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    """The demo built with script-laden text in every untrusted field a page shows."""
+    from analysis.build import build_quarter
+
+    root = tmp_path_factory.mktemp("hostile")
+    data = root / "raw"
+    shutil.copytree(ROOT / "data" / "raw", data)
+    register = data / "measures.yml"
+    text = register.read_text()
+    text = text.replace("partnership: Safer Plymouth", f'partnership: "Safer {HOSTILE["script"]}"', 1)
+    text = text.replace(
+        "title: Reduce the rate of anti-social behaviour incidents", f"title: 'ASB {HOSTILE['img']}'", 1
+    )
+    text = text.replace("lead: ASB Delivery Group", f"lead: '{HOSTILE['quote']}'", 1)
+    text = text.replace("priority: Hate crime", f"priority: 'Hate {HOSTILE['svg']}'")
+    register.write_text(text)
+    family = data / "family_group.csv"
+    family.write_text(family.read_text().replace("Safer Plymouth", f"Safer {HOSTILE['script']}"))
+    (data / "commentary" / "2015-16-Q1" / "asb-incidents.md").write_text(
+        f"**Kept bold** {HOSTILE['script']} [click](javascript:alert(4)) {HOSTILE['img']}\n"
+    )
+    plan = data / "action_plan.csv"
+    plan.write_text(
+        plan.read_text().replace(
+            "Target hotspot locations through the ASB Delivery Group", "<script>alert(5)</script> hotspots"
+        )
+    )
+    recs = data / "recommendations.csv"
+    recs.write_text(
+        recs.read_text().replace("Endorse the reinstatement", "<img src=x onerror=alert(6)> Endorse the reinstatement")
+    )
+    result = build_quarter(data, root, DEMO_QUARTER, jobs=2, force=True, renderer="builtin", progress=False)
+    assert result.ok, [(r.name, r.error) for r in result.failures]
+    return root / "_site", HOSTILE
+
+
+def test_hostile_text_is_shown_as_text_and_never_runs(browser, hostile_site):
+    site, _ = hostile_site
+    pages = _pages(site)
+    assert len(pages) >= 10
+    for path in pages:
+        visit = Visit(browser, path)
+        dialogs: list[str] = []
+        visit.page.on("dialog", lambda d, seen=dialogs: (seen.append(d.message), d.dismiss()))
+        try:
+            visit.page.reload(wait_until="load")
+            visit.page.mouse.move(300, 300)
+            assert dialogs == [], f"{path.relative_to(site)} ran a script from the data: {dialogs}"
+            scripts = visit.page.eval_on_selector_all("script", "els => els.map(e => e.textContent)")
+            assert not any("alert(" in s for s in scripts), path
+            handlers = visit.page.evaluate(
+                "() => [...document.querySelectorAll('*')].flatMap(e => [...e.attributes]"
+                ".filter(a => a.name.startsWith('on')).map(a => e.tagName + ' ' + a.name))"
+            )
+            assert handlers == [], f"{path.relative_to(site)}: event handlers from the data {handlers}"
+            assert visit.page.locator("a[href^='javascript:']").count() == 0, path
+        finally:
+            visit.close()
+
+
+def test_hostile_text_is_visible_to_readers(browser, hostile_site):
+    site, hostile = hostile_site
+    visit = Visit(browser, site / DEMO_QUARTER / "measures" / "asb-incidents.html")
+    try:
+        body = visit.page.inner_text("body")
+        assert hostile["img"] in body  # the title, as text
+        assert hostile["script"] in body  # the partnership name and the commentary, as text
+        assert visit.page.locator(".commentary strong", has_text="Kept bold").count() == 1
     finally:
         visit.close()

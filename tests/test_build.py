@@ -11,6 +11,7 @@ import pytest
 
 from analysis.build import build_quarter
 from analysis.cli import main
+
 DEMO = Path(__file__).resolve().parents[1] / "data" / "raw"
 Q = "2015-16-Q1"
 MEASURES = [
@@ -27,7 +28,9 @@ PUBLISHED_WORDS = {
 
 def _outputs(nb) -> str:
     return "".join(
-        o.get("data", {}).get("text/html", "") if isinstance(o.get("data", {}).get("text/html", ""), str) else "".join(o["data"]["text/html"])
+        o.get("data", {}).get("text/html", "")
+        if isinstance(o.get("data", {}).get("text/html", ""), str)
+        else "".join(o["data"]["text/html"])
         for c in nb.cells
         for o in c.get("outputs", [])
     )
@@ -61,7 +64,10 @@ def test_measure_notebook_shows_the_published_status_in_the_registers_words(buil
 
 def test_referrals_page_drafts_the_reports_sentence(built_demo):
     nb = nbformat.read(built_demo / "reports" / Q / "measures" / "da-referrals.ipynb", as_version=4)
-    assert "In quarter one there have been 525 referrals. This is 104 referrals less than the same period in 2014/15" in _outputs(nb)
+    assert (
+        "In quarter one there have been 525 referrals. This is 104 referrals less than the same period in 2014/15"
+        in _outputs(nb)
+    )
 
 
 def test_dashboard_lists_every_measure_with_a_link(built_demo):
@@ -134,7 +140,11 @@ def test_a_failing_notebook_is_isolated_and_the_published_quarter_kept(built_dem
     nbformat.write(nb, project / "notebooks" / "broken.ipynb")
     monkeypatch.setattr("analysis.build.PROJECT_ROOT", project)  # a measure's own notebook lives in the project
     register = demo_copy / "measures.yml"
-    register.write_text(register.read_text().replace("  - id: hate-incidents\n", "  - id: hate-incidents\n    notebook: notebooks/broken.ipynb\n"))
+    register.write_text(
+        register.read_text().replace(
+            "  - id: hate-incidents\n", "  - id: hate-incidents\n    notebook: notebooks/broken.ipynb\n"
+        )
+    )
     result = build_quarter(demo_copy, out, Q, jobs=2, renderer="builtin", progress=False)
     assert not result.ok
     assert [r.name for r in result.failures] == ["measures/hate-incidents.ipynb"]

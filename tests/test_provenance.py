@@ -32,7 +32,9 @@ def test_same_inputs_give_byte_identical_tables(tmp_path):
 def test_manifest_hashes_match_the_input_files(tmp_path, demo_copy):
     assert main(["status", "--quarter", Q, "--data", str(demo_copy), "--out", str(tmp_path)]) == 0
     record = json.loads((tmp_path / "data" / "processed" / Q / "manifest.json").read_text())
-    assert {"measures.yml", "actuals.csv", "action_plan.csv", "commentary/2015-16-Q1/asb-incidents.md"} <= set(record["inputs"])
+    assert {"measures.yml", "actuals.csv", "action_plan.csv", "commentary/2015-16-Q1/asb-incidents.md"} <= set(
+        record["inputs"]
+    )
     for name, digest in record["inputs"].items():
         assert hashlib.sha256((demo_copy / name).read_bytes()).hexdigest() == digest, name
     assert record["code"]["version"] and "python" in record["packages"]

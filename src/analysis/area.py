@@ -86,7 +86,9 @@ def build_all(
     """Build the quarter for every partnership under ``data_root`` and write the overview page."""
     folders = partnership_folders(data_root)
     if not folders:
-        raise InputError([Problem(str(data_root), None, None, "no partnership folder (one holding measures.yml) is here")])
+        raise InputError(
+            [Problem(str(data_root), None, None, "no partnership folder (one holding measures.yml) is here")]
+        )
     out_dir = Path(out_dir).resolve()
 
     def one(folder: Path, pool: Executor | None) -> PartnershipOutcome:
@@ -102,11 +104,10 @@ def build_all(
             return PartnershipOutcome(name, folder, None, f"{type(err).__name__}: {err}")
         return PartnershipOutcome(name, folder, result, "" if result.ok else "notebook(s) failed")
 
-    with notebook_executor(executor, scheduler) as pool:
-        # Partnerships run side by side so a cluster is kept busy; each build's own work
-        # happens in its notebooks' processes, so threads here only orchestrate.
-        with ThreadPoolExecutor(max_workers=4 if pool is not None else 1) as threads:
-            outcomes = list(threads.map(lambda f: one(f, pool), folders))
+    # Partnerships run side by side on a cluster so it is kept busy; each build's own work
+    # happens in its notebooks' processes, so threads here only orchestrate.
+    with notebook_executor(executor, scheduler) as pool, ThreadPoolExecutor(max_workers=4 if pool else 1) as threads:
+        outcomes = list(threads.map(lambda f: one(f, pool), folders))
     write_text_atomic(out_dir / "_site" / "index.html", overview_page(out_dir, outcomes))
     if progress:
         print(area_summary(outcomes), file=sys.stderr)
@@ -123,7 +124,11 @@ def area_summary(outcomes: list[PartnershipOutcome]) -> str:
 
 def _latest_status(out_dir: Path, name: str) -> tuple[str, pd.DataFrame, pd.DataFrame] | None:
     root = OutputPaths(out_dir, name).processed_root
-    built = sorted((p for p in root.iterdir() if (p / "measure_status.csv").is_file()), key=lambda p: p.name) if root.is_dir() else []
+    built = (
+        sorted((p for p in root.iterdir() if (p / "measure_status.csv").is_file()), key=lambda p: p.name)
+        if root.is_dir()
+        else []
+    )
     if not built:
         return None
     from .processed import read_processed
@@ -142,7 +147,9 @@ def overview_page(out_dir: Path, outcomes: list[PartnershipOutcome]) -> str:
     for o in outcomes:
         latest = _latest_status(out_dir, o.slug)
         if latest is None:
-            summary_rows.append([o.folder.name, "–", "–", Html(status_badge("failed", "Not built") + f" {esc(o.error)}")])
+            summary_rows.append(
+                [o.folder.name, "–", "–", Html(status_badge("failed", "Not built") + f" {esc(o.error)}")]
+            )
             continue
         quarter, status, family = latest
         partnership = _partnership_name(out_dir, o.slug, quarter) or o.folder.name
@@ -166,11 +173,15 @@ def overview_page(out_dir: Path, outcomes: list[PartnershipOutcome]) -> str:
             f"<section><h2>{esc(partnership)} – {esc(quarter)}</h2>"
             f"{table(['Measure', 'Status', 'Year to date', 'Annual target'], rows, numeric_from=2)}</section>"
         )
-    overview = table(["Partnership", "Latest quarter", "Crimes per 1,000 (family group table)", "Build"], summary_rows, numeric_from=99)
+    overview = table(
+        ["Partnership", "Latest quarter", "Crimes per 1,000 (family group table)", "Build"],
+        summary_rows,
+        numeric_from=99,
+    )
     return (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>Area overview</title><style>{stylesheet()}</style></head><body><main class=\"page\">"
+        f'<title>Area overview</title><style>{stylesheet()}</style></head><body><main class="page">'
         f"<h1>Area overview</h1><p>{len(outcomes)} partnerships.</p>{overview}{''.join(blocks)}</main></body></html>"
     )
 

@@ -118,7 +118,13 @@ def measure_slice(files: dict[str, str], measure_id: str) -> bytes:
 
 
 def notebook_jobs(
-    inputs: Inputs, quarter: Quarter, files: dict[str, str], data_dir: Path, stage_root: Path, out_root: Path, input_hashes: dict
+    inputs: Inputs,
+    quarter: Quarter,
+    files: dict[str, str],
+    data_dir: Path,
+    stage_root: Path,
+    out_root: Path,
+    input_hashes: dict,
 ) -> list[NotebookJob]:
     """The dashboard, the strategic assessment, the method page and one notebook per measure."""
     q = str(quarter)
@@ -127,23 +133,35 @@ def notebook_jobs(
     everything = "\n".join(f"{k}\n{v}" for k, v in sorted(files.items())).encode()
     jobs = [
         NotebookJob("dashboard.ipynb", NOTEBOOKS / "dashboard.ipynb", common, everything, published),
-        NotebookJob("strategic-assessment.ipynb", NOTEBOOKS / "strategic-assessment.ipynb", common, everything, published),
         NotebookJob(
-            "method.ipynb", NOTEBOOKS / "method.ipynb", common, everything + json.dumps(input_hashes, sort_keys=True).encode(), published
+            "strategic-assessment.ipynb", NOTEBOOKS / "strategic-assessment.ipynb", common, everything, published
+        ),
+        NotebookJob(
+            "method.ipynb",
+            NOTEBOOKS / "method.ipynb",
+            common,
+            everything + json.dumps(input_hashes, sort_keys=True).encode(),
+            published,
         ),
     ]
     for m in inputs.register.measures:
         source = PROJECT_ROOT / m.notebook if m.notebook else NOTEBOOKS / "measure.ipynb"
         params = {**common, "measure_id": m.id}
         jobs.append(
-            NotebookJob(f"measures/{m.id}.ipynb", source, params, measure_slice(files, m.id), {**published, "measure_id": m.id})
+            NotebookJob(
+                f"measures/{m.id}.ipynb", source, params, measure_slice(files, m.id), {**published, "measure_id": m.id}
+            )
         )
     return jobs
 
 
 def _progress(result: NotebookResult, done: int, total: int) -> None:
     state = "cached" if result.cached else ("ok" if result.ok else "FAILED")
-    print(f"[{done:>{len(str(total))}}/{total}] {state:<6} {result.name} ({result.seconds:.1f}s)", file=sys.stderr, flush=True)
+    print(
+        f"[{done:>{len(str(total))}}/{total}] {state:<6} {result.name} ({result.seconds:.1f}s)",
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 def build_quarter(
@@ -194,7 +212,9 @@ def build_quarter(
             progress=_progress if progress else None,
             executor=executor,
         )
-        render_quarter(str(q), stage.reports(str(q)), stage.processed(str(q)), stage.site_quarter(str(q)), renderer=used)
+        render_quarter(
+            str(q), stage.reports(str(q)), stage.processed(str(q)), stage.site_quarter(str(q)), renderer=used
+        )
         result_ok = all(r.ok for r in results)
         if result_ok:
             publish(

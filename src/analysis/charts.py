@@ -17,7 +17,7 @@ import sys
 if "jsonschema" not in sys.modules:
     sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
-import altair as alt  # noqa: E402
+import altair as alt
 import pandas as pd
 
 from .formatting import number
@@ -28,7 +28,9 @@ from .periods import period_label
 BLUE, ORANGE, GREY, GREEN, VERMILLION, PURPLE = "#0072B2", "#E69F00", "#7F7F7F", "#009E73", "#D55E00", "#CC79A7"
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif"
 WIDTH, HEIGHT = 560, 240
-LEGEND = alt.Legend(title=None, orient="bottom", direction="horizontal", columnPadding=28, labelLimit=260, symbolSize=80)
+LEGEND = alt.Legend(
+    title=None, orient="bottom", direction="horizontal", columnPadding=28, labelLimit=260, symbolSize=80
+)
 
 
 def _config(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
@@ -63,20 +65,31 @@ def cumulative_chart(rows: pd.DataFrame, unit: str, this_label: str, last_label:
         var_name="series",
         value_name="value",
     ).dropna(subset=["value"])
-    names = {"this_year": f"Actual {this_label}", "target": f"Profiled target {this_label}", "last_year": f"Actual {last_label}"}
+    names = {
+        "this_year": f"Actual {this_label}",
+        "target": f"Profiled target {this_label}",
+        "last_year": f"Actual {last_label}",
+    }
     long["series"] = long["series"].map(names)
     domain = [names["this_year"], names["target"], names["last_year"]]
     base = alt.Chart(long).encode(
         x=alt.X("period_label:N", sort=list(rows["period_label"]), title=None, axis=alt.Axis(labelAngle=0)),
         y=alt.Y("value:Q", title=f"Cumulative {unit}".strip()),
-        color=alt.Color(
-            "series:N", scale=alt.Scale(domain=domain, range=[BLUE, ORANGE, GREY]), legend=LEGEND
+        color=alt.Color("series:N", scale=alt.Scale(domain=domain, range=[BLUE, ORANGE, GREY]), legend=LEGEND),
+        strokeDash=alt.StrokeDash(
+            "series:N", scale=alt.Scale(domain=domain, range=[[1, 0], [6, 3], [2, 2]]), legend=None
         ),
-        strokeDash=alt.StrokeDash("series:N", scale=alt.Scale(domain=domain, range=[[1, 0], [6, 3], [2, 2]]), legend=None),
         shape=alt.Shape("series:N", scale=alt.Scale(domain=domain, range=["circle", "diamond", "square"]), legend=None),
     )
-    chart = (base.mark_line(strokeWidth=2.5) + base.mark_point(filled=True, size=45)).properties(width=WIDTH, height=HEIGHT)
-    return figure(chart, _cumulative_alt(rows, unit, this_label, last_label), "Cumulative actual, profiled target and last year", "cumulative")
+    chart = (base.mark_line(strokeWidth=2.5) + base.mark_point(filled=True, size=45)).properties(
+        width=WIDTH, height=HEIGHT
+    )
+    return figure(
+        chart,
+        _cumulative_alt(rows, unit, this_label, last_label),
+        "Cumulative actual, profiled target and last year",
+        "cumulative",
+    )
 
 
 def _cumulative_alt(rows: pd.DataFrame, unit: str, this_label: str, last_label: str) -> str:
@@ -84,7 +97,9 @@ def _cumulative_alt(rows: pd.DataFrame, unit: str, this_label: str, last_label: 
     if this_year.empty:
         return f"Line chart of cumulative {unit}: no values yet for {this_label}."
     last = this_year.iloc[-1]
-    parts = [f"Line chart of cumulative {unit} by period. By {last['period_label']} {this_label}: {number(last['this_year'])}"]
+    parts = [
+        f"Line chart of cumulative {unit} by period. By {last['period_label']} {this_label}: {number(last['this_year'])}"
+    ]
     if pd.notna(last["target"]):
         parts.append(f"against a profiled target of {number(last['target'])}")
     if pd.notna(last["last_year"]):
@@ -144,11 +159,19 @@ def family_group_chart(table: pd.DataFrame, average: float, partnership: str) ->
             ),
         )
     )
-    rule = alt.Chart(pd.DataFrame({"average": [average]})).mark_rule(color=ORANGE, strokeDash=[6, 3], strokeWidth=2).encode(x="average:Q")
+    rule = (
+        alt.Chart(pd.DataFrame({"average": [average]}))
+        .mark_rule(color=ORANGE, strokeDash=[6, 3], strokeWidth=2)
+        .encode(x="average:Q")
+    )
     chart = (bars + rule).properties(width=WIDTH, height=max(120, 26 * len(frame)))
-    listed = "; ".join(f"{r.partnership} {r.rate_per_1000:.1f}" for r in frame.sort_values("rate_per_1000").itertuples())
+    listed = "; ".join(
+        f"{r.partnership} {r.rate_per_1000:.1f}" for r in frame.sort_values("rate_per_1000").itertuples()
+    )
     text = f"Bar chart of crimes per 1,000 residents, lowest first: {listed}. Family group average {average:.1f} (dashed line)."
-    return figure(chart, text, "Crimes per 1,000 residents in the most similar group; dashed line: group average", "family-group")
+    return figure(
+        chart, text, "Crimes per 1,000 residents in the most similar group; dashed line: group average", "family-group"
+    )
 
 
 SPC_STYLE = {
@@ -173,10 +196,14 @@ def spc_chart(frame: pd.DataFrame, unit: str, trial: bool, target: float | None 
     x = alt.X("label:N", sort=order, title=None, axis=alt.Axis(labelAngle=-45, labelOverlap=True))
     kinds = [v[0] for v in SPC_STYLE.values()]
     base = alt.Chart(data).encode(x=x)
-    line = base.mark_line(color=GREY, strokeWidth=1.5).encode(y=alt.Y("value:Q", title=unit or "value", scale=alt.Scale(zero=False)))
+    line = base.mark_line(color=GREY, strokeWidth=1.5).encode(
+        y=alt.Y("value:Q", title=unit or "value", scale=alt.Scale(zero=False))
+    )
     points = base.mark_point(filled=True, size=70).encode(
         y="value:Q",
-        color=alt.Color("kind:N", scale=alt.Scale(domain=kinds, range=[v[1] for v in SPC_STYLE.values()]), legend=LEGEND),
+        color=alt.Color(
+            "kind:N", scale=alt.Scale(domain=kinds, range=[v[1] for v in SPC_STYLE.values()]), legend=LEGEND
+        ),
         shape=alt.Shape("kind:N", scale=alt.Scale(domain=kinds, range=[v[2] for v in SPC_STYLE.values()]), legend=None),
     )
     mean = base.mark_line(color="#000000", strokeWidth=1).encode(y="mean:Q")
@@ -185,7 +212,12 @@ def spc_chart(frame: pd.DataFrame, unit: str, trial: bool, target: float | None 
     lower = base.mark_line(color=GREY, strokeDash=dash, strokeWidth=1.2).encode(y="lower_limit:Q")
     layers = [line, mean, upper, lower, points]
     if target is not None:
-        layers.insert(1, alt.Chart(pd.DataFrame({"t": [target]})).mark_rule(color=GREEN, strokeDash=[8, 3], strokeWidth=1.5).encode(y="t:Q"))
+        layers.insert(
+            1,
+            alt.Chart(pd.DataFrame({"t": [target]}))
+            .mark_rule(color=GREEN, strokeDash=[8, 3], strokeWidth=1.5)
+            .encode(y="t:Q"),
+        )
     chart = alt.layer(*layers).properties(width=WIDTH, height=HEIGHT)
     last = data.iloc[-1]
     flagged = data[data["point_type"] != "common_cause"]
@@ -201,9 +233,11 @@ def spc_chart(frame: pd.DataFrame, unit: str, trial: bool, target: float | None 
         )
         + "."
     )
-    caption = "Statistical process control (XmR) chart: solid black line the mean, dashed lines the process limits" + (
-        ", long-dashed green line the target per period" if target is not None else ""
-    ) + (". Trial limits: fewer than 12 points." if trial else ".")
+    caption = (
+        "Statistical process control (XmR) chart: solid black line the mean, dashed lines the process limits"
+        + (", long-dashed green line the target per period" if target is not None else "")
+        + (". Trial limits: fewer than 12 points." if trial else ".")
+    )
     return figure(chart, text, caption, "spc")
 
 
@@ -224,7 +258,11 @@ def funnel_chart(table: pd.DataFrame, limits: pd.DataFrame, pooled: float, partn
     x = alt.X("population:Q", title="Population", scale=alt.Scale(zero=False))
     lines = []
     for column, dash in (("lower_95", [6, 3]), ("upper_95", [6, 3]), ("lower_998", [2, 2]), ("upper_998", [2, 2])):
-        lines.append(alt.Chart(limits).mark_line(color=GREY, strokeDash=dash).encode(x=x, y=alt.Y(f"{column}:Q", title="Crimes per 1,000", scale=alt.Scale(zero=False))))
+        lines.append(
+            alt.Chart(limits)
+            .mark_line(color=GREY, strokeDash=dash)
+            .encode(x=x, y=alt.Y(f"{column}:Q", title="Crimes per 1,000", scale=alt.Scale(zero=False)))
+        )
     centre = alt.Chart(limits.assign(pooled=pooled)).mark_line(color=ORANGE).encode(x=x, y="pooled:Q")
     dots = (
         alt.Chart(points)
@@ -232,8 +270,12 @@ def funnel_chart(table: pd.DataFrame, limits: pd.DataFrame, pooled: float, partn
         .encode(
             x=x,
             y="rate_per_1000:Q",
-            color=alt.Color("member:N", scale=alt.Scale(domain=[partnership, "Peer"], range=[BLUE, GREY]), legend=LEGEND),
-            shape=alt.Shape("member:N", scale=alt.Scale(domain=[partnership, "Peer"], range=["diamond", "circle"]), legend=None),
+            color=alt.Color(
+                "member:N", scale=alt.Scale(domain=[partnership, "Peer"], range=[BLUE, GREY]), legend=LEGEND
+            ),
+            shape=alt.Shape(
+                "member:N", scale=alt.Scale(domain=[partnership, "Peer"], range=["diamond", "circle"]), legend=None
+            ),
         )
     )
     chart = alt.layer(*lines, centre, dots).properties(width=WIDTH, height=HEIGHT)

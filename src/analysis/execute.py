@@ -13,9 +13,9 @@ import hashlib
 import json
 import multiprocessing
 import os
-import threading
 import shutil
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
@@ -70,7 +70,11 @@ def environment_fingerprint() -> str:
     digest.update("\n".join(versions).encode())
     package = Path(__file__).resolve().parent
     for path in sorted(package.rglob("*")):
-        if path.is_file() and path.suffix in (".py", ".j2", ".css", ".tpl", ".json") and "__pycache__" not in path.parts:
+        if (
+            path.is_file()
+            and path.suffix in (".py", ".j2", ".css", ".tpl", ".json")
+            and "__pycache__" not in path.parts
+        ):
             digest.update(path.relative_to(package).as_posix().encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()
@@ -189,7 +193,10 @@ def execute_all(
         pool = executor or ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_quiet_worker)
         try:
             futures = {
-                pool.submit(_execute, str(job.source), str(reports_dir / job.name), job.parameters, str(cwd)): (job, key)
+                pool.submit(_execute, str(job.source), str(reports_dir / job.name), job.parameters, str(cwd)): (
+                    job,
+                    key,
+                )
                 for job, key in pending
             }
             for future in as_completed(futures):

@@ -1,4 +1,4 @@
-""""How the figures are made": the method in plain English, with a worked example, for reviewers.
+""" "How the figures are made": the method in plain English, with a worked example, for reviewers.
 
 The rules are taken from the docstrings of the functions that apply them and
 the worked example is computed by calling those functions on the quarter's own
@@ -111,7 +111,9 @@ def worked_example(data: QuarterData, measure_id: str = "") -> Html:
         f"is {period_name(result.period_end)}, so k = {k} of n = {n} periods."
     )
     joiner = " + " if m.aggregation == "sum" else ", "
-    steps.append(f"Year to date ({m.aggregation}): {joiner.join(number(v) for v in used)} = {number(result.ytd_actual)}.")
+    steps.append(
+        f"Year to date ({m.aggregation}): {joiner.join(number(v) for v in used)} = {number(result.ytd_actual)}."
+    )
     last = periods_of_year(q.fy - 1, m.frequency)
     if result.last_year_ytd is not None:
         steps.append(
@@ -120,7 +122,9 @@ def worked_example(data: QuarterData, measure_id: str = "") -> Html:
             f"{percent(result.change_vs_last_year)}."
         )
     else:
-        steps.append(f"{fy_short(q.fy - 1)} lacks some of {period_name(last[0])} to {period_name(last[k - 1])}: no comparison.")
+        steps.append(
+            f"{fy_short(q.fy - 1)} lacks some of {period_name(last[0])} to {period_name(last[k - 1])}: no comparison."
+        )
     if result.annual_target is not None:
         steps.append(
             f"Profiled target ({m.profile}): annual target {number(result.annual_target)} gives {number(result.ytd_target)} by now."
@@ -168,4 +172,6 @@ def data_log(data: QuarterData) -> Html:
         + (" (with uncommitted changes)" if code.get("dirty") else "")
         + "."
     )
-    return section("Data log", f"<p>{esc(note)}</p>", table(["Input file", "SHA-256 (first 16)"], rows, numeric_from=99))
+    return section(
+        "Data log", f"<p>{esc(note)}</p>", table(["Input file", "SHA-256 (first 16)"], rows, numeric_from=99)
+    )

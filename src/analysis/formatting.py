@@ -21,12 +21,7 @@ def number(value: object, decimals: int | None = None) -> str:
         return "–"
     x = float(value)  # type: ignore[arg-type]
     if decimals is None:
-        if x.is_integer():
-            decimals = 0
-        elif abs(x) >= 100:
-            decimals = 0
-        else:
-            decimals = 1
+        decimals = 0 if x.is_integer() or abs(x) >= 100 else 1
     return f"{x:,.{decimals}f}"
 
 

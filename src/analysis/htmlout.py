@@ -92,7 +92,9 @@ def table(
                 cells.append(f"<td{num if i >= numeric_from else ''}>{cell(value)}</td>")
         body.append(f"<tr>{''.join(cells)}</tr>")
     cap = f"<caption>{esc(caption)}</caption>" if caption else ""
-    return Html(f'<table class="{esc(classes)}">{cap}<thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>')
+    return Html(
+        f'<table class="{esc(classes)}">{cap}<thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+    )
 
 
 def markdown(text: str) -> Html:

@@ -17,12 +17,11 @@ import pandas as pd
 
 from .inputs import Inputs
 from .method import MeasureStatus, cumulative_rows, measure_status
-from .register import Measure
+from .periods import Quarter
+from .register import Measure, Register
 from .spc import COLUMNS as SPC_COLUMNS
 from .spc import spc_for_measure
 from .stats import compare_counts, projection
-from .periods import Quarter
-from .register import Register
 
 STATUS_COLUMNS = [
     "measure_id", "title", "priority", "lead", "polarity", "frequency", "period_end",

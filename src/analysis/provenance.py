@@ -90,7 +90,11 @@ def manifest(
     built_at: datetime | None = None,
 ) -> dict:
     """The quarter's manifest as a dictionary (see the module's docstring)."""
-    inputs = {p.relative_to(data_dir).as_posix() if p.is_relative_to(data_dir) else p.name: sha256_file(p) for p in input_files if p.exists()}
+    inputs = {
+        p.relative_to(data_dir).as_posix() if p.is_relative_to(data_dir) else p.name: sha256_file(p)
+        for p in input_files
+        if p.exists()
+    }
     outputs = {name: hashlib.sha256(text.encode()).hexdigest() for name, text in sorted(tables.items())}
     return {
         "quarter": quarter,
@@ -150,7 +154,11 @@ def status_changes(before: str, after: str) -> list[Change]:
     changes = []
     for mid in sorted(set(old) | set(new)):
         if mid not in old or mid not in new:
-            changes.append(Change(mid, "measure", "absent" if mid not in old else "present", "absent" if mid not in new else "present"))
+            changes.append(
+                Change(
+                    mid, "measure", "absent" if mid not in old else "present", "absent" if mid not in new else "present"
+                )
+            )
             continue
         for column in COMPARED_FIGURES:
             a, b = old[mid].get(column, ""), new[mid].get(column, "")

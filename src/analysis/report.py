@@ -32,7 +32,11 @@ COUNT_WORDS = {
     "monitor": "Monitoring",
     "no_data": "No data",
 }
-TERM_WORDS = {"S": "Short term (within 3 months)", "M": "Medium term (3-6 months)", "L": "Long term (6-12 months or ongoing)"}
+TERM_WORDS = {
+    "S": "Short term (within 3 months)",
+    "M": "Medium term (3-6 months)",
+    "L": "Long term (6-12 months or ongoing)",
+}
 POLARITY_WORDS = {"higher": "higher is better", "lower": "lower is better", "monitor": "monitoring only"}
 
 
@@ -60,7 +64,11 @@ def summary_box(data: QuarterData) -> Html:
     counts = status_counts(data.status)
     rows = [[status_badge(s, COUNT_WORDS[s]), counts[s]] for s in STATUS_ORDER]
     rows.append(["Total", counts["total"]])
-    return section("Summary", table(["Status", "Measures"], rows, caption=f"Measures by status, {data.quarter.label}"), cls="summary-box")
+    return section(
+        "Summary",
+        table(["Status", "Measures"], rows, caption=f"Measures by status, {data.quarter.label}"),
+        cls="summary-box",
+    )
 
 
 def _target_text(measure: Measure, row: pd.Series, fy: int) -> str:
@@ -80,7 +88,10 @@ def exception_items(data: QuarterData, link_prefix: str = "measures/") -> Html:
         plans = []
         if not actions.empty:
             linked = actions[(actions["measure_id"] == m.id) & (actions["improvement"] != "")]
-            plans = [f"<li>{esc(a.improvement)}{f' (deadline {esc(a.deadline)})' if a.deadline else ''}</li>" for a in linked.itertuples()]
+            plans = [
+                f"<li>{esc(a.improvement)}{f' (deadline {esc(a.deadline)})' if a.deadline else ''}</li>"
+                for a in linked.itertuples()
+            ]
         figures = (
             f"Year to date {number(row['ytd_actual'])} against a profiled target of {number(row['ytd_target'])}; "
             f"forecast {number(row['forecast'])} for the year; {percent(row['change_vs_last_year'])} on last year."
@@ -118,7 +129,10 @@ class MeasurePage:
     def _years(self) -> pd.DataFrame:
         fy = self.data.quarter.fy
         s = self._series()
-        this, last = s[s["financial_year"] == fy].reset_index(drop=True), s[s["financial_year"] == fy - 1].reset_index(drop=True)
+        this, last = (
+            s[s["financial_year"] == fy].reset_index(drop=True),
+            s[s["financial_year"] == fy - 1].reset_index(drop=True),
+        )
         return pd.DataFrame(
             {
                 "order": range(len(this)),
@@ -191,20 +205,29 @@ class MeasurePage:
         rows.append(["% difference on last year (year to date)", *diff])
         return section(
             "Period by period",
-            table(["", *y["period_label"]], rows, caption=f"{self.measure.title}, {fy_short(fy - 1)} and {fy_short(fy)}", classes="report-table period-table"),
+            table(
+                ["", *y["period_label"]],
+                rows,
+                caption=f"{self.measure.title}, {fy_short(fy - 1)} and {fy_short(fy)}",
+                classes="report-table period-table",
+            ),
         )
 
     def cumulative_chart(self) -> Html:
         """Cumulative actual against the profiled target and last year."""
         y, fy = self._years(), self.data.quarter.fy
-        frame = y.rename(columns={"this_year": "_t", "last_year": "_l"})[["period_label", "order", "cum_this", "cum_last", "target"]]
+        frame = y.rename(columns={"this_year": "_t", "last_year": "_l"})[
+            ["period_label", "order", "cum_this", "cum_last", "target"]
+        ]
         frame = frame.rename(columns={"cum_this": "this_year", "cum_last": "last_year"})
         return charts.cumulative_chart(frame, self.measure.unit, fy_short(fy), fy_short(fy - 1))
 
     def period_chart(self) -> Html:
         """Each period this year against the same period last year."""
         y, fy = self._years(), self.data.quarter.fy
-        return charts.period_chart(y[["period_label", "order", "this_year", "last_year"]], self.measure.unit, fy_short(fy), fy_short(fy - 1))
+        return charts.period_chart(
+            y[["period_label", "order", "this_year", "last_year"]], self.measure.unit, fy_short(fy), fy_short(fy - 1)
+        )
 
     def narrative(self) -> Html:
         """The drafted sentences, then the analyst's commentary when there is one."""
@@ -222,7 +245,14 @@ class MeasurePage:
         if linked.empty:
             return section("Actions and interventions", "<p>No action plan task is linked to this measure.</p>")
         rows = [
-            [a.task, a.target, a.position, _status_cell(self.data, a.status), TERM_WORDS.get(a.term, "–"), a.improvement or "–"]
+            [
+                a.task,
+                a.target,
+                a.position,
+                _status_cell(self.data, a.status),
+                TERM_WORDS.get(a.term, "–"),
+                a.improvement or "–",
+            ]
             for a in linked.itertuples()
         ]
         header = ["Task", "Target", "Position", "Status", "Term", "Planned improvement / action needed and deadline"]
@@ -271,7 +301,9 @@ class MeasurePage:
                 if self.measure.aggregation != "sum" or not _has(row["last_year_ytd"])
                 else "no test"
             )
-            return section("Change on last year", f"<p>{esc(percent(row['change_vs_last_year']))} on last year; {esc(reason)}.</p>")
+            return section(
+                "Change on last year", f"<p>{esc(percent(row['change_vs_last_year']))} on last year; {esc(reason)}.</p>"
+            )
         from .stats import compare_counts
 
         c = compare_counts(row["ytd_actual"], row["last_year_ytd"], self.measure.small_count_threshold)
@@ -300,7 +332,7 @@ class MeasurePage:
             if self.measure.aggregation == "sum"
             else "For rates and cumulative figures the forecast is a point estimate, without a range."
         )
-        return section("Projection", f"<p>{esc(text[0].upper() + text[1:])}.</p><p class=\"method\">{esc(method)}</p>")
+        return section("Projection", f'<p>{esc(text[0].upper() + text[1:])}.</p><p class="method">{esc(method)}</p>')
 
     def method_check(self) -> Html:
         """The status recomputed here from the series with the method, beside the processed table."""
@@ -361,7 +393,16 @@ class Dashboard:
                         percent(r["change_vs_last_year"]),
                     ]
                 )
-            header = ["Measure", "Lead", "Status", "SPC variation", "Year to date", "Profiled target", "Annual target", "Change on last year"]
+            header = [
+                "Measure",
+                "Lead",
+                "Status",
+                "SPC variation",
+                "Year to date",
+                "Profiled target",
+                "Annual target",
+                "Change on last year",
+            ]
             parts.append(section(priority, table(header, rows, numeric_from=4), level=3, cls="priority"))
         notes = [
             f"<li><strong>{esc(self.data.register.measure(r.measure_id).title)}</strong>: {esc(disagreement(r.status, r.spc_variation or None))}</li>"
@@ -369,7 +410,14 @@ class Dashboard:
             if disagreement(r.status, r.spc_variation or None)
         ]
         if notes:
-            parts.append(section("Where the traffic light and SPC disagree", f"<ul>{''.join(notes)}</ul>", level=3, cls="disagreements"))
+            parts.append(
+                section(
+                    "Where the traffic light and SPC disagree",
+                    f"<ul>{''.join(notes)}</ul>",
+                    level=3,
+                    cls="disagreements",
+                )
+            )
         return section("Measures by priority", *parts, cls="dashboard")
 
     def exceptions(self) -> Html:
@@ -383,7 +431,10 @@ class Dashboard:
             return section(title, "<p>No comparison was made.</p>")
         previous = changes[changes["kind"] == "previous_build"].iloc[0]
         if previous["after"] != "found":
-            return section(title, f"<p>The previous quarter ({esc(previous['previous_quarter'])}) has not been built here, so there is nothing to compare with.</p>")
+            return section(
+                title,
+                f"<p>The previous quarter ({esc(previous['previous_quarter'])}) has not been built here, so there is nothing to compare with.</p>",
+            )
         titles = {m.id: m.title for m in self.data.register.measures}
         status = changes[changes["kind"] == "status"]
         revised = changes[changes["kind"] == "revision"]
@@ -391,16 +442,37 @@ class Dashboard:
         if status.empty:
             parts.append("<p>No measure changed status.</p>")
         else:
-            rows = [[titles.get(r.measure_id, r.measure_id), _status_cell(self.data, r.before), _status_cell(self.data, r.after)] for r in status.itertuples()]
-            parts.append(table(["Measure", f"Status in {previous['previous_quarter']}", "Status now"], rows, numeric_from=99))
+            rows = [
+                [
+                    titles.get(r.measure_id, r.measure_id),
+                    _status_cell(self.data, r.before),
+                    _status_cell(self.data, r.after),
+                ]
+                for r in status.itertuples()
+            ]
+            parts.append(
+                table(["Measure", f"Status in {previous['previous_quarter']}", "Status now"], rows, numeric_from=99)
+            )
         if revised.empty:
             parts.append("<p>No earlier value was revised.</p>")
         else:
             rows = [
-                [titles.get(r.measure_id, r.measure_id), r.what.removeprefix("value "), number(float(r.before)), number(float(r.after))]
+                [
+                    titles.get(r.measure_id, r.measure_id),
+                    r.what.removeprefix("value "),
+                    number(float(r.before)),
+                    number(float(r.after)),
+                ]
                 for r in revised.itertuples()
             ]
-            parts.append(table(["Measure", "Period", "Value then", "Value now"], rows, caption="Values revised since the previous build", numeric_from=2))
+            parts.append(
+                table(
+                    ["Measure", "Period", "Value then", "Value now"],
+                    rows,
+                    caption="Values revised since the previous build",
+                    numeric_from=2,
+                )
+            )
         return section(title, *parts, cls="changes")
 
 
@@ -444,9 +516,16 @@ class StrategicAssessment:
         """Strategic assessment recommendations and their progress."""
         recs = self.data.table("recommendations.csv")
         if recs.empty:
-            return section("Strategic assessment recommendations", "<p>No recommendations were supplied for this quarter.</p>")
+            return section(
+                "Strategic assessment recommendations", "<p>No recommendations were supplied for this quarter.</p>"
+            )
         rows = [
-            [f"{int(r.number)}.", r.recommendation, r.progress or "–", _status_cell(self.data, r.status) if r.status else "–"]
+            [
+                f"{int(r.number)}.",
+                r.recommendation,
+                r.progress or "–",
+                _status_cell(self.data, r.status) if r.status else "–",
+            ]
             for r in recs.sort_values("number").itertuples()
         ]
         return section(
@@ -464,7 +543,10 @@ class StrategicAssessment:
         for outcome, group in plan.groupby("outcome", sort=False):
             blocks = []
             for (ref, action), tasks in group.groupby(["ref", "action"], sort=False):
-                rows = [[t.task, t.target, t.position, _status_cell(self.data, t.status), _improvement(t)] for t in tasks.itertuples()]
+                rows = [
+                    [t.task, t.target, t.position, _status_cell(self.data, t.status), _improvement(t)]
+                    for t in tasks.itertuples()
+                ]
                 heading = f"Ref {ref}: {action}" if ref else action
                 blocks.append(f"<h4>{esc(heading)}</h4>{table(header, rows, numeric_from=99)}")
             parts.append(f"<h3>Outcome: {esc(outcome or 'Not stated')}</h3>{''.join(blocks)}")

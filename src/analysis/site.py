@@ -249,7 +249,10 @@ def load_context(quarter: str, processed_dir: Path) -> QuarterContext:
         for mid, (title, priority, status, label) in statuses.items():
             measures.append(MeasureEntry(mid, title or mid, priority or "Measures", status, label))
     return QuarterContext(
-        str(quarter), partnership or "Community Safety Partnership", tuple(measures), provenance=provenance(processed_dir)
+        str(quarter),
+        partnership or "Community Safety Partnership",
+        tuple(measures),
+        provenance=provenance(processed_dir),
     )
 
 

@@ -27,8 +27,12 @@ def verify_quarter(data_dir: Path, out_dir: Path, quarter: str | None = None, *,
     from .periods import parse_quarter
 
     tables = quarter_tables(inputs, parse_quarter(q))
-    changes = status_changes((published / "measure_status.csv").read_text(encoding="utf-8"), tables["measure_status.csv"])
-    changes += value_revisions((published / "measure_series.csv").read_text(encoding="utf-8"), tables["measure_series.csv"])
+    changes = status_changes(
+        (published / "measure_status.csv").read_text(encoding="utf-8"), tables["measure_status.csv"]
+    )
+    changes += value_revisions(
+        (published / "measure_series.csv").read_text(encoding="utf-8"), tables["measure_series.csv"]
+    )
     if echo:
         if changes:
             print(f"{q}: {len(changes)} figure(s) would change if the quarter were built again:")
