@@ -1,27 +1,37 @@
 """Read and validate a partnership's input folder (``data/raw/``) in one pass.
 
-Tables are read as text the way analysts save them (UTF-8 with or without a
-byte-order mark, Windows-1252 from Excel, thousands separators, trailing blank
-rows, or sheets of one ``.xlsx`` workbook), validated against the schemas, and
-checked against the register. Every problem is collected before anything is
-raised, so one run tells the analyst everything to fix.
+Tables are read as text the way analysts save them: CSV in UTF-8 with or
+without a byte-order mark, Windows-1252 from Excel, CRLF line ends, thousands
+separators, header case, stray spaces and trailing blank rows; or sheets of an
+``.xlsx`` workbook named as the CSV files, where a date typed into a period
+column becomes its month. Each table is validated against its pandera schema
+(:mod:`analysis.schemas`) and checked against the register. Every problem is
+collected before anything is raised, so one run tells the analyst everything
+to fix, each with its file (and sheet), row and column.
 """
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
 import io
+import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from .periods import PeriodError, Quarter, is_period, parse_quarter, quarter_of_period
-from .problems import InputError, Problem, raise_if_any
-from .register import Register, read_register
-from .schemas import ID_PATTERN, TABLES, parse_number, schema_problems
+from .problems import InputError, Problem, raise_if_any, suggest
+from .register import Measure, Register, check_register_file
+from .schemas import FREQUENCIES, TABLES, id_problem, parse_number, schema_problems
 
 REQUIRED_TABLES = ("actuals",)
 OPTIONAL_TABLES = ("action_plan", "recommendations", "family_group")
+WORKBOOKS = (".xlsx", ".xlsm")
+PERIOD_COLUMNS = ("period",)
+_IGNORED = ("Thumbs.db", "desktop.ini")
 
 
 @dataclass(frozen=True)
@@ -49,85 +59,363 @@ class Inputs:
 
 
 def decode(raw: bytes) -> str:
-    """Text of a CSV file: UTF-8 (with or without BOM), else Windows-1252 as Excel saves it.
+    """Text of a CSV file: UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252 as Excel saves it.
 
-    >>> decode(b"\\xef\\xbb\\xbfa"), decode("caf\\u00e9".encode("cp1252"))
-    ('a', 'café')
+    >>> decode(b"\\xef\\xbb\\xbfa"), decode("caf\\u00e9 \\u00a3".encode("cp1252"))
+    ('a', 'café £')
     """
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return raw.decode("cp1252")
+        return raw.decode("cp1252", errors="replace")
 
 
-def _frame_from_rows(header: list[str], rows: list[list[str]], first_row: int) -> pd.DataFrame:
-    columns = [str(h).replace("\ufeff", "").strip().lower() for h in header]
-    width = len(columns)
-    cleaned = [([str(c).strip() for c in r] + [""] * width)[:width] for r in rows]
-    index = pd.Index(range(first_row, first_row + len(cleaned)), name="row")
-    frame = pd.DataFrame(cleaned, columns=columns, index=index, dtype=str)
-    blank = (frame == "").all(axis=1) if width else pd.Series(dtype=bool)
-    return frame[~blank]
+@dataclass
+class Table:
+    """One input table as text cells indexed by spreadsheet row, and what was wrong with its layout."""
+
+    frame: pd.DataFrame
+    file: str
+    path: Path
+    header_row: int = 1
+    problems: list[Problem] = field(default_factory=list)
+    readable: bool = True
 
 
-def parse_csv(text: str) -> pd.DataFrame:
+def _letter(j: int) -> str:
+    """A spreadsheet column letter: 0 -> A, 26 -> AA."""
+    return _letter(j // 26 - 1) + chr(65 + j % 26) if j >= 26 else chr(65 + j)
+
+
+def _heading(cell: object) -> str:
+    return " ".join(str(cell or "").replace("\ufeff", "").split()).lower().replace(" ", "_").replace("-", "_")
+
+
+def _table(records: Iterable[tuple[int, list[str]]], file: str, path: Path) -> Table:
+    """Build a table from numbered rows of text: the first non-blank row is the header.
+
+    Blank rows are dropped but keep their numbers, so every problem names the
+    row the analyst sees. A column named twice, and values in cells that no
+    column heading covers, are problems.
+    """
+    problems: list[Problem] = []
+    header: list[str] = []
+    named: dict[int, str] = {}
+    header_row, index, rows = 1, [], []
+    for number, cells in records:
+        cells = [c.strip() for c in cells]
+        if not header:
+            if any(cells):
+                header_row, header = number, [_heading(c) for c in cells]
+                named = {j: name for j, name in enumerate(header) if name and name not in header[:j]}
+                for j, name in enumerate(header):
+                    if name and j not in named:
+                        columns = f"columns {_letter(header.index(name))} and {_letter(j)}"
+                        problems.append(Problem(file, number, None, f"{name!r} heads two columns ({columns})"))
+            continue
+        stray = [(j, c) for j, c in enumerate(cells) if c and j not in named]
+        if stray:
+            problems.append(Problem(file, number, None, _stray_words(cells, stray, len(header))))
+        if any(cells[j] for j in named if j < len(cells)):
+            index.append(number)
+            rows.append([cells[j] if j < len(cells) else "" for j in named])
+    if not header:
+        return _unreadable(file, path, "this is empty: the first row must name the columns")
+    frame = pd.DataFrame(rows, columns=list(named.values()), index=pd.Index(index, name="row"), dtype=str)
+    return Table(frame, file, path, header_row, problems)
+
+
+def _stray_words(cells: list[str], stray: list[tuple[int, str]], width: int) -> str:
+    j, value = stray[0]
+    if j == width and width and cells[j - 1].isdigit() and len(cells[j - 1]) <= 3 and len(value) == 3:
+        joined = f"{cells[j - 1]},{value}"
+        return (
+            f"this row has more cells than the header row: {cells[j - 1]!r} and {value!r} look like {joined} "
+            f'split at its comma; put the number in quotes ("{joined}") or leave out the comma'
+        )
+    shown = ", ".join(f"{v!r} in column {_letter(k)}" for k, v in stray)
+    return f"this row has values outside the columns named in the header row: {shown}"
+
+
+def parse_csv(text: str, file: str = "table.csv") -> pd.DataFrame:
     """Parse CSV text into a frame of stripped text cells indexed by spreadsheet row.
 
-    >>> parse_csv('measure_id,value\\nasb,"10,064"\\n,\\n').to_dict("index")
+    >>> parse_csv('Measure_ID ,value\\r\\nasb,"10,064"  \\r\\n,\\r\\n').to_dict("index")
     {2: {'measure_id': 'asb', 'value': '10,064'}}
     """
-    import csv
-
-    records = list(csv.reader(io.StringIO(text)))
-    if not records:
-        return pd.DataFrame()
-    return _frame_from_rows(records[0], records[1:], 2)
+    return _csv_table(text, file, Path(file)).frame
 
 
-def _sheet_frame(book: Path, sheet: str) -> pd.DataFrame:
-    raw = pd.read_excel(book, sheet_name=sheet, header=None, dtype=object)
-    values = raw.map(_cell_text).values.tolist()
-    if not values:
-        return pd.DataFrame()
-    return _frame_from_rows(values[0], values[1:], 2)
+def _csv_table(text: str, file: str, path: Path) -> Table:
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    delimiter = next((d for d in ("\t", ";") if "," not in first and d in first), ",")
+    try:
+        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as err:
+        return _unreadable(file, path, f"this cannot be read as CSV: {err}")
+    return _table(enumerate(records, start=1), file, path)
 
 
-def _cell_text(value: object) -> str:
-    if value is None or (isinstance(value, float) and pd.isna(value)):
+def _unreadable(file: str, path: Path, message: str) -> Table:
+    return Table(pd.DataFrame(), file, path, 1, [Problem(file, None, None, message)], readable=False)
+
+
+def _read_csv(path: Path) -> Table:
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        return _unreadable(path.name, path, f"the file cannot be read: {err.strerror or err}")
+    if raw.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+        message = "this is an Excel workbook with a .csv name: save it from Excel as CSV, or name it .xlsx"
+        return _unreadable(path.name, path, message)
+    if b"\x00" in raw and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        message = "this is not a text file: save the table from Excel as 'CSV UTF-8 (Comma delimited)'"
+        return _unreadable(path.name, path, message)
+    return _csv_table(decode(raw), path.name, path)
+
+
+def _cell_text(value: object, column: str) -> str:
+    """A workbook cell as the text a CSV would hold; a date in a period column is its month."""
+    if value is None:
         return ""
+    if isinstance(value, dt.datetime | dt.date):
+        return value.strftime("%Y-%m" if column in PERIOD_COLUMNS else "%Y-%m-%d")
+    if isinstance(value, bool):
+        return str(value).upper()
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    if isinstance(value, pd.Timestamp):
-        return value.strftime("%Y-%m")
-    return str(value)
+    return str(value).strip()
 
 
-def _workbooks(data_dir: Path) -> list[Path]:
-    return sorted(p for p in data_dir.glob("*.xlsx") if not p.name.startswith("~$"))
+def _sheet_table(sheet, file: str, path: Path) -> Table:
+    def records() -> Iterable[tuple[int, list[str]]]:
+        header: list[str] = []
+        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            if not header and any(v not in (None, "") for v in values):
+                header = [_heading(v) for v in values]
+            yield number, [_cell_text(v, header[j] if j < len(header) else "") for j, v in enumerate(values)]
+
+    return _table(records(), file, path)
+
+
+class _Folder:
+    """The input folder's files, with its workbooks opened once."""
+
+    def __init__(self, data_dir: Path):
+        self.dir = Path(data_dir)
+        self.entries = sorted(p for p in self.dir.iterdir() if p.is_file()) if self.dir.is_dir() else []
+        self.problems: list[Problem] = []
+        self.books: dict[Path, object] = {}
+        for path in self.entries:
+            if path.name.startswith(("~$", ".")):
+                continue
+            if path.suffix.lower() == ".xls":
+                message = "old-style .xls workbooks cannot be read: save it from Excel as an Excel Workbook (.xlsx)"
+                self.problems.append(Problem(path.name, None, None, message))
+            elif path.suffix.lower() in WORKBOOKS:
+                self._open(path)
+
+    def _open(self, path: Path) -> None:
+        import openpyxl
+
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                self.books[path] = openpyxl.load_workbook(path, data_only=True)
+        except Exception as err:  # a damaged workbook is the analyst's problem to fix, not a crash
+            message = f"this workbook cannot be opened ({type(err).__name__}): save it again from Excel as .xlsx"
+            self.problems.append(Problem(path.name, None, None, message))
+
+    def file(self, name: str) -> Path | None:
+        """A file of the folder by name, ignoring case (as Windows does)."""
+        return next((p for p in self.entries if p.name.lower() == name.lower()), None)
+
+    def sources(self, name: str) -> list[tuple[Path, str | None]]:
+        """Every place the table ``name`` is: ``name.csv``, and sheets called ``name`` of any workbook."""
+        found: list[tuple[Path, str | None]] = []
+        csv_path = self.file(f"{name}.csv")
+        if csv_path is not None:
+            found.append((csv_path, None))
+        for book, workbook in self.books.items():
+            found += [(book, s) for s in workbook.sheetnames if s.strip().lower() in (name, f"{name}.csv")]
+        return found
+
+    def read(self, name: str) -> Table | None:
+        """The table ``name`` (CSV first), or ``None``; a table kept in two places is a problem."""
+        sources = self.sources(name)
+        if not sources:
+            return None
+        path, sheet = sources[0]
+        if sheet is None:
+            table = _read_csv(path)
+        else:
+            table = _sheet_table(self.books[path][sheet], f"{path.name}, sheet {sheet!r}", path)
+        if len(sources) > 1:
+            places = " and ".join(p.name if s is None else f"sheet {s!r} of {p.name}" for p, s in sources)
+            message = f"the {name} table is in {places}: keep only one, so it is clear which is used"
+            table.problems.append(Problem(table.file, None, None, message))
+        return table
 
 
 def locate_table(data_dir: Path, name: str) -> tuple[Path, str | None] | None:
     """Where a table lives: ``name.csv``, or a sheet called ``name`` of a workbook in the folder."""
-    csv_path = data_dir / f"{name}.csv"
-    if csv_path.exists():
-        return csv_path, None
-    for book in _workbooks(data_dir):
-        sheets = pd.ExcelFile(book).sheet_names
-        for sheet in sheets:
-            if sheet.strip().lower() in (name, f"{name}.csv"):
-                return book, sheet
-    return None
+    sources = _Folder(data_dir).sources(name)
+    return sources[0] if sources else None
 
 
 def read_table(data_dir: Path, name: str) -> tuple[pd.DataFrame, str, Path] | None:
     """Read one input table as text cells; ``None`` when the folder does not have it."""
-    found = locate_table(data_dir, name)
-    if found is None:
-        return None
-    path, sheet = found
-    if sheet is None:
-        return parse_csv(decode(path.read_bytes())), path.name, path
-    return _sheet_frame(path, sheet), f"{path.name} (sheet {sheet})", path
+    table = _Folder(data_dir).read(name)
+    return None if table is None else (table.frame, table.file, table.path)
+
+
+def _unknown(mid: str, known: Iterable[str]) -> str:
+    return f"{mid!r} is not a measure in measures.yml{suggest(mid, known)}"
+
+
+def _check_actuals(frame: pd.DataFrame, file: str, register: Register | None) -> list[Problem]:
+    problems: list[Problem] = []
+    if not {"measure_id", "period"} <= set(frame.columns):
+        return problems
+    known: dict[str, Measure] = {}
+    for m in register.measures if register else ():
+        known.setdefault(m.id, m)  # an id used twice is reported with the register; the first counts
+    seen: dict[tuple[str, str], int] = {}
+    for row, mid, period in zip(frame.index, frame["measure_id"], frame["period"], strict=True):
+        if not mid or not period:
+            continue
+        measure = known.get(mid)
+        if register is not None and measure is None and id_problem(mid) is None:
+            problems.append(Problem(file, row, "measure_id", _unknown(mid, known)))
+        some_period = is_period(period, "monthly") or is_period(period, "quarterly")
+        checkable = measure is not None and measure.frequency in FREQUENCIES
+        if checkable and some_period and not is_period(period, measure.frequency):
+            if measure.frequency == "monthly":
+                message = f"{period!r} is a quarter, but {mid} is a monthly measure: give a month like 2015-04"
+            else:
+                message = f"{period!r} is a month, but {mid} is a quarterly measure: give a quarter like 2015-16-Q1"
+            problems.append(Problem(file, row, "period", message))
+        key = (mid, period)
+        if key in seen:
+            message = f"{mid} already has a value for {period} (row {seen[key]}): keep one of the two"
+            problems.append(Problem(file, row, "period", message))
+        seen.setdefault(key, row)
+    return problems
+
+
+def _check_action_plan(frame: pd.DataFrame, file: str, register: Register | None) -> list[Problem]:
+    problems: list[Problem] = []
+    if "status" in frame.columns:
+        improvements = frame["improvement"] if "improvement" in frame.columns else [""] * len(frame)
+        for row, status, improvement in zip(frame.index, frame["status"], improvements, strict=True):
+            if status.lower() in ("amber", "red") and not improvement:
+                message = (
+                    f"the status is {status.lower()}, so the planned improvement "
+                    "(the action needed and its deadline) is required"
+                )
+                problems.append(Problem(file, row, "improvement", message))
+    if register is not None and "measure_id" in frame.columns:
+        known = [m.id for m in register.measures]
+        for row, mid in zip(frame.index, frame["measure_id"], strict=True):
+            if mid and id_problem(mid) is None and mid not in known:
+                problems.append(Problem(file, row, "measure_id", _unknown(mid, known)))
+    return problems
+
+
+def _check_recommendations(frame: pd.DataFrame, file: str, register: Register | None) -> list[Problem]:
+    if not {"quarter", "number"} <= set(frame.columns):
+        return []
+    problems: list[Problem] = []
+    seen: dict[tuple[str, float], int] = {}
+    for row, quarter, number in zip(frame.index, frame["quarter"], frame["number"], strict=True):
+        n = parse_number(number)
+        if quarter and n is not None:
+            if (quarter, n) in seen:
+                message = f"recommendation {number} of {quarter} is given twice (also row {seen[quarter, n]})"
+                problems.append(Problem(file, row, "number", message))
+            seen.setdefault((quarter, n), row)
+    return problems
+
+
+def _check_family_group(frame: pd.DataFrame, file: str, register: Register | None) -> list[Problem]:
+    if not {"quarter", "partnership"} <= set(frame.columns):
+        return []
+    problems: list[Problem] = []
+    seen: dict[tuple[str, str], int] = {}
+    members: dict[str, dict[str, int]] = {}
+    for row, quarter, name in zip(frame.index, frame["quarter"], frame["partnership"], strict=True):
+        key = (quarter, name.casefold())
+        if quarter and name and key in seen:
+            message = f"{name!r} appears twice in the family group for {quarter} (also row {seen[key]})"
+            problems.append(Problem(file, row, "partnership", message))
+        seen.setdefault(key, row)
+        if quarter and name:
+            members.setdefault(quarter, {}).setdefault(name, row)
+    own = register.partnership if register else ""
+    for quarter, names in members.items():
+        if own and own not in names:
+            near = [(r, n) for n, r in names.items() if n.casefold() == own.casefold()]
+            hint = f" (row {near[0][0]} has {near[0][1]!r}: spell it exactly as measures.yml does)" if near else ""
+            message = f"the family group for {quarter} has no row for {own!r}, the partnership in measures.yml{hint}"
+            problems.append(Problem(file, None, "partnership", message))
+    return problems
+
+
+_CHECKS = {
+    "actuals": _check_actuals,
+    "action_plan": _check_action_plan,
+    "recommendations": _check_recommendations,
+    "family_group": _check_family_group,
+}
+
+
+def _read_commentary(data_dir: Path, register: Register | None) -> tuple[dict, list[Problem], list[Path]]:
+    """Commentary as ``{(quarter, measure_id): text}``; misplaced or misnamed files are problems."""
+    root = data_dir / "commentary"
+    notes: dict[tuple[str, str], str] = {}
+    where: dict[tuple[str, str], str] = {}
+    problems: list[Problem] = []
+    files: list[Path] = []
+    if not root.is_dir():
+        return notes, problems, files
+    known = [m.id for m in register.measures] if register else None
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(data_dir).as_posix()
+        if path.is_dir() or path.name.startswith((".", "~$")) or path.name in _IGNORED:
+            continue
+        if path.parent == root:
+            message = f"commentary goes in a folder named after its quarter, like commentary/2015-16-Q1/{path.name}"
+            problems.append(Problem(rel, None, None, message))
+            continue
+        if path.parent.parent != root or path.suffix.lower() != ".md":
+            message = "this file is not read: commentary must be a Markdown file commentary/<quarter>/<measure_id>.md"
+            problems.append(Problem(rel, None, None, message))
+            continue
+        try:
+            quarter = str(parse_quarter(path.parent.name))
+        except PeriodError:
+            message = f"{path.parent.name!r} is not a quarter: name the folder like 2015-16-Q1"
+            problems.append(Problem(rel, None, None, message))
+            continue
+        if known is not None and path.stem not in known:
+            message = f"{_unknown(path.stem, known)}, so this commentary would not be shown"
+            problems.append(Problem(rel, None, None, message))
+            continue
+        if (quarter, path.stem) in where:
+            message = f"this is a second commentary for {path.stem} in {quarter} (also {where[quarter, path.stem]})"
+            problems.append(Problem(rel, None, None, message))
+            continue
+        where[quarter, path.stem] = rel
+        notes[(quarter, path.stem)] = decode(path.read_bytes())
+        files.append(path)
+    return notes, problems, files
+
+
+def _register_path(folder: _Folder) -> Path:
+    """``measures.yml`` in any letter case; a ``measures.yaml`` is read too (the register is the same)."""
+    return folder.file("measures.yml") or folder.file("measures.yaml") or folder.dir / "measures.yml"
 
 
 def _typed_actuals(frame: pd.DataFrame) -> pd.DataFrame:
@@ -139,73 +427,6 @@ def _typed_actuals(frame: pd.DataFrame) -> pd.DataFrame:
         }
     )
     return out.sort_values(["measure_id", "period"], kind="stable").reset_index(drop=True)
-
-
-def _check_actuals(frame: pd.DataFrame, file: str, register: Register | None) -> list[Problem]:
-    problems: list[Problem] = []
-    if not {"measure_id", "period"} <= set(frame.columns):
-        return problems
-    known = {m.id: m for m in register.measures} if register else {}
-    seen: dict[tuple[str, str], int] = {}
-    for row, mid, period in zip(frame.index, frame["measure_id"], frame["period"], strict=True):
-        if not mid or not period:
-            continue
-        measure = known.get(mid)
-        if register is not None and measure is None and ID_PATTERN.match(mid):
-            problems.append(Problem(file, row, "measure_id", f"{mid!r} is not a measure in measures.yml"))
-        if measure is not None and not is_period(period, measure.frequency):
-            form = "a month like 2015-04" if measure.frequency == "monthly" else "a quarter like 2015-16-Q1"
-            problems.append(Problem(file, row, "period", f"{period!r} is not {form} ({mid} is {measure.frequency})"))
-        key = (mid, period)
-        if key in seen:
-            problems.append(Problem(file, row, "period", f"{mid} {period} appears twice (also row {seen[key]})"))
-        else:
-            seen[key] = row
-    return problems
-
-
-def _check_action_plan(frame: pd.DataFrame, file: str, register: Register | None) -> list[Problem]:
-    problems: list[Problem] = []
-    if {"status", "improvement"} <= set(frame.columns):
-        for row, status, improvement in zip(frame.index, frame["status"], frame["improvement"], strict=True):
-            if status.lower() in ("amber", "red") and not improvement:
-                problems.append(
-                    Problem(
-                        file,
-                        row,
-                        "improvement",
-                        f"the status is {status.lower()}, so the planned improvement "
-                        "(action needed and deadline) is required",
-                    )
-                )
-    problems += _check_measure_links(frame, file, register)
-    return problems
-
-
-def _check_measure_links(frame: pd.DataFrame, file: str, register: Register | None) -> list[Problem]:
-    if register is None or "measure_id" not in frame.columns:
-        return []
-    known = {m.id for m in register.measures}
-    return [
-        Problem(file, row, "measure_id", f"{mid!r} is not a measure in measures.yml")
-        for row, mid in zip(frame.index, frame["measure_id"], strict=True)
-        if mid and ID_PATTERN.match(mid) and mid not in known
-    ]
-
-
-def _check_family_group(frame: pd.DataFrame, file: str, register: Register | None) -> list[Problem]:
-    if not {"quarter", "partnership"} <= set(frame.columns):
-        return []
-    problems: list[Problem] = []
-    seen: dict[tuple[str, str], int] = {}
-    for row, quarter, name in zip(frame.index, frame["quarter"], frame["partnership"], strict=True):
-        key = (quarter, name.casefold())
-        if quarter and name and key in seen:
-            problems.append(
-                Problem(file, row, "partnership", f"{name!r} appears twice for {quarter} (also row {seen[key]})")
-            )
-        seen.setdefault(key, row)
-    return problems
 
 
 def _typed(frame: pd.DataFrame, name: str) -> pd.DataFrame:
@@ -227,65 +448,37 @@ def _empty(name: str) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=str) for c in TABLES[name].columns})
 
 
-_CHECKS = {
-    "actuals": _check_actuals,
-    "action_plan": _check_action_plan,
-    "recommendations": lambda f, file, reg: [],
-    "family_group": _check_family_group,
-}
-
-
-def _read_commentary(data_dir: Path, register: Register | None) -> tuple[dict, list[Problem], list[Path]]:
-    root = data_dir / "commentary"
-    notes: dict[tuple[str, str], str] = {}
-    problems: list[Problem] = []
-    files: list[Path] = []
-    if not root.is_dir():
-        return notes, problems, files
-    known = {m.id for m in register.measures} if register else None
-    for path in sorted(root.glob("*/*.md")):
-        rel = f"commentary/{path.parent.name}/{path.name}"
-        try:
-            quarter = str(parse_quarter(path.parent.name))
-        except PeriodError:
-            problems.append(Problem(rel, None, None, f"{path.parent.name!r} is not a quarter folder like 2015-16-Q1"))
-            continue
-        if known is not None and path.stem not in known:
-            problems.append(Problem(rel, None, None, f"{path.stem!r} is not a measure in measures.yml"))
-            continue
-        notes[(quarter, path.stem)] = decode(path.read_bytes())
-        files.append(path)
-    return notes, problems, files
-
-
 def load_inputs(data_dir: Path) -> Inputs:
     """Read and validate every input in ``data_dir``; raise ``InputError`` listing all problems."""
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
         raise InputError([Problem(str(data_dir), None, None, "the data folder does not exist")])
-    problems: list[Problem] = []
-    files: list[Path] = [data_dir / "measures.yml"]
-    try:
-        register: Register | None = read_register(data_dir / "measures.yml")
-    except InputError as err:
-        problems.extend(err.problems)
-        register = None
+    folder = _Folder(data_dir)
+    problems: list[Problem] = list(folder.problems)
+    register_path = _register_path(folder)
+    register, register_problems = check_register_file(register_path)
+    problems += register_problems
+    files: list[Path] = [register_path]
+    checks = register if register is not None and register.measures else None  # nothing to check against
 
     tables: dict[str, pd.DataFrame] = {}
     for name in (*REQUIRED_TABLES, *OPTIONAL_TABLES):
-        found = read_table(data_dir, name)
-        if found is None:
+        table = folder.read(name)
+        if table is None:
             if name in REQUIRED_TABLES:
-                problems.append(Problem(f"{name}.csv", None, None, "the file is missing; it is required"))
+                message = f"the {name} table is missing: add {name}.csv, or a sheet {name!r} to an .xlsx workbook"
+                problems.append(Problem(f"{name}.csv", None, None, message))
             tables[name] = _empty(name)
             continue
-        frame, file, path = found
-        files.append(path)
-        found_problems = schema_problems(TABLES[name], frame, file)
-        found_problems += _CHECKS[name](frame, file, register)
-        problems.extend(found_problems)
-        tables[name] = frame
-    commentary, comment_problems, comment_files = _read_commentary(data_dir, register)
+        files.append(table.path)
+        problems += table.problems
+        if not table.readable:
+            tables[name] = _empty(name)
+            continue
+        problems += schema_problems(TABLES[name], table.frame, table.file, table.header_row)
+        problems += _CHECKS[name](table.frame, table.file, checks)
+        tables[name] = table.frame
+    commentary, comment_problems, comment_files = _read_commentary(data_dir, checks)
     problems.extend(comment_problems)
     files.extend(comment_files)
     raise_if_any(problems)

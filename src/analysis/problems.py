@@ -1,11 +1,14 @@
 """Problems found in a partnership's input files, worded for the analyst who must fix them.
 
 Validation collects every problem in one pass and raises them together, so an
-analyst fixes a spreadsheet once rather than once per error.
+analyst fixes a spreadsheet once rather than once per error. A problem always
+says where it is (file or workbook sheet, row or line, column or field) and
+what to do about it; it never carries a traceback.
 """
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -14,13 +17,16 @@ from dataclasses import dataclass
 class Problem:
     """One thing wrong with an input: where it is and what is wrong.
 
-    ``row`` is the line an analyst sees in a spreadsheet (the header is row 1)
-    or in a YAML file; ``column`` is a column of a table or a field of the register.
+    ``file`` is the file name as the analyst sees it in the folder (for a
+    workbook also the sheet: ``inputs.xlsx, sheet 'actuals'``). ``row`` is the
+    row an analyst sees in a spreadsheet (the header is row 1) or the line of a
+    YAML file; ``column`` is a table's column or a register field; ``item`` names
+    the register entry a field belongs to (``measure 'asb'``).
 
     >>> str(Problem("actuals.csv", 4, "value", "'abc' is not a number"))
     "actuals.csv, row 4, column 'value': 'abc' is not a number"
-    >>> str(Problem("measures.yml", 12, "polarity", "'up' is not one of higher, lower, monitor"))
-    "measures.yml, line 12, field 'polarity': 'up' is not one of higher, lower, monitor"
+    >>> str(Problem("measures.yml", 12, "polarity", "'up' is not a polarity", "measure 'asb'"))
+    "measures.yml, line 12, measure 'asb', field 'polarity': 'up' is not a polarity"
     >>> str(Problem("measures.yml", None, None, "the file is missing"))
     'measures.yml: the file is missing'
     """
@@ -29,33 +35,42 @@ class Problem:
     row: int | None
     column: str | None
     message: str
+    item: str | None = None
 
     def __str__(self) -> str:
         yaml = self.file.endswith((".yml", ".yaml"))
         where = [self.file]
         if self.row is not None:
             where.append(f"{'line' if yaml else 'row'} {self.row}")
+        if self.item is not None:
+            where.append(self.item)
         if self.column is not None:
             where.append(f"{'field' if yaml else 'column'} {self.column!r}")
         return f"{', '.join(where)}: {self.message}"
 
 
 class InputError(Exception):
-    """The inputs are not valid; carries every problem found."""
+    """The inputs are not valid; carries every problem found, in file and row order."""
 
     def __init__(self, problems: Iterable[Problem]):
         self.problems = sorted(set(problems), key=_sort_key)
         super().__init__("\n".join(str(p) for p in self.problems))
 
     def report(self) -> str:
-        """The problems as the command line prints them."""
+        """The problems as the command line prints them.
+
+        >>> print(InputError([Problem("a.csv", 3, "value", "bad"), Problem("a.csv", 2, None, "odd")]).report())
+        2 problems in the input files:
+          - a.csv, row 2: odd
+          - a.csv, row 3, column 'value': bad
+        """
         n = len(self.problems)
         head = f"{n} problem{'s' if n != 1 else ''} in the input files:"
         return "\n".join([head, *(f"  - {p}" for p in self.problems)])
 
 
 def _sort_key(p: Problem) -> tuple:
-    return (p.file, p.row if p.row is not None else -1, p.column or "", p.message)
+    return (p.file, p.row if p.row is not None else -1, p.item or "", p.column or "", p.message)
 
 
 def raise_if_any(problems: Iterable[Problem]) -> None:
@@ -63,3 +78,15 @@ def raise_if_any(problems: Iterable[Problem]) -> None:
     found = list(problems)
     if found:
         raise InputError(found)
+
+
+def suggest(word: str, choices: Iterable[str]) -> str:
+    """A "did you mean" hint for a misspelt name, or ``""`` when nothing is close.
+
+    >>> suggest("polarty", ["polarity", "priority", "profile"])
+    " (did you mean 'polarity'?)"
+    >>> suggest("colour", ["polarity"])
+    ''
+    """
+    close = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.75)
+    return f" (did you mean {close[0]!r}?)" if close else ""

@@ -12,16 +12,19 @@ import csv
 import io
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from .inputs import Inputs
 from .method import MeasureStatus, cumulative_rows, measure_status
 from .periods import Quarter
 from .register import Measure, Register
 from .spc import COLUMNS as SPC_COLUMNS
 from .spc import spc_for_measure
 from .stats import compare_counts, projection
+
+if TYPE_CHECKING:  # the inputs module loads pandera, which the notebooks' kernels need not
+    from .inputs import Inputs
 
 STATUS_COLUMNS = [
     "measure_id", "title", "priority", "lead", "polarity", "frequency", "period_end",

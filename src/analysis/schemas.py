@@ -1,141 +1,226 @@
 """Pandera schemas for the tables a partnership supplies, and their problems in words.
 
 Every table is read as text first, so a schema can say exactly which cell is
-wrong and why ("'12a' is not a number") instead of failing on a type cast.
+wrong and why ("'12a' is not a number") instead of failing on a type cast. The
+register's measures are checked the same way, one row per measure
+(``MEASURE_SCHEMA``).
+Each check is a :func:`rule`: a test of one cell and the words an analyst reads
+when a cell fails it, with a hint at the likely fix where one can be guessed
+(a date where a month was wanted, a per cent sign, an Excel error value).
 """
 
 from __future__ import annotations
 
-import math
-import re
+import difflib
+from collections.abc import Callable, Iterator
 
 import pandas as pd
 import pandera.pandas as pa
 
+from .cells import (  # noqa: F401 - re-exported for the readers of tables
+    AGGREGATIONS,
+    FREQUENCIES,
+    ID_PATTERN,
+    MAX_ID_LENGTH,
+    POLARITIES,
+    PROFILES,
+    STATUS_METHODS,
+    STATUS_WORDS,
+    TERMS,
+    choices,
+    id_problem,
+    is_tolerance,
+    number_words,
+    parse_number,
+    period_words,
+    quarter_words,
+    tolerance_words,
+)
+from .periods import is_period
 from .problems import Problem
 
-ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-STATUS_WORDS = ("achieved", "green", "amber", "red")
-TERMS = ("S", "M", "L")
-_THOUSANDS = re.compile(r"^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$")
+_WORDS: dict[str, Callable[[str], str]] = {}
 
 
-def parse_number(text: object) -> float | None:
-    """Read a number as analysts type it; ``None`` when it is not one.
+def rule(name: str, ok: Callable[[str], bool], words: Callable[[str], str]) -> pa.Check:
+    """A pandera check of one text cell, and the words for a cell that fails it.
 
-    >>> parse_number("10,064"), parse_number(" 2.5 "), parse_number("1e3")
-    (10064.0, 2.5, 1000.0)
-    >>> parse_number("12a"), parse_number("nan"), parse_number("")
-    (None, None, None)
+    ``name`` identifies the check in pandera's failure cases; :func:`failures`
+    turns each failing cell into ``words(cell)``.
     """
-    if isinstance(text, int | float) and not isinstance(text, bool):
-        value = float(text)
-    else:
-        cleaned = str(text).strip().replace("\u00a0", "")
-        if _THOUSANDS.match(cleaned):
-            cleaned = cleaned.replace(",", "")
-        try:
-            value = float(cleaned)
-        except ValueError:
-            return None
-    return value if math.isfinite(value) else None
+    _WORDS[name] = words
+    return pa.Check(ok, element_wise=True, error=name)
 
 
-def _nonblank(v: str) -> bool:
-    return v != ""
+def required(column: str, words: str) -> pa.Check:
+    """The cell must not be empty."""
+    return rule(f"required {column}", lambda v: v != "", lambda v: words)
 
 
-def _blank_or_number(v: str) -> bool:
-    return v == "" or parse_number(v) is not None
+def failures(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> Iterator[tuple[object, str, str]]:
+    """Validate ``frame`` lazily; yield ``(index, column, message)`` for every failing cell."""
+    try:
+        schema.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as err:
+        for case in err.failure_cases.itertuples(index=False):
+            value = "" if pd.isna(case.failure_case) else str(case.failure_case)
+            words = _WORDS.get(case.check)
+            message = words(value) if words else f"{value!r} fails the check {case.check}"
+            yield (None if pd.isna(case.index) else case.index), case.column, message
 
 
-def _blank_or_id(v: str) -> bool:
-    return v == "" or bool(ID_PATTERN.match(v))
+MEASURE_ID = rule("measure id", lambda v: v == "" or id_problem(v) is None, lambda v: id_problem(v) or "")
+PERIOD = rule("period", lambda v: v == "" or is_period(v, "monthly") or is_period(v, "quarterly"), period_words)
+QUARTER = rule("quarter", lambda v: v == "" or is_period(v, "quarterly"), quarter_words)
+NUMBER = rule("number", lambda v: v == "" or parse_number(v) is not None, number_words)
 
 
-def _blank_or_status(v: str) -> bool:
-    return v == "" or v.lower() in STATUS_WORDS
+def _status_words(v: str) -> str:
+    hint = " (achieved, if it is done)" if v.lower() in ("complete", "completed", "done", "closed") else ""
+    return f"{v!r} is not a status: use achieved, green, amber or red{hint}"
 
 
-def _blank_or_term(v: str) -> bool:
-    return v == "" or v.strip().upper() in TERMS
+STATUS = rule("status", lambda v: v == "" or v.lower() in STATUS_WORDS, _status_words)
+TERM = rule(
+    "term",
+    lambda v: v == "" or v.upper() in TERMS,
+    lambda v: (
+        f"{v!r} is not a term: use S (within 3 months), M (3-6 months) or L (6-12 months or ongoing), or leave it empty"
+    ),
+)
 
 
-def _blank_or_positive(v: str) -> bool:
+def _whole(v: str, least: int) -> bool:
+    n = parse_number(v)
+    return v == "" or (n is not None and n >= least and n == int(n))
+
+
+def _positive(v: str) -> bool:
     n = parse_number(v)
     return v == "" or (n is not None and n > 0)
 
 
-def _blank_or_whole(v: str) -> bool:
-    n = parse_number(v)
-    return v == "" or (n is not None and n >= 0 and n == int(n))
+def _text(*checks: pa.Check, required: bool = True) -> pa.Column:
+    """A text column; ``required`` says whether the header row must have it."""
+    return pa.Column(str, checks=list(checks), nullable=False, required=required)
 
 
-def _check(fn, error: str) -> pa.Check:
-    return pa.Check(fn, element_wise=True, error=error)
-
-
-REQUIRED = _check(_nonblank, "is empty; a value is required")
-NUMBER = _check(_blank_or_number, "is not a number")
-MEASURE_ID = _check(_blank_or_id, "is not a measure id (lower-case letters, digits and single hyphens)")
-STATUS = _check(_blank_or_status, "is not a status: use achieved, green, amber or red")
-QUARTER_TEXT = _check(
-    lambda v: v == "" or bool(re.fullmatch(r"\d{4}-\d{2}-Q[1-4]", v)), "is not a quarter like 2015-16-Q1"
-)
-
-
-def _text(*checks: pa.Check, required: bool = False) -> pa.Column:
-    return pa.Column(str, checks=[REQUIRED, *checks] if required else list(checks), nullable=False)
-
+_QUARTER_EMPTY = "the quarter is empty: give the quarter the row belongs to, like 2015-16-Q1"
 
 ACTUALS = pa.DataFrameSchema(
     {
-        "measure_id": _text(MEASURE_ID, required=True),
-        "period": _text(required=True),
-        "value": _text(NUMBER, required=True),
+        "measure_id": _text(required("measure_id", "the measure id is empty"), MEASURE_ID),
+        "period": _text(
+            required("period", "the period is empty: give a month like 2015-04 or a quarter like 2015-16-Q1"), PERIOD
+        ),
+        "value": _text(
+            required("value", "the value is empty: give a number, or leave the row out until the figure is known"),
+            NUMBER,
+        ),
     },
     name="actuals",
 )
 
 ACTION_PLAN = pa.DataFrameSchema(
     {
-        "quarter": _text(QUARTER_TEXT, required=True),
-        "outcome": _text(),
-        "ref": _text(),
-        "action": _text(),
-        "task": _text(required=True),
-        "target": _text(),
-        "position": _text(),
-        "status": _text(STATUS, required=True),
-        "improvement": _text(),
-        "deadline": _text(),
-        "lead": _text(),
-        "term": _text(_check(_blank_or_term, "is not a term: use S, M, L or leave it empty")),
-        "measure_id": _text(MEASURE_ID),
+        "quarter": _text(required("quarter", _QUARTER_EMPTY), QUARTER),
+        "outcome": _text(required=False),
+        "ref": _text(required=False),
+        "action": _text(required=False),
+        "task": _text(required("task", "the task is empty: describe the task or intervention")),
+        "target": _text(required=False),
+        "position": _text(required=False),
+        "status": _text(required("status", "the status is empty: use achieved, green, amber or red"), STATUS),
+        "improvement": _text(required=False),
+        "deadline": _text(required=False),
+        "lead": _text(required=False),
+        "term": _text(TERM, required=False),
+        "measure_id": _text(MEASURE_ID, required=False),
     },
     name="action_plan",
 )
 
 RECOMMENDATIONS = pa.DataFrameSchema(
     {
-        "quarter": _text(QUARTER_TEXT, required=True),
-        "number": _text(_check(_blank_or_whole, "is not a whole number"), required=True),
-        "recommendation": _text(required=True),
-        "progress": _text(),
-        "status": _text(STATUS),
+        "quarter": _text(required("quarter", _QUARTER_EMPTY), QUARTER),
+        "number": _text(
+            required("number", "the recommendation number is empty"),
+            rule(
+                "recommendation number",
+                lambda v: _whole(v, 1),
+                lambda v: f"{v!r} is not a recommendation number: use a whole number, 1 or more",
+            ),
+        ),
+        "recommendation": _text(required("recommendation", "the recommendation is empty")),
+        "progress": _text(required=False),
+        "status": _text(STATUS, required=False),
     },
     name="recommendations",
 )
 
 FAMILY_GROUP = pa.DataFrameSchema(
     {
-        "quarter": _text(QUARTER_TEXT, required=True),
-        "partnership": _text(required=True),
-        "crimes": _text(_check(_blank_or_whole, "is not a count of crimes (a whole number, 0 or more)"), required=True),
-        "population": _text(_check(_blank_or_positive, "is not a population (a number above 0)"), required=True),
+        "quarter": _text(required("quarter", _QUARTER_EMPTY), QUARTER),
+        "partnership": _text(required("partnership", "the partnership is empty: name the member of the family group")),
+        "crimes": _text(
+            required("crimes", "the number of crimes is empty"),
+            rule(
+                "crimes",
+                lambda v: _whole(v, 0),
+                lambda v: f"{v!r} is not a count of crimes: use a whole number, 0 or more",
+            ),
+        ),
+        "population": _text(
+            required("population", "the population is empty"),
+            rule("population", _positive, lambda v: f"{v!r} is not a population: it must be a number above 0"),
+        ),
     },
     name="family_group",
 )
+
+
+def _one_of(what: str, allowed: tuple[str, ...]) -> pa.Check:
+    return rule(
+        f"register {what}",
+        lambda v: v == "" or v in allowed,
+        lambda v: f"{v!r} is not a{'n' if what[0] in 'aeiou' else ''} {what}: use {choices(allowed)}",
+    )
+
+
+TOLERANCE = rule("register amber_tolerance", is_tolerance, tolerance_words)
+
+MEASURE_SCHEMA = pa.DataFrameSchema(
+    {
+        "id": pa.Column(
+            str, [required("register id", "the id is missing: every measure needs one, like asb-incidents"), MEASURE_ID]
+        ),
+        "title": pa.Column(str, [required("register title", "the title is missing: every measure needs one")]),
+        "priority": pa.Column(
+            str,
+            [required("register priority", "the priority is missing: name the plan's priority or theme it serves")],
+        ),
+        "polarity": pa.Column(
+            str,
+            [
+                required("register polarity", "the polarity is missing: use higher, lower or monitor"),
+                _one_of("polarity", POLARITIES),
+            ],
+        ),
+        "frequency": pa.Column(
+            str,
+            [
+                required("register frequency", "the frequency is missing: use monthly or quarterly"),
+                _one_of("frequency", FREQUENCIES),
+            ],
+        ),
+        "aggregation": pa.Column(str, [_one_of("aggregation", AGGREGATIONS)]),
+        "profile": pa.Column(str, [_one_of("profile", PROFILES)]),
+        "status_method": pa.Column(str, [_one_of("status method", STATUS_METHODS)]),
+        "amber_tolerance": pa.Column(str, [TOLERANCE]),
+    },
+    name="measures",
+)
+"""One row per measure, every field as text: what each field of the register may hold."""
 
 TABLES: dict[str, pa.DataFrameSchema] = {
     "actuals": ACTUALS,
@@ -145,22 +230,37 @@ TABLES: dict[str, pa.DataFrameSchema] = {
 }
 
 
-def schema_problems(schema: pa.DataFrameSchema, frame: pd.DataFrame, file: str) -> list[Problem]:
+def header_problems(schema: pa.DataFrameSchema, headers: list[str], file: str, row: int = 1) -> list[Problem]:
+    """Columns the header row lacks, naming a likely misspelling when the header has one.
+
+    >>> [p.message for p in header_problems(ACTUALS, ["measure_id", "period", "vaule"], "actuals.csv")]
+    ["the header row has no column 'value' (is 'vaule' a misspelling of it?)"]
+    """
+    problems = []
+    unknown = [h for h in headers if h and h not in schema.columns]
+    needed = [c for c, col in schema.columns.items() if col.required]
+    for name, column in schema.columns.items():
+        if name in headers:
+            continue
+        close = difflib.get_close_matches(name, unknown, n=1, cutoff=0.75)
+        if column.required:
+            hint = f" (is {close[0]!r} a misspelling of it?)" if close else f"; it needs {', '.join(needed)}"
+            problems.append(Problem(file, row, None, f"the header row has no column {name!r}{hint}"))
+        elif close:
+            problems.append(Problem(file, row, close[0], f"this is not a column of the table (did you mean {name!r}?)"))
+    return problems
+
+
+def schema_problems(schema: pa.DataFrameSchema, frame: pd.DataFrame, file: str, header_row: int = 1) -> list[Problem]:
     """Validate ``frame`` (text cells, indexed by spreadsheet row) and word each failure.
 
-    Missing columns are reported once each; other failures name row and column.
+    Columns missing from the header are reported once each; every failing cell
+    is reported with its row and column.
     """
-    missing = [c for c in schema.columns if c not in frame.columns]
-    problems = [Problem(file, None, c, "the column is missing from the header row") for c in missing]
-    present = schema.select_columns([c for c in schema.columns if c in frame.columns])
-    if frame.empty:
+    problems = header_problems(schema, list(frame.columns), file, header_row)
+    present = [c for c in schema.columns if c in frame.columns]
+    if frame.empty or not present:
         return problems
-    try:
-        present.validate(frame, lazy=True)
-    except pa.errors.SchemaErrors as err:
-        for case in err.failure_cases.itertuples(index=False):
-            row = None if pd.isna(case.index) else int(case.index)
-            value = case.failure_case
-            shown = "this cell" if value == "" else repr(value)
-            problems.append(Problem(file, row, case.column, f"{shown} {case.check}"))
+    for row, column, message in failures(schema.select_columns(present), frame):
+        problems.append(Problem(file, None if row is None else int(row), column, message))
     return problems

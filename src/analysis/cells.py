@@ -1,0 +1,174 @@
+"""The words of a partnership's cells: numbers, ids, periods and settings, checked and explained.
+
+These checks need no schema library, so the records the notebooks read
+(:mod:`analysis.register`) can use them without loading one; the pandera
+schemas in :mod:`analysis.schemas` are built from them.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from .periods import PeriodError, parse_quarter
+
+MAX_ID_LENGTH = 64
+ID_PATTERN = re.compile(rf"^(?=.{{1,{MAX_ID_LENGTH}}}$)[a-z0-9]+(?:-[a-z0-9]+)*$")
+STATUS_WORDS = ("achieved", "green", "amber", "red")
+TERMS = ("S", "M", "L")
+_THOUSANDS = re.compile(r"^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$")
+_WINDOWS_NAMES = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+
+def parse_number(text: object) -> float | None:
+    """Read a number as analysts type it; ``None`` when it is not one.
+
+    >>> parse_number("10,064"), parse_number(" 2.5 "), parse_number("1e3")
+    (10064.0, 2.5, 1000.0)
+    >>> parse_number("12a"), parse_number("nan"), parse_number(""), parse_number(True)
+    (None, None, None, None)
+    """
+    if isinstance(text, bool):
+        return None
+    if isinstance(text, int | float):
+        value = float(text)
+    else:
+        cleaned = str(text).strip().replace("\u00a0", "")
+        if _THOUSANDS.match(cleaned):
+            cleaned = cleaned.replace(",", "")
+        try:
+            value = float(cleaned)
+        except ValueError:
+            return None
+    return value if math.isfinite(value) else None
+
+
+def id_problem(text: str) -> str | None:
+    """Why ``text`` cannot be a measure id, or ``None`` when it can.
+
+    Ids become file names (``measures/<id>.html``), so only lower-case letters,
+    digits and single hyphens are allowed, at most 64 characters, and not a name
+    Windows reserves for devices.
+
+    >>> id_problem("asb-incidents") is None
+    True
+    >>> id_problem("ASB Incidents")
+    "'ASB Incidents' cannot be a measure id: it has capital letters and spaces; ids become file names, \
+so use only lower-case letters, digits and single hyphens (for example 'asb-incidents')"
+    >>> id_problem("con")
+    "'con' cannot be a measure id: Windows does not allow a file called con"
+    """
+    if text == "":
+        return "the measure id is empty"
+    if len(text) > MAX_ID_LENGTH:
+        return f"{text!r} is too long for a measure id ({len(text)} characters; at most {MAX_ID_LENGTH})"
+    if text in _WINDOWS_NAMES:
+        return f"{text!r} cannot be a measure id: Windows does not allow a file called {text}"
+    if ID_PATTERN.match(text):
+        return None
+    reasons = []
+    if text != text.lower():
+        reasons.append("capital letters")
+    if re.search(r"\s", text):
+        reasons.append("spaces")
+    if re.search(r"[/\\]", text):
+        reasons.append("a slash")
+    if "." in text:
+        reasons.append("a full stop")
+    others = sorted(set(re.sub(r"[a-zA-Z0-9\s/\\.-]", "", text)))
+    if others:
+        reasons.append(f"the character{'s' if len(others) > 1 else ''} {' '.join(others)}")
+    if not reasons:
+        reasons.append("a hyphen at its start or end, or two together")
+    example = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    hint = f" (for example {example!r})" if ID_PATTERN.match(example) else ""
+    return (
+        f"{text!r} cannot be a measure id: it has {' and '.join(reasons)}; ids become file names, "
+        f"so use only lower-case letters, digits and single hyphens{hint}"
+    )
+
+
+def period_words(text: str) -> str:
+    """What is wrong with a period cell, and how to write it.
+
+    >>> period_words("2015-13")
+    "'2015-13' is not a month: months run from 01 to 12, like 2015-04"
+    >>> period_words("Apr-15")
+    "'Apr-15' is not written as a month like 2015-04 (Excel may have changed it): write it as 2015-04"
+    >>> period_words("Q1 2015-16")
+    "'Q1 2015-16' is not written as a quarter like 2015-16-Q1: write it as 2015-16-Q1"
+    """
+    if m := re.fullmatch(r"(\d{4})-(\d{1,2})", text):
+        return f"{text!r} is not a month: months run from 01 to 12, like {m[1]}-04"
+    if m := re.fullmatch(r"(\d{4})-(0[1-9]|1[0-2])-\d{2}(?:[ T].*)?", text):
+        return f"{text!r} is a date: write the month alone, like {m[1]}-{m[2]}"
+    if m := re.fullmatch(r"\d{1,2}/(\d{1,2})/(\d{4})", text):
+        month = f"{m[2]}-{int(m[1]):02d}" if 1 <= int(m[1]) <= 12 else "2015-04"
+        return f"{text!r} is a date: write the month alone, like {month}"
+    if (m := re.fullmatch(r"([A-Za-z]{3})[a-z]*[-/ ]+(\d{2}|\d{4})", text)) and m[1].lower() in _MONTHS:
+        year = m[2] if len(m[2]) == 4 else f"20{m[2]}"
+        fixed = f"{year}-{_MONTHS.index(m[1].lower()) + 1:02d}"
+        return f"{text!r} is not written as a month like 2015-04 (Excel may have changed it): write it as {fixed}"
+    return quarter_words(text, "is not a period: give a month like 2015-04 or a quarter like 2015-16-Q1")
+
+
+def quarter_words(text: str, otherwise: str = "is not a quarter like 2015-16-Q1") -> str:
+    """What is wrong with a quarter cell: another spelling of a quarter, or not one at all.
+
+    >>> quarter_words("2015/16 Q3"), quarter_words("Q5")
+    ("'2015/16 Q3' is not written as a quarter like 2015-16-Q1: write it as 2015-16-Q3", "'Q5' is not a quarter like \
+2015-16-Q1")
+    """
+    try:
+        canonical = str(parse_quarter(text))
+    except PeriodError:
+        return f"{text!r} {otherwise}"
+    return f"{text!r} is not written as a quarter like 2015-16-Q1: write it as {canonical}"
+
+
+def number_words(text: str) -> str:
+    """What is wrong with a cell that should hold a number.
+
+    >>> number_words("#DIV/0!")
+    "'#DIV/0!' is an Excel error, not a number: check the formula that produced it"
+    >>> number_words("45%")
+    "'45%' has a per cent sign: write the number alone, like 45"
+    """
+    low = text.strip().lower().lstrip("+-")
+    if low in ("nan", "inf", "infinity"):
+        return f"{text!r} is not a number that can be reported: the value must be finite"
+    if text.startswith("#"):
+        return f"{text!r} is an Excel error, not a number: check the formula that produced it"
+    if text.endswith("%") and parse_number(text[:-1]) is not None:
+        return f"{text!r} has a per cent sign: write the number alone, like {text[:-1].strip()}"
+    if re.fullmatch(r"-?\d+,\d{1,2}", text):
+        return f"{text!r} is not a number: write decimals with a full stop, like {text.replace(',', '.')}"
+    return f"{text!r} is not a number"
+
+
+# The words of the register's enumerated fields.
+POLARITIES = ("higher", "lower", "monitor")
+FREQUENCIES = ("monthly", "quarterly")
+AGGREGATIONS = ("sum", "last", "mean")
+PROFILES = ("even", "seasonal")
+STATUS_METHODS = ("forecast", "ytd")
+
+
+def choices(allowed: tuple[str, ...]) -> str:
+    """Allowed words as a sentence ends them.
+
+    >>> choices(("sum", "last", "mean"))
+    'sum, last or mean'
+    """
+    return f"{', '.join(allowed[:-1])} or {allowed[-1]}"
+
+
+def is_tolerance(v: str) -> bool:
+    """An amber tolerance is a fraction of the target from 0 to 1 (or not given)."""
+    n = parse_number(v)
+    return v == "" or (n is not None and 0 <= n <= 1)
+
+
+def tolerance_words(v: str) -> str:
+    return f"{v!r} is not a tolerance: give a fraction of the target between 0 and 1 (0.15 means 15%)"
