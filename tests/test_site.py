@@ -301,3 +301,22 @@ def test_print_stylesheet_is_a_committee_paper():
     assert 'content: " (" attr(href) ")"' in print_css
     assert "break-before: page" in print_css
     assert "break-inside: avoid" in print_css
+
+
+def test_pages_are_rendered_again_only_when_their_notebook_changed(tmp_path, monkeypatch):
+    processed = fx.write_processed(tmp_path / "processed")
+    reports = fx.write_reports(tmp_path / "reports")
+    cache = tmp_path / "cache"
+    first = site.render_quarter(fx.QUARTER, reports, processed, tmp_path / "a", renderer="builtin", cache_dir=cache)
+    rendered: list[str] = []
+    real = site._render_page
+    monkeypatch.setattr(
+        site, "_render_page", lambda page, context, target: (rendered.append(page.html), real(page, context, target))
+    )
+    nb = nbformat.read(reports / "measures" / "asb-incidents.ipynb", as_version=4)
+    nb.cells.append(nbformat.v4.new_markdown_cell("A late note."))
+    nbformat.write(nb, reports / "measures" / "asb-incidents.ipynb")
+    second = site.render_quarter(fx.QUARTER, reports, processed, tmp_path / "b", renderer="builtin", cache_dir=cache)
+    assert rendered == ["measures/asb-incidents.html"]
+    assert [p.relative_to(tmp_path / "b") for p in second] == [p.relative_to(tmp_path / "a") for p in first]
+    assert "A late note." in (tmp_path / "b" / "measures" / "asb-incidents.html").read_text()

@@ -213,7 +213,12 @@ def build_quarter(
             executor=executor,
         )
         render_quarter(
-            str(q), stage.reports(str(q)), stage.processed(str(q)), stage.site_quarter(str(q)), renderer=used
+            str(q),
+            stage.reports(str(q)),
+            stage.processed(str(q)),
+            stage.site_quarter(str(q)),
+            renderer=used,
+            cache_dir=None if force else out.cache / "pages",
         )
         result_ok = all(r.ok for r in results)
         if result_ok:

@@ -394,7 +394,13 @@ def check_offline(pages: dict[Path, str]) -> None:
 
 
 def render_quarter(
-    quarter: str, reports_dir: Path, processed_dir: Path, site_dir: Path, *, renderer: str = "auto"
+    quarter: str,
+    reports_dir: Path,
+    processed_dir: Path,
+    site_dir: Path,
+    *,
+    renderer: str = "auto",
+    cache_dir: Path | None = None,
 ) -> list[Path]:
     """Render a quarter's executed notebooks into ``site_dir`` and return the pages written.
 
@@ -415,7 +421,7 @@ def render_quarter(
 
         written = render_with_quarto(context, pages, site_dir)
     else:
-        written = [render_page(page, context, site_dir) for page in pages]
+        written = [render_page(page, context, site_dir, cache_dir) for page in pages]
     copy_notebooks(pages, site_dir)
     if (processed_dir / "manifest.json").is_file():
         shutil.copyfile(processed_dir / "manifest.json", site_dir / "manifest.json")
@@ -568,8 +574,40 @@ def page_resources(page: Page, context: QuarterContext, nb: Any, failure: Failur
     }
 
 
-def render_page(page: Page, context: QuarterContext, site_dir: Path) -> Path:
-    """Render one page with the built-in renderer and write it under ``site_dir``."""
+def page_key(page: Page, context: QuarterContext) -> str:
+    """What a page depends on: its executed notebook, the quarter's navigation and footer, and the templates."""
+    import hashlib
+
+    digest = hashlib.sha256(repr((page.html, page.notebook_rel, page.kind, page.measure_id, context)).encode())
+    if page.notebook is not None:
+        digest.update(page.notebook.read_bytes())
+    for path in sorted(SITE_TEMPLATES.iterdir()):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def render_page(page: Page, context: QuarterContext, site_dir: Path, cache_dir: Path | None = None) -> Path:
+    """Render one page with the built-in renderer and write it under ``site_dir``.
+
+    With ``cache_dir``, a page whose notebook, navigation and templates are
+    unchanged is copied from the last time it was rendered instead.
+    """
+    target = site_dir / page.html
+    target.parent.mkdir(parents=True, exist_ok=True)
+    cached = cache_dir / f"{page_key(page, context)}.html" if cache_dir is not None else None
+    if cached is not None and cached.is_file():
+        shutil.copyfile(cached, target)
+        return target
+    _render_page(page, context, target)
+    if cached is not None:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_name(f".{cached.name}.{os.getpid()}.tmp")
+        shutil.copyfile(target, tmp)
+        tmp.replace(cached)
+    return target
+
+
+def _render_page(page: Page, context: QuarterContext, target: Path) -> None:
     if page.notebook is None:
         nb, failure = missing_notebook(page), None
     else:
@@ -580,7 +618,4 @@ def render_page(page: Page, context: QuarterContext, site_dir: Path) -> Path:
         "metadata": {"name": Path(page.html).stem},
     }
     body, _ = exporter().from_notebook_node(display_notebook(nb), resources=resources)
-    target = site_dir / page.html
-    target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(body, encoding="utf-8", newline="\n")
-    return target
