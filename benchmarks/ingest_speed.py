@@ -10,8 +10,12 @@ side in one run:
   authority taken off the LSOA name with ``str.replace``, then ``groupby``;
 - ``pandas read_csv only``: the read alone, a floor for any pandas approach.
 
-Each is run ``--repeat`` times; the medians and the ratio are printed. The goal
-is for the ingest to be at least three times faster than the plain pandas way.
+Each is run ``--repeat`` times, in turns; the medians (and the best runs, less
+disturbed by other work on the machine) and the ratio are printed. The goal is
+for the ingest to be at least three times faster than the plain pandas way. The
+CSV tokenizer bounds both: pyarrow's spreads over every CPU, pandas' uses one,
+and pandas then spends most of its time taking the authority off 6 million LSOA
+names, which the ingest does once per distinct name.
 
     python benchmarks/ingest_speed.py            # 6,000,000 rows
     python benchmarks/ingest_speed.py --rows 500000 --repeat 5
@@ -140,17 +144,25 @@ def read_only(path: Path) -> int:
 
 
 def _interleaved(fns: dict[str, Callable[[Path], object]], path: Path, repeat: int) -> dict[str, tuple]:
-    """Median wall and CPU seconds and the last result of each reader, run in turn so load slows them alike."""
+    """Median and best wall seconds, median CPU seconds and the last result of each reader.
+
+    The readers take turns, so that other work on the machine slows them alike.
+    """
     wall: dict[str, list[float]] = {name: [] for name in fns}
     cpu: dict[str, list[float]] = {name: [] for name in fns}
     results: dict[str, object] = {}
+    for fn in fns.values():
+        fn(path)  # warm-up: the file in the page cache, lazy imports and the ONS lookup loaded
     for _ in range(repeat):
         for name, fn in fns.items():
             start, start_cpu = time.perf_counter(), time.process_time()
             results[name] = fn(path)
             wall[name].append(time.perf_counter() - start)
             cpu[name].append(time.process_time() - start_cpu)
-    return {name: (statistics.median(wall[name]), statistics.median(cpu[name]), results[name]) for name in fns}
+    return {
+        name: (statistics.median(wall[name]), min(wall[name]), statistics.median(cpu[name]), results[name])
+        for name in fns
+    }
 
 
 def main() -> None:
@@ -173,14 +185,15 @@ def main() -> None:
             path,
             args.repeat,
         )
-    (fast, _, mine), (slow, _, theirs), (floor, _, _) = runs.values()
+    (fast, fast_best, _, mine), (slow, slow_best, _, theirs), (floor, _, _, _) = runs.values()
     assert mine == theirs, f"the two ways disagree: {mine} != {theirs}"
-    print(f"{'reader':28}{'median s':>10}{'CPU s':>8}{'rows/s':>14}")
-    for name, (seconds, cpu, _) in runs.items():
-        print(f"{name:28}{seconds:10.2f}{cpu:8.2f}{args.rows / seconds:14,.0f}")
+    print(f"{'reader':28}{'median s':>10}{'best s':>8}{'CPU s':>8}{'rows/s':>14}")
+    for name, (seconds, best, cpu, _) in runs.items():
+        print(f"{name:28}{seconds:10.2f}{best:8.2f}{cpu:8.2f}{args.rows / seconds:14,.0f}")
     print(
-        f"ratio: the ingest is {slow / fast:.1f}x faster than pandas read_csv + groupby "
-        f"({floor / fast:.1f}x faster than its read_csv alone); goal: at least 3x"
+        f"ratio (medians): the ingest is {slow / fast:.1f}x faster than pandas read_csv + groupby "
+        f"(best runs: {slow_best / fast_best:.1f}x; goal: at least 3x); pandas read_csv alone takes "
+        f"{floor / fast:.1f}x the ingest's whole time"
     )
     print(f"({os.cpu_count()} CPUs; CPU s counts every thread, and pyarrow reads on all of them)")
     print(f"counts agree for {PARTNERSHIP}: {mine}")

@@ -154,3 +154,12 @@ def test_cumulative_rows_cover_the_whole_year_and_stop_at_the_last_value():
     assert len(rows) == 12
     assert [r["cumulative_value"] for r in rows[:3]] == [10, 30, None]
     assert rows[-1]["cumulative_target"] == 1200
+
+
+def test_last_years_cumulative_needs_every_period_as_last_year_ytd_does():
+    partial = {**monthly(2014, [None, None, None, 50, 50]), **monthly(2015, [60, 60])}
+    partial = {p: v for p, v in partial.items() if v is not None}
+    last = cumulative_rows(measure(), partial, 2014, complete=True)
+    this = cumulative_rows(measure(), partial, 2015)
+    assert [r["cumulative_value"] for r in last[:5]] == [None] * 5
+    assert [r["cumulative_value"] for r in this[:2]] == [60, 120]

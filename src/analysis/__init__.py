@@ -4,6 +4,15 @@ The public API is small: read and validate a partnership's inputs, compute a
 quarter's figures and statuses, and build the published report.
 """
 
+import sys
+
+# Altair and nbformat import jsonschema, which builds grammars for the optional
+# `rfc3987_syntax` URI checker at import time: 1.5-3 s of every kernel's and every
+# command's start, for a format check that chart specs and notebooks never need.
+# Marking it absent (jsonschema then treats it as not installed) keeps both fast.
+if "jsonschema" not in sys.modules:
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
 from .method import MeasureStatus, measure_status
 from .periods import Quarter, parse_quarter
 from .problems import InputError, Problem

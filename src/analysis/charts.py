@@ -9,13 +9,6 @@ apart by line style and shape as well as by a colour-blind-safe colour.
 from __future__ import annotations
 
 import html
-import sys
-
-# Altair imports jsonschema, which builds a grammar for the optional `rfc3987_syntax` URI
-# checker at import time: 1.6 s of every kernel's start, for a format check that chart specs
-# never need. Marking it absent (jsonschema treats it as not installed) keeps kernels fast.
-if "jsonschema" not in sys.modules:
-    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
 import altair as alt
 import pandas as pd

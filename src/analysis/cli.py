@@ -57,6 +57,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="execute every notebook, ignoring the cache")
     p.add_argument("--renderer", choices=("auto", "quarto", "builtin"), default="auto")
 
+    from .ingest.cli import add_parsers as add_ingest_parsers
+
+    add_ingest_parsers(sub)
+
     p = sub.add_parser("verify", help="list every figure of a built quarter that the inputs would now change")
     quarter_arg(p), data_arg(p), out_arg(p)
     return parser
@@ -118,6 +122,12 @@ def cmd_build_all(args: argparse.Namespace) -> int:
     return EXIT_OK if all(o.ok for o in outcomes) else EXIT_FAILED
 
 
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from .ingest.cli import run
+
+    return run(args)
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     from .verify import verify_quarter
 
@@ -131,6 +141,7 @@ COMMANDS = {
     "build": cmd_build,
     "build-all": cmd_build_all,
     "verify": cmd_verify,
+    "ingest": cmd_ingest,
 }
 
 

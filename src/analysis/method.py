@@ -245,11 +245,13 @@ def measure_status(measure: Measure, series: Series, quarter: Quarter) -> Measur
     )
 
 
-def cumulative_rows(measure: Measure, series: Series, fy: int) -> list[dict]:
+def cumulative_rows(measure: Measure, series: Series, fy: int, complete: bool = False) -> list[dict]:
     """One row per period of a financial year: value, cumulative value and cumulative target.
 
     Cumulative values stop at the year's last reported period; the cumulative
-    target runs through the whole year.
+    target runs through the whole year. With ``complete`` (a year used for
+    comparison, as last year is) a cumulative value needs every period up to it,
+    exactly as ``last_year_ytd`` does.
 
     >>> m = Measure("x", "X", "P", polarity="lower", frequency="quarterly", targets={2015: 100})
     >>> [(r["period"], r["cumulative_value"], r["cumulative_target"])
@@ -265,7 +267,7 @@ def cumulative_rows(measure: Measure, series: Series, fy: int) -> list[dict]:
     rows = []
     for i, period in enumerate(periods):
         k = i + 1
-        cumulative = year_to(series, periods[:k], measure.aggregation, complete=False) if i <= last_index else None
+        cumulative = year_to(series, periods[:k], measure.aggregation, complete=complete) if i <= last_index else None
         ly_ytd = year_to(series, last_year[:k], measure.aggregation, complete=True)
         rows.append(
             {

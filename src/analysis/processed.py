@@ -159,7 +159,7 @@ def series_table(inputs: Inputs, quarter: Quarter) -> pd.DataFrame:
     for m in inputs.register.measures:
         series = inputs.series(m.id)
         for fy in (quarter.fy - 1, quarter.fy):
-            rows.extend(cumulative_rows(m, series, fy))
+            rows.extend(cumulative_rows(m, series, fy, complete=fy < quarter.fy))
     return pd.DataFrame(rows, columns=SERIES_COLUMNS)
 
 

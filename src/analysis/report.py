@@ -295,15 +295,16 @@ class MeasurePage:
     def change(self) -> Html:
         """Whether the change on last year is statistically significant (counts only)."""
         row = self.row
-        if not _has(row.get("change_p_value")):
-            reason = (
-                "the significance test applies to counts (aggregation 'sum') with figures for both years"
-                if self.measure.aggregation != "sum" or not _has(row["last_year_ytd"])
-                else "no test"
-            )
+        if not _has(row["last_year_ytd"]):
             return section(
-                "Change on last year", f"<p>{esc(percent(row['change_vs_last_year']))} on last year; {esc(reason)}.</p>"
+                "Change on last year", "<p>No comparison: last year's figures for the same periods are incomplete.</p>"
             )
+        if not _has(row.get("change_p_value")):
+            text = (
+                f"{percent(row['change_vs_last_year'])} on last year. The significance test applies to counts "
+                "(aggregation 'sum'); this measure is a rate or a cumulative figure."
+            )
+            return section("Change on last year", f"<p>{esc(text)}</p>")
         from .stats import compare_counts
 
         c = compare_counts(row["ytd_actual"], row["last_year_ytd"], self.measure.small_count_threshold)

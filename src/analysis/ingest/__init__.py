@@ -1,0 +1,26 @@
+"""Public data into a partnership's input folder: police.uk street-level crime and ONS CSP tables.
+
+``ingest_police_uk`` counts a partnership's police.uk records by month into
+``actuals.csv``; ``ingest_ons_csp`` writes a family group's recorded crime and
+population into ``family_group.csv``. Both replace what they wrote before and
+keep every other row, so they can be run again whenever new data is published.
+"""
+
+from .areas import Area, find_area, load_lookup, local_authority_of
+from .ons import ingest_ons_csp, read_csp_table, read_populations
+from .police_uk import count_by_month, ingest_police_uk, read_street_files
+from .report import IngestReport
+
+__all__ = [
+    "Area",
+    "IngestReport",
+    "count_by_month",
+    "find_area",
+    "ingest_ons_csp",
+    "ingest_police_uk",
+    "load_lookup",
+    "local_authority_of",
+    "read_csp_table",
+    "read_populations",
+    "read_street_files",
+]
