@@ -44,3 +44,15 @@ def test_readme_quick_start_is_the_two_make_commands():
 
 def test_ci_runs_the_readme_test_command():
     assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_code_is_linted_and_formatted():
+    import subprocess
+    import sys
+
+    ruff = [sys.executable, "-m", "ruff"]
+    paths = ["src", "tests", "benchmarks"]
+    check = subprocess.run([*ruff, "check", *paths], cwd=ROOT, capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout
+    fmt = subprocess.run([*ruff, "format", "--check", *paths], cwd=ROOT, capture_output=True, text=True)
+    assert fmt.returncode == 0, fmt.stdout

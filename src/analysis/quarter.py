@@ -15,7 +15,7 @@ import pandas as pd
 
 from .paths import DEFAULT_DATA, PROJECT_ROOT, OutputPaths, resolve_dir
 from .periods import Quarter, parse_quarter
-from .processed import NUMERIC, _unsafe_text
+from .processed import EXTRA_STATUS_COLUMNS, NUMERIC, STATUS_COLUMNS, _unsafe_text
 from .register import Register
 
 TABLE_FILES = ("measure_status.csv", "measure_series.csv", "action_plan.csv", "recommendations.csv", "family_group.csv")
@@ -93,7 +93,14 @@ def load_quarter(quarter: str, *, data_dir: str | Path = "", out_dir: str | Path
         files["register.json"] = (folder / "register.json").read_text(encoding="utf-8")
         for path in sorted((folder / "commentary").glob("*.md")):
             files[f"commentary/{path.name}"] = path.read_text(encoding="utf-8")
-        return QuarterData.from_files(q, files, folder)
+        data = QuarterData.from_files(q, files, folder)
+        missing = [c for c in (*STATUS_COLUMNS, *EXTRA_STATUS_COLUMNS) if c not in data.status.columns]
+        if missing:
+            raise RuntimeError(
+                f"{folder} was written by an older version of csp-report (no {', '.join(missing)}): "
+                "run `csp-report build` again"
+            )
+        return data
     from .inputs import load_inputs
     from .processed import quarter_tables
 
