@@ -265,13 +265,6 @@ def test_tables_have_header_cells(pages):
             assert "<th" in table, name
 
 
-def test_status_words_and_symbols_match_the_notebooks_badges():
-    htmlout = pytest.importorskip("analysis.htmlout")
-    for code in site.STATUS_SYMBOLS:
-        assert site.STATUS_SYMBOLS[code] == htmlout.STATUS_SYMBOLS[code], code
-        assert site.STATUS_WORDS[code] == htmlout.STATUS_SHORT[code], code
-
-
 def _contrast(a: str, b: str) -> float:
     def luminance(hex_colour: str) -> float:
         channels = [int(hex_colour.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4)]

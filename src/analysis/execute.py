@@ -161,6 +161,12 @@ def execute_all(
     results: list[NotebookResult] = []
     pending: list[tuple[NotebookJob, str]] = []
     total = len(jobs)
+
+    def record(result: NotebookResult) -> None:
+        results.append(result)
+        if progress:
+            progress(result, len(results), total)
+
     for job in jobs:
         key = job.cache_key(environment)
         target = reports_dir / job.name
@@ -168,10 +174,7 @@ def execute_all(
         cached = cache_dir / f"{key}.ipynb" if cache_dir else None
         if cached is not None and cached.exists() and not force:
             shutil.copyfile(cached, target)
-            result = NotebookResult(job.name, True, 0.0, cached=True)
-            results.append(result)
-            if progress:
-                progress(result, len(results), total)
+            record(NotebookResult(job.name, True, 0.0, cached=True))
         else:
             pending.append((job, key))
 
@@ -179,10 +182,7 @@ def execute_all(
     for job, key in pending:
         problem = check_parameters(job)
         if problem:
-            result = NotebookResult(job.name, False, 0.0, error=problem)
-            results.append(result)
-            if progress:
-                progress(result, len(results), total)
+            record(NotebookResult(job.name, False, 0.0, error=problem))
         else:
             runnable.append((job, key))
     pending = runnable
@@ -210,10 +210,7 @@ def execute_all(
                     tmp = cache_dir / f".{key}.{os.getpid()}.{threading.get_ident()}.tmp"
                     shutil.copyfile(target, tmp)
                     tmp.replace(cache_dir / f"{key}.ipynb")
-                result = NotebookResult(job.name, ok, seconds, error=error)
-                results.append(result)
-                if progress:
-                    progress(result, len(results), total)
+                record(NotebookResult(job.name, ok, seconds, error=error))
         finally:
             if owned:
                 pool.shutdown()

@@ -16,7 +16,7 @@ import pandas as pd
 
 from . import charts, narrative
 from .formatting import number, percent
-from .htmlout import Html, esc, markdown, section, status_badge, table
+from .htmlout import STATUS_SHORT, Html, esc, markdown, section, status_badge, table
 from .method import measure_status
 from .periods import fy_short, parse_quarter, period_label, period_name
 from .quarter import QuarterData, load_quarter
@@ -24,14 +24,6 @@ from .register import Measure
 from .variation import assurance_badge, disagreement, variation_badge
 
 STATUS_ORDER = ("achieved", "green", "amber", "red", "monitor", "no_data")
-COUNT_WORDS = {
-    "achieved": "Achieved",
-    "green": "Green",
-    "amber": "Amber",
-    "red": "Red",
-    "monitor": "Monitoring",
-    "no_data": "No data",
-}
 TERM_WORDS = {
     "S": "Short term (within 3 months)",
     "M": "Medium term (3-6 months)",
@@ -62,7 +54,7 @@ def status_counts(status: pd.DataFrame) -> dict[str, int]:
 def summary_box(data: QuarterData) -> Html:
     """The summary box of the Gloucester template: how many measures at each status."""
     counts = status_counts(data.status)
-    rows = [[status_badge(s, COUNT_WORDS[s]), counts[s]] for s in STATUS_ORDER]
+    rows = [[status_badge(s, STATUS_SHORT[s]), counts[s]] for s in STATUS_ORDER]
     rows.append(["Total", counts["total"]])
     return section(
         "Summary",

@@ -30,6 +30,8 @@ from typing import Any
 
 import nbformat
 
+from .htmlout import STATUS_SHORT
+from .htmlout import STATUS_SYMBOLS as BADGE_SYMBOLS
 from .paths import TEMPLATES
 from .periods import PeriodError, months_of_year, parse_quarter, period_name
 from .register import STATUS_CODES
@@ -37,16 +39,8 @@ from .register import STATUS_CODES
 SITE_TEMPLATES = TEMPLATES / "site"
 RENDERERS = ("auto", "builtin", "quarto")
 
-# The same words and symbols as the notebooks' badges (analysis.htmlout), so navigation and pages agree.
-STATUS_WORDS = {
-    "achieved": "Achieved",
-    "green": "Green",
-    "amber": "Amber",
-    "red": "Red",
-    "monitor": "Monitoring",
-    "no_data": "No data",
-}
-STATUS_SYMBOLS = {"achieved": "★", "green": "●", "amber": "▲", "red": "■", "monitor": "◆", "no_data": "○"}
+# The same words and symbols as the notebooks' badges, so navigation and pages agree.
+STATUS_WORDS, STATUS_SYMBOLS = STATUS_SHORT, BADGE_SYMBOLS
 
 # Cells that are for the notebook's reader, not the page's.
 REMOVE_CELL_TAGS = frozenset({"parameters", "injected-parameters", "papermill-error-cell-tag", "remove-cell"})
