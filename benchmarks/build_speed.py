@@ -20,7 +20,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -136,7 +135,6 @@ def main() -> None:
             row += f"{best / n:>7.2f}{peak:>9.0f}"
             print(row, flush=True)
     print("\nratio = hand loop / build with the most jobs; rebuild = unchanged inputs (every notebook from the cache)")
-    print(f"took {time.process_time():.0f}s of this process's CPU")
 
 
 if __name__ == "__main__":
