@@ -1,0 +1,32 @@
+"""The processed CSV files are safe to open in Excel: text that looks like a formula is neutralised."""
+
+import csv
+
+import pytest
+
+from analysis.cli import main
+from analysis.quarter import load_quarter
+
+Q = "2015-16-Q1"
+
+
+@pytest.mark.parametrize(
+    "title",
+    ['=HYPERLINK("http://example.com","click")', "+SUM(A1:A9)", "-2+3", "@cmd"],
+    ids=["equals", "plus", "minus", "at"],
+)
+def test_formula_like_text_is_neutralised_and_read_back_unchanged(tmp_path, demo_copy, title):
+    register = demo_copy / "measures.yml"
+    register.write_text(
+        register.read_text().replace(
+            "title: Reduce the rate of anti-social behaviour incidents",
+            f"title: '{title.replace(chr(39), chr(39) * 2)}'",
+        )
+    )
+    assert main(["status", "--quarter", Q, "--data", str(demo_copy), "--out", str(tmp_path)]) == 0
+    with (tmp_path / "data" / "processed" / Q / "measure_status.csv").open(newline="") as handle:
+        rows = {r["measure_id"]: r for r in csv.DictReader(handle)}
+    assert rows["asb-incidents"]["title"] == "'" + title
+    assert rows["asb-incidents"]["change_vs_last_year"].startswith("-")  # numbers stay numbers
+    data = load_quarter(Q, out_dir=tmp_path)
+    assert data.status_row("asb-incidents")["title"] == title
