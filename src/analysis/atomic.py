@@ -7,6 +7,7 @@ rename, and the previous versions removed afterwards.
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import uuid
@@ -54,8 +55,13 @@ def publish(pairs: list[tuple[Path, Path]]) -> None:
 
 
 def write_text_atomic(path: Path, text: str) -> None:
-    """Write a file so that readers see the old or the new text, never half of it."""
+    """Write a file by a rename, so a reader never opens half of it."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

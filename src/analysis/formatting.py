@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
-import math
+
+def missing(value: object) -> bool:
+    """Whether a figure is absent: ``None``, NaN or pandas' ``NA``.
+
+    >>> missing(None), missing(float("nan")), missing(0), missing("")
+    (True, True, False, False)
+    """
+    if value is None:
+        return True
+    try:
+        return bool(value != value)  # only NaN differs from itself
+    except TypeError:  # pandas' NA refuses to be a bool
+        return True
 
 
-def _missing(value: object) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
+def present(value: object) -> bool:
+    """Whether a figure is there (not :func:`missing`)."""
+    return not missing(value)
 
 
 def number(value: object, decimals: int | None = None) -> str:
@@ -17,7 +30,7 @@ def number(value: object, decimals: int | None = None) -> str:
     >>> number(77.3, 1), number(0.5)
     ('77.3', '0.5')
     """
-    if _missing(value):
+    if missing(value):
         return "–"
     x = float(value)  # type: ignore[arg-type]
     if decimals is None:
@@ -31,6 +44,6 @@ def percent(value: object, decimals: int = 1, signed: bool = True) -> str:
     >>> percent(-0.0615), percent(0.171, 0), percent(None)
     ('-6.2%', '+17%', '–')
     """
-    if _missing(value):
+    if missing(value):
         return "–"
     return f"{float(value):{'+' if signed else ''}.{decimals}%}"  # type: ignore[arg-type]

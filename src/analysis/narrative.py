@@ -7,16 +7,10 @@ same period in 2014/15." These functions draft the same from the figures.
 
 from __future__ import annotations
 
-import math
-
-from .formatting import number, percent
+from .formatting import number, percent, present
 from .periods import Quarter, fy_short, parse_quarter, period_name
 
 _QUARTER_WORDS = ("one", "two", "three", "four")
-
-
-def _has(value: object) -> bool:
-    return value is not None and not (isinstance(value, float) and math.isnan(value))
 
 
 def _lagging(period_end: str, quarter: Quarter) -> bool:
@@ -57,7 +51,7 @@ def comparison(ytd: float, last_year_ytd: float | None, unit: str, fy: int) -> s
     'There are no figures for the same period in 2014/15 to compare with.'
     """
     last = fy_short(fy - 1)
-    if not _has(last_year_ytd):
+    if not present(last_year_ytd):
         return f"There are no figures for the same period in {last} to compare with."
     diff = ytd - float(last_year_ytd)  # type: ignore[arg-type]
     if diff == 0:
@@ -103,7 +97,7 @@ def draft(row: dict, quarter: str | Quarter, unit: str = "") -> str:
     'In quarter one there have been 525 referrals. This is 104 referrals less than the same period in 2014/15 (-16.5%).'
     """
     q = parse_quarter(quarter)
-    if row["status"] == "no_data" or not _has(row.get("ytd_actual")):
+    if row["status"] == "no_data" or not present(row.get("ytd_actual")):
         return outlook("no_data", q, None, None, row.get("polarity", ""))
     aggregation = row.get("aggregation", "sum")
     sentences = [opening(q, row["period_end"], row["ytd_actual"], unit, aggregation)]

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from .formatting import missing
 from .method import MeasureStatus, cumulative_rows, measure_status
 from .periods import Quarter
 from .register import Measure, Register
@@ -73,14 +74,10 @@ def to_csv_text(frame: pd.DataFrame, numeric: set[str]) -> str:
     writer.writerow(frame.columns)
     for row in frame.itertuples(index=False):
         writer.writerow(
-            format_number(None if _missing(v) else v) if c in numeric else safe_text(None if _missing(v) else v)
+            format_number(None if missing(v) else v) if c in numeric else safe_text(None if missing(v) else v)
             for c, v in zip(frame.columns, row, strict=True)
         )
     return buffer.getvalue()
-
-
-def _missing(value: object) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
 
 
 def _beyond_the_light(m: Measure, s: MeasureStatus, series: dict[str, float]) -> tuple[dict, pd.DataFrame | None]:
@@ -205,7 +202,12 @@ def write_tables(files: dict[str, str], folder: Path) -> None:
 
 def read_processed(folder: Path, name: str) -> pd.DataFrame:
     """Read one processed CSV back, numbers as floats and text as text."""
-    frame = pd.read_csv(folder / name, dtype=str, keep_default_na=False)
+    return parse_processed((folder / name).read_text(encoding="utf-8"))
+
+
+def parse_processed(text: str) -> pd.DataFrame:
+    """A processed CSV's text as a frame: numbers as floats, text as the analyst wrote it."""
+    frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
     for column in frame.columns:
         if column in NUMERIC:
             frame[column] = pd.to_numeric(frame[column].replace("", None), errors="raise").astype("float64")

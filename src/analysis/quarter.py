@@ -7,7 +7,6 @@ from the inputs instead, so its defaults always run.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,25 +14,11 @@ import pandas as pd
 
 from .paths import DEFAULT_DATA, PROJECT_ROOT, OutputPaths, resolve_dir
 from .periods import Quarter, parse_quarter
-from .processed import EXTRA_STATUS_COLUMNS, NUMERIC, STATUS_COLUMNS, _unsafe_text
+from .processed import EXTRA_STATUS_COLUMNS, STATUS_COLUMNS, parse_processed
 from .register import Register
 
 TABLE_FILES = ("measure_status.csv", "measure_series.csv", "action_plan.csv", "recommendations.csv", "family_group.csv")
 OPTIONAL_FILES = ("spc.csv", "changes.csv")
-
-
-def _typed(frame: pd.DataFrame) -> pd.DataFrame:
-    frame = frame.copy()
-    for column in frame.columns:
-        if column in NUMERIC:
-            frame[column] = pd.to_numeric(frame[column].replace("", None)).astype("float64")
-        else:
-            frame[column] = frame[column].map(_unsafe_text)
-    return frame
-
-
-def _read_csv_text(text: str) -> pd.DataFrame:
-    return _typed(pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False))
 
 
 @dataclass(frozen=True)
@@ -67,7 +52,7 @@ class QuarterData:
     @classmethod
     def from_files(cls, quarter: Quarter, files: dict[str, str], folder: Path | None = None) -> QuarterData:
         """Build from ``{file name: text}`` as :func:`analysis.processed.quarter_tables` returns."""
-        tables = {name: _read_csv_text(text) for name, text in files.items() if name.endswith(".csv")}
+        tables = {name: parse_processed(text) for name, text in files.items() if name.endswith(".csv")}
         commentary = {
             name.removeprefix("commentary/").removesuffix(".md"): text
             for name, text in files.items()

@@ -8,14 +8,13 @@ family group, recommendations) and the Gloucester action-plan template.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from . import charts, narrative
-from .formatting import number, percent
+from .formatting import number, percent, present
 from .htmlout import STATUS_SHORT, Html, esc, markdown, section, status_badge, table
 from .method import measure_status
 from .periods import fy_short, parse_quarter, period_label, period_name
@@ -30,10 +29,6 @@ TERM_WORDS = {
     "L": "Long term (6-12 months or ongoing)",
 }
 POLARITY_WORDS = {"higher": "higher is better", "lower": "lower is better", "monitor": "monitoring only"}
-
-
-def _has(value: object) -> bool:
-    return value is not None and not (isinstance(value, float) and math.isnan(value))
 
 
 def _status_cell(data: QuarterData, status: str) -> Html:
@@ -64,7 +59,7 @@ def summary_box(data: QuarterData) -> Html:
 
 
 def _target_text(measure: Measure, row: pd.Series, fy: int) -> str:
-    if not _has(row["annual_target"]):
+    if not present(row["annual_target"]):
         return "No target: monitoring only"
     verb = "at least" if measure.polarity == "higher" else "not more than"
     unit = f" {measure.unit}" if measure.unit else ""
@@ -151,7 +146,10 @@ class MeasurePage:
             facts.append(("Golden threads", ", ".join(m.threads)))
         dl = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in facts)
         lagged = ""
-        if _has(row["period_end"]) and row["period_end"] not in (self.data.quarter.last_month, str(self.data.quarter)):
+        if present(row["period_end"]) and row["period_end"] not in (
+            self.data.quarter.last_month,
+            str(self.data.quarter),
+        ):
             lagged = f'<p class="lag">Data to the end of {esc(period_name(row["period_end"]))} (one period behind).</p>'
         return Html(
             f'<header class="measure-head">'
@@ -163,7 +161,7 @@ class MeasurePage:
     def figures(self) -> Html:
         """Year to date against the profiled target and last year, and the year-end forecast."""
         row, fy = self.row, self.data.quarter.fy
-        to = f"to {period_name(row['period_end'])}" if _has(row["period_end"]) else "no data yet"
+        to = f"to {period_name(row['period_end'])}" if present(row["period_end"]) else "no data yet"
         rows = [
             [f"Year to date ({to})", number(row["ytd_actual"])],
             [f"Profiled target to the same point ({fy_short(fy)})", number(row["ytd_target"])],
@@ -179,7 +177,7 @@ class MeasurePage:
         """The report's table: actuals both years, profiled target, cumulative actuals, % difference."""
         y, fy = self._years(), self.data.quarter.fy
         diff = [
-            percent(c / p - 1, 0) if _has(c) and _has(p) and p else ""
+            percent(c / p - 1, 0) if present(c) and present(p) and p else ""
             for c, p in zip(y["cum_this"], y["cum_last"], strict=True)
         ]
         cumulative = self.measure.aggregation != "last"
@@ -208,10 +206,7 @@ class MeasurePage:
     def cumulative_chart(self) -> Html:
         """Cumulative actual against the profiled target and last year."""
         y, fy = self._years(), self.data.quarter.fy
-        frame = y.rename(columns={"this_year": "_t", "last_year": "_l"})[
-            ["period_label", "order", "cum_this", "cum_last", "target"]
-        ]
-        frame = frame.rename(columns={"cum_this": "this_year", "cum_last": "last_year"})
+        frame = y[["period_label", "order", "target"]].assign(this_year=y["cum_this"], last_year=y["cum_last"])
         return charts.cumulative_chart(frame, self.measure.unit, fy_short(fy), fy_short(fy - 1))
 
     def period_chart(self) -> Html:
@@ -287,11 +282,11 @@ class MeasurePage:
     def change(self) -> Html:
         """Whether the change on last year is statistically significant (counts only)."""
         row = self.row
-        if not _has(row["last_year_ytd"]):
+        if not present(row["last_year_ytd"]):
             return section(
                 "Change on last year", "<p>No comparison: last year's figures for the same periods are incomplete.</p>"
             )
-        if not _has(row.get("change_p_value")):
+        if not present(row.get("change_p_value")):
             text = (
                 f"{percent(row['change_vs_last_year'])} on last year. The significance test applies to counts "
                 "(aggregation 'sum'); this measure is a rate or a cumulative figure."
@@ -308,15 +303,15 @@ class MeasurePage:
     def projection(self) -> Html:
         """The year-end forecast with its interval and the chance of meeting the target."""
         row = self.row
-        if not _has(row["forecast"]):
+        if not present(row["forecast"]):
             return section("Projection", "<p>No projection: no figures yet this year.</p>")
         from .stats import Projection
 
         p = Projection(
             row["forecast"],
-            row["forecast_low"] if _has(row.get("forecast_low")) else None,
-            row["forecast_high"] if _has(row.get("forecast_high")) else None,
-            row["p_meet_target"] if _has(row.get("p_meet_target")) else None,
+            row["forecast_low"] if present(row.get("forecast_low")) else None,
+            row["forecast_high"] if present(row.get("forecast_high")) else None,
+            row["p_meet_target"] if present(row.get("p_meet_target")) else None,
         )
         text = p.describe(self.measure.unit)
         method = (
@@ -330,7 +325,7 @@ class MeasurePage:
     def method_check(self) -> Html:
         """The status recomputed here from the series with the method, beside the processed table."""
         s = self._series()
-        series = {p: v for p, v in zip(s["period"], s["value"], strict=True) if _has(v)}
+        series = {p: v for p, v in zip(s["period"], s["value"], strict=True) if present(v)}
         result = measure_status(self.measure, series, self.data.quarter)
         same = result.status == self.row["status"]
         verdict = "matches the processed table" if same else f"DIFFERS from the processed table ({self.row['status']})"
@@ -342,7 +337,7 @@ class MeasurePage:
 
 
 def _cell(value: object) -> str:
-    return number(value) if _has(value) else ""
+    return number(value) if present(value) else ""
 
 
 def measure_page(quarter: str, measure_id: str, *, data_dir: str | Path = "", out_dir: str | Path = "") -> MeasurePage:

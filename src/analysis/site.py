@@ -23,13 +23,13 @@ import functools
 import os
 import re
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import nbformat
 
+from .atomic import write_text_atomic
 from .htmlout import STATUS_SHORT
 from .htmlout import STATUS_SYMBOLS as BADGE_SYMBOLS
 from .paths import TEMPLATES
@@ -362,19 +362,6 @@ def copy_notebooks(pages: list[Page], site_dir: Path) -> None:
             target = site_dir / "notebooks" / page.notebook_rel
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(page.notebook, target)
-
-
-def write_text_atomic(path: Path, text: str) -> None:
-    """Write a file by a rename, so a reader never opens half of it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def check_offline(pages: dict[Path, str]) -> None:
