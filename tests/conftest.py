@@ -23,7 +23,7 @@ def demo_copy(tmp_path: Path) -> Path:
 @pytest.fixture(scope="session")
 def built_demo(tmp_path_factory) -> Path:
     """The demo quarter built once for the session (notebooks, processed tables and site)."""
-    from analysis.build import build_quarter
+    from analysis.pipeline.build import build_quarter
 
     out = tmp_path_factory.mktemp("demo-build")
     result = build_quarter(DEMO, out, "2015-16-Q1", jobs=2, force=True, renderer="builtin", progress=False)

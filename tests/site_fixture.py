@@ -15,7 +15,7 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from analysis.register import parse_register
+from analysis.core.register import parse_register
 
 QUARTER = "2015-16-Q1"
 EARLIER = "2014-15-Q4"
@@ -181,7 +181,7 @@ def write_reports(folder: Path) -> Path:
 
 def build_site(root: Path, renderer: str = "builtin") -> Path:
     """Two quarters of processed tables, one quarter rendered, and the home page; returns ``_site``."""
-    from analysis.site import render_index, render_quarter
+    from analysis.site.render import render_index, render_quarter
 
     processed = root / "data" / "processed"
     write_processed(processed / QUARTER)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis.area import build_all, slug
+from analysis.pipeline.area import build_all, slug
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 from generate import generate

@@ -21,7 +21,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 import site_fixture as fx
 
-from analysis.processed import read_processed
+from analysis.processed.tables import read_processed
 
 pytestmark = pytest.mark.browser
 
@@ -212,7 +212,7 @@ HOSTILE = {
 @pytest.fixture(scope="module")
 def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
     """The demo built with script-laden text in every untrusted field a page shows."""
-    from analysis.build import build_quarter
+    from analysis.pipeline.build import build_quarter
 
     root = tmp_path_factory.mktemp("hostile")
     data = root / "raw"

@@ -9,8 +9,8 @@ import nbformat
 import pandas as pd
 import pytest
 
-from analysis.build import build_quarter
 from analysis.cli import main
+from analysis.pipeline.build import build_quarter
 
 DEMO = Path(__file__).resolve().parents[1] / "data" / "raw"
 Q = "2015-16-Q1"
@@ -138,7 +138,9 @@ def test_a_failing_notebook_is_isolated_and_the_published_quarter_kept(built_dem
     nb = nbformat.read(Path(__file__).parents[1] / "notebooks" / "measure.ipynb", as_version=4)
     nb.cells.append(nbformat.v4.new_code_cell("raise RuntimeError('partner return is corrupt')"))
     nbformat.write(nb, project / "notebooks" / "broken.ipynb")
-    monkeypatch.setattr("analysis.build.PROJECT_ROOT", project)  # a measure's own notebook lives in the project
+    monkeypatch.setattr(
+        "analysis.pipeline.build.PROJECT_ROOT", project
+    )  # a measure's own notebook lives in the project
     register = demo_copy / "measures.yml"
     register.write_text(
         register.read_text().replace(

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from analysis.compare import (
+from analysis.method.compare import (
     TABLE_COLUMNS,
     family_group_table,
     funnel_limits,

@@ -12,9 +12,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis.area import partnership_folders, slug
 from analysis.ingest import load_lookup
-from analysis.inputs import load_inputs
+from analysis.inputs.tables import load_inputs
+from analysis.pipeline.area import partnership_folders, slug
 
 ROOT = Path(__file__).resolve().parents[1]
 GWENT = ROOT / "examples" / "gwent"

@@ -9,6 +9,7 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
+from analysis.core.problems import InputError
 from analysis.ingest import (
     count_by_month,
     find_area,
@@ -20,8 +21,7 @@ from analysis.ingest import (
 )
 from analysis.ingest.cli import add_parsers, run
 from analysis.ingest.police_uk import split_by_area
-from analysis.inputs import load_inputs
-from analysis.problems import InputError
+from analysis.inputs.tables import load_inputs
 
 ROOT = Path(__file__).resolve().parents[1]
 SLICE = Path(__file__).resolve().parent / "data" / "police-uk"

@@ -19,8 +19,8 @@ import pandas as pd
 import pytest
 
 from analysis.cli import main
-from analysis.inputs import load_inputs, parse_csv
-from analysis.problems import InputError
+from analysis.core.problems import InputError
+from analysis.inputs.tables import load_inputs, parse_csv
 
 VALID = Path(__file__).resolve().parent / "data" / "inputs" / "valid"
 DEMO = Path(__file__).resolve().parents[1] / "data" / "raw"

@@ -2,9 +2,9 @@
 
 import pytest
 
-from analysis.method import cumulative_rows, measure_status
-from analysis.periods import Quarter, months_of_year, quarters_of_year
-from analysis.register import Measure
+from analysis.core.periods import Quarter, months_of_year, quarters_of_year
+from analysis.core.register import Measure
+from analysis.method.status import cumulative_rows, measure_status
 
 
 def measure(**kw) -> Measure:

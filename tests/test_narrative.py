@@ -2,7 +2,7 @@
 
 import pytest
 
-from analysis.narrative import comparison, draft, opening
+from analysis.report.narrative import comparison, draft, opening
 
 Q1 = "2015-16-Q1"
 

@@ -5,7 +5,7 @@ import csv
 import pytest
 
 from analysis.cli import main
-from analysis.quarter import load_quarter
+from analysis.processed.quarter import load_quarter
 
 Q = "2015-16-Q1"
 

@@ -1,6 +1,6 @@
 import pytest
 
-from analysis.periods import (
+from analysis.core.periods import (
     PeriodError,
     Quarter,
     is_period,

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from analysis.cli import main
-from analysis.processed import STATUS_COLUMNS
+from analysis.processed.tables import STATUS_COLUMNS
 
 PUBLISHED = {
     "closing-the-gap": "green",

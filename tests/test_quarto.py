@@ -12,7 +12,8 @@ import pytest
 import site_fixture as fx
 import yaml
 
-from analysis import quarto, site
+from analysis.site import quarto
+from analysis.site import render as site
 
 ROOT = Path(__file__).resolve().parents[1]
 PANACHE = shutil.which("panache") or str(Path(__file__).resolve().parents[1] / ".venv" / "bin" / "panache")

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from analysis.problems import InputError
-from analysis.register import DEFAULT_LABELS, STATUS_CODES, Register, check_register, parse_register, read_register
+from analysis.core.problems import InputError
+from analysis.core.register import DEFAULT_LABELS, STATUS_CODES, Register, check_register, parse_register, read_register
 
 VALID = Path(__file__).resolve().parent / "data" / "inputs" / "valid"
 DEMO = Path(__file__).resolve().parents[1] / "data" / "raw"

@@ -12,7 +12,7 @@ import nbformat
 import pytest
 import site_fixture as fx
 
-from analysis import site
+from analysis.site import render as site
 
 PAGES = ["index.html", "strategic-assessment.html", "measures/asb-incidents.html", "measures/hostile.html",
          "measures/broken.html", "method.html"]  # fmt: skip

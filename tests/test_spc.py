@@ -4,9 +4,9 @@ import math
 
 import pytest
 
-from analysis.periods import months_of_year, quarters_of_year
-from analysis.register import Measure
-from analysis.spc import (
+from analysis.core.periods import months_of_year, quarters_of_year
+from analysis.core.register import Measure
+from analysis.method.spc import (
     COLUMNS,
     Limits,
     beyond_limits,
@@ -20,7 +20,7 @@ from analysis.spc import (
     two_of_three,
     xmr,
 )
-from analysis.spc import assurance as assurance_of
+from analysis.method.spc import assurance as assurance_of
 
 # Hand-made limits: mean 10, process limits 4 and 16, near limits 6 and 14.
 LIM = Limits(mean=10, amr=0, lower_limit=4, upper_limit=16, lower_near=6, upper_near=14, trial=False)

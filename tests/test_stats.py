@@ -5,7 +5,7 @@ import math
 import pytest
 from scipy import stats
 
-from analysis.stats import Projection, compare_counts, projection, remaining_distribution, remaining_ratio
+from analysis.method.stats import Projection, compare_counts, projection, remaining_distribution, remaining_ratio
 
 # ---- compare_counts -------------------------------------------------------------------------------
 

@@ -13,10 +13,10 @@ import sys
 if "jsonschema" not in sys.modules:
     sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
-from .method import MeasureStatus, measure_status
-from .periods import Quarter, parse_quarter
-from .problems import InputError, Problem
-from .register import Measure, Register
+from analysis.core.periods import Quarter, parse_quarter
+from analysis.core.problems import InputError, Problem
+from analysis.core.register import Measure, Register
+from analysis.method.status import MeasureStatus, measure_status
 
 __all__ = [
     "InputError",

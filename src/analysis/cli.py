@@ -7,9 +7,9 @@ import os
 import sys
 from pathlib import Path
 
-from .paths import DEFAULT_DATA, PROJECT_ROOT, resolve_dir
-from .periods import PeriodError, parse_quarter
-from .problems import InputError
+from analysis.core.paths import DEFAULT_DATA, PROJECT_ROOT, resolve_dir
+from analysis.core.periods import PeriodError, parse_quarter
+from analysis.core.problems import InputError
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
 
@@ -57,7 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="execute every notebook, ignoring the cache")
     p.add_argument("--renderer", choices=("auto", "quarto", "builtin"), default="auto")
 
-    from .ingest.cli import add_parsers as add_ingest_parsers
+    from analysis.ingest.cli import add_parsers as add_ingest_parsers
 
     add_ingest_parsers(sub)
 
@@ -75,7 +75,7 @@ def _out_dir(args: argparse.Namespace) -> Path:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from .inputs import load_inputs
+    from analysis.inputs.tables import load_inputs
 
     inputs = load_inputs(_data_dir(args))
     n = len(inputs.register.measures)
@@ -84,7 +84,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from .build import write_status
+    from analysis.pipeline.build import write_status
 
     table, folder = write_status(_data_dir(args), _out_dir(args), args.quarter)
     print(table)
@@ -93,7 +93,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from .build import build_quarter
+    from analysis.pipeline.build import build_quarter
 
     result = build_quarter(
         _data_dir(args),
@@ -107,7 +107,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_build_all(args: argparse.Namespace) -> int:
-    from .area import build_all
+    from analysis.pipeline.area import build_all
 
     outcomes = build_all(
         resolve_dir(args.data_root, DEFAULT_DATA),
@@ -123,13 +123,13 @@ def cmd_build_all(args: argparse.Namespace) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from .ingest.cli import run
+    from analysis.ingest.cli import run
 
     return run(args)
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from .verify import verify_quarter
+    from analysis.pipeline.verify import verify_quarter
 
     changes = verify_quarter(_data_dir(args), _out_dir(args), args.quarter)
     return EXIT_FAILED if changes else EXIT_OK
@@ -156,8 +156,8 @@ def main(argv: list[str] | None = None) -> int:
     except PeriodError as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_INVALID
-    except RuntimeError as err:  # the site could not be rendered (analysis.site.SiteError): say why
-        from .site import SiteError
+    except RuntimeError as err:  # the site could not be rendered (analysis.site.render.SiteError): say why
+        from analysis.site.render import SiteError
 
         if not isinstance(err, SiteError):
             raise

@@ -6,10 +6,10 @@ population into ``family_group.csv``. Both replace what they wrote before and
 keep every other row, so they can be run again whenever new data is published.
 """
 
-from .areas import Area, find_area, load_lookup, local_authority_of
-from .ons import ingest_ons_csp, read_csp_table, read_populations
-from .police_uk import count_by_month, ingest_police_uk, read_street_files
-from .report import IngestReport
+from analysis.ingest.areas import Area, find_area, load_lookup, local_authority_of
+from analysis.ingest.ons import ingest_ons_csp, read_csp_table, read_populations
+from analysis.ingest.police_uk import count_by_month, ingest_police_uk, read_street_files
+from analysis.ingest.report import IngestReport
 
 __all__ = [
     "Area",

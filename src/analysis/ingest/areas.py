@@ -22,7 +22,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..problems import InputError, Problem
+from analysis.core.problems import InputError, Problem
 
 DATA = Path(__file__).resolve().parent / "data"
 LOOKUP_FILE = DATA / "LAD23_CSP23_PFA23_Dec2023_lookup.csv"

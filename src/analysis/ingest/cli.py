@@ -11,9 +11,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..paths import DEFAULT_DATA, resolve_dir
-from ..periods import PeriodError, parse_quarter
-from ..problems import InputError
+from analysis.core.paths import DEFAULT_DATA, resolve_dir
+from analysis.core.periods import PeriodError, parse_quarter
+from analysis.core.problems import InputError
 
 EXIT_OK, EXIT_INVALID = 0, 2
 
@@ -57,13 +57,13 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> argparse.ArgumentPars
 
 
 def _police_uk(args: argparse.Namespace, data: Path):
-    from .police_uk import ingest_police_uk
+    from analysis.ingest.police_uk import ingest_police_uk
 
     return ingest_police_uk(args.paths, args.partnership, data)
 
 
 def _ons_csp(args: argparse.Namespace, data: Path):
-    from .ons import ingest_ons_csp, split_names
+    from analysis.ingest.ons import ingest_ons_csp, split_names
 
     return ingest_ons_csp(
         args.workbook,

@@ -19,7 +19,7 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..problems import InputError, Problem
+from analysis.core.problems import InputError, Problem
 
 
 @dataclass

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
-from .paths import PROJECT_ROOT
+from analysis.core.paths import PROJECT_ROOT
 
 KEY_PACKAGES = ("pandas", "altair", "vl-convert-python", "papermill", "nbconvert", "pandera", "scipy", "pyarrow")
 COMPARED_FIGURES = (

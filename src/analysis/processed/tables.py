@@ -16,16 +16,16 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from .formatting import missing
-from .method import MeasureStatus, cumulative_rows, measure_status
-from .periods import Quarter
-from .register import Measure, Register
-from .spc import COLUMNS as SPC_COLUMNS
-from .spc import spc_for_measure
-from .stats import compare_counts, projection
+from analysis.core.formatting import missing
+from analysis.core.periods import Quarter
+from analysis.core.register import Measure, Register
+from analysis.method.spc import COLUMNS as SPC_COLUMNS
+from analysis.method.spc import spc_for_measure
+from analysis.method.stats import compare_counts, projection
+from analysis.method.status import MeasureStatus, cumulative_rows, measure_status
 
 if TYPE_CHECKING:  # the inputs module loads pandera, which the notebooks' kernels need not
-    from .inputs import Inputs
+    from analysis.inputs.tables import Inputs
 
 STATUS_COLUMNS = [
     "measure_id", "title", "priority", "lead", "polarity", "frequency", "period_end",

@@ -15,8 +15,8 @@ from itertools import pairwise
 
 import pandas as pd
 
-from .periods import PERIODS_PER_YEAR, fy_of_period, is_period
-from .register import Measure
+from analysis.core.periods import PERIODS_PER_YEAR, fy_of_period, is_period
+from analysis.core.register import Measure
 
 LIMIT = 2.66
 """Process limits sit this many average moving ranges from the mean."""

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from .paths import DEFAULT_DATA, PROJECT_ROOT, OutputPaths, resolve_dir
-from .periods import Quarter, parse_quarter
-from .processed import EXTRA_STATUS_COLUMNS, STATUS_COLUMNS, parse_processed
-from .register import Register
+from analysis.core.paths import DEFAULT_DATA, PROJECT_ROOT, OutputPaths, resolve_dir
+from analysis.core.periods import Quarter, parse_quarter
+from analysis.core.register import Register
+from analysis.processed.tables import EXTRA_STATUS_COLUMNS, STATUS_COLUMNS, parse_processed
 
 TABLE_FILES = ("measure_status.csv", "measure_series.csv", "action_plan.csv", "recommendations.csv", "family_group.csv")
 OPTIONAL_FILES = ("spc.csv", "changes.csv")
@@ -51,7 +51,7 @@ class QuarterData:
 
     @classmethod
     def from_files(cls, quarter: Quarter, files: dict[str, str], folder: Path | None = None) -> QuarterData:
-        """Build from ``{file name: text}`` as :func:`analysis.processed.quarter_tables` returns."""
+        """Build from ``{file name: text}`` as :func:`analysis.processed.tables.quarter_tables` returns."""
         tables = {name: parse_processed(text) for name, text in files.items() if name.endswith(".csv")}
         commentary = {
             name.removeprefix("commentary/").removesuffix(".md"): text
@@ -86,8 +86,8 @@ def load_quarter(quarter: str, *, data_dir: str | Path = "", out_dir: str | Path
                 "run `csp-report build` again"
             )
         return data
-    from .inputs import load_inputs
-    from .processed import quarter_tables
+    from analysis.inputs.tables import load_inputs
+    from analysis.processed.tables import quarter_tables
 
     inputs = load_inputs(resolve_dir(data_dir, DEFAULT_DATA))
     return QuarterData.from_files(q, quarter_tables(inputs, q))

@@ -10,8 +10,8 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 
-from .periods import PERIODS_PER_YEAR, Quarter, periods_of_year, reporting_window
-from .register import Measure
+from analysis.core.periods import PERIODS_PER_YEAR, Quarter, periods_of_year, reporting_window
+from analysis.core.register import Measure
 
 Series = Mapping[str, float]
 

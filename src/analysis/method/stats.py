@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from scipy import stats
 
-from .method import forecast as point_forecast
+from analysis.method.status import forecast as point_forecast
 
 LEVEL = 0.95
 """Confidence level of every interval here."""

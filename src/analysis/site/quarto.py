@@ -11,7 +11,7 @@ the quarter's notebooks at their site paths::
     <quarter>/<other>.ipynb                 (any other notebook of the quarter)
 
 The staged notebooks are the readers' copies made by
-:func:`analysis.site.display_notebook` with a title cell (and a failure banner
+:func:`analysis.site.render.display_notebook` with a title cell (and a failure banner
 where the notebook failed) put first and the "Executed notebook" link last.
 ``_quarto.yml`` turns execution off, so Quarto renders the outputs papermill
 left and runs nothing. ``quarto render`` writes ``_site/``; its ``<quarter>/``
@@ -34,8 +34,8 @@ from typing import Any
 import nbformat
 import yaml
 
-from .paths import PROJECT_ROOT
-from .site import (
+from analysis.core.paths import PROJECT_ROOT
+from analysis.site.render import (
     SITE_TEMPLATES,
     Page,
     QuarterContext,

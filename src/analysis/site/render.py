@@ -7,7 +7,7 @@ executed notebook it came from (copied into ``notebooks/``) so a reviewer can
 trace every figure. ``render_index`` writes ``_site/index.html``, which lists
 every quarter built so far.
 
-Pages are rendered by Quarto when it is installed (see :mod:`analysis.quarto`)
+Pages are rendered by Quarto when it is installed (see :mod:`analysis.site.quarto`)
 and otherwise by nbconvert with the project's own template
 (``templates/site/``): code hidden, parameter cells removed, the stylesheet
 inlined, and nothing fetched from the network, so a page opened from a zip or an
@@ -29,12 +29,12 @@ from typing import Any
 
 import nbformat
 
-from .atomic import write_text_atomic
-from .htmlout import STATUS_SHORT
-from .htmlout import STATUS_SYMBOLS as BADGE_SYMBOLS
-from .paths import TEMPLATES
-from .periods import PeriodError, months_of_year, parse_quarter, period_name
-from .register import STATUS_CODES
+from analysis.core.paths import TEMPLATES
+from analysis.core.periods import PeriodError, months_of_year, parse_quarter, period_name
+from analysis.core.register import STATUS_CODES
+from analysis.processed.atomic import write_text_atomic
+from analysis.report.html import STATUS_SHORT
+from analysis.report.html import STATUS_SYMBOLS as BADGE_SYMBOLS
 
 SITE_TEMPLATES = TEMPLATES / "site"
 RENDERERS = ("auto", "builtin", "quarto")
@@ -216,7 +216,7 @@ def load_context(quarter: str, processed_dir: Path) -> QuarterContext:
     for the statuses; either may be missing (an empty context results), so that a
     broken build still gets pages that say what went wrong.
     """
-    from .processed import read_processed, read_register_json
+    from analysis.processed.tables import read_processed, read_register_json
 
     statuses: dict[str, tuple[str, str, str, str]] = {}
     partnership = ""
@@ -398,7 +398,7 @@ def render_quarter(
     context = dataclasses.replace(context, extra_pages=tuple(zip((p.html for p in extra), titles, strict=True)))
     site_dir.mkdir(parents=True, exist_ok=True)
     if renderer == "quarto" or (renderer == "auto" and shutil.which("quarto")):
-        from .quarto import render_with_quarto
+        from analysis.site.quarto import render_with_quarto
 
         written = render_with_quarto(context, pages, site_dir)
     else:

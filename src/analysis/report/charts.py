@@ -13,9 +13,9 @@ import html
 import altair as alt
 import pandas as pd
 
-from .formatting import number
-from .htmlout import Html
-from .periods import period_label
+from analysis.core.formatting import number
+from analysis.core.periods import period_label
+from analysis.report.html import Html
 
 # Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
 BLUE, ORANGE, GREY, GREEN, VERMILLION, PURPLE = "#0072B2", "#E69F00", "#7F7F7F", "#009E73", "#D55E00", "#CC79A7"
@@ -245,7 +245,7 @@ def funnel_chart(table: pd.DataFrame, limits: pd.DataFrame, pooled: float, partn
     """A funnel plot: each member's rate against its population, with 95% and 99.8% limits around the group rate.
 
     ``table`` has columns partnership, population, rate_per_1000, is_partnership; ``limits``
-    is :func:`analysis.compare.funnel_limits` over a range of populations.
+    is :func:`analysis.method.compare.funnel_limits` over a range of populations.
     """
     points = table.assign(member=lambda t: t["is_partnership"].map({True: partnership, False: "Peer"}))
     x = alt.X("population:Q", title="Population", scale=alt.Scale(zero=False))

@@ -1,8 +1,8 @@
 """The words of a partnership's cells: numbers, ids, periods and settings, checked and explained.
 
 These checks need no schema library, so the records the notebooks read
-(:mod:`analysis.register`) can use them without loading one; the pandera
-schemas in :mod:`analysis.schemas` are built from them.
+(:mod:`analysis.core.register`) can use them without loading one; the pandera
+schemas in :mod:`analysis.inputs.schemas` are built from them.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 
-from .periods import PeriodError, parse_quarter
+from analysis.core.periods import PeriodError, parse_quarter
 
 MAX_ID_LENGTH = 64
 ID_PATTERN = re.compile(rf"^(?=.{{1,{MAX_ID_LENGTH}}}$)[a-z0-9]+(?:-[a-z0-9]+)*$")

@@ -19,13 +19,13 @@ def _find_root() -> Path:
     for parent in here.parents:
         if (parent / "_quarto.yml").exists() and (parent / "notebooks").is_dir():
             return parent
-    return here.parents[2]
+    return here.parents[3]
 
 
 PROJECT_ROOT = _find_root()
 NOTEBOOKS = PROJECT_ROOT / "notebooks"
 DEFAULT_DATA = PROJECT_ROOT / "data" / "raw"
-TEMPLATES = Path(__file__).resolve().parent / "templates"
+TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,9 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from .cells import STATUS_METHODS, choices, is_tolerance, parse_number, tolerance_words
-from .periods import PeriodError, fy_label, parse_financial_year
-from .problems import Problem, raise_if_any, suggest
+from analysis.core.cells import STATUS_METHODS, choices, is_tolerance, parse_number, tolerance_words
+from analysis.core.periods import PeriodError, fy_label, parse_financial_year
+from analysis.core.problems import Problem, raise_if_any, suggest
 
 STATUS_CODES = ("achieved", "green", "amber", "red", "monitor", "no_data")
 
@@ -252,7 +252,7 @@ def parse_register(text: str, file: str = "measures.yml") -> Register:
     ({2015: 100.0}, 'sum')
     >>> parse_register("partnership: [x\\nmeasures: []\\n")
     Traceback (most recent call last):
-    analysis.problems.InputError: measures.yml, line 2: this is not valid YAML: the list opened with '[' on line 1 \
+    analysis.core.problems.InputError: measures.yml, line 2: this is not valid YAML: the list opened with '[' on line 1 \
 is not closed with ']'
     """
     register, problems = check_register(text, file)
@@ -351,7 +351,7 @@ def check_register(text: str, file: str = "measures.yml") -> tuple[Register | No
 
     if rows:
         frame = pd.DataFrame(rows, index=pd.RangeIndex(len(rows)), dtype=str)
-        from .schemas import MEASURE_SCHEMA, failures  # pandera: loaded only when a register is checked
+        from analysis.inputs.schemas import MEASURE_SCHEMA, failures  # pandera: loaded only when a register is checked
 
         for index, column, message in failures(MEASURE_SCHEMA, frame):
             if (index, column) in skip:

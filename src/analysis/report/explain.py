@@ -11,12 +11,13 @@ import inspect
 import json
 import math
 
-from . import method, spc, stats
-from .formatting import number, percent
-from .htmlout import Html, esc, section, table
-from .periods import fy_short, period_name, periods_of_year, reporting_window
-from .quarter import QuarterData
-from .register import Measure
+from analysis.core.formatting import number, percent
+from analysis.core.periods import fy_short, period_name, periods_of_year, reporting_window
+from analysis.core.register import Measure
+from analysis.method import spc, stats
+from analysis.method import status as method
+from analysis.processed.quarter import QuarterData
+from analysis.report.html import Html, esc, section, table
 
 RULES = (
     ("Year to date", method.year_to),

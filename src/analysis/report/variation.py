@@ -8,7 +8,7 @@ not a change in the world).
 
 from __future__ import annotations
 
-from .htmlout import Html, esc
+from analysis.report.html import Html, esc
 
 VARIATION = {
     "common_cause": ("~", "Common cause variation: no significant change"),

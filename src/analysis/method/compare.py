@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import pandas as pd
 from scipy import stats
 
-from .stats import LEVEL
+from analysis.method.stats import LEVEL
 
 PER = 1000
 """Rates are per this many residents."""

@@ -7,8 +7,8 @@ same period in 2014/15." These functions draft the same from the figures.
 
 from __future__ import annotations
 
-from .formatting import number, percent, present
-from .periods import Quarter, fy_short, parse_quarter, period_name
+from analysis.core.formatting import number, percent, present
+from analysis.core.periods import Quarter, fy_short, parse_quarter, period_name
 
 _QUARTER_WORDS = ("one", "two", "three", "four")
 

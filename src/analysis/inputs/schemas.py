@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 import pandas as pd
 import pandera.pandas as pa
 
-from .cells import (  # noqa: F401 - re-exported for the readers of tables
+from analysis.core.cells import (  # noqa: F401 - re-exported for the readers of tables
     AGGREGATIONS,
     FREQUENCIES,
     ID_PATTERN,
@@ -36,8 +36,8 @@ from .cells import (  # noqa: F401 - re-exported for the readers of tables
     quarter_words,
     tolerance_words,
 )
-from .periods import is_period
-from .problems import Problem
+from analysis.core.periods import is_period
+from analysis.core.problems import Problem
 
 _WORDS: dict[str, Callable[[str], str]] = {}
 

@@ -5,7 +5,7 @@ without a byte-order mark, Windows-1252 from Excel, CRLF line ends, thousands
 separators, header case, stray spaces and trailing blank rows; or sheets of an
 ``.xlsx`` workbook named as the CSV files, where a date typed into a period
 column becomes its month. Each table is validated against its pandera schema
-(:mod:`analysis.schemas`) and checked against the register. Every problem is
+(:mod:`analysis.inputs.schemas`) and checked against the register. Every problem is
 collected before anything is raised, so one run tells the analyst everything
 to fix, each with its file (and sheet), row and column.
 """
@@ -22,10 +22,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from .periods import PeriodError, Quarter, is_period, parse_quarter, quarter_of_period
-from .problems import InputError, Problem, raise_if_any, suggest
-from .register import Measure, Register, check_register_file
-from .schemas import FREQUENCIES, TABLES, id_problem, parse_number, schema_problems
+from analysis.core.periods import PeriodError, Quarter, is_period, parse_quarter, quarter_of_period
+from analysis.core.problems import InputError, Problem, raise_if_any, suggest
+from analysis.core.register import Measure, Register, check_register_file
+from analysis.inputs.schemas import FREQUENCIES, TABLES, id_problem, parse_number, schema_problems
 
 REQUIRED_TABLES = ("actuals",)
 OPTIONAL_TABLES = ("action_plan", "recommendations", "family_group")

@@ -68,7 +68,7 @@ def environment_fingerprint() -> str:
     digest = hashlib.sha256(sys.version.encode())
     versions = sorted(f"{d.metadata['Name']}=={d.version}" for d in metadata.distributions() if d.metadata["Name"])
     digest.update("\n".join(versions).encode())
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parents[1]
     for path in sorted(package.rglob("*")):
         if (
             path.is_file()

@@ -13,14 +13,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import charts, narrative
-from .formatting import number, percent, present
-from .htmlout import STATUS_SHORT, Html, esc, markdown, section, status_badge, table
-from .method import measure_status
-from .periods import fy_short, parse_quarter, period_label, period_name
-from .quarter import QuarterData, load_quarter
-from .register import Measure
-from .variation import assurance_badge, disagreement, variation_badge
+from analysis.core.formatting import number, percent, present
+from analysis.core.periods import fy_short, parse_quarter, period_label, period_name
+from analysis.core.register import Measure
+from analysis.method.status import measure_status
+from analysis.processed.quarter import QuarterData, load_quarter
+from analysis.report import charts, narrative
+from analysis.report.html import STATUS_SHORT, Html, esc, markdown, section, status_badge, table
+from analysis.report.variation import assurance_badge, disagreement, variation_badge
 
 STATUS_ORDER = ("achieved", "green", "amber", "red", "monitor", "no_data")
 TERM_WORDS = {
@@ -257,7 +257,7 @@ class MeasurePage:
                 else "fewer than two periods have values"
             )
             return section("Statistical process control", f"<p>No SPC chart: {esc(why)}.</p>")
-        from .spc import per_period_target
+        from analysis.method.spc import per_period_target
 
         target = per_period_target(self.measure, row["period_end"])
         trial = len(rows) < 12
@@ -292,7 +292,7 @@ class MeasurePage:
                 "(aggregation 'sum'); this measure is a rate or a cumulative figure."
             )
             return section("Change on last year", f"<p>{esc(text)}</p>")
-        from .stats import compare_counts
+        from analysis.method.stats import compare_counts
 
         c = compare_counts(row["ytd_actual"], row["last_year_ytd"], self.measure.small_count_threshold)
         verdict = c.describe()
@@ -305,7 +305,7 @@ class MeasurePage:
         row = self.row
         if not present(row["forecast"]):
             return section("Projection", "<p>No projection: no figures yet this year.</p>")
-        from .stats import Projection
+        from analysis.method.stats import Projection
 
         p = Projection(
             row["forecast"],
@@ -330,7 +330,7 @@ class MeasurePage:
         same = result.status == self.row["status"]
         verdict = "matches the processed table" if same else f"DIFFERS from the processed table ({self.row['status']})"
         return Html(
-            f'<p class="method-check">Recomputed with <code>analysis.method.measure_status</code>: status '
+            f'<p class="method-check">Recomputed with <code>analysis.method.status.measure_status</code>: status '
             f"<strong>{esc(result.status)}</strong>, year to date {number(result.ytd_actual)}, forecast "
             f"{number(result.forecast)} – {esc(verdict)}.</p>"
         )
@@ -542,7 +542,7 @@ class StrategicAssessment:
 
     def family_group(self) -> Html:
         """The family group position: rates per 1,000, rank, the group average and a chart."""
-        from .compare import family_group_table, funnel_limits, pooled_rate, position
+        from analysis.method.compare import family_group_table, funnel_limits, pooled_rate, position
 
         fg = self.data.table("family_group.csv")
         partnership = self.data.register.partnership

@@ -10,11 +10,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from .inputs import load_inputs
-from .paths import OutputPaths
-from .problems import InputError, Problem
-from .processed import quarter_tables
-from .provenance import Change, status_changes, value_revisions
+from analysis.core.paths import OutputPaths
+from analysis.core.problems import InputError, Problem
+from analysis.inputs.tables import load_inputs
+from analysis.processed.manifest import Change, status_changes, value_revisions
+from analysis.processed.tables import quarter_tables
 
 
 def verify_quarter(data_dir: Path, out_dir: Path, quarter: str | None = None, *, echo: bool = True) -> list[Change]:
@@ -24,7 +24,7 @@ def verify_quarter(data_dir: Path, out_dir: Path, quarter: str | None = None, *,
     published = OutputPaths(Path(out_dir).resolve()).processed(q)
     if not (published / "measure_status.csv").exists():
         raise InputError([Problem(str(published), None, None, f"{q} has not been built here; nothing to verify")])
-    from .periods import parse_quarter
+    from analysis.core.periods import parse_quarter
 
     tables = quarter_tables(inputs, parse_quarter(q))
     changes = status_changes(

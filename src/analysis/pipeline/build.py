@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from .atomic import publish, replace_path, staging
-from .execute import NotebookJob, NotebookResult, execute_all
-from .inputs import Inputs, load_inputs
-from .paths import NOTEBOOKS, PROJECT_ROOT, OutputPaths
-from .periods import Quarter, parse_quarter
-from .processed import quarter_tables, write_tables
-from .provenance import changes_since, manifest, manifest_text
+from analysis.core.paths import NOTEBOOKS, PROJECT_ROOT, OutputPaths
+from analysis.core.periods import Quarter, parse_quarter
+from analysis.inputs.tables import Inputs, load_inputs
+from analysis.pipeline.execute import NotebookJob, NotebookResult, execute_all
+from analysis.processed.atomic import publish, replace_path, staging
+from analysis.processed.manifest import changes_since, manifest, manifest_text
+from analysis.processed.tables import quarter_tables, write_tables
 
 
 def resolve_renderer(renderer: str) -> str:
@@ -185,7 +185,7 @@ def build_quarter(
     builds); ``executor`` runs the notebooks (a Dask client's executor, say)
     instead of a local process pool.
     """
-    from .site import render_index, render_quarter
+    from analysis.site.render import render_index, render_quarter
 
     data_dir, out_dir = Path(data_dir).resolve(), Path(out_dir).resolve()
     inputs = load_inputs(data_dir)

@@ -20,12 +20,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from .atomic import write_text_atomic
-from .build import BuildResult, build_quarter
-from .formatting import number
-from .htmlout import Html, esc, status_badge, table
-from .paths import OutputPaths
-from .problems import InputError, Problem
+from analysis.core.formatting import number
+from analysis.core.paths import OutputPaths
+from analysis.core.problems import InputError, Problem
+from analysis.pipeline.build import BuildResult, build_quarter
+from analysis.processed.atomic import write_text_atomic
+from analysis.report.html import Html, esc, status_badge, table
 
 
 @dataclass(frozen=True)
@@ -131,7 +131,7 @@ def _latest_status(out_dir: Path, name: str) -> tuple[str, pd.DataFrame, pd.Data
     )
     if not built:
         return None
-    from .processed import read_processed
+    from analysis.processed.tables import read_processed
 
     folder = built[-1]
     family = read_processed(folder, "family_group.csv") if (folder / "family_group.csv").exists() else pd.DataFrame()
@@ -140,7 +140,7 @@ def _latest_status(out_dir: Path, name: str) -> tuple[str, pd.DataFrame, pd.Data
 
 def overview_page(out_dir: Path, outcomes: list[PartnershipOutcome]) -> str:
     """The area overview: every partnership's measures and statuses side by side, linking to its site."""
-    from .site import stylesheet
+    from analysis.site.render import stylesheet
 
     blocks = []
     summary_rows = []
@@ -187,7 +187,7 @@ def overview_page(out_dir: Path, outcomes: list[PartnershipOutcome]) -> str:
 
 
 def _partnership_name(out_dir: Path, name: str, quarter: str) -> str:
-    from .processed import read_register_json
+    from analysis.processed.tables import read_register_json
 
     folder = OutputPaths(out_dir, name).processed(quarter)
     try:
