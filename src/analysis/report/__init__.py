@@ -1,8 +1,15 @@
 """Kernel side: the sections of the measure page, the dashboard and the strategic assessment.
 
-Reads the quarter's processed tables only; never the raw inputs.
+Reads the quarter's processed tables only; never the raw inputs. The sections
+are pure functions in :mod:`analysis.report.measure`,
+:mod:`analysis.report.dashboard` and :mod:`analysis.report.assessment` (shared
+ones in :mod:`analysis.report.common`); the notebooks call the page objects
+that :func:`measure_page`, :func:`dashboard` and :func:`strategic_assessment`
+return.
 """
 
-from analysis.report.pages import dashboard, measure_page, strategic_assessment
+from analysis.report.assessment import StrategicAssessment, strategic_assessment
+from analysis.report.dashboard import Dashboard, dashboard
+from analysis.report.measure import MeasurePage, measure_page
 
-__all__ = ["dashboard", "measure_page", "strategic_assessment"]
+__all__ = ["Dashboard", "MeasurePage", "StrategicAssessment", "dashboard", "measure_page", "strategic_assessment"]

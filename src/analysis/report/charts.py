@@ -8,14 +8,12 @@ apart by line style and shape as well as by a colour-blind-safe colour.
 
 from __future__ import annotations
 
-import html
-
 import altair as alt
 import pandas as pd
 
 from analysis.core.formatting import number
 from analysis.core.periods import period_label
-from analysis.report.html import Html
+from analysis.report.html import Html, element
 
 # Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
 BLUE, ORANGE, GREY, GREEN, VERMILLION, PURPLE = "#0072B2", "#E69F00", "#7F7F7F", "#009E73", "#D55E00", "#CC79A7"
@@ -41,9 +39,13 @@ def figure(chart: alt.TopLevelMixin, alt_text: str, caption: str, kind: str) -> 
     """An accessible figure: the SVG, a text alternative from the data, and a caption."""
     svg = to_svg(chart)
     svg = svg.replace("<svg ", '<svg aria-hidden="true" focusable="false" ', 1)
-    return Html(
-        f'<figure class="chart chart-{html.escape(kind)}" role="img" aria-label="{html.escape(alt_text)}">'
-        f"{svg}<figcaption>{html.escape(caption)}</figcaption></figure>"
+    return element(
+        "figure",
+        Html(svg),
+        element("figcaption", caption),
+        class_=f"chart chart-{kind}",
+        role="img",
+        aria_label=alt_text,
     )
 
 

@@ -17,7 +17,7 @@ from analysis.core.register import Measure
 from analysis.method import spc, stats
 from analysis.method import status as method
 from analysis.processed.quarter import QuarterData
-from analysis.report.html import Html, esc, section, table
+from analysis.report.html import Html, bullets, element, paragraph, section, table
 
 RULES = (
     ("Year to date", method.year_to),
@@ -78,7 +78,7 @@ def _summary(fn) -> str:
 
 def rules() -> Html:
     """Each rule of the method in plain English, from the docstring of the function that applies it."""
-    rows = [[name, _summary(fn), Html(f"<code>{esc(fn.__module__)}.{esc(fn.__name__)}</code>")] for name, fn in RULES]
+    rows = [[name, _summary(fn), element("code", f"{fn.__module__}.{fn.__name__}")] for name, fn in RULES]
     return section("The rules", table(["Step", "What it does", "Code"], rows, numeric_from=99))
 
 
@@ -151,8 +151,8 @@ def worked_example(data: QuarterData, measure_id: str = "") -> Html:
     return section("Worked example", _ol(steps))
 
 
-def _ol(items: list[str]) -> str:
-    return "<ol>" + "".join(f"<li>{esc(i)}</li>" for i in items) + "</ol>"
+def _ol(items: list[str]) -> Html:
+    return bullets(items, "ol")
 
 
 def assumptions() -> Html:
@@ -163,9 +163,9 @@ def assumptions() -> Html:
 def data_log(data: QuarterData) -> Html:
     """Every input the quarter was built from, with its SHA-256, from the quarter's manifest."""
     if data.folder is None or not (data.folder / "manifest.json").exists():
-        return section("Data log", "<p>No manifest: these figures were computed in memory, not built.</p>")
+        return section("Data log", paragraph("No manifest: these figures were computed in memory, not built."))
     record = json.loads((data.folder / "manifest.json").read_text(encoding="utf-8"))
-    rows = [[name, Html(f"<code>{esc(digest[:16])}</code>")] for name, digest in record["inputs"].items()]
+    rows = [[name, element("code", digest[:16])] for name, digest in record["inputs"].items()]
     code = record["code"]
     note = (
         f"Data fingerprint {record['data_fingerprint']}; code version {code['version']}"
@@ -173,6 +173,4 @@ def data_log(data: QuarterData) -> Html:
         + (" (with uncommitted changes)" if code.get("dirty") else "")
         + "."
     )
-    return section(
-        "Data log", f"<p>{esc(note)}</p>", table(["Input file", "SHA-256 (first 16)"], rows, numeric_from=99)
-    )
+    return section("Data log", paragraph(note), table(["Input file", "SHA-256 (first 16)"], rows, numeric_from=99))

@@ -8,7 +8,7 @@ not a change in the world).
 
 from __future__ import annotations
 
-from analysis.report.html import Html, esc
+from analysis.report.html import Html, element
 
 VARIATION = {
     "common_cause": ("~", "Common cause variation: no significant change"),
@@ -35,13 +35,16 @@ SHORT = {
 
 def _badge(kind: str, code: str, table: dict[str, tuple[str, str]], short: bool = False) -> Html:
     if not code or code not in table:
-        return Html('<span class="spc spc-none">–</span>')
+        return element("span", "–", class_="spc spc-none")
     symbol, words = table[code]
     if short:
         words = SHORT.get(code, words)
-    return Html(
-        f'<span class="spc spc-{esc(kind)} spc-{esc(code.replace("_", "-"))}">'
-        f'<span class="spc-symbol" aria-hidden="true">{esc(symbol)}</span> {esc(words)}</span>'
+    return element(
+        "span",
+        element("span", symbol, class_="spc-symbol", aria_hidden="true"),
+        " ",
+        words,
+        class_=f"spc spc-{kind} spc-{code.replace('_', '-')}",
     )
 
 

@@ -1,0 +1,173 @@
+"""The sections of the strategic assessment: family group position, priorities, recommendations, action plan.
+
+Each section is a pure function ``section(data: QuarterData) -> Html`` of the
+quarter's processed tables, built with :mod:`analysis.report.html` so every
+text is escaped; the summary box and exception items come from
+:mod:`analysis.report.common`. The strategic assessment notebook makes a
+:class:`StrategicAssessment` with :func:`strategic_assessment` and calls its
+methods, which delegate to these functions. To add a section, write a
+function here taking ``data``, add a method of the same name to
+:class:`StrategicAssessment`, list it in :data:`SECTIONS` and call it from
+``notebooks/strategic-assessment.ipynb``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from analysis.core.formatting import number
+from analysis.processed.quarter import QuarterData, load_quarter
+from analysis.report import charts
+from analysis.report.common import exception_items, measure_link, status_cell, summary_box
+from analysis.report.html import Html, bullets, element, paragraph, section, table
+
+FAMILY_GROUP_METHODS = {
+    "msg_mean": "against the unweighted mean of the members' rates",
+    "poisson": "against the group mean, with an exact Poisson 95% interval on the partnership's rate",
+    "iquanta": "against the group mean plus or minus one standard deviation (as iQuanta shows it)",
+}
+ACTION_PLAN_HEADER = ["Tasks", "Target", "Position", "Status", "Planned improvement/action needed and deadline"]
+
+
+def title(data: QuarterData) -> Html:
+    """The partnership and the quarter."""
+    text = f"{data.register.partnership}: strategic assessment, {data.quarter.label}"
+    return element("header", paragraph(text, class_="subtitle"))
+
+
+def summary(data: QuarterData) -> Html:
+    """How many measures at each status."""
+    return summary_box(data)
+
+
+def exceptions(data: QuarterData) -> Html:
+    """Every amber and red measure with its planned improvement."""
+    return exception_items(data)
+
+
+def priorities(data: QuarterData) -> Html:
+    """Every priority with its measures and their statuses."""
+    parts = []
+    for priority in data.register.priorities:
+        items = [
+            [measure_link(m), " – ", status_cell(data, data.status_row(m.id)["status"])]
+            for m in data.register.measures
+            if m.priority == priority
+        ]
+        parts.append([element("h3", priority), bullets(items)])
+    return section("Priorities", *parts, cls="priorities")
+
+
+def recommendations(data: QuarterData) -> Html:
+    """Strategic assessment recommendations and their progress."""
+    recs = data.table("recommendations.csv")
+    if recs.empty:
+        return section(
+            "Strategic assessment recommendations",
+            paragraph("No recommendations were supplied for this quarter."),
+        )
+    rows = [
+        [
+            f"{int(r.number)}.",
+            r.recommendation,
+            r.progress or "–",
+            status_cell(data, r.status) if r.status else "–",
+        ]
+        for r in recs.sort_values("number").itertuples()
+    ]
+    return section(
+        "Performance on strategic assessment recommendations",
+        table(["No.", "Recommendation", "Progress", "Status"], rows, numeric_from=99),
+    )
+
+
+def _improvement(task) -> str:
+    if not task.improvement:
+        return "–"
+    return f"{task.improvement} (deadline {task.deadline})" if task.deadline else task.improvement
+
+
+def action_plan(data: QuarterData) -> Html:
+    """The action plan by outcome in the Gloucester template's columns."""
+    plan = data.table("action_plan.csv")
+    if plan.empty:
+        return section("Action plan", paragraph("No action plan was supplied for this quarter."))
+    parts = []
+    for outcome, group in plan.groupby("outcome", sort=False):
+        blocks = []
+        for (ref, action), tasks in group.groupby(["ref", "action"], sort=False):
+            rows = [
+                [t.task, t.target, t.position, status_cell(data, t.status), _improvement(t)] for t in tasks.itertuples()
+            ]
+            heading = f"Ref {ref}: {action}" if ref else action
+            blocks.append([element("h4", heading), table(ACTION_PLAN_HEADER, rows, numeric_from=99)])
+        parts.append([element("h3", f"Outcome: {outcome or 'Not stated'}"), blocks])
+    return section("Action plan", *parts, cls="action-plan")
+
+
+def family_group(data: QuarterData) -> Html:
+    """The family group position: rates per 1,000, rank, the group average and a chart."""
+    from analysis.method.compare import family_group_table, funnel_limits, pooled_rate, position
+
+    fg = data.table("family_group.csv")
+    partnership = data.register.partnership
+    if fg.empty:
+        return section("Family group position", paragraph("No family group figures were supplied for this quarter."))
+    ranked = family_group_table(fg, partnership)
+    where = position(fg, partnership, data.register.family_group_method)
+    rows = [
+        [r.partnership, number(r.crimes), number(r.population), f"{r.rate_per_1000:.1f}", int(r.rank)]
+        for r in ranked.itertuples()
+    ]
+    pooled = pooled_rate(fg)
+    low, high = float(fg["population"].min()), float(fg["population"].max())
+    span = [low * 0.8 + (high * 1.2 - low * 0.8) * i / 60 for i in range(61)]
+    source = data.register.population_source or "the populations supplied in family_group.csv"
+    method = data.register.family_group_method
+    return section(
+        "Family group position",
+        paragraph(f"{where.describe()}."),
+        paragraph(
+            f"Compared {FAMILY_GROUP_METHODS.get(method, method)}. Populations: {source}.",
+            class_="method",
+        ),
+        table(["Partnership", "Crimes", "Population", "Crimes per 1,000", "Rank (1 = lowest)"], rows),
+        charts.family_group_chart(ranked, where.msg_mean, partnership),
+        charts.funnel_chart(ranked, funnel_limits(pooled, span), pooled, partnership),
+    )
+
+
+SECTIONS = (title, summary, exceptions, family_group, priorities, recommendations, action_plan)
+
+
+@dataclass(frozen=True)
+class StrategicAssessment:
+    """The strategic assessment for a notebook: each method is the section function of the same name."""
+
+    data: QuarterData
+
+    def title(self) -> Html:
+        return title(self.data)
+
+    def summary(self) -> Html:
+        return summary(self.data)
+
+    def exceptions(self) -> Html:
+        return exceptions(self.data)
+
+    def family_group(self) -> Html:
+        return family_group(self.data)
+
+    def priorities(self) -> Html:
+        return priorities(self.data)
+
+    def recommendations(self) -> Html:
+        return recommendations(self.data)
+
+    def action_plan(self) -> Html:
+        return action_plan(self.data)
+
+
+def strategic_assessment(quarter: str, **kwargs) -> StrategicAssessment:
+    """The strategic assessment, from the notebook's parameters (the rest go to :func:`load_quarter`)."""
+    return StrategicAssessment(load_quarter(quarter, **kwargs))

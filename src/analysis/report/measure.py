@@ -1,0 +1,351 @@
+"""The sections of a measure's page: headline, figures, tables, charts, tests, narrative and actions.
+
+Each section is a pure function ``section(data: QuarterData, measure_id: str)
+-> Html`` of the quarter's processed tables, built with
+:mod:`analysis.report.html` so every text is escaped. The measure notebook
+makes a :class:`MeasurePage` with :func:`measure_page` and calls its methods,
+which delegate to these functions. To add a section, write a function here
+taking ``(data, measure_id)``, add a method of the same name to
+:class:`MeasurePage`, list it in :data:`SECTIONS`, and call it from
+``notebooks/measure.ipynb``; the snapshot tests pick it up from ``SECTIONS``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from analysis.core.formatting import number, percent, present
+from analysis.core.periods import fy_short, period_label, period_name
+from analysis.core.register import Measure
+from analysis.method.status import measure_status
+from analysis.processed.quarter import QuarterData, load_quarter
+from analysis.report import charts
+from analysis.report import narrative as drafting
+from analysis.report.common import POLARITY_WORDS, TERM_WORDS, number_cell, status_cell, target_text
+from analysis.report.html import Html, element, markdown, paragraph, section, table
+from analysis.report.variation import assurance_badge, disagreement, variation_badge
+
+
+def _measure(data: QuarterData, measure_id: str) -> tuple[Measure, pd.Series]:
+    return data.register.measure(measure_id), data.status_row(measure_id)
+
+
+def _series(data: QuarterData, measure_id: str) -> pd.DataFrame:
+    s = data.series
+    return s[s["measure_id"] == measure_id]
+
+
+def _years(data: QuarterData, measure_id: str) -> pd.DataFrame:
+    fy = data.quarter.fy
+    s = _series(data, measure_id)
+    this, last = (
+        s[s["financial_year"] == fy].reset_index(drop=True),
+        s[s["financial_year"] == fy - 1].reset_index(drop=True),
+    )
+    return pd.DataFrame(
+        {
+            "order": range(len(this)),
+            "period_label": [period_label(p) for p in this["period"]],
+            "period": this["period"],
+            "this_year": this["value"],
+            "last_year": last["value"],
+            "cum_this": this["cumulative_value"],
+            "cum_last": last["cumulative_value"],
+            "target": this["cumulative_target"],
+        }
+    )
+
+
+def _sentence(text: str) -> str:
+    return text[0].upper() + text[1:]
+
+
+def headline(data: QuarterData, measure_id: str) -> Html:
+    """Title, status in the register's words, and what the measure is aiming for."""
+    m, row = _measure(data, measure_id)
+    facts = [
+        ("Priority", m.priority),
+        ("Lead", m.lead or "–"),
+        ("Partner", m.partner or "–"),
+        ("Direction", POLARITY_WORDS[m.polarity]),
+    ]
+    if m.threads:
+        facts.append(("Golden threads", ", ".join(m.threads)))
+    lagged = None
+    if present(row["period_end"]) and row["period_end"] not in (data.quarter.last_month, str(data.quarter)):
+        lagged = paragraph(
+            f"Data to the end of {period_name(row['period_end'])} (one period behind).",
+            class_="lag",
+        )
+    return element(
+        "header",
+        paragraph(status_cell(data, row["status"]), class_="headline-status"),
+        paragraph(target_text(m, row, data.quarter.fy), class_="target"),
+        lagged,
+        element("dl", [[element("dt", k), element("dd", v)] for k, v in facts], class_="facts"),
+        class_="measure-head",
+    )
+
+
+def figures(data: QuarterData, measure_id: str) -> Html:
+    """Year to date against the profiled target and last year, and the year-end forecast."""
+    m, row = _measure(data, measure_id)
+    fy = data.quarter.fy
+    to = f"to {period_name(row['period_end'])}" if present(row["period_end"]) else "no data yet"
+    rows = [
+        [f"Year to date ({to})", number(row["ytd_actual"])],
+        [f"Profiled target to the same point ({fy_short(fy)})", number(row["ytd_target"])],
+        [f"Same period last year ({fy_short(fy - 1)})", number(row["last_year_ytd"])],
+        ["Change on last year", percent(row["change_vs_last_year"])],
+        ["Forecast for the year", number(row["forecast"])],
+        [f"Annual target {fy_short(fy)}", number(row["annual_target"])],
+        [f"Total last year ({fy_short(fy - 1)})", number(row["last_year_total"])],
+    ]
+    return section("Year to date", table(["Figure", "Value"], rows, caption=f"{m.title}: key figures"))
+
+
+def period_table(data: QuarterData, measure_id: str) -> Html:
+    """The report's table: actuals both years, profiled target, cumulative actuals, % difference."""
+    m = data.register.measure(measure_id)
+    y, fy = _years(data, measure_id), data.quarter.fy
+    diff = [
+        percent(c / p - 1, 0) if present(c) and present(p) and p else ""
+        for c, p in zip(y["cum_this"], y["cum_last"], strict=True)
+    ]
+    cumulative = m.aggregation != "last"
+    label = "Cumulative" if cumulative else "Year to date"
+    rows = [
+        [f"Actual {fy_short(fy - 1)}", *map(number_cell, y["last_year"])],
+        [f"Actual {fy_short(fy)}", *map(number_cell, y["this_year"])],
+        [f"Profiled target {fy_short(fy)}", *map(number_cell, y["target"])],
+    ]
+    if cumulative:
+        rows += [
+            [f"{label} actual {fy_short(fy - 1)}", *map(number_cell, y["cum_last"])],
+            [f"{label} actual {fy_short(fy)}", *map(number_cell, y["cum_this"])],
+        ]
+    rows.append(["% difference on last year (year to date)", *diff])
+    return section(
+        "Period by period",
+        table(
+            ["", *y["period_label"]],
+            rows,
+            caption=f"{m.title}, {fy_short(fy - 1)} and {fy_short(fy)}",
+            classes="report-table period-table",
+        ),
+    )
+
+
+def cumulative_chart(data: QuarterData, measure_id: str) -> Html:
+    """Cumulative actual against the profiled target and last year."""
+    y, fy = _years(data, measure_id), data.quarter.fy
+    frame = y[["period_label", "order", "target"]].assign(this_year=y["cum_this"], last_year=y["cum_last"])
+    return charts.cumulative_chart(frame, data.register.measure(measure_id).unit, fy_short(fy), fy_short(fy - 1))
+
+
+def period_chart(data: QuarterData, measure_id: str) -> Html:
+    """Each period this year against the same period last year."""
+    y, fy = _years(data, measure_id), data.quarter.fy
+    return charts.period_chart(
+        y[["period_label", "order", "this_year", "last_year"]],
+        data.register.measure(measure_id).unit,
+        fy_short(fy),
+        fy_short(fy - 1),
+    )
+
+
+def narrative(data: QuarterData, measure_id: str) -> Html:
+    """The drafted sentences, then the analyst's commentary when there is one."""
+    m, row = _measure(data, measure_id)
+    text = drafting.draft(row.to_dict(), data.quarter, m.unit)
+    note = data.commentary.get(measure_id)
+    commentary = (
+        element("div", element("h3", "Analyst commentary"), markdown(note), class_="commentary") if note else None
+    )
+    return section("Commentary", paragraph(text, class_="drafted"), commentary)
+
+
+def actions(data: QuarterData, measure_id: str) -> Html:
+    """Action plan tasks and interventions linked to this measure."""
+    plan = data.table("action_plan.csv")
+    linked = plan[plan["measure_id"] == measure_id] if not plan.empty else plan
+    if linked.empty:
+        return section("Actions and interventions", paragraph("No action plan task is linked to this measure."))
+    rows = [
+        [
+            a.task,
+            a.target,
+            a.position,
+            status_cell(data, a.status),
+            TERM_WORDS.get(a.term, "–"),
+            a.improvement or "–",
+        ]
+        for a in linked.itertuples()
+    ]
+    header = ["Task", "Target", "Position", "Status", "Term", "Planned improvement / action needed and deadline"]
+    return section("Actions and interventions", table(header, rows, numeric_from=99))
+
+
+def spc(data: QuarterData, measure_id: str) -> Html:
+    """The XmR chart, variation and assurance beside the traffic light, and any disagreement."""
+    m, row = _measure(data, measure_id)
+    points = data.table("spc.csv")
+    rows = points[points["measure_id"] == measure_id] if not points.empty else points
+    if rows.empty:
+        why = (
+            "cumulative or point-in-time figures (aggregation 'last') get no SPC chart"
+            if m.aggregation == "last"
+            else "fewer than two periods have values"
+        )
+        return section("Statistical process control", paragraph(f"No SPC chart: {why}."))
+    from analysis.method.spc import per_period_target
+
+    target = per_period_target(m, row["period_end"])
+    trial = len(rows) < 12
+    note = disagreement(row["status"], row.get("spc_variation"))
+    side_by_side = table(
+        ["View", "Reading"],
+        [
+            ["Traffic light (target)", status_cell(data, row["status"])],
+            ["Variation (SPC)", variation_badge(row.get("spc_variation"))],
+            ["Assurance (SPC)", assurance_badge(row.get("spc_assurance"))],
+        ],
+        numeric_from=99,
+    )
+    return section(
+        "Statistical process control",
+        side_by_side,
+        paragraph(element("strong", "Note:"), " ", note, class_="disagreement") if note else None,
+        paragraph(f"Trial limits: only {len(rows)} points (12 or more are needed for firm limits).") if trial else None,
+        charts.spc_chart(rows.reset_index(drop=True), m.unit, trial, target),
+    )
+
+
+def change(data: QuarterData, measure_id: str) -> Html:
+    """Whether the change on last year is statistically significant (counts only)."""
+    m, row = _measure(data, measure_id)
+    title = "Change on last year"
+    if not present(row["last_year_ytd"]):
+        return section(title, paragraph("No comparison: last year's figures for the same periods are incomplete."))
+    if not present(row.get("change_p_value")):
+        text = (
+            f"{percent(row['change_vs_last_year'])} on last year. The significance test applies to counts "
+            "(aggregation 'sum'); this measure is a rate or a cumulative figure."
+        )
+        return section(title, paragraph(text))
+    from analysis.method.stats import compare_counts
+
+    c = compare_counts(row["ytd_actual"], row["last_year_ytd"], m.small_count_threshold)
+    text = f"{number(row['ytd_actual'])} against {number(row['last_year_ytd'])} in the same period last year: {c.describe()}."
+    cls = "change-small" if c.small_count else ("change-significant" if c.significant else "change-none")
+    return section(title, paragraph(_sentence(text), class_=cls))
+
+
+def projection(data: QuarterData, measure_id: str) -> Html:
+    """The year-end forecast with its interval and the chance of meeting the target."""
+    m, row = _measure(data, measure_id)
+    if not present(row["forecast"]):
+        return section("Projection", paragraph("No projection: no figures yet this year."))
+    from analysis.method.stats import Projection
+
+    p = Projection(
+        row["forecast"],
+        row["forecast_low"] if present(row.get("forecast_low")) else None,
+        row["forecast_high"] if present(row.get("forecast_high")) else None,
+        row["p_meet_target"] if present(row.get("p_meet_target")) else None,
+    )
+    method = (
+        "Last year's seasonal pattern scales the year to date; the range allows for chance (Poisson) variation "
+        "in the events still to come and for uncertainty in the rate."
+        if m.aggregation == "sum"
+        else "For rates and cumulative figures the forecast is a point estimate, without a range."
+    )
+    return section("Projection", paragraph(_sentence(p.describe(m.unit)), "."), paragraph(method, class_="method"))
+
+
+def method_check(data: QuarterData, measure_id: str) -> Html:
+    """The status recomputed here from the series with the method, beside the processed table."""
+    m, row = _measure(data, measure_id)
+    s = _series(data, measure_id)
+    series = {p: v for p, v in zip(s["period"], s["value"], strict=True) if present(v)}
+    result = measure_status(m, series, data.quarter)
+    same = result.status == row["status"]
+    verdict = "matches the processed table" if same else f"DIFFERS from the processed table ({row['status']})"
+    return paragraph(
+        "Recomputed with ",
+        element("code", "analysis.method.status.measure_status"),
+        ": status ",
+        element("strong", result.status),
+        f", year to date {number(result.ytd_actual)}, forecast {number(result.forecast)} – ",
+        verdict,
+        ".",
+        class_="method-check",
+    )
+
+
+SECTIONS = (
+    headline,
+    figures,
+    period_table,
+    cumulative_chart,
+    period_chart,
+    change,
+    projection,
+    spc,
+    narrative,
+    actions,
+    method_check,
+)
+
+
+@dataclass(frozen=True)
+class MeasurePage:
+    """One measure's page for a notebook: each method is the section function of the same name."""
+
+    data: QuarterData
+    measure: Measure
+
+    @property
+    def row(self) -> pd.Series:
+        return self.data.status_row(self.measure.id)
+
+    def headline(self) -> Html:
+        return headline(self.data, self.measure.id)
+
+    def figures(self) -> Html:
+        return figures(self.data, self.measure.id)
+
+    def period_table(self) -> Html:
+        return period_table(self.data, self.measure.id)
+
+    def cumulative_chart(self) -> Html:
+        return cumulative_chart(self.data, self.measure.id)
+
+    def period_chart(self) -> Html:
+        return period_chart(self.data, self.measure.id)
+
+    def change(self) -> Html:
+        return change(self.data, self.measure.id)
+
+    def projection(self) -> Html:
+        return projection(self.data, self.measure.id)
+
+    def spc(self) -> Html:
+        return spc(self.data, self.measure.id)
+
+    def narrative(self) -> Html:
+        return narrative(self.data, self.measure.id)
+
+    def actions(self) -> Html:
+        return actions(self.data, self.measure.id)
+
+    def method_check(self) -> Html:
+        return method_check(self.data, self.measure.id)
+
+
+def measure_page(quarter: str, measure_id: str, **kwargs) -> MeasurePage:
+    """The page of one measure, from the notebook's parameters (the rest go to :func:`load_quarter`)."""
+    data = load_quarter(quarter, **kwargs)
+    return MeasurePage(data, data.register.measure(measure_id))
