@@ -114,3 +114,99 @@ def hostile_data() -> QuarterData:
     )
     tables["changes.csv"] = changes
     return QuarterData(demo.quarter, Register.from_json(json.dumps(register)), tables, commentary)
+
+
+BREAK_AFTER = re.compile(r"(</(?:p|li|tr|thead|caption|h[1-6]|dl|dd|header|article|table|figure|div|ul|ol|section)>)")
+
+
+def readable(html: str) -> str:
+    """The HTML without SVG and with a line break after each block, so snapshot diffs read well."""
+    return BREAK_AFTER.sub(r"\1\n", without_svg(html))
+
+
+DATASETS = {"demo": demo_data, "hostile": hostile_data}
+# Measures covering the branches: a count with commentary (asb), a cumulative "last" series with
+# no SPC chart (closing-the-gap), a "higher" measure with linked actions (da-reporting), a monitor.
+MEASURES = {
+    "demo": ("asb-incidents", "closing-the-gap", "da-reporting", "all-crime"),
+    "hostile": ("asb-incidents", "da-reporting"),
+}
+
+
+def _cases():
+    from analysis.report import assessment, explain, measure
+
+    # ``analysis.report.dashboard`` is the notebook's factory; the module's sections come by name.
+    from analysis.report.dashboard import SECTIONS as dashboard_sections
+
+    explain_sections = (
+        lambda data: explain.rules(),
+        lambda data: explain.worked_example(data),
+        lambda data: explain.assumptions(),
+        lambda data: explain.data_log(data),
+    )
+    explain_names = ("rules", "worked_example", "assumptions", "data_log")
+    for dataset in DATASETS:
+        for mid in MEASURES[dataset]:
+            for fn in measure.SECTIONS:
+                yield pytest.param(dataset, fn, mid, id=f"{dataset}-measure-{mid}-{fn.__name__}")
+        for fn in dashboard_sections:
+            yield pytest.param(dataset, fn, None, id=f"{dataset}-dashboard-{fn.__name__}")
+        for fn in assessment.SECTIONS:
+            yield pytest.param(dataset, fn, None, id=f"{dataset}-assessment-{fn.__name__}")
+        for name, fn in zip(explain_names, explain_sections, strict=True):
+            yield pytest.param(dataset, fn, None, id=f"{dataset}-explain-{name}")
+
+
+CASES = list(_cases())
+
+
+def _render(dataset: str, fn, measure_id: str | None) -> str:
+    data = DATASETS[dataset]()
+    return fn(data, measure_id) if measure_id else fn(data)
+
+
+@pytest.mark.parametrize(("dataset", "fn", "measure_id"), CASES)
+def test_section_matches_snapshot(dataset, fn, measure_id, snapshot):
+    html = _render(dataset, fn, measure_id)
+    assert readable(html) == snapshot
+
+
+@pytest.mark.parametrize(("dataset", "fn", "measure_id"), [c for c in CASES if c.values[0] == "hostile"])
+def test_hostile_text_is_escaped(dataset, fn, measure_id):
+    html = _render(dataset, fn, measure_id)
+    text = without_svg(html)
+    assert "<script" not in text and "<b>" not in text and "<div>" not in text
+    assert 'alert("x")' not in text
+    assert "javascript:" not in text.replace("[link](javascript:alert(1))", "")
+
+
+def test_hostile_fixture_reaches_the_pages():
+    """The hostile text is shown (escaped), not dropped, wherever the page shows partnership text."""
+    from analysis.report import assessment, measure
+
+    data = hostile_data()
+    escaped = "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; {{ q }} &#39;it&#39; &lt;b&gt;"
+    for html in (
+        measure.headline(data, "asb-incidents"),
+        measure.narrative(data, "asb-incidents"),
+        measure.actions(data, "da-reporting"),
+        assessment.title(data),
+        assessment.family_group(data),
+        assessment.recommendations(data),
+        assessment.action_plan(data),
+    ):
+        assert escaped in html
+
+
+def test_page_objects_delegate_to_the_section_functions():
+    from analysis.report import MeasurePage, StrategicAssessment, assessment, measure
+
+    data = demo_data()
+    page = MeasurePage(data, data.register.measure("asb-incidents"))
+    assert page.figures() == measure.figures(data, "asb-incidents")
+    assert page.headline() == measure.headline(data, "asb-incidents")
+    assert StrategicAssessment(data).recommendations() == assessment.recommendations(data)
+    assert [f.__name__ for f in measure.SECTIONS] == [
+        name for name in vars(MeasurePage) if not name.startswith("_") and name not in ("row", "data", "measure")
+    ]

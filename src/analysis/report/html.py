@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from markupsafe import escape
+from markupsafe import Markup, escape
 
 STATUS_SYMBOLS = {
     "achieved": "★",
@@ -43,8 +43,8 @@ class Html(str):
     '<p>x</p>'
     """
 
-    def __html__(self) -> str:
-        return str(self)
+    def __html__(self) -> Markup:
+        return Markup(str(self))
 
     def _repr_html_(self) -> str:
         return str(self)
