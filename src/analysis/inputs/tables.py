@@ -24,7 +24,8 @@ import pandas as pd
 
 from analysis.core.periods import PeriodError, Quarter, is_period, parse_quarter, quarter_of_period
 from analysis.core.problems import InputError, Problem, raise_if_any, suggest
-from analysis.core.register import Measure, Register, check_register_file
+from analysis.core.register import Measure, Register
+from analysis.inputs.register import check_register_file
 from analysis.inputs.schemas import FREQUENCIES, TABLES, id_problem, parse_number, schema_problems
 
 REQUIRED_TABLES = ("actuals",)

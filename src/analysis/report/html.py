@@ -10,23 +10,8 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable, Sequence
 
-STATUS_SYMBOLS = {
-    "achieved": "★",
-    "green": "●",
-    "amber": "▲",
-    "red": "■",
-    "monitor": "◆",
-    "no_data": "○",
-    "failed": "✖",
-}
-STATUS_SHORT = {
-    "achieved": "Achieved",
-    "green": "Green",
-    "amber": "Amber",
-    "red": "Red",
-    "monitor": "Monitoring",
-    "no_data": "No data",
-}
+from analysis.core.vocabulary import STATUS_SHORT, STATUS_SYMBOLS
+
 
 
 class Html(str):

@@ -16,18 +16,15 @@ import pandas as pd
 from analysis.core.formatting import number, percent, present
 from analysis.core.periods import fy_short, parse_quarter, period_label, period_name
 from analysis.core.register import Measure
+from analysis.core.vocabulary import ACTION_TERM_WORDS as TERM_WORDS
+from analysis.core.vocabulary import STATUS_CODES as STATUS_ORDER
 from analysis.method.status import measure_status
 from analysis.processed.quarter import QuarterData, load_quarter
 from analysis.report import charts, narrative
-from analysis.report.html import STATUS_SHORT, Html, esc, markdown, section, status_badge, table
+from analysis.core.vocabulary import STATUS_SHORT
+from analysis.report.html import Html, esc, markdown, section, status_badge, table
 from analysis.report.variation import assurance_badge, disagreement, variation_badge
 
-STATUS_ORDER = ("achieved", "green", "amber", "red", "monitor", "no_data")
-TERM_WORDS = {
-    "S": "Short term (within 3 months)",
-    "M": "Medium term (3-6 months)",
-    "L": "Long term (6-12 months or ongoing)",
-}
 POLARITY_WORDS = {"higher": "higher is better", "lower": "lower is better", "monitor": "monitoring only"}
 
 
