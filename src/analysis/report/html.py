@@ -13,7 +13,6 @@ from collections.abc import Iterable, Sequence
 from analysis.core.vocabulary import STATUS_SHORT, STATUS_SYMBOLS
 
 
-
 class Html(str):
     """A trusted HTML fragment; Jupyter displays it as HTML.
 

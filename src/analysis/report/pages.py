@@ -18,10 +18,10 @@ from analysis.core.periods import fy_short, parse_quarter, period_label, period_
 from analysis.core.register import Measure
 from analysis.core.vocabulary import ACTION_TERM_WORDS as TERM_WORDS
 from analysis.core.vocabulary import STATUS_CODES as STATUS_ORDER
+from analysis.core.vocabulary import STATUS_SHORT
 from analysis.method.status import measure_status
 from analysis.processed.quarter import QuarterData, load_quarter
 from analysis.report import charts, narrative
-from analysis.core.vocabulary import STATUS_SHORT
 from analysis.report.html import Html, esc, markdown, section, status_badge, table
 from analysis.report.variation import assurance_badge, disagreement, variation_badge
 

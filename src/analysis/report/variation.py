@@ -13,7 +13,6 @@ from analysis.core.vocabulary import VARIATION_SHORT as SHORT
 from analysis.report.html import Html, esc
 
 
-
 def _badge(kind: str, code: str, table: dict[str, tuple[str, str]], short: bool = False) -> Html:
     if not code or code not in table:
         return Html('<span class="spc spc-none">–</span>')
