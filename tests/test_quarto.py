@@ -12,8 +12,7 @@ import pytest
 import site_fixture as fx
 import yaml
 
-from analysis.site import quarto
-from analysis.site import assets, catalogue
+from analysis.site import assets, catalogue, quarto
 
 ROOT = Path(__file__).resolve().parents[1]
 PANACHE = shutil.which("panache") or str(Path(__file__).resolve().parents[1] / ".venv" / "bin" / "panache")
