@@ -23,10 +23,6 @@ class ProcessedTableError(CspReportError):
     """A quarter's processed tables are missing or were written by another version: build again."""
 
 
-class BuildError(CspReportError):
-    """A quarter could not be built: a notebook failed or the outputs could not be published."""
-
-
 class SetupError(CspReportError):
     """The machine lacks something the build needs (a program, a kernel, a package)."""
 

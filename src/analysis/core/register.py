@@ -45,11 +45,6 @@ class Measure:
         """The annual target for a financial year, or ``None`` when there is none."""
         return self.targets.get(fy)
 
-    @property
-    def unit_word(self) -> str:
-        """The unit for prose; ``""`` when the register gives none."""
-        return self.unit
-
 
 @dataclass(frozen=True)
 class Register:

@@ -95,16 +95,7 @@ ACTION_TERM_WORDS: dict[str, str] = {
 
 # --- Statistical process control (Making Data Count's icons) --------------------------------
 
-VARIATION_CODES = (
-    "common_cause",
-    "special_cause_improvement",
-    "special_cause_concern",
-    "special_cause_neutral_high",
-    "special_cause_neutral_low",
-)
-ASSURANCE_CODES = ("pass", "fail", "hit_and_miss")
-
-# code -> (symbol, words)
+# code -> (symbol, words); the keys are the codes method/spc.py gives each point and each chart.
 VARIATION: dict[str, tuple[str, str]] = {
     "common_cause": ("~", "Common cause variation: no significant change"),
     "special_cause_improvement": ("⬆", "Special cause variation: improvement"),
