@@ -26,6 +26,7 @@ from analysis.site.catalogue import (
     display_notebook,
     failure_notice,
     missing_notebook,
+    navigation_links,
     notebook_failure,
     page_title,
 )
@@ -60,8 +61,7 @@ def page_resources(page: Page, context: QuarterContext, nb: Any, failure: Failur
     """Everything the page template shows around the notebook's outputs, as plain text and relative links."""
     prefix = page.prefix
     title, kicker = page_title(page, context, nb)
-    targets = [("All quarters", "../index.html"), ("Dashboard", "index.html"),
-               ("Strategic assessment", "strategic-assessment.html")]  # fmt: skip
+    targets = [("All quarters", "../index.html"), *navigation_links()]
     targets += [(text, name) for name, text in context.extra_pages]
     links = [{"text": text, "href": prefix + name, "current": page.html == name} for text, name in targets]
     groups = [

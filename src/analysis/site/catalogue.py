@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import nbformat
 
@@ -19,6 +19,39 @@ from analysis.core.periods import PeriodError, months_of_year, parse_quarter, pe
 from analysis.core.vocabulary import STATUS_CODES
 from analysis.processed.manifest import read_manifest
 from analysis.processed.tables import read_processed, read_register_json
+
+
+class FixedPage(NamedTuple):
+    """A page every quarter has: its notebook, its page, its heading, its link in the navigation."""
+
+    notebook: str
+    html: str
+    kind: str
+    title: str
+    nav: str
+    subject: str  # what a failure banner calls it
+
+
+# The quarter's own pages, in navigation order; then one page per measure (``measures/<id>``),
+# then any other notebook of the quarter, under the title in its metadata.
+FIXED_PAGES = (
+    FixedPage("dashboard.ipynb", "index.html", "dashboard", "Performance dashboard", "Dashboard", "the dashboard"),
+    FixedPage(
+        "strategic-assessment.ipynb",
+        "strategic-assessment.html",
+        "assessment",
+        "Strategic assessment",
+        "Strategic assessment",
+        "the strategic assessment",
+    ),
+)
+_FIXED = {p.kind: p for p in FIXED_PAGES}
+
+
+def navigation_links() -> list[tuple[str, str]]:
+    """(text, page) of the quarter's own pages, in the navigation's order, for both renderers."""
+    return [(p.nav, p.html) for p in FIXED_PAGES]
+
 
 # Cells that are for the notebook's reader, not the page's.
 REMOVE_CELL_TAGS = frozenset({"parameters", "injected-parameters", "papermill-error-cell-tag", "remove-cell"})
@@ -222,15 +255,7 @@ def discover_pages(reports_dir: Path, context: QuarterContext) -> list[Page]:
         if ".ipynb_checkpoints" not in p.parts
         and not any(part.startswith(".") for part in p.relative_to(reports_dir).parts)
     }
-    pages = [
-        Page("index.html", found.pop("dashboard.ipynb", None), "dashboard.ipynb", "dashboard"),
-        Page(
-            "strategic-assessment.html",
-            found.pop("strategic-assessment.ipynb", None),
-            "strategic-assessment.ipynb",
-            "assessment",
-        ),
-    ]
+    pages = [Page(p.html, found.pop(p.notebook, None), p.notebook, p.kind) for p in FIXED_PAGES]
     for m in context.measures:
         rel = f"measures/{m.id}.ipynb"
         pages.append(Page(f"measures/{m.id}.html", found.pop(rel, None), rel, "measure", m.id))
@@ -244,10 +269,8 @@ def discover_pages(reports_dir: Path, context: QuarterContext) -> list[Page]:
 
 def page_title(page: Page, context: QuarterContext, nb: Any = None) -> tuple[str, str]:
     """The page's heading and the line above it (the measure's priority); plain text."""
-    if page.kind == "dashboard":
-        return "Performance dashboard", ""
-    if page.kind == "assessment":
-        return "Strategic assessment", ""
+    if page.kind in _FIXED:
+        return _FIXED[page.kind].title, ""
     if page.kind == "measure":
         m = context.measure(page.measure_id)
         if m is not None:
@@ -271,7 +294,7 @@ def missing_notebook(page: Page) -> Any:
 
 def failure_notice(page: Page, failure: Failure | None) -> dict[str, str] | None:
     """The banner a failed page opens with, in plain text (the template escapes it)."""
-    subject = {"measure": "this measure", "dashboard": "the dashboard", "assessment": "the strategic assessment"}
+    subject = {"measure": "this measure", **{p.kind: p.subject for p in FIXED_PAGES}}
     what = subject.get(page.kind, "this page")
     if page.notebook is None:
         return {

@@ -43,6 +43,7 @@ from analysis.site.catalogue import (
     display_notebook,
     failure_notice,
     missing_notebook,
+    navigation_links,
     notebook_failure,
     page_title,
 )
@@ -100,8 +101,7 @@ def navigation(context: QuarterContext, pages: list[Page]) -> dict[str, Any]:
             "title": quarto_text(f"{context.partnership} performance report"),
             "navbar": {
                 "left": [
-                    {"text": "Dashboard", "href": sources["index.html"]},
-                    {"text": "Strategic assessment", "href": sources["strategic-assessment.html"]},
+                    *({"text": text, "href": sources[name]} for text, name in navigation_links()),
                     *({"text": quarto_text(title), "href": sources[name]} for name, title in context.extra_pages),
                 ]
             },
