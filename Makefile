@@ -1,17 +1,21 @@
 # Two commands: `make report` builds the demo quarter, `make test` runs the whole suite.
+# `make quick` runs the unit, doctest and page tests without building a quarter (no notebook is executed).
 VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
 QUARTER ?=
 STAMP := $(VENV)/.installed
 
-.PHONY: report test lint format clean benchmark
+.PHONY: report test quick lint format clean benchmark
 
 report: $(STAMP)
 	$(BIN)/csp-report build $(if $(QUARTER),--quarter $(QUARTER))
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+quick: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow"
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

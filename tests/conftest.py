@@ -12,6 +12,21 @@ DEMO = ROOT / "data" / "raw"
 FIXTURES = Path(__file__).resolve().parent / "data"
 
 
+# Fixtures that build a quarter (execute notebooks); a test that uses one must be marked slow.
+BUILDING_FIXTURES = {"built_demo", "local_build", "hostile_site"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Refuse a test that builds a quarter without ``@pytest.mark.slow``, so `make quick` stays quick."""
+    unmarked = [
+        item.nodeid
+        for item in items
+        if BUILDING_FIXTURES & set(getattr(item, "fixturenames", ())) and item.get_closest_marker("slow") is None
+    ]
+    if unmarked:
+        raise pytest.UsageError("these tests build a quarter but are not marked slow:\n  " + "\n  ".join(unmarked))
+
+
 @pytest.fixture
 def demo_copy(tmp_path: Path) -> Path:
     """A private copy of the demo inputs that a test may change."""

@@ -15,7 +15,7 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from analysis.core.register import parse_register
+from analysis.inputs.register import parse_register
 
 QUARTER = "2015-16-Q1"
 EARLIER = "2014-15-Q4"

@@ -49,6 +49,7 @@ def local_build(area, tmp_path_factory) -> tuple[Path, list]:
     return out, build_all(area, out, Q, jobs=2, renderer="builtin", progress=False)
 
 
+@pytest.mark.slow
 def test_every_partnership_is_built_and_a_failure_does_not_stop_the_others(local_build):
     out, outcomes = local_build
     assert {o.slug: o.ok for o in outcomes} == {"alpha-town": True, "beta-city": True, "gamma-borough": False}
@@ -59,6 +60,7 @@ def test_every_partnership_is_built_and_a_failure_does_not_stop_the_others(local
         assert (out / "data" / "processed" / name / Q / "measure_status.csv").is_file()
 
 
+@pytest.mark.slow
 def test_overview_page_links_every_partnership_and_names_the_failure(local_build):
     out, _ = local_build
     page = (out / "_site" / "index.html").read_text()
@@ -67,6 +69,7 @@ def test_overview_page_links_every_partnership_and_names_the_failure(local_build
     assert "Measure 1" in page
 
 
+@pytest.mark.slow
 def test_dask_executor_gives_the_same_outputs_as_the_local_pool(area, local_build, tmp_path):
     from distributed import LocalCluster
 

@@ -246,6 +246,7 @@ def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[s
     return root / "_site", HOSTILE
 
 
+@pytest.mark.slow
 def test_hostile_text_is_shown_as_text_and_never_runs(browser, hostile_site):
     site, _ = hostile_site
     pages = _pages(site)
@@ -270,6 +271,7 @@ def test_hostile_text_is_shown_as_text_and_never_runs(browser, hostile_site):
             visit.close()
 
 
+@pytest.mark.slow
 def test_hostile_text_is_visible_to_readers(browser, hostile_site):
     site, hostile = hostile_site
     visit = Visit(browser, site / DEMO_QUARTER / "measures" / "asb-incidents.html")

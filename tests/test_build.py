@@ -12,6 +12,9 @@ import pytest
 from analysis.cli import main
 from analysis.pipeline.build import build_quarter
 
+# Every test here builds the demo quarter (or uses the session's build): not in `make quick`.
+pytestmark = pytest.mark.slow
+
 DEMO = Path(__file__).resolve().parents[1] / "data" / "raw"
 Q = "2015-16-Q1"
 MEASURES = [

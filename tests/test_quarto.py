@@ -12,8 +12,7 @@ import pytest
 import site_fixture as fx
 import yaml
 
-from analysis.site import quarto
-from analysis.site import render as site
+from analysis.site import assets, catalogue, quarto
 
 ROOT = Path(__file__).resolve().parents[1]
 PANACHE = shutil.which("panache") or str(Path(__file__).resolve().parents[1] / ".venv" / "bin" / "panache")
@@ -33,9 +32,9 @@ def staged(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("quarto")
     processed = fx.write_processed(root / "processed")
     reports = fx.write_reports(root / "reports")
-    context = site.load_context(fx.QUARTER, processed)
+    context = catalogue.load_context(fx.QUARTER, processed)
     stage = root / "stage"
-    quarto.stage_project(context, site.discover_pages(reports, context), stage)
+    quarto.stage_project(context, catalogue.discover_pages(reports, context), stage)
     return stage
 
 
@@ -73,7 +72,7 @@ def test_staged_project_is_the_project_config_plus_the_generated_navigation(stag
     assert config == expected
     done = subprocess.run([PANACHE, "lint", "_quarto.yml", "index.qmd"], cwd=staged, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert (staged / config["format"]["html"]["css"]).read_bytes() == (site.SITE_TEMPLATES / "report.css").read_bytes()
+    assert (staged / config["format"]["html"]["css"]).read_bytes() == assets.stylesheet().encode()
 
 
 def test_render_globs_match_exactly_the_staged_notebooks(staged):
@@ -123,7 +122,7 @@ def test_quarto_renders_the_site(tmp_path):
     quarter = site_root / fx.QUARTER
     for name in ("index.html", "strategic-assessment.html", "measures/asb-incidents.html", "measures/broken.html"):
         text = (quarter / name).read_text(encoding="utf-8")
-        assert not site.offsite_fetches(text), name
+        assert not assets.offsite_fetches(text), name
         assert "<script>alert(1)</script>" not in text, name
     assert (quarter / "notebooks" / "measures" / "broken.ipynb").is_file()
     assert "KeyError" in (quarter / "measures" / "broken.html").read_text(encoding="utf-8")

@@ -7,7 +7,10 @@ from pathlib import Path
 import pytest
 
 from analysis.core.problems import InputError
-from analysis.core.register import DEFAULT_LABELS, STATUS_CODES, Register, check_register, parse_register, read_register
+from analysis.core.register import Register
+from analysis.core.vocabulary import STATUS_CODES
+from analysis.core.vocabulary import STATUS_LABELS as DEFAULT_LABELS
+from analysis.inputs.register import check_register, parse_register, read_register
 
 VALID = Path(__file__).resolve().parent / "data" / "inputs" / "valid"
 DEMO = Path(__file__).resolve().parents[1] / "data" / "raw"

@@ -12,6 +12,9 @@ import nbformat
 import pytest
 import site_fixture as fx
 
+from analysis import errors
+from analysis.core import vocabulary
+from analysis.site import assets, builtin
 from analysis.site import render as site
 
 PAGES = ["index.html", "strategic-assessment.html", "measures/asb-incidents.html", "measures/hostile.html",
@@ -192,8 +195,8 @@ def test_nothing_is_fetched_from_elsewhere(built, pages):
     for name, text in pages.items():
         for pattern in OFFSITE:
             assert not pattern.search(text), f"{name}: {pattern.pattern}"
-        assert not site.offsite_fetches(text), name
-    css = (site.SITE_TEMPLATES / "report.css").read_text(encoding="utf-8")
+        assert not assets.offsite_fetches(text), name
+    css = assets.stylesheet()
     assert not any(p.search(css) for p in OFFSITE)
     assert "require.js" not in "".join(pages.values()) and "mathjax" not in "".join(pages.values()).lower()
 
@@ -204,7 +207,7 @@ def test_a_page_that_would_fetch_from_a_cdn_is_refused(tmp_path):
     nb = fx.measure("hostile")
     nb.cells[-2].outputs = [fx._html('<script src="https://cdn.jsdelivr.net/npm/vega@5"></script>')]
     nbformat.write(nb, reports / "measures" / "hostile.ipynb")
-    with pytest.raises(site.OffsiteContentError, match=r"hostile\.html.*cdn\.jsdelivr\.net"):
+    with pytest.raises(errors.OffsiteContentError, match=r"hostile\.html.*cdn\.jsdelivr\.net"):
         site.render_quarter(fx.QUARTER, reports, processed, tmp_path / "site", renderer="builtin")
 
 
@@ -241,15 +244,15 @@ def test_renderers(tmp_path, monkeypatch):
     with pytest.raises(ValueError, match="not one of"):
         site.render_quarter(fx.QUARTER, reports, processed, tmp_path / "x", renderer="pandoc")
     monkeypatch.setenv("PATH", str(tmp_path / "no-bin"))
-    with pytest.raises(site.QuartoNotFoundError, match=r"quarto.*not on PATH"):
+    with pytest.raises(errors.QuartoNotFoundError, match=r"quarto.*not on PATH"):
         site.render_quarter(fx.QUARTER, reports, processed, tmp_path / "q", renderer="quarto")
-    assert isinstance(site.QuartoNotFoundError("x"), RuntimeError)
+    assert isinstance(errors.QuartoNotFoundError("x"), errors.CspReportError)
     written = site.render_quarter(fx.QUARTER, reports, processed, tmp_path / "auto")
     assert (tmp_path / "auto" / "index.html") in written
 
 
 def test_one_exporter_and_byte_stable_pages(built, tmp_path):
-    assert site.exporter() is site.exporter()
+    assert builtin.exporter() is builtin.exporter()
     site_root, _ = built
     processed = fx.write_processed(tmp_path / "processed")
     shutil.copytree(site_root.parent / "reports" / fx.QUARTER, tmp_path / "reports")
@@ -276,17 +279,17 @@ def _contrast(a: str, b: str) -> float:
 
 
 def test_status_badges_have_readable_colours_for_every_status():
-    css = (site.SITE_TEMPLATES / "report.css").read_text(encoding="utf-8")
+    css = assets.stylesheet()
     colours = dict(re.findall(r"--([a-z-]+):\s*(#[0-9a-fA-F]{6})", css))
     for code in ("achieved", "green", "amber", "red", "monitor", "no_data"):
         assert f".status-{code} {{" in css, code
         var = code.replace("_", "-")
         assert _contrast(colours[f"{var}-bg"], colours[f"{var}-fg"]) >= 4.5, code
-        assert site.STATUS_SYMBOLS[code] and site.STATUS_WORDS[code]
+        assert vocabulary.STATUS_SYMBOLS[code] and vocabulary.STATUS_SHORT[code]
 
 
 def test_print_stylesheet_is_a_committee_paper():
-    css = (site.SITE_TEMPLATES / "report.css").read_text(encoding="utf-8")
+    css = assets.stylesheet()
     print_css = css.split("@media print")[1]
     assert "size: A4" in print_css
     for hidden in (".site-nav", ".measure-nav", ".skip-link"):
@@ -302,9 +305,9 @@ def test_pages_are_rendered_again_only_when_their_notebook_changed(tmp_path, mon
     cache = tmp_path / "cache"
     first = site.render_quarter(fx.QUARTER, reports, processed, tmp_path / "a", renderer="builtin", cache_dir=cache)
     rendered: list[str] = []
-    real = site._render_page
+    real = builtin._render_page
     monkeypatch.setattr(
-        site, "_render_page", lambda page, context, target: (rendered.append(page.html), real(page, context, target))
+        builtin, "_render_page", lambda page, context, target: (rendered.append(page.html), real(page, context, target))
     )
     nb = nbformat.read(reports / "measures" / "asb-incidents.ipynb", as_version=4)
     nb.cells.append(nbformat.v4.new_markdown_cell("A late note."))

@@ -10,6 +10,7 @@ from pathlib import Path
 from analysis.core.paths import DEFAULT_DATA, PROJECT_ROOT, resolve_dir
 from analysis.core.periods import PeriodError, parse_quarter
 from analysis.core.problems import InputError
+from analysis.errors import CspReportError, InvalidInputError
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
 
@@ -153,16 +154,9 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as err:
         print(err.report(), file=sys.stderr)
         return EXIT_INVALID
-    except PeriodError as err:
+    except CspReportError as err:  # any other failure csp-report can explain; anything else is a bug
         print(f"error: {err}", file=sys.stderr)
-        return EXIT_INVALID
-    except RuntimeError as err:  # the site could not be rendered (analysis.site.render.SiteError): say why
-        from analysis.site.render import SiteError
-
-        if not isinstance(err, SiteError):
-            raise
-        print(f"error: {err}", file=sys.stderr)
-        return EXIT_FAILED
+        return EXIT_INVALID if isinstance(err, InvalidInputError) else EXIT_FAILED
 
 
 if __name__ == "__main__":

@@ -14,8 +14,6 @@ from analysis.core.periods import PeriodError, parse_quarter
 
 MAX_ID_LENGTH = 64
 ID_PATTERN = re.compile(rf"^(?=.{{1,{MAX_ID_LENGTH}}}$)[a-z0-9]+(?:-[a-z0-9]+)*$")
-STATUS_WORDS = ("achieved", "green", "amber", "red")
-TERMS = ("S", "M", "L")
 _THOUSANDS = re.compile(r"^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$")
 _WINDOWS_NAMES = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")

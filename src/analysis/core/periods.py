@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from typing import Literal, NamedTuple
 
+from analysis.errors import InvalidInputError
+
 Frequency = Literal["monthly", "quarterly"]
 
 PERIODS_PER_YEAR: dict[str, int] = {"monthly": 12, "quarterly": 4}
@@ -29,7 +31,7 @@ _MONTH_NAMES = (
 )  # fmt: skip
 
 
-class PeriodError(ValueError):
+class PeriodError(InvalidInputError, ValueError):
     """A period, quarter or financial year that cannot be read."""
 
 

@@ -12,6 +12,8 @@ import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from analysis.errors import InvalidInputError
+
 
 @dataclass(frozen=True, order=True)
 class Problem:
@@ -49,7 +51,7 @@ class Problem:
         return f"{', '.join(where)}: {self.message}"
 
 
-class InputError(Exception):
+class InputError(InvalidInputError):
     """The inputs are not valid; carries every problem found, in file and row order."""
 
     def __init__(self, problems: Iterable[Problem]):

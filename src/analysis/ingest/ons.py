@@ -31,10 +31,10 @@ from pathlib import Path
 
 from analysis.core.periods import quarter_of_period
 from analysis.core.problems import InputError, Problem, raise_if_any
-from analysis.core.register import read_register
 from analysis.ingest.areas import load_lookup, name_key, unknown_name_error
 from analysis.ingest.report import IngestReport
 from analysis.ingest.tables import Merge, merge_rows, place, read_csv_table, write_csv_table
+from analysis.inputs.register import read_register
 
 FAMILY_HEADER = ("quarter", "partnership", "crimes", "population")
 _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",

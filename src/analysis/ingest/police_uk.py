@@ -25,10 +25,11 @@ import pyarrow.csv as pv
 
 from analysis.core.periods import quarter_of_period
 from analysis.core.problems import InputError, Problem, raise_if_any
-from analysis.core.register import Measure, Register, read_register
+from analysis.core.register import Measure, Register
 from analysis.ingest.areas import close_names, find_area, local_authority_of, lsoa_authority_names
 from analysis.ingest.report import IngestReport
 from analysis.ingest.tables import Merge, merge_rows, place, read_csv_table, write_csv_table
+from analysis.inputs.register import read_register
 
 COLUMNS = (
     "Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude", "Location",

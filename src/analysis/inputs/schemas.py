@@ -25,8 +25,6 @@ from analysis.core.cells import (  # noqa: F401 - re-exported for the readers of
     POLARITIES,
     PROFILES,
     STATUS_METHODS,
-    STATUS_WORDS,
-    TERMS,
     choices,
     id_problem,
     is_tolerance,
@@ -38,6 +36,7 @@ from analysis.core.cells import (  # noqa: F401 - re-exported for the readers of
 )
 from analysis.core.periods import is_period
 from analysis.core.problems import Problem
+from analysis.core.vocabulary import ACTION_STATUSES, ACTION_TERMS
 
 _WORDS: dict[str, Callable[[str], str]] = {}
 
@@ -80,10 +79,10 @@ def _status_words(v: str) -> str:
     return f"{v!r} is not a status: use achieved, green, amber or red{hint}"
 
 
-STATUS = rule("status", lambda v: v == "" or v.lower() in STATUS_WORDS, _status_words)
+STATUS = rule("status", lambda v: v == "" or v.lower() in ACTION_STATUSES, _status_words)
 TERM = rule(
     "term",
-    lambda v: v == "" or v.upper() in TERMS,
+    lambda v: v == "" or v.upper() in ACTION_TERMS,
     lambda v: (
         f"{v!r} is not a term: use S (within 3 months), M (3-6 months) or L (6-12 months or ongoing), or leave it empty"
     ),

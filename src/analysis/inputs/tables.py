@@ -24,7 +24,8 @@ import pandas as pd
 
 from analysis.core.periods import PeriodError, Quarter, is_period, parse_quarter, quarter_of_period
 from analysis.core.problems import InputError, Problem, raise_if_any, suggest
-from analysis.core.register import Measure, Register, check_register_file
+from analysis.core.register import Measure, Register
+from analysis.inputs.register import check_register_file
 from analysis.inputs.schemas import FREQUENCIES, TABLES, id_problem, parse_number, schema_problems
 
 REQUIRED_TABLES = ("actuals",)
@@ -257,18 +258,6 @@ class _Folder:
             message = f"the {name} table is in {places}: keep only one, so it is clear which is used"
             table.problems.append(Problem(table.file, None, None, message))
         return table
-
-
-def locate_table(data_dir: Path, name: str) -> tuple[Path, str | None] | None:
-    """Where a table lives: ``name.csv``, or a sheet called ``name`` of a workbook in the folder."""
-    sources = _Folder(data_dir).sources(name)
-    return sources[0] if sources else None
-
-
-def read_table(data_dir: Path, name: str) -> tuple[pd.DataFrame, str, Path] | None:
-    """Read one input table as text cells; ``None`` when the folder does not have it."""
-    table = _Folder(data_dir).read(name)
-    return None if table is None else (table.frame, table.file, table.path)
 
 
 def _unknown(mid: str, known: Iterable[str]) -> str:

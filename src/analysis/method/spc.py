@@ -30,14 +30,6 @@ RUN = 7
 """Points in a run (rule 2) or a trend (rule 3)."""
 
 DIRECTIONS: dict[str, str] = {"higher": "increase", "lower": "decrease", "monitor": "neutral"}
-POINT_TYPES = (
-    "common_cause",
-    "special_cause_improvement",
-    "special_cause_concern",
-    "special_cause_neutral_high",
-    "special_cause_neutral_low",
-)
-ASSURANCE_TYPES = ("pass", "fail", "hit_and_miss")
 COLUMNS = ["measure_id", "period", "value", "mean", "lower_limit", "upper_limit", "point_type"]
 
 

@@ -51,7 +51,7 @@ def _number(x: float) -> str:
 
 
 @dataclass(frozen=True)
-class Change:
+class CountComparison:
     """This year's count against last year's: the rate ratio, its 95% interval and p-value.
 
     ``ratio`` is None when both counts are zero, and infinite when only last year's is.
@@ -102,7 +102,7 @@ class Change:
         return text
 
 
-def compare_counts(this_year: float, last_year: float, small_count_threshold: float = 10) -> Change:
+def compare_counts(this_year: float, last_year: float, small_count_threshold: float = 10) -> CountComparison:
     """The exact test of the rate ratio of two counts over equal exposure (the same periods).
 
     Given the total n = a + b, this year's count a is Binomial(n, 1/2) when the
@@ -118,11 +118,11 @@ def compare_counts(this_year: float, last_year: float, small_count_threshold: fl
     n = a + b
     small = min(a, b) < small_count_threshold
     if n == 0:
-        return Change(a, b, None, None, None, 1.0, False, small, small_count_threshold)
+        return CountComparison(a, b, None, None, None, 1.0, False, small, small_count_threshold)
     p_value = float(stats.binomtest(a, n, 0.5).pvalue)
     p_low, p_high = clopper_pearson(a, n)
     ratio = math.inf if b == 0 else a / b
-    return Change(
+    return CountComparison(
         a, b, ratio, _ratio(p_low), _ratio(p_high), p_value, p_value < 1 - LEVEL, small, small_count_threshold
     )
 

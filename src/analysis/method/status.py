@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from analysis.core.periods import PERIODS_PER_YEAR, Quarter, periods_of_year, reporting_window
 from analysis.core.register import Measure
@@ -155,9 +155,6 @@ class MeasureStatus:
     status: str
     periods_elapsed: int = 0
     periods_in_year: int = 12
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 def decide_status(

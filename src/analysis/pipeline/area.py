@@ -1,4 +1,4 @@
-"""Many partnerships at once: a force-wide (or national) build and the area overview page.
+"""Many partnerships at once: a force-wide (or national) build, then the area overview page (:mod:`analysis.site.area`).
 
 Every folder under ``--data-root`` laid out like ``data/raw/`` is one
 partnership. Each is built into its own sub-folder of the outputs
@@ -18,14 +18,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
-
-from analysis.core.formatting import number
-from analysis.core.paths import OutputPaths
 from analysis.core.problems import InputError, Problem
 from analysis.pipeline.build import BuildResult, build_quarter
 from analysis.processed.atomic import write_text_atomic
-from analysis.report.html import Html, esc, status_badge, table
+from analysis.site.area import AreaEntry, overview_page
 
 
 @dataclass(frozen=True)
@@ -108,7 +104,8 @@ def build_all(
     # happens in its notebooks' processes, so threads here only orchestrate.
     with notebook_executor(executor, scheduler) as pool, ThreadPoolExecutor(max_workers=4 if pool else 1) as threads:
         outcomes = list(threads.map(lambda f: one(f, pool), folders))
-    write_text_atomic(out_dir / "_site" / "index.html", overview_page(out_dir, outcomes))
+    entries = [AreaEntry(o.slug, o.folder.name, o.ok, o.error) for o in outcomes]
+    write_text_atomic(out_dir / "_site" / "index.html", overview_page(out_dir, entries))
     if progress:
         print(area_summary(outcomes), file=sys.stderr)
     return outcomes
@@ -120,77 +117,3 @@ def area_summary(outcomes: list[PartnershipOutcome]) -> str:
     lines = [f"\n{len(good)} of {len(outcomes)} partnerships built."]
     lines += [f"  - FAILED {o.slug} ({o.folder}): {o.error}" for o in outcomes if not o.ok]
     return "\n".join(lines)
-
-
-def _latest_status(out_dir: Path, name: str) -> tuple[str, pd.DataFrame, pd.DataFrame] | None:
-    root = OutputPaths(out_dir, name).processed_root
-    built = (
-        sorted((p for p in root.iterdir() if (p / "measure_status.csv").is_file()), key=lambda p: p.name)
-        if root.is_dir()
-        else []
-    )
-    if not built:
-        return None
-    from analysis.processed.tables import read_processed
-
-    folder = built[-1]
-    family = read_processed(folder, "family_group.csv") if (folder / "family_group.csv").exists() else pd.DataFrame()
-    return folder.name, read_processed(folder, "measure_status.csv"), family
-
-
-def overview_page(out_dir: Path, outcomes: list[PartnershipOutcome]) -> str:
-    """The area overview: every partnership's measures and statuses side by side, linking to its site."""
-    from analysis.site.render import stylesheet
-
-    blocks = []
-    summary_rows = []
-    for o in outcomes:
-        latest = _latest_status(out_dir, o.slug)
-        if latest is None:
-            summary_rows.append(
-                [o.folder.name, "–", "–", Html(status_badge("failed", "Not built") + f" {esc(o.error)}")]
-            )
-            continue
-        quarter, status, family = latest
-        partnership = _partnership_name(out_dir, o.slug, quarter) or o.folder.name
-        rate = "–"
-        own = family[family["partnership"].str.casefold() == partnership.casefold()] if not family.empty else family
-        if not own.empty and own["population"].iloc[0] > 0:
-            rate = f"{own['crimes'].iloc[0] / own['population'].iloc[0] * 1000:.1f}"
-        link = Html(f'<a href="{esc(o.slug)}/{esc(quarter)}/index.html">{esc(partnership)}</a>')
-        state = "built" if o.ok else f"latest build failed ({o.error}); showing the last published quarter"
-        summary_rows.append([link, quarter, rate, state])
-        rows = [
-            [
-                Html(f'<a href="{esc(o.slug)}/{esc(quarter)}/measures/{esc(r.measure_id)}.html">{esc(r.title)}</a>'),
-                status_badge(r.status, r.status_label or None),
-                number(r.ytd_actual),
-                number(r.annual_target),
-            ]
-            for r in status.itertuples()
-        ]
-        blocks.append(
-            f"<section><h2>{esc(partnership)} – {esc(quarter)}</h2>"
-            f"{table(['Measure', 'Status', 'Year to date', 'Annual target'], rows, numeric_from=2)}</section>"
-        )
-    overview = table(
-        ["Partnership", "Latest quarter", "Crimes per 1,000 (family group table)", "Build"],
-        summary_rows,
-        numeric_from=99,
-    )
-    return (
-        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f'<title>Area overview</title><style>{stylesheet()}</style></head><body><main class="page">'
-        f"<h1>Area overview</h1><p>{len(outcomes)} partnerships.</p>{overview}{''.join(blocks)}</main></body></html>"
-    )
-
-
-def _partnership_name(out_dir: Path, name: str, quarter: str) -> str:
-    from analysis.processed.tables import read_register_json
-
-    folder = OutputPaths(out_dir, name).processed(quarter)
-    try:
-        return read_register_json(folder).partnership
-    except (OSError, ValueError, KeyError):
-        return ""

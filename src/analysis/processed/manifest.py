@@ -114,6 +114,14 @@ def manifest_text(data: dict) -> str:
     return json.dumps(data, indent=2, sort_keys=True) + "\n"
 
 
+def read_manifest(folder: Path) -> dict | None:
+    """The manifest a quarter's processed folder holds, or ``None`` when it has none (not built)."""
+    path = Path(folder) / "manifest.json"
+    if not path.is_file():
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
 # ---------------------------------------------------------------------------
 # Comparing two versions of a quarter's tables
 

@@ -15,6 +15,7 @@ import pandas as pd
 from analysis.core.paths import DEFAULT_DATA, PROJECT_ROOT, OutputPaths, resolve_dir
 from analysis.core.periods import Quarter, parse_quarter
 from analysis.core.register import Register
+from analysis.errors import ProcessedTableError
 from analysis.processed.tables import EXTRA_STATUS_COLUMNS, STATUS_COLUMNS, parse_processed
 
 TABLE_FILES = ("measure_status.csv", "measure_series.csv", "action_plan.csv", "recommendations.csv", "family_group.csv")
@@ -81,7 +82,7 @@ def load_quarter(quarter: str, *, data_dir: str | Path = "", out_dir: str | Path
         data = QuarterData.from_files(q, files, folder)
         missing = [c for c in (*STATUS_COLUMNS, *EXTRA_STATUS_COLUMNS) if c not in data.status.columns]
         if missing:
-            raise RuntimeError(
+            raise ProcessedTableError(
                 f"{folder} was written by an older version of csp-report (no {', '.join(missing)}): "
                 "run `csp-report build` again"
             )

@@ -145,11 +145,6 @@ def status_and_spc(inputs: Inputs, quarter: Quarter) -> tuple[pd.DataFrame, pd.D
     return pd.DataFrame(rows, columns=STATUS_COLUMNS + EXTRA_STATUS_COLUMNS), spc[SPC_COLUMNS]
 
 
-def status_table(inputs: Inputs, quarter: Quarter) -> pd.DataFrame:
-    """One row per measure, in register order, with the contract's columns first."""
-    return status_and_spc(inputs, quarter)[0]
-
-
 def series_table(inputs: Inputs, quarter: Quarter) -> pd.DataFrame:
     """One row per measure and period of the quarter's year and the year before."""
     rows = []

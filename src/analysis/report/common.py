@@ -16,15 +16,11 @@ import pandas as pd
 from analysis.core.formatting import number, percent, present
 from analysis.core.periods import fy_short
 from analysis.core.register import Measure
+from analysis.core.vocabulary import STATUS_CODES as STATUS_ORDER
+from analysis.core.vocabulary import STATUS_SHORT
 from analysis.processed.quarter import QuarterData
-from analysis.report.html import STATUS_SHORT, Html, bullets, element, paragraph, section, status_badge, table
+from analysis.report.html import Html, bullets, element, paragraph, section, status_badge, table
 
-STATUS_ORDER = ("achieved", "green", "amber", "red", "monitor", "no_data")
-TERM_WORDS = {
-    "S": "Short term (within 3 months)",
-    "M": "Medium term (3-6 months)",
-    "L": "Long term (6-12 months or ongoing)",
-}
 POLARITY_WORDS = {"higher": "higher is better", "lower": "lower is better", "monitor": "monitoring only"}
 
 

@@ -8,7 +8,6 @@ data, so this page cannot drift from what the build does.
 from __future__ import annotations
 
 import inspect
-import json
 import math
 
 from analysis.core.formatting import number, percent
@@ -16,6 +15,7 @@ from analysis.core.periods import fy_short, period_name, periods_of_year, report
 from analysis.core.register import Measure
 from analysis.method import spc, stats
 from analysis.method import status as method
+from analysis.processed.manifest import read_manifest
 from analysis.processed.quarter import QuarterData
 from analysis.report.html import Html, bullets, element, paragraph, section, table
 
@@ -162,9 +162,9 @@ def assumptions() -> Html:
 
 def data_log(data: QuarterData) -> Html:
     """Every input the quarter was built from, with its SHA-256, from the quarter's manifest."""
-    if data.folder is None or not (data.folder / "manifest.json").exists():
+    record = read_manifest(data.folder) if data.folder is not None else None
+    if record is None:
         return section("Data log", paragraph("No manifest: these figures were computed in memory, not built."))
-    record = json.loads((data.folder / "manifest.json").read_text(encoding="utf-8"))
     rows = [[name, element("code", digest[:16])] for name, digest in record["inputs"].items()]
     code = record["code"]
     note = (

@@ -17,23 +17,7 @@ from collections.abc import Iterable, Sequence
 
 from markupsafe import Markup, escape
 
-STATUS_SYMBOLS = {
-    "achieved": "★",
-    "green": "●",
-    "amber": "▲",
-    "red": "■",
-    "monitor": "◆",
-    "no_data": "○",
-    "failed": "✖",
-}
-STATUS_SHORT = {
-    "achieved": "Achieved",
-    "green": "Green",
-    "amber": "Amber",
-    "red": "Red",
-    "monitor": "Monitoring",
-    "no_data": "No data",
-}
+from analysis.core.vocabulary import STATUS_SHORT, STATUS_SYMBOLS
 
 
 class Html(str):

@@ -19,11 +19,12 @@ import pandas as pd
 from analysis.core.formatting import number, percent, present
 from analysis.core.periods import fy_short, period_label, period_name
 from analysis.core.register import Measure
+from analysis.core.vocabulary import ACTION_TERM_WORDS as TERM_WORDS
 from analysis.method.status import measure_status
 from analysis.processed.quarter import QuarterData, load_quarter
 from analysis.report import charts
 from analysis.report import narrative as drafting
-from analysis.report.common import POLARITY_WORDS, TERM_WORDS, number_cell, status_cell, target_text
+from analysis.report.common import POLARITY_WORDS, number_cell, status_cell, target_text
 from analysis.report.html import Html, element, markdown, paragraph, section, table
 from analysis.report.variation import assurance_badge, disagreement, variation_badge
 

@@ -8,29 +8,9 @@ not a change in the world).
 
 from __future__ import annotations
 
+from analysis.core.vocabulary import ASSURANCE, VARIATION
+from analysis.core.vocabulary import VARIATION_SHORT as SHORT
 from analysis.report.html import Html, element
-
-VARIATION = {
-    "common_cause": ("~", "Common cause variation: no significant change"),
-    "special_cause_improvement": ("⬆", "Special cause variation: improvement"),
-    "special_cause_concern": ("⬇", "Special cause variation: concern"),
-    "special_cause_neutral_high": ("↑", "Special cause variation: unusually high (neither better nor worse)"),
-    "special_cause_neutral_low": ("↓", "Special cause variation: unusually low (neither better nor worse)"),
-}
-ASSURANCE = {
-    "pass": ("✔", "Assurance: the target is consistently met"),
-    "fail": ("✘", "Assurance: the target will not be met without change to the process"),
-    "hit_and_miss": ("±", "Assurance: the target will be met only some of the time (hit and miss)"),
-}
-
-
-SHORT = {
-    "common_cause": "Common cause",
-    "special_cause_improvement": "Improvement",
-    "special_cause_concern": "Concern",
-    "special_cause_neutral_high": "Unusually high",
-    "special_cause_neutral_low": "Unusually low",
-}
 
 
 def _badge(kind: str, code: str, table: dict[str, tuple[str, str]], short: bool = False) -> Html:

@@ -11,7 +11,7 @@ the quarter's notebooks at their site paths::
     <quarter>/<other>.ipynb                 (any other notebook of the quarter)
 
 The staged notebooks are the readers' copies made by
-:func:`analysis.site.render.display_notebook` with a title cell (and a failure banner
+:func:`analysis.site.catalogue.display_notebook` with a title cell (and a failure banner
 where the notebook failed) put first and the "Executed notebook" link last.
 ``_quarto.yml`` turns execution off, so Quarto renders the outputs papermill
 left and runs nothing. ``quarto render`` writes ``_site/``; its ``<quarter>/``
@@ -35,15 +35,15 @@ import nbformat
 import yaml
 
 from analysis.core.paths import PROJECT_ROOT
-from analysis.site.render import (
-    SITE_TEMPLATES,
+from analysis.errors import QuartoNotFoundError, QuartoRenderError, SiteError
+from analysis.site.assets import SITE_TEMPLATES, stylesheet
+from analysis.site.catalogue import (
     Page,
     QuarterContext,
-    QuartoNotFoundError,
-    SiteError,
     display_notebook,
     failure_notice,
     missing_notebook,
+    navigation_links,
     notebook_failure,
     page_title,
 )
@@ -51,10 +51,6 @@ from analysis.site.render import (
 NAVIGATION_FILE = "_navigation.yml"
 _MARKDOWN_SPECIALS = {c: f"&#{ord(c)};" for c in "\\`*_{}[]$@~^|"}
 _BLOCK_START = re.compile(r"^(\s*)(?:([-+#>:])|(\d+)([.)]))")
-
-
-class QuartoRenderError(SiteError):
-    """``quarto render`` ran and failed."""
 
 
 def quarto_text(text: str) -> str:
@@ -105,8 +101,7 @@ def navigation(context: QuarterContext, pages: list[Page]) -> dict[str, Any]:
             "title": quarto_text(f"{context.partnership} performance report"),
             "navbar": {
                 "left": [
-                    {"text": "Dashboard", "href": sources["index.html"]},
-                    {"text": "Strategic assessment", "href": sources["strategic-assessment.html"]},
+                    *({"text": text, "href": sources[name]} for text, name in navigation_links()),
                     *({"text": quarto_text(title), "href": sources[name]} for name, title in context.extra_pages),
                 ]
             },
@@ -184,6 +179,10 @@ def stage_project(context: QuarterContext, pages: list[Page], stage: Path, *, ro
     )
     css = config.get("format", {}).get("html", {}).get("css", [])
     for name in [css] if isinstance(css, str) else css:
+        if Path(name).name == "report.css":  # the site's own stylesheet, with the status colours put first
+            (stage / name).parent.mkdir(parents=True, exist_ok=True)
+            (stage / name).write_text(stylesheet(), encoding="utf-8")
+            continue
         found = root / name if (root / name).is_file() else SITE_TEMPLATES / Path(name).name
         _copy(found, stage / name)
     if (root / "index.qmd").is_file():

@@ -1,0 +1,43 @@
+"""One root exception for everything csp-report reports as a failure, one subclass per kind.
+
+The command line catches :class:`CspReportError` and prints its message; anything
+else is a bug and keeps its traceback. This module imports nothing of ``analysis``,
+so every stage can raise these.
+
+>>> issubclass(SiteError, CspReportError) and issubclass(QuartoNotFoundError, SetupError)
+True
+"""
+
+from __future__ import annotations
+
+
+class CspReportError(Exception):
+    """Something csp-report cannot do; the message says why and what to do."""
+
+
+class InvalidInputError(CspReportError):
+    """The partnership's inputs (files, register, periods named on the command line) are not valid."""
+
+
+class ProcessedTableError(CspReportError):
+    """A quarter's processed tables are missing or were written by another version: build again."""
+
+
+class SetupError(CspReportError):
+    """The machine lacks something the build needs (a program, a kernel, a package)."""
+
+
+class SiteError(CspReportError):
+    """The site could not be rendered; the message says why and what to do."""
+
+
+class QuartoNotFoundError(SiteError, SetupError):
+    """``renderer="quarto"`` was asked for but there is no ``quarto`` on PATH."""
+
+
+class QuartoRenderError(SiteError):
+    """``quarto render`` ran and failed."""
+
+
+class OffsiteContentError(SiteError):
+    """A page would fetch a script, style, font or image from outside the site."""

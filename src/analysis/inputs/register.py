@@ -1,0 +1,393 @@
+"""Reading the measure register, ``measures.yml``: safely, validated, every problem in one pass.
+
+The YAML is read with the safe loader (no Python objects), fields given twice are
+reported rather than silently dropped, and the measures are checked as one
+table against a pandera schema so that every problem is found in one pass. The
+records it returns are :class:`analysis.core.register.Register` and ``Measure``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from analysis.core.cells import STATUS_METHODS, choices, is_tolerance, parse_number, tolerance_words
+from analysis.core.periods import PeriodError, fy_label, parse_financial_year
+from analysis.core.problems import Problem, raise_if_any, suggest
+from analysis.core.register import FAMILY_GROUP_METHODS, Measure, Register
+from analysis.core.vocabulary import STATUS_CODES
+from analysis.inputs.schemas import MEASURE_SCHEMA, failures
+
+_MEASURE_KEYS = {
+    "id", "title", "priority", "lead", "partner", "threads", "polarity", "frequency",
+    "aggregation", "unit", "targets", "profile", "status_method", "amber_tolerance",
+    "notebook", "source", "spc_baseline", "spc_screen_outliers", "small_count_threshold",
+    "description",
+}  # fmt: skip
+_TOP_KEYS = {
+    "partnership", "amber_tolerance", "status_method", "status_labels", "measures",
+    "family_group_method", "population_source",
+}  # fmt: skip
+
+
+_ENUMS = ("polarity", "frequency", "aggregation", "profile", "status_method")
+_TEXTS = ("id", "title", "priority", "lead", "partner", "unit", "description", "notebook", *_ENUMS)
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value).lower()
+    return str(value).strip()
+
+
+def _yaml_problem(err: yaml.YAMLError, file: str) -> Problem:
+    """A YAML reading error in an analyst's words, at the line to look at.
+
+    >>> print(_yaml_problem(_error("title: 'unclosed\\nlead: x\\n"), "measures.yml"))
+    measures.yml, line 1: this is not valid YAML: the quote opened on this line is not closed
+    """
+    mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
+    line = mark.line + 1 if mark else None
+    reason = getattr(err, "problem", None) or str(err)
+    context, start = getattr(err, "context", None) or "", getattr(err, "context_mark", None)
+    opened = start.line + 1 if start is not None else None
+    tag = re.search(r"constructor for the tag '([^']*)'", reason)
+    char = re.search(r"found character '(.+)' that cannot start any token", reason)
+    if tag:
+        shown = tag[1].replace("tag:yaml.org,2002:", "!!")
+        return Problem(
+            file,
+            line,
+            None,
+            f"the tag {shown!r} is not allowed: the register holds only text, numbers, lists and mappings, "
+            "so remove the tag",
+        )
+    if char and char[1] == "\\t":
+        why = "this line is indented with a tab, and YAML needs spaces"
+    elif char:
+        why = f"a value cannot start with {char[1]}: put it in quotes"
+    elif "mapping values are not allowed here" in reason:
+        why = "this line has a ':' that cannot be placed: put text containing ': ' in quotes, and check the indentation"
+    elif "quoted scalar" in context:
+        line, why = opened, "the quote opened on this line is not closed"
+    elif "flow sequence" in context:
+        why = f"the list opened with '[' on line {opened} is not closed with ']'"
+    elif "flow mapping" in context:
+        why = f"the mapping opened with '{{' on line {opened} is not closed with '}}'"
+    elif "expected <block end>" in reason:
+        why = "the indentation of this line does not match the lines above it"
+    elif "undefined alias" in reason:
+        why = "text starting with * must be in quotes"
+    else:
+        why = reason
+    return Problem(file, line, None, f"this is not valid YAML: {why}")
+
+
+def _error(text: str) -> yaml.YAMLError:
+    """The error PyYAML raises for ``text`` (for the examples above)."""
+    try:
+        yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        return err
+    raise ValueError("the text is valid YAML")
+
+
+def _node_lines(root: yaml.Node | None, file: str) -> tuple[dict[str, int], list[dict[str, int]], list[Problem]]:
+    """Line numbers of the top-level keys and of each measure's keys, and fields given twice.
+
+    PyYAML keeps the last of two equal keys without a word, which would silently
+    drop a measure's first target or a whole list of measures; here it is a problem.
+    """
+    top: dict[str, int] = {}
+    entries: list[dict[str, int]] = []
+    problems: list[Problem] = []
+
+    def walk(node: yaml.Node, item: str | None) -> None:
+        if isinstance(node, yaml.SequenceNode):
+            for child in node.value:
+                walk(child, item)
+        if not isinstance(node, yaml.MappingNode):
+            return
+        ids = [v.value for k, v in node.value if k.value == "id" and isinstance(v, yaml.ScalarNode)]
+        item = f"measure {ids[0]!r}" if ids else item
+        seen: dict[str, int] = {}
+        for key, value in node.value:
+            line = key.start_mark.line + 1
+            if isinstance(key, yaml.ScalarNode) and key.value in seen:
+                twice = f"this is given twice (also line {seen[key.value]}): YAML keeps only the last, so remove one"
+                problems.append(Problem(file, line, key.value, twice, item))
+            seen.setdefault(key.value, line)
+            walk(value, item)
+
+    if isinstance(root, yaml.MappingNode):
+        walk(root, None)
+        for key, value in root.value:
+            top.setdefault(key.value, key.start_mark.line + 1)
+            if key.value == "measures" and isinstance(value, yaml.SequenceNode):
+                for node in value.value:
+                    lines = {"": node.start_mark.line + 1}
+                    if isinstance(node, yaml.MappingNode):
+                        for k, _ in node.value:
+                            lines.setdefault(k.value, k.start_mark.line + 1)
+                    entries.append(lines)
+    return top, entries, problems
+
+
+def parse_register(text: str, file: str = "measures.yml") -> Register:
+    """Validate the register's text and return it; raise ``InputError`` with every problem.
+
+    The YAML is read with ``yaml.safe_load``: tags such as ``!!python/object``
+    are refused as problems, never constructed.
+
+    >>> reg = parse_register('''
+    ... partnership: Safer Example
+    ... measures:
+    ...   - {id: asb, title: ASB, priority: ASB, polarity: lower, frequency: monthly,
+    ...      targets: {2015-16: 100}}
+    ... ''')
+    >>> reg.measures[0].targets, reg.measures[0].aggregation
+    ({2015: 100.0}, 'sum')
+    >>> parse_register("partnership: [x\\nmeasures: []\\n")
+    Traceback (most recent call last):
+    analysis.core.problems.InputError: measures.yml, line 2: this is not valid YAML: the list opened with '[' on line 1 \
+is not closed with ']'
+    """
+    register, problems = check_register(text, file)
+    raise_if_any(problems)
+    assert register is not None
+    return register
+
+
+def check_register(text: str, file: str = "measures.yml") -> tuple[Register | None, list[Problem]]:
+    """The register as far as it can be read, and every problem with it.
+
+    The register comes back even when some fields are wrong, so the other
+    inputs can still be checked against the measures it does name; it is
+    ``None`` only when the YAML cannot be read at all.
+    """
+    try:
+        data = yaml.safe_load(text)
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as err:
+        return None, [_yaml_problem(err, file)]
+    if data is None:
+        return None, [Problem(file, None, None, "the file is empty: it needs 'partnership:' and 'measures:'")]
+    if not isinstance(data, dict):
+        return None, [Problem(file, 1, None, "the register must be a mapping with 'partnership:' and 'measures:'")]
+    top_lines, entry_lines, problems = _node_lines(root, file)
+
+    def at(key: str, message: str) -> None:
+        problems.append(Problem(file, top_lines.get(key), key, message))
+
+    for key in sorted(set(data) - _TOP_KEYS, key=str):
+        at(key, f"this is not a setting of the register{suggest(key, _TOP_KEYS)}")
+    partnership = data.get("partnership")
+    if isinstance(partnership, dict | list):
+        at("partnership", "the partnership's name must be a single piece of text")
+    elif not _text(partnership):
+        at("partnership", "the partnership's name is missing: every register needs one")
+    raw_tolerance = 0.15 if data.get("amber_tolerance") is None else data["amber_tolerance"]
+    if not is_tolerance(_text(raw_tolerance)):
+        at("amber_tolerance", tolerance_words(_text(raw_tolerance)))
+    tolerance = parse_number(raw_tolerance)
+    method = _text(data.get("status_method", "forecast")).lower()
+    if method not in STATUS_METHODS:
+        at("status_method", f"{method!r} is not a status method: use {choices(STATUS_METHODS)}")
+    fg_method = _text(data.get("family_group_method", "msg_mean"))
+    if fg_method not in FAMILY_GROUP_METHODS:
+        at("family_group_method", f"{fg_method!r} is not a family group method: use {choices(FAMILY_GROUP_METHODS)}")
+    labels = data.get("status_labels") or {}
+    if not isinstance(labels, dict):
+        at("status_labels", "must map status codes to the words the report uses, one per line like 'red: ...'")
+        labels = {}
+    for code in labels:
+        if code not in STATUS_CODES:
+            hint = suggest(code, STATUS_CODES)
+            at("status_labels", f"{code!r} is not a status code: use {choices(STATUS_CODES)}{hint}")
+    raw_measures = data.get("measures")
+    if isinstance(raw_measures, dict):
+        at("measures", "must be a list: start each measure with '- id: ...'")
+        raw_measures = []
+    elif not isinstance(raw_measures, list) or not raw_measures:
+        at("measures", "the register lists no measures: add at least one under 'measures:'")
+        raw_measures = []
+
+    measures, rows, items, skip = [], [], [], set()
+    seen: dict[str, int] = {}
+    for i, entry in enumerate(raw_measures):
+        lines = entry_lines[i] if i < len(entry_lines) else {"": None}
+        if not isinstance(entry, dict):
+            message = "this is not a set of fields: start each measure with '- id: ...'"
+            problems.append(Problem(file, lines[""], None, message, f"measure {i + 1}"))
+            continue
+        mid = "" if isinstance(entry.get("id"), bool | dict | list) else _text(entry.get("id"))
+        item = f"measure {mid!r}" if mid else f"measure {i + 1}"
+
+        def bad(key: str, message: str, lines=lines, item=item) -> None:
+            problems.append(Problem(file, lines.get(key, lines[""]), key, message, item))
+
+        for key in sorted(set(entry) - _MEASURE_KEYS, key=str):
+            bad(key, f"this is not a field of a measure{suggest(key, _MEASURE_KEYS)}")
+        if mid and mid in seen:
+            bad("id", f"another measure has this id (line {seen[mid]}): ids must be unique")
+        seen.setdefault(mid, lines.get("id", lines[""]))
+        row = {}
+        for key in _TEXTS:
+            value = entry.get(key)
+            if isinstance(value, dict | list):
+                bad(key, "must be a single piece of text, not a list or a mapping")
+                skip.add((len(rows), key))
+            elif isinstance(value, bool):
+                bad(key, "YAML reads this word as true or false: put it in quotes, like 'no'")
+                skip.add((len(rows), key))
+            row[key] = _text(value).lower() if key in _ENUMS else _text(value)
+        row["amber_tolerance"] = _text(entry.get("amber_tolerance"))
+        rows.append(row)
+        items.append(item)
+        measures.append(_measure(entry, row, bad, method, tolerance))
+
+    if rows:
+        frame = pd.DataFrame(rows, index=pd.RangeIndex(len(rows)), dtype=str)
+        for index, column, message in failures(MEASURE_SCHEMA, frame):
+            if (index, column) in skip:
+                continue
+            lines = entry_lines[index] if index < len(entry_lines) else {"": None}
+            problems.append(Problem(file, lines.get(column, lines[""]), column, message, items[index]))
+    register = Register(
+        partnership=_text(partnership),
+        measures=tuple(measures),
+        status_labels={k: _text(v) for k, v in labels.items()},
+        amber_tolerance=tolerance if tolerance is not None else 0.15,
+        status_method=method,
+        family_group_method=fg_method,
+        population_source=_text(data.get("population_source")),
+    )
+    return register, problems
+
+
+def _measure(entry: dict, row: dict[str, str], bad, method: str, tolerance: float | None) -> Measure:
+    """One measure with the register's defaults filled in; ``bad`` records each problem."""
+    threads = entry.get("threads") or []
+    if isinstance(threads, str):
+        threads = [threads]
+    if not isinstance(threads, list) or any(isinstance(t, dict | list) for t in threads):
+        bad("threads", "must be a list of golden threads, like [reoffending, safeguarding]")
+        threads = []
+    notebook = row["notebook"]
+    if notebook and (not notebook.endswith(".ipynb") or ".." in Path(notebook).parts or Path(notebook).is_absolute()):
+        bad("notebook", f"{notebook!r} is not a notebook inside the project, like notebooks/asb.ipynb")
+    baseline = entry.get("spc_baseline")
+    if baseline is not None and (not isinstance(baseline, int) or isinstance(baseline, bool) or baseline < 12):
+        bad("spc_baseline", f"{_text(baseline)!r} is not a number of periods: use a whole number, 12 or more")
+        baseline = None
+    threshold = parse_number(entry.get("small_count_threshold", 10))
+    if threshold is None or threshold < 0:
+        bad("small_count_threshold", "must be a number of events, 0 or more")
+        threshold = 10
+    screen = entry.get("spc_screen_outliers", True)
+    if not isinstance(screen, bool):
+        bad("spc_screen_outliers", "must be true or false")
+        screen = True
+    own_tolerance = parse_number(entry["amber_tolerance"]) if "amber_tolerance" in entry else tolerance
+    return Measure(
+        id=row["id"],
+        title=row["title"],
+        priority=row["priority"],
+        polarity=row["polarity"],
+        frequency=row["frequency"],
+        aggregation=row["aggregation"] or "sum",
+        lead=row["lead"],
+        partner=row["partner"],
+        threads=tuple(_text(t) for t in threads),
+        unit=row["unit"],
+        targets=_targets(entry.get("targets"), bad),
+        profile=row["profile"] or "even",
+        status_method=row["status_method"] or method,
+        amber_tolerance=own_tolerance if own_tolerance is not None else 0.15,
+        notebook=notebook,
+        source=_source(entry.get("source"), bad),
+        spc_baseline=baseline,
+        spc_screen_outliers=screen,
+        small_count_threshold=threshold,
+        description=row["description"],
+    )
+
+
+def _targets(raw: Any, bad) -> dict[int, float]:
+    """Annual targets by the year a financial year starts in."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        bad("targets", "must map financial years to annual targets, like {2015-16: 10064}")
+        return {}
+    targets: dict[int, float] = {}
+    for year, value in raw.items():
+        try:
+            fy = parse_financial_year(str(year))
+        except PeriodError:
+            if value is None and not isinstance(year, str):
+                bad("targets", "a year has no target: inside { }, commas separate the years, so write 10,064 as 10064")
+            else:
+                bad("targets", f"{str(year)!r} is not a financial year like 2015-16")
+            continue
+        if fy in targets:
+            bad("targets", f"the target for {fy_label(fy)} is given twice")
+            continue
+        number = parse_number(value)
+        if value is None or value == "":
+            bad("targets", f"the target for {year} is empty: give a number, or leave the year out")
+        elif number is None:
+            bad("targets", f"the target for {year} ({_text(value)!r}) is not a number")
+        else:
+            targets[fy] = number
+    return targets
+
+
+def _source(raw: Any, bad) -> dict[str, tuple[str, ...]]:
+    """Where ``csp-report ingest`` gets the series: police.uk crime types."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        bad("source", "must be a mapping such as {police_uk: [Burglary]}")
+        return {}
+    out: dict[str, tuple[str, ...]] = {}
+    for key, value in raw.items():
+        if key != "police_uk":
+            bad("source", f"{key!r} is not a known source: use police_uk{suggest(key, ['police_uk'])}")
+            continue
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, list) or not items:
+            bad("source", "police_uk must list crime types, or all-crime")
+            continue
+        out[key] = tuple(_text(v) for v in items)
+    return out
+
+
+def read_register(path: Path) -> Register:
+    """Read and validate ``measures.yml``; raise ``InputError`` with every problem."""
+    register, problems = check_register_file(path)
+    raise_if_any(problems)
+    assert register is not None
+    return register
+
+
+def check_register_file(path: Path) -> tuple[Register | None, list[Problem]]:
+    """:func:`check_register` for a file (UTF-8, or Windows-1252 as some editors save it)."""
+    path = Path(path)
+    if not path.exists():
+        return None, [Problem(path.name, None, None, "the measure register is missing: every input folder needs one")]
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        return None, [Problem(path.name, None, None, f"the file cannot be read: {err.strerror or err}")]
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252", errors="replace")
+    return check_register(text, path.name)

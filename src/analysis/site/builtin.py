@@ -1,0 +1,144 @@
+"""The built-in renderer: each page rendered by nbconvert with the site's template, and a cache of rendered pages.
+
+Code hidden, parameter cells removed, the stylesheet inlined, and nothing fetched
+from the network, so a page opened from a zip or an e-mail attachment looks the
+same as on the intranet.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from analysis.core.paths import TEMPLATES
+from analysis.core.vocabulary import STATUS_CODES, STATUS_SHORT, STATUS_SYMBOLS
+from analysis.site.assets import SITE_TEMPLATES, stylesheet
+from analysis.site.catalogue import (
+    Failure,
+    Page,
+    QuarterContext,
+    display_notebook,
+    failure_notice,
+    missing_notebook,
+    navigation_links,
+    notebook_failure,
+    page_title,
+)
+
+
+@functools.cache
+def exporter() -> Any:
+    """The one nbconvert ``HTMLExporter`` of this process, with the site template loaded once.
+
+    Code, prompts and anchor links are hidden; Pygments' stylesheet is not made,
+    since no code is shown.
+    """
+    from nbconvert import HTMLExporter
+    from traitlets.config import Config
+
+    config = Config({"CSSHTMLHeaderPreprocessor": {"enabled": False}})
+    html_exporter = HTMLExporter(
+        config=config,
+        template_name="site",
+        extra_template_basedirs=[str(TEMPLATES)],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        exclude_anchor_links=True,
+        embed_images=True,
+    )
+    html_exporter.template  # noqa: B018 - load and compile the template now, once
+    return html_exporter
+
+
+def page_resources(page: Page, context: QuarterContext, nb: Any, failure: Failure | None) -> dict[str, Any]:
+    """Everything the page template shows around the notebook's outputs, as plain text and relative links."""
+    prefix = page.prefix
+    title, kicker = page_title(page, context, nb)
+    targets = [("All quarters", "../index.html"), *navigation_links()]
+    targets += [(text, name) for name, text in context.extra_pages]
+    links = [{"text": text, "href": prefix + name, "current": page.html == name} for text, name in targets]
+    groups = [
+        {
+            "priority": priority,
+            "measures": [
+                {
+                    "href": f"{prefix}measures/{m.id}.html",
+                    "title": m.title,
+                    "current": page.kind == "measure" and page.measure_id == m.id,
+                    "status": m.status if m.status in STATUS_CODES else "no_data",
+                    "symbol": STATUS_SYMBOLS.get(m.status, STATUS_SYMBOLS["no_data"]),
+                    "status_text": STATUS_SHORT.get(m.status, STATUS_SHORT["no_data"])
+                    + (f": {m.status_label}" if m.status_label else ""),
+                }
+                for m in measures
+            ],
+        }
+        for priority, measures in context.groups()
+    ]
+    return {
+        "kind": page.kind,
+        "title": title,
+        "kicker": kicker,
+        "partnership": context.partnership,
+        "quarter_name": context.quarter_name,
+        "links": links,
+        "groups": groups,
+        "failure": failure_notice(page, failure),
+        "notebook_href": f"{prefix}notebooks/{page.notebook_rel}" if page.notebook is not None else "",
+        "provenance": [{"label": k, "value": v} for k, v in context.provenance],
+        "manifest_href": f"{prefix}manifest.json" if context.provenance else "",
+        "css": stylesheet(),
+    }
+
+
+def page_key(page: Page, context: QuarterContext) -> str:
+    """What a page depends on: its executed notebook, the quarter's navigation and footer, and the templates."""
+    digest = hashlib.sha256(repr((page.html, page.notebook_rel, page.kind, page.measure_id, context)).encode())
+    if page.notebook is not None:
+        digest.update(page.notebook.read_bytes())
+    for path in sorted(SITE_TEMPLATES.iterdir()):
+        digest.update(path.read_bytes())
+    digest.update(repr((stylesheet(), STATUS_SHORT, STATUS_SYMBOLS)).encode())
+    return digest.hexdigest()
+
+
+def render_page(page: Page, context: QuarterContext, site_dir: Path, cache_dir: Path | None = None) -> Path:
+    """Render one page with the built-in renderer and write it under ``site_dir``.
+
+    With ``cache_dir``, a page whose notebook, navigation and templates are
+    unchanged is copied from the last time it was rendered instead.
+    """
+    target = site_dir / page.html
+    target.parent.mkdir(parents=True, exist_ok=True)
+    cached = cache_dir / f"{page_key(page, context)}.html" if cache_dir is not None else None
+    if cached is not None and cached.is_file():
+        shutil.copyfile(cached, target)
+        return target
+    _render_page(page, context, target)
+    if cached is not None:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_name(f".{cached.name}.{os.getpid()}.tmp")
+        shutil.copyfile(target, tmp)
+        tmp.replace(cached)
+    return target
+
+
+def _render_page(page: Page, context: QuarterContext, target: Path) -> None:
+    if page.notebook is None:
+        nb, failure = missing_notebook(page), None
+    else:
+        nb = nbformat.read(page.notebook, as_version=4)
+        failure = notebook_failure(nb)
+    resources = {
+        "site": page_resources(page, context, nb, failure),
+        "metadata": {"name": Path(page.html).stem},
+    }
+    body, _ = exporter().from_notebook_node(display_notebook(nb), resources=resources)
+    target.write_text(body, encoding="utf-8", newline="\n")

@@ -1,0 +1,79 @@
+"""The site's home page, ``_site/index.html``: every quarter built so far, newest first, with its statuses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from analysis.core.periods import PeriodError, parse_quarter
+from analysis.core.vocabulary import STATUS_CODES, STATUS_COUNTED, STATUS_SHORT, STATUS_SYMBOLS
+from analysis.processed.atomic import write_text_atomic
+from analysis.site.assets import check_offline, environment, stylesheet
+from analysis.site.catalogue import load_context, quarter_name
+
+
+def render_index(processed_root: Path, site_root: Path, *, publishing: tuple[str, ...] = ()) -> Path:
+    """Write ``site_root/index.html``: every quarter built so far, newest first, with its statuses.
+
+    A quarter counts as built when ``processed_root/<quarter>/measure_status.csv``
+    exists; it is linked when ``site_root/<quarter>/index.html`` exists or when it
+    is named in ``publishing`` (a quarter whose site is about to be moved into place).
+    """
+    processed_root, site_root = Path(processed_root), Path(site_root)
+    quarters = []
+    for folder in processed_root.iterdir() if processed_root.is_dir() else []:
+        if not (folder / "measure_status.csv").is_file():
+            continue
+        try:
+            order = parse_quarter(folder.name)
+        except PeriodError:
+            continue
+        quarters.append((order, _quarter_row(folder, site_root, set(publishing))))
+    rows = [row for _, row in sorted(quarters, key=lambda item: item[0], reverse=True)]
+    partnerships = list(dict.fromkeys(row["partnership"] for row in rows)) or ["Community Safety Partnership"]
+    text = (
+        environment()
+        .get_template("home.html.j2")
+        .render(
+            title="Quarterly performance reports",
+            partnerships=partnerships,
+            quarters=rows,
+            statuses=[{"code": c, "word": STATUS_SHORT[c], "symbol": STATUS_SYMBOLS[c]} for c in STATUS_CODES],
+            css=stylesheet(),
+        )
+    )
+    check_offline({site_root / "index.html": text})
+    target = site_root / "index.html"
+    write_text_atomic(target, text)
+    return target
+
+
+def _quarter_row(folder: Path, site_root: Path, publishing: set[str]) -> dict[str, Any]:
+    context = load_context(folder.name, folder)
+    counts = {code: 0 for code in STATUS_CODES}
+    for m in context.measures:
+        counts[m.status if m.status in counts else "no_data"] += 1
+    linked = folder.name in publishing or (site_root / folder.name / "index.html").is_file()
+    return {
+        "label": quarter_name(folder.name).split(" (")[0],
+        "months": quarter_name(folder.name).partition(" (")[2].rstrip(")"),
+        "href": f"{folder.name}/index.html" if linked else "",
+        "partnership": context.partnership,
+        "total": len(context.measures),
+        "counts": counts,
+        "summary": counts_in_words(counts),
+    }
+
+
+def counts_in_words(counts: dict[str, int]) -> str:
+    """Status counts as a sentence, statuses with no measure left out.
+
+    >>> counts_in_words({"achieved": 0, "green": 4, "amber": 1, "red": 1, "monitor": 2, "no_data": 0})
+    '4 green, 1 amber, 1 red and 2 monitoring only'
+    >>> counts_in_words({"green": 1}), counts_in_words({})
+    ('1 green', 'no measures')
+    """
+    parts = [f"{counts[c]} {STATUS_COUNTED[c]}" for c in STATUS_CODES if counts.get(c)]
+    if not parts:
+        return "no measures"
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
