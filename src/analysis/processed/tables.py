@@ -36,6 +36,7 @@ EXTRA_STATUS_COLUMNS = [
     "spc_variation", "spc_assurance", "forecast_low", "forecast_high", "p_meet_target",
     "change_ratio", "change_low", "change_high", "change_p_value", "change_significant", "small_count",
     "aggregation", "unit", "status_label", "periods_elapsed", "periods_in_year",
+    "quarter_actual", "last_year_quarter_actual", "lag", "periods_missing",
 ]  # fmt: skip
 SERIES_COLUMNS = ["measure_id", "financial_year", "period", "value", "cumulative_value", "cumulative_target"]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -138,6 +139,10 @@ def status_and_spc(inputs: Inputs, quarter: Quarter) -> tuple[pd.DataFrame, pd.D
                 "status_label": register.label(s.status),
                 "periods_elapsed": s.periods_elapsed,
                 "periods_in_year": s.periods_in_year,
+                "quarter_actual": s.quarter_actual,
+                "last_year_quarter_actual": s.last_year_quarter_actual,
+                "lag": m.lag,
+                "periods_missing": ";".join(s.periods_missing),
                 **extra,
             }
         )
@@ -166,6 +171,7 @@ NUMERIC = {
     "value", "cumulative_value", "cumulative_target", "mean", "lower_limit", "upper_limit",
     "crimes", "population", "number", "forecast_low", "forecast_high", "p_meet_target",
     "rate_per_1000", "change_ratio", "change_low", "change_high", "change_p_value",
+    "quarter_actual", "last_year_quarter_actual", "lag",
 }  # fmt: skip
 
 
