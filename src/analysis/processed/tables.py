@@ -198,6 +198,52 @@ def quarter_tables(inputs: Inputs, quarter: Quarter) -> dict[str, str]:
     return files
 
 
+HISTORY_COLUMNS = ["measure_id", "quarter", "status", "ytd_actual", "forecast", "spc_variation"]
+
+
+def earlier_quarters(processed_root: Path, quarter: Quarter, partnership: str) -> list[tuple[Quarter, Path]]:
+    """The quarters before ``quarter`` built under ``processed_root`` for this partnership, oldest first.
+
+    A folder counts when its name is a quarter, it holds ``measure_status.csv``
+    and its ``register.json`` (when there is one) names the same partnership.
+    """
+    from analysis.core.periods import PeriodError, parse_quarter
+
+    found = []
+    for folder in processed_root.glob("*") if processed_root.is_dir() else ():
+        try:
+            q = parse_quarter(folder.name)
+        except PeriodError:
+            continue
+        if str(q) != folder.name or q >= quarter or not (folder / "measure_status.csv").is_file():
+            continue
+        register = folder / "register.json"
+        if register.is_file() and read_register_json(folder).partnership != partnership:
+            continue
+        found.append((q, folder))
+    return sorted(found)
+
+
+def status_history(processed_root: Path, quarter: Quarter, status_csv: str, partnership: str) -> str:
+    """``status_history.csv``: each measure's status in every quarter built so far, oldest first.
+
+    Earlier quarters come from their own ``measure_status.csv`` under
+    ``processed_root`` (as they were published); this quarter's from
+    ``status_csv``. Values are copied as written, so the history never
+    recomputes a published figure.
+    """
+    texts = [(q, (folder / "measure_status.csv").read_text(encoding="utf-8"))
+             for q, folder in earlier_quarters(processed_root, quarter, partnership)]  # fmt: skip
+    texts.append((quarter, status_csv))
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(HISTORY_COLUMNS)
+    for q, text in texts:
+        for row in csv.DictReader(io.StringIO(text)):
+            writer.writerow([row.get("measure_id", ""), str(q), *(row.get(c, "") for c in HISTORY_COLUMNS[2:])])
+    return buffer.getvalue()
+
+
 def write_tables(files: dict[str, str], folder: Path) -> None:
     """Write the processed files of :func:`quarter_tables` into ``folder``."""
     for name, text in files.items():
