@@ -41,7 +41,9 @@ def _register(lag_line: str) -> str:
 # The register's lag
 
 
-@pytest.mark.parametrize(("lag_line", "expected"), [("", 0), (", lag: 1", 1), (", lag: 2", 2)], ids=["default", "1", "2"])
+@pytest.mark.parametrize(
+    ("lag_line", "expected"), [("", 0), (", lag: 1", 1), (", lag: 2", 2)], ids=["default", "1", "2"]
+)
 def test_register_lag(lag_line, expected):
     assert parse_register(_register(lag_line)).measures[0].lag == expected
 

@@ -193,8 +193,7 @@ LAG = rule(
     "register lag",
     lambda v: _whole(v, 0),
     lambda v: (
-        f"{v!r} is not a lag: use a whole number of periods, 0 or more, "
-        "like 1 for data that are one month behind"
+        f"{v!r} is not a lag: use a whole number of periods, 0 or more, like 1 for data that are one month behind"
     ),
 )
 

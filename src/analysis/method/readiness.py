@@ -39,9 +39,7 @@ class DueReturn:
         return f"{self.measure_id}: " + ", ".join(f"{p} ({period_name(p)})" for p in self.periods)
 
 
-def returns_due(
-    register: Register, series: Callable[[str], Mapping[str, float]], quarter: Quarter
-) -> list[DueReturn]:
+def returns_due(register: Register, series: Callable[[str], Mapping[str, float]], quarter: Quarter) -> list[DueReturn]:
     """Every measure with returns still due for ``quarter``, in register order.
 
     ``series`` gives a measure's values by period (``Inputs.series``).

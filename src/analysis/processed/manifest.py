@@ -268,7 +268,9 @@ def changes_since(previous_dir: Path, tables: dict[str, str], previous_quarter: 
     """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["kind", "measure_id", "what", "before", "after", "previous_quarter", "before_shown", "after_shown"])
+    writer.writerow(
+        ["kind", "measure_id", "what", "before", "after", "previous_quarter", "before_shown", "after_shown"]
+    )
     status_file, series_file = previous_dir / "measure_status.csv", previous_dir / "measure_series.csv"
     found = "found" if status_file.exists() else "not found"
     writer.writerow(["previous_build", "", "previous quarter", "", found, previous_quarter, "", ""])
