@@ -326,3 +326,20 @@ def _read_text(text: str) -> list[dict[str, str]]:
 def test_readiness_accepts_the_quarter_in_any_spelling(quarter, expected, code, capsys):
     assert main(["readiness", "--quarter", quarter]) == code
     assert f"Safer Plymouth, {expected}:" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_build_warns_of_returns_due_and_writes_the_history(tmp_path, demo_copy, capsys):
+    actuals = demo_copy / "actuals.csv"
+    actuals.write_text(actuals.read_text().replace("da-reporting,2015-05,572\n", ""))
+    out = tmp_path / "out"
+    args = ["--quarter", "2015-16-Q1", "--data", str(demo_copy), "--out", str(out)]
+    assert main(["build", *args, "--jobs", "2", "--renderer", "builtin"]) == 0
+    err = capsys.readouterr().err
+    assert "warning: 2015-16-Q1: 1 return still due, for 1 measure; its figures are incomplete:" in err
+    assert "warning:   - da-reporting: 2015-05 (May 2015)" in err
+    processed = out / "data" / "processed" / "2015-16-Q1"
+    history = _read(processed / "status_history.csv")
+    assert [r["measure_id"] for r in history] == [r["measure_id"] for r in _read(processed / "measure_status.csv")]
+    status = {r["measure_id"]: r for r in _read(processed / "measure_status.csv")}
+    assert status["da-reporting"]["periods_missing"] == "2015-05"
