@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import shutil
 from pathlib import Path
 
@@ -326,6 +327,21 @@ def _read_text(text: str) -> list[dict[str, str]]:
 def test_readiness_accepts_the_quarter_in_any_spelling(quarter, expected, code, capsys):
     assert main(["readiness", "--quarter", quarter]) == code
     assert f"Safer Plymouth, {expected}:" in capsys.readouterr().out
+
+
+def test_verify_marks_a_late_return_and_prints_figures_as_the_pages_do(tmp_path, demo_copy, capsys):
+    actuals = demo_copy / "actuals.csv"
+    full = actuals.read_text()
+    actuals.write_text(full.replace("da-reporting,2015-05,572\n", ""))
+    args = ["--quarter", "2015-16-Q1", "--data", str(demo_copy), "--out", str(tmp_path)]
+    assert main(["status", *args]) == 0
+    actuals.write_text(full)
+    capsys.readouterr()
+    assert main(["verify", *args]) == 1
+    out = capsys.readouterr().out
+    assert "da-reporting: value 2015-05 (empty) -> 572 (a late return)" in out
+    assert "da-reporting: ytd_actual 1,060 -> 1,632" in out
+    assert not re.search(r"\d\.\d{4,}", out)  # no raw floats such as 0.1706586826347305
 
 
 @pytest.mark.slow
