@@ -163,3 +163,101 @@ def test_last_years_cumulative_needs_every_period_as_last_year_ytd_does():
     this = cumulative_rows(measure(), partial, 2015)
     assert [r["cumulative_value"] for r in last[:5]] == [None] * 5
     assert [r["cumulative_value"] for r in this[:2]] == [60, 120]
+
+
+# ---------------------------------------------------------------------------
+# The quarter's own figures and the returns still due
+
+
+@pytest.mark.parametrize(
+    ("aggregation", "quarter", "expected"),
+    [
+        ("sum", 1, (60.0, 300.0)),
+        ("last", 1, (30.0, 100.0)),
+        ("mean", 1, (20.0, 100.0)),
+        ("sum", 2, (150.0, 300.0)),
+        ("sum", 3, (240.0, 300.0)),
+        ("sum", 4, (330.0, 300.0)),
+        ("mean", 4, (110.0, 100.0)),
+    ],
+    ids=["sum-q1", "last-q1", "mean-q1", "sum-q2", "sum-q3", "sum-q4-year-end", "mean-q4-year-end"],
+)
+def test_quarter_actual_of_a_monthly_measure(aggregation, quarter, expected):
+    series = {**FLAT_LAST_YEAR, **monthly(2015, [10 * i for i in range(1, 13)])}
+    s = measure_status(measure(aggregation=aggregation), series, Quarter(2015, quarter))
+    assert (s.quarter_actual, s.last_year_quarter_actual) == expected
+    assert s.periods_missing == ()
+
+
+@pytest.mark.parametrize(
+    ("quarter", "expected"),
+    [(1, (40.0, 30.0)), (2, (50.0, 20.0)), (4, (70.0, 30.0))],
+    ids=["q1", "q2", "q4-year-end"],
+)
+def test_quarter_actual_of_a_quarterly_measure(quarter, expected):
+    series = {**quarterly(2014, [30, 20, 20, 30]), **quarterly(2015, [40, 50, 60, 70])}
+    s = measure_status(measure(frequency="quarterly"), series, Quarter(2015, quarter))
+    assert (s.quarter_actual, s.last_year_quarter_actual) == expected
+
+
+def test_quarter_actual_stops_at_the_period_end_and_compares_the_same_months():
+    series = {**FLAT_LAST_YEAR, "2014-07": 50, **monthly(2015, [10, 10, 10, 40, 60])}  # August is the period end
+    s = measure_status(measure(lag=1), series, Quarter(2015, 2))
+    assert s.period_end == "2015-08"
+    assert (s.quarter_actual, s.last_year_quarter_actual) == (100.0, 150.0)  # Jul+Aug both years
+    assert s.periods_missing == ()  # September is within the lag
+
+
+@pytest.mark.parametrize(
+    ("lag", "expected"),
+    [(0, ("2015-08", "2015-09")), (1, ("2015-08",)), (2, ())],
+    ids=["lag-0", "lag-1", "lag-2"],
+)
+def test_periods_missing_less_the_lag(lag, expected):
+    series = {**FLAT_LAST_YEAR, **monthly(2015, [10, 10, 10, 10])}  # April to July
+    s = measure_status(measure(lag=lag), series, Quarter(2015, 2))
+    assert s.periods_missing == expected
+    assert s.complete is (expected == ())
+
+
+def test_a_month_missing_in_the_middle_is_due_and_the_figures_still_use_the_rest():
+    series = {**FLAT_LAST_YEAR, "2015-04": 10, "2015-06": 30, "2015-07": 5, "2015-08": 5, "2015-09": 5}
+    s = measure_status(measure(lag=1), series, Quarter(2015, 2))
+    assert s.periods_missing == ("2015-05",)
+    assert s.ytd_actual == 55.0 and s.period_end == "2015-09"
+
+
+def test_no_value_for_the_quarter_itself_leaves_the_quarter_actual_empty():
+    series = {**FLAT_LAST_YEAR, **monthly(2015, [10, 10, 10])}
+    s = measure_status(measure(), series, Quarter(2015, 2))
+    assert s.period_end == "2015-06"
+    assert (s.quarter_actual, s.last_year_quarter_actual) == (None, None)
+    assert s.periods_missing == ("2015-07", "2015-08", "2015-09")
+
+
+def test_last_years_quarter_needs_every_period():
+    series = {"2014-04": 1, "2014-06": 3, **monthly(2015, [10, 10, 10])}
+    s = measure_status(measure(), series, Quarter(2015, 1))
+    assert (s.quarter_actual, s.last_year_quarter_actual) == (30.0, None)
+
+
+@pytest.mark.parametrize(
+    ("frequency", "lag", "expected"),
+    [
+        ("monthly", 0, tuple(months_of_year(2015)[:6])),
+        ("quarterly", 0, ("2015-16-Q1", "2015-16-Q2")),
+        ("quarterly", 1, ("2015-16-Q1",)),
+    ],
+    ids=["monthly", "quarterly", "quarterly-lag-1"],
+)
+def test_no_data_lists_every_period_due(frequency, lag, expected):
+    s = measure_status(measure(frequency=frequency, lag=lag), {}, Quarter(2015, 2))
+    assert s.status == "no_data" and s.periods_missing == expected and s.quarter_actual is None
+
+
+def test_the_years_last_quarter_with_a_lagged_march_is_due_next_year():
+    series = {**FLAT_LAST_YEAR, **monthly(2015, [100] * 11)}  # March not yet in
+    s = measure_status(measure(lag=1), series, Quarter(2015, 4))
+    assert s.periods_missing == () and s.period_end == "2016-02"
+    assert (s.quarter_actual, s.last_year_quarter_actual) == (200.0, 200.0)
+    assert measure_status(measure(lag=0), series, Quarter(2015, 4)).periods_missing == ("2016-03",)

@@ -57,7 +57,8 @@ def test_verify_lists_a_revised_value_and_writes_nothing(tmp_path, demo_copy, ca
     assert main(["verify", "--quarter", Q, "--data", str(demo_copy), "--out", str(tmp_path)]) == 1
     out = capsys.readouterr().out
     assert "da-reporting: value 2015-05 572 -> 590" in out
-    assert "da-reporting: ytd_actual 1632 -> 1650" in out
+    assert "da-reporting: ytd_actual 1,632 -> 1,650" in out
+    assert "da-reporting: change_vs_last_year -6.2% -> -5.1%" in out
     assert _processed(tmp_path) == before
 
 

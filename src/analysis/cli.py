@@ -40,6 +40,9 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="check every input and list each problem")
     data_arg(p)
 
+    p = sub.add_parser("readiness", help="list, by lead, the returns still due for a quarter; writes nothing")
+    quarter_arg(p), data_arg(p)
+
     p = sub.add_parser("status", help="print the status table and write the processed tables")
     quarter_arg(p), data_arg(p), out_arg(p)
 
@@ -81,7 +84,22 @@ def cmd_validate(args: argparse.Namespace) -> int:
     inputs = load_inputs(_data_dir(args))
     n = len(inputs.register.measures)
     print(f"{inputs.register.partnership}: the inputs are valid ({n} measures, {len(inputs.actuals)} values).")
+    if not inputs.actuals.empty:
+        from analysis.pipeline.build import warn_returns_due
+
+        warn_returns_due(inputs, inputs.latest_quarter())
     return EXIT_OK
+
+
+def cmd_readiness(args: argparse.Namespace) -> int:
+    from analysis.inputs.tables import load_inputs
+    from analysis.method.readiness import readiness_report, returns_due
+
+    inputs = load_inputs(_data_dir(args))
+    quarter = parse_quarter(args.quarter) if args.quarter else inputs.latest_quarter()
+    due = returns_due(inputs.register, inputs.series, quarter)
+    print(readiness_report(inputs.register.partnership, quarter, due))
+    return EXIT_FAILED if due else EXIT_OK
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -138,6 +156,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 COMMANDS = {
     "validate": cmd_validate,
+    "readiness": cmd_readiness,
     "status": cmd_status,
     "build": cmd_build,
     "build-all": cmd_build_all,

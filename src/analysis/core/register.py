@@ -40,6 +40,7 @@ class Measure:
     spc_screen_outliers: bool = True
     small_count_threshold: float = 10
     description: str = ""
+    lag: int = 0  # how many periods behind the measure's data normally are ("one month behind" = 1)
 
     def target(self, fy: int) -> float | None:
         """The annual target for a financial year, or ``None`` when there is none."""

@@ -26,7 +26,7 @@ _MEASURE_KEYS = {
     "id", "title", "priority", "lead", "partner", "threads", "polarity", "frequency",
     "aggregation", "unit", "targets", "profile", "status_method", "amber_tolerance",
     "notebook", "source", "spc_baseline", "spc_screen_outliers", "small_count_threshold",
-    "description",
+    "description", "lag",
 }  # fmt: skip
 _TOP_KEYS = {
     "partnership", "amber_tolerance", "status_method", "status_labels", "measures",
@@ -248,6 +248,7 @@ def check_register(text: str, file: str = "measures.yml") -> tuple[Register | No
                 skip.add((len(rows), key))
             row[key] = _text(value).lower() if key in _ENUMS else _text(value)
         row["amber_tolerance"] = _text(entry.get("amber_tolerance"))
+        row["lag"] = _text(entry.get("lag"))
         rows.append(row)
         items.append(item)
         measures.append(_measure(entry, row, bad, method, tolerance))
@@ -316,7 +317,20 @@ def _measure(entry: dict, row: dict[str, str], bad, method: str, tolerance: floa
         spc_screen_outliers=screen,
         small_count_threshold=threshold,
         description=row["description"],
+        lag=_lag(row["lag"]),
     )
+
+
+def _lag(text: str) -> int:
+    """The lag as a whole number; 0 when absent or not one (the schema reports the latter).
+
+    >>> _lag(""), _lag("1"), _lag("2.0"), _lag("one"), _lag("-1")
+    (0, 1, 2, 0, 0)
+    """
+    number = parse_number(text) if text else None
+    if number is None or number < 0 or number != int(number):
+        return 0
+    return int(number)
 
 
 def _targets(raw: Any, bad) -> dict[int, float]:

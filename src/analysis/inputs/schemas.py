@@ -188,6 +188,14 @@ def _one_of(what: str, allowed: tuple[str, ...]) -> pa.Check:
 
 TOLERANCE = rule("register amber_tolerance", is_tolerance, tolerance_words)
 
+LAG = rule(
+    "register lag",
+    lambda v: _whole(v, 0),
+    lambda v: (
+        f"{v!r} is not a lag: use a whole number of periods, 0 or more, like 1 for data that are one month behind"
+    ),
+)
+
 MEASURE_SCHEMA = pa.DataFrameSchema(
     {
         "id": pa.Column(
@@ -216,6 +224,7 @@ MEASURE_SCHEMA = pa.DataFrameSchema(
         "profile": pa.Column(str, [_one_of("profile", PROFILES)]),
         "status_method": pa.Column(str, [_one_of("status method", STATUS_METHODS)]),
         "amber_tolerance": pa.Column(str, [TOLERANCE]),
+        "lag": pa.Column(str, [LAG]),
     },
     name="measures",
 )

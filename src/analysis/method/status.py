@@ -155,6 +155,14 @@ class MeasureStatus:
     status: str
     periods_elapsed: int = 0
     periods_in_year: int = 12
+    quarter_actual: float | None = None
+    last_year_quarter_actual: float | None = None
+    periods_missing: tuple[str, ...] = ()
+
+    @property
+    def complete(self) -> bool:
+        """Whether every return due for the quarter is in (no ``periods_missing``)."""
+        return not self.periods_missing
 
 
 def decide_status(
@@ -188,6 +196,65 @@ def decide_status(
     return rag(forecast_value, annual_target, measure.polarity, measure.amber_tolerance)
 
 
+def quarter_periods(quarter: Quarter, frequency: str) -> list[str]:
+    """The quarter's own periods: its three months, or the quarter itself.
+
+    >>> quarter_periods(Quarter(2015, 4), "monthly"), quarter_periods(Quarter(2015, 2), "quarterly")
+    (['2016-01', '2016-02', '2016-03'], ['2015-16-Q2'])
+    """
+    per_quarter = PERIODS_PER_YEAR[frequency] // 4
+    return reporting_window(quarter, frequency)[-per_quarter:]  # type: ignore[arg-type]
+
+
+def periods_missing(series: Series, quarter: Quarter, frequency: str, lag: int = 0) -> tuple[str, ...]:
+    """The returns still due: periods from the start of the year to the end of the quarter,
+    less the last ``lag`` of them, that have no value.
+
+    >>> s = {"2015-04": 1, "2015-06": 3}
+    >>> periods_missing(s, Quarter(2015, 1), "monthly")
+    ('2015-05',)
+    >>> periods_missing({"2015-04": 1}, Quarter(2015, 1), "monthly", lag=2)
+    ()
+    >>> periods_missing({}, Quarter(2015, 2), "quarterly", lag=1)
+    ('2015-16-Q1',)
+    """
+    window = reporting_window(quarter, frequency)  # type: ignore[arg-type]
+    due = window[: max(len(window) - lag, 0)]
+    return tuple(p for p in due if p not in series)
+
+
+def quarter_figures(
+    series: Series, quarter: Quarter, frequency: str, aggregation: str, period_end: str | None
+) -> tuple[float | None, float | None]:
+    """``quarter_actual`` and ``last_year_quarter_actual`` (contract section 3).
+
+    This quarter's own periods up to the period end, combined by the
+    aggregation (empty when none has a value), and the same periods a year
+    earlier (empty unless every one of them has a value).
+
+    >>> s = {"2014-07": 10, "2014-08": 20, "2014-09": 30, "2015-07": 12, "2015-08": 18}
+    >>> quarter_figures(s, Quarter(2015, 2), "monthly", "sum", "2015-08")
+    (30.0, 30.0)
+    >>> quarter_figures(s, Quarter(2015, 2), "monthly", "mean", "2015-08")
+    (15.0, 15.0)
+    >>> quarter_figures(s, Quarter(2015, 2), "monthly", "sum", None)
+    (None, None)
+    """
+    if period_end is None:
+        return None, None
+    window = reporting_window(quarter, frequency)  # type: ignore[arg-type]
+    so_far = window[: window.index(period_end) + 1]
+    own = [p for p in quarter_periods(quarter, frequency) if p in so_far]
+    values = [series[p] for p in own if p in series]
+    if not values:
+        return None, None
+    this_year = combine(values, aggregation)
+    last = quarter_periods(Quarter(quarter.fy - 1, quarter.q), frequency)[: len(own)]
+    last_values = [series[p] for p in last if p in series]
+    last_year = combine(last_values, aggregation) if len(last_values) == len(own) else None
+    return this_year, last_year
+
+
 def measure_status(measure: Measure, series: Series, quarter: Quarter) -> MeasureStatus:
     """Every figure of the contract for one measure at the end of a quarter.
 
@@ -204,10 +271,12 @@ def measure_status(measure: Measure, series: Series, quarter: Quarter) -> Measur
     last_year = periods_of_year(quarter.fy - 1, measure.frequency)
     last_year_total = year_to(series, last_year, measure.aggregation, complete=True)
     present = [p for p in window if p in series]
+    missing = periods_missing(series, quarter, measure.frequency, measure.lag)
     if not present:
         return MeasureStatus(
-            measure.id, None, None, None, annual_target, None, last_year_total, None, None, "no_data", 0, n
-        )
+            measure.id, None, None, None, annual_target, None, last_year_total, None, None, "no_data", 0, n,
+            periods_missing=missing,
+        )  # fmt: skip
     period_end = present[-1]
     k = window.index(period_end) + 1
     ytd_actual = year_to(series, window[:k], measure.aggregation, complete=False)
@@ -226,6 +295,9 @@ def measure_status(measure: Measure, series: Series, quarter: Quarter) -> Measur
         forecast_value=projected,
         last_period=k == n,
     )
+    quarter_actual, last_year_quarter_actual = quarter_figures(
+        series, quarter, measure.frequency, measure.aggregation, period_end
+    )
     return MeasureStatus(
         measure.id,
         period_end,
@@ -239,6 +311,9 @@ def measure_status(measure: Measure, series: Series, quarter: Quarter) -> Measur
         status,
         k,
         n,
+        quarter_actual,
+        last_year_quarter_actual,
+        missing,
     )
 
 

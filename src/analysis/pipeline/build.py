@@ -20,7 +20,7 @@ from analysis.inputs.tables import Inputs, load_inputs
 from analysis.pipeline.execute import NotebookJob, NotebookResult, execute_all
 from analysis.processed.atomic import publish, replace_path, staging
 from analysis.processed.manifest import changes_since, manifest, manifest_text
-from analysis.processed.tables import quarter_tables, write_tables
+from analysis.processed.tables import quarter_tables, status_history, write_tables
 
 
 def resolve_renderer(renderer: str) -> str:
@@ -50,7 +50,20 @@ def compute_tables(inputs: Inputs, q: Quarter, out: OutputPaths) -> dict[str, st
     """The quarter's processed files, with what changed since the previous quarter built under ``out``."""
     files = quarter_tables(inputs, q)
     files["changes.csv"] = changes_since(out.processed(str(q.previous)), files, str(q.previous))
+    files["status_history.csv"] = status_history(
+        out.processed_root, q, files["measure_status.csv"], inputs.register.partnership
+    )
     return files
+
+
+def warn_returns_due(inputs: Inputs, q: Quarter) -> str:
+    """Print the returns still due for the quarter as warnings on stderr; return the text."""
+    from analysis.method.readiness import readiness_warnings, returns_due
+
+    text = readiness_warnings(q, returns_due(inputs.register, inputs.series, q))
+    if text:
+        print(text, file=sys.stderr, flush=True)
+    return text
 
 
 def write_status(data_dir: Path, out_dir: Path, quarter: str | None) -> tuple[str, Path]:
@@ -191,6 +204,8 @@ def build_quarter(
     inputs = load_inputs(data_dir)
     q = choose_quarter(inputs, quarter)
     out = OutputPaths(out_dir, partnership)
+    if progress:
+        warn_returns_due(inputs, q)
     files = compute_tables(inputs, q, out)
     started = time.perf_counter()
     with staging(out_dir) as stage_root:

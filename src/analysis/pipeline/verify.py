@@ -13,7 +13,7 @@ from pathlib import Path
 from analysis.core.paths import OutputPaths
 from analysis.core.problems import InputError, Problem
 from analysis.inputs.tables import load_inputs
-from analysis.processed.manifest import Change, status_changes, value_revisions
+from analysis.processed.manifest import Change, late_returns, status_changes, value_revisions
 from analysis.processed.tables import quarter_tables
 
 
@@ -30,14 +30,15 @@ def verify_quarter(data_dir: Path, out_dir: Path, quarter: str | None = None, *,
     changes = status_changes(
         (published / "measure_status.csv").read_text(encoding="utf-8"), tables["measure_status.csv"]
     )
-    changes += value_revisions(
-        (published / "measure_series.csv").read_text(encoding="utf-8"), tables["measure_series.csv"]
-    )
+    series = (published / "measure_series.csv").read_text(encoding="utf-8")
+    changes += value_revisions(series, tables["measure_series.csv"])
+    late = late_returns(series, tables["measure_series.csv"], q)
+    changes += late
     if echo:
         if changes:
             print(f"{q}: {len(changes)} figure(s) would change if the quarter were built again:")
             for change in changes:
-                print(f"  - {change}")
+                print(f"  - {change}" + (" (a late return)" if change in late else ""))
         else:
             print(f"{q}: the published figures match the current inputs.")
         sys.stdout.flush()

@@ -19,7 +19,9 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
+from analysis.core.formatting import number, percent
 from analysis.core.paths import PROJECT_ROOT
+from analysis.core.periods import PeriodError, parse_quarter, quarter_of_period
 
 KEY_PACKAGES = ("pandas", "altair", "vl-convert-python", "papermill", "nbconvert", "pandera", "scipy", "pyarrow")
 COMPARED_FIGURES = (
@@ -135,8 +137,49 @@ class Change:
     before: str
     after: str
 
+    def shown(self) -> tuple[str, str]:
+        """Before and after as the pages print them (``""`` where empty).
+
+        >>> Change("asb", "change_vs_last_year", "0.1706586826347305", "0.2").shown()
+        ('+17.1%', '+20.0%')
+        >>> Change("asb", "ytd_actual", "6181.74", "6181.76").shown()
+        ('6,181.74', '6,181.76')
+        """
+        return shown_pair(self.what, self.before, self.after)
+
     def __str__(self) -> str:
-        return f"{self.measure_id}: {self.what} {self.before or '(empty)'} -> {self.after or '(empty)'}"
+        before, after = self.shown()
+        return f"{self.measure_id}: {self.what} {before or '(empty)'} -> {after or '(empty)'}"
+
+
+_TEXT_FIGURES = ("measure", "period_end", "status", "spc_variation", "spc_assurance")
+
+
+def shown_figure(what: str, text: str, decimals: int | None = None) -> str:
+    """One figure of a change as the pages print it: numbers with :func:`number`, fractions with :func:`percent`.
+
+    >>> shown_figure("forecast", "9374.9"), shown_figure("value 2015-05", "572"), shown_figure("status", "red")
+    ('9,375', '572', 'red')
+    """
+    if text == "" or what in _TEXT_FIGURES:
+        return text
+    try:
+        value = float(text)
+    except ValueError:
+        return text
+    if what == "change_vs_last_year":
+        return percent(value, 1 if decimals is None else decimals)
+    return number(value, decimals)
+
+
+def shown_pair(what: str, before: str, after: str) -> tuple[str, str]:
+    """Before and after, with more decimals when the usual ones would print them the same."""
+    pair = shown_figure(what, before), shown_figure(what, after)
+    for decimals in range(2, 7):
+        if pair[0] != pair[1] or before == after:
+            break
+        pair = shown_figure(what, before, decimals), shown_figure(what, after, decimals)
+    return pair
 
 
 def _rows(text: str) -> list[dict[str, str]]:
@@ -191,23 +234,69 @@ def value_revisions(before: str, after: str) -> list[Change]:
     )
 
 
+def late_returns(before: str, after: str, previous_quarter: str) -> list[Change]:
+    """Values that arrived after the previous quarter was built, for periods it had no value for.
+
+    Only periods up to the end of the previous quarter count (later ones were not
+    due yet); these are listed apart from revisions of values already published.
+
+    >>> old = "measure_id,period,value\\nasb,2015-05,\\nasb,2015-07,\\n"
+    >>> new = "measure_id,period,value\\nasb,2015-05,601\\nasb,2015-07,640\\n"
+    >>> [str(c) for c in late_returns(old, new, "2015-16-Q1")]
+    ['asb: value 2015-05 (empty) -> 601']
+    """
+    try:
+        last = parse_quarter(previous_quarter)
+    except PeriodError:
+        return []
+    old = {(r["measure_id"], r["period"]): r["value"] for r in _rows(before)}
+    found = []
+    for r in _rows(after):
+        key = (r["measure_id"], r["period"])
+        if r["value"] != "" and old.get(key) == "":
+            try:
+                due = quarter_of_period(r["period"]) <= last
+            except PeriodError:
+                continue
+            if due:
+                found.append(Change(r["measure_id"], f"value {r['period']}", "", r["value"]))
+    return sorted(found)
+
+
 def changes_since(previous_dir: Path, tables: dict[str, str], previous_quarter: str) -> str:
-    """``changes.csv``: status changes and revised values since the previous quarter's build.
+    """``changes.csv``: what changed since the previous quarter's build.
 
     The first row (kind ``previous_build``) says whether the previous quarter
-    was found; comparisons follow when it was.
+    was found; when it was, the rows that follow are status changes
+    (``status``), changes of SPC variation (``spc_variation``), late returns
+    that filled periods which had no value (``late_return``) and revisions of
+    values already published (``revision``), each with its figures before and
+    after: ``before``/``after`` as written in the tables, ``before_shown``/
+    ``after_shown`` as the pages print them.
     """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["kind", "measure_id", "what", "before", "after", "previous_quarter"])
+    writer.writerow(
+        ["kind", "measure_id", "what", "before", "after", "previous_quarter", "before_shown", "after_shown"]
+    )
     status_file, series_file = previous_dir / "measure_status.csv", previous_dir / "measure_series.csv"
     found = "found" if status_file.exists() else "not found"
-    writer.writerow(["previous_build", "", "previous quarter", "", found, previous_quarter])
+    writer.writerow(["previous_build", "", "previous quarter", "", found, previous_quarter, "", ""])
+
+    def write(kind: str, c: Change) -> None:
+        before, after = c.shown()
+        if kind == "late_return":
+            before = "no value"
+        writer.writerow([kind, c.measure_id, c.what, c.before, c.after, previous_quarter, before, after])
+
     if status_file.exists():
         for c in status_changes(status_file.read_text(encoding="utf-8"), tables["measure_status.csv"]):
-            if c.what == "status":
-                writer.writerow(["status", c.measure_id, c.what, c.before, c.after, previous_quarter])
+            if c.what in ("status", "spc_variation"):
+                write(c.what, c)
     if series_file.exists():
-        for c in value_revisions(series_file.read_text(encoding="utf-8"), tables["measure_series.csv"]):
-            writer.writerow(["revision", c.measure_id, c.what, c.before, c.after, previous_quarter])
+        old_series = series_file.read_text(encoding="utf-8")
+        for c in late_returns(old_series, tables["measure_series.csv"], previous_quarter):
+            write("late_return", c)
+        for c in value_revisions(old_series, tables["measure_series.csv"]):
+            write("revision", c)
     return out.getvalue()

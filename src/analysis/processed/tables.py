@@ -36,6 +36,7 @@ EXTRA_STATUS_COLUMNS = [
     "spc_variation", "spc_assurance", "forecast_low", "forecast_high", "p_meet_target",
     "change_ratio", "change_low", "change_high", "change_p_value", "change_significant", "small_count",
     "aggregation", "unit", "status_label", "periods_elapsed", "periods_in_year",
+    "quarter_actual", "last_year_quarter_actual", "lag", "periods_missing",
 ]  # fmt: skip
 SERIES_COLUMNS = ["measure_id", "financial_year", "period", "value", "cumulative_value", "cumulative_target"]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -138,6 +139,10 @@ def status_and_spc(inputs: Inputs, quarter: Quarter) -> tuple[pd.DataFrame, pd.D
                 "status_label": register.label(s.status),
                 "periods_elapsed": s.periods_elapsed,
                 "periods_in_year": s.periods_in_year,
+                "quarter_actual": s.quarter_actual,
+                "last_year_quarter_actual": s.last_year_quarter_actual,
+                "lag": m.lag,
+                "periods_missing": ";".join(s.periods_missing),
                 **extra,
             }
         )
@@ -161,6 +166,7 @@ NUMERIC = {
     "value", "cumulative_value", "cumulative_target", "mean", "lower_limit", "upper_limit",
     "crimes", "population", "number", "forecast_low", "forecast_high", "p_meet_target",
     "rate_per_1000", "change_ratio", "change_low", "change_high", "change_p_value",
+    "quarter_actual", "last_year_quarter_actual", "lag",
 }  # fmt: skip
 
 
@@ -185,6 +191,52 @@ def quarter_tables(inputs: Inputs, quarter: Quarter) -> dict[str, str]:
         if cq == q:
             files[f"commentary/{mid}.md"] = text
     return files
+
+
+HISTORY_COLUMNS = ["measure_id", "quarter", "status", "ytd_actual", "forecast", "spc_variation"]
+
+
+def earlier_quarters(processed_root: Path, quarter: Quarter, partnership: str) -> list[tuple[Quarter, Path]]:
+    """The quarters before ``quarter`` built under ``processed_root`` for this partnership, oldest first.
+
+    A folder counts when its name is a quarter, it holds ``measure_status.csv``
+    and its ``register.json`` (when there is one) names the same partnership.
+    """
+    from analysis.core.periods import PeriodError, parse_quarter
+
+    found = []
+    for folder in processed_root.glob("*") if processed_root.is_dir() else ():
+        try:
+            q = parse_quarter(folder.name)
+        except PeriodError:
+            continue
+        if str(q) != folder.name or q >= quarter or not (folder / "measure_status.csv").is_file():
+            continue
+        register = folder / "register.json"
+        if register.is_file() and read_register_json(folder).partnership != partnership:
+            continue
+        found.append((q, folder))
+    return sorted(found)
+
+
+def status_history(processed_root: Path, quarter: Quarter, status_csv: str, partnership: str) -> str:
+    """``status_history.csv``: each measure's status in every quarter built so far, oldest first.
+
+    Earlier quarters come from their own ``measure_status.csv`` under
+    ``processed_root`` (as they were published); this quarter's from
+    ``status_csv``. Values are copied as written, so the history never
+    recomputes a published figure.
+    """
+    texts = [(q, (folder / "measure_status.csv").read_text(encoding="utf-8"))
+             for q, folder in earlier_quarters(processed_root, quarter, partnership)]  # fmt: skip
+    texts.append((quarter, status_csv))
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(HISTORY_COLUMNS)
+    for q, text in texts:
+        for row in csv.DictReader(io.StringIO(text)):
+            writer.writerow([row.get("measure_id", ""), str(q), *(row.get(c, "") for c in HISTORY_COLUMNS[2:])])
+    return buffer.getvalue()
 
 
 def write_tables(files: dict[str, str], folder: Path) -> None:

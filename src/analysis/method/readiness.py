@@ -1,0 +1,119 @@
+"""Returns still due: which measures are missing figures for a quarter, grouped by lead.
+
+Before a quarter's report is written the analyst chases the partners whose
+returns have not arrived. A return is due for every period from the start of
+the financial year to the end of the quarter, less the last ``lag`` periods of
+a measure whose data are normally behind (contract section 3,
+``periods_missing``). The same list is printed by ``csp-report readiness``,
+given as warnings by ``validate`` and ``build``, and can be shown on the
+dashboard.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from analysis.core.periods import Quarter, period_name
+from analysis.core.register import Register
+from analysis.method.status import periods_missing
+
+NO_LEAD = "(no lead named)"
+
+
+@dataclass(frozen=True)
+class DueReturn:
+    """One measure with returns still due for the quarter."""
+
+    measure_id: str
+    title: str
+    lead: str
+    periods: tuple[str, ...]
+
+    def line(self) -> str:
+        """The measure and each missing period, as written in ``actuals.csv`` and in words.
+
+        >>> DueReturn("asb", "ASB", "ASB group", ("2015-08", "2015-09")).line()
+        'asb: 2015-08 (August 2015), 2015-09 (September 2015)'
+        """
+        return f"{self.measure_id}: " + ", ".join(f"{p} ({period_name(p)})" for p in self.periods)
+
+
+def returns_due(register: Register, series: Callable[[str], Mapping[str, float]], quarter: Quarter) -> list[DueReturn]:
+    """Every measure with returns still due for ``quarter``, in register order.
+
+    ``series`` gives a measure's values by period (``Inputs.series``).
+
+    >>> from analysis.core.register import Measure
+    >>> reg = Register("P", (Measure("asb", "ASB", "ASB", "lower", "monthly", lead="ASB group"),
+    ...                      Measure("sac", "SAC", "SAC", "monitor", "monthly", lag=1)), {})
+    >>> data = {"asb": {"2015-04": 1, "2015-06": 2}, "sac": {"2015-04": 5, "2015-05": 6}}
+    >>> [d.line() for d in returns_due(reg, data.__getitem__, Quarter(2015, 1))]
+    ['asb: 2015-05 (May 2015)']
+    """
+    due = []
+    for m in register.measures:
+        missing = periods_missing(series(m.id), quarter, m.frequency, m.lag)
+        if missing:
+            due.append(DueReturn(m.id, m.title, m.lead, missing))
+    return due
+
+
+def by_lead(due: list[DueReturn]) -> dict[str, list[DueReturn]]:
+    """The due returns grouped by lead, leads in the order the register first names them.
+
+    >>> groups = by_lead([DueReturn("a", "A", "X", ("2015-04",)), DueReturn("b", "B", "", ("2015-04",)),
+    ...                   DueReturn("c", "C", "X", ("2015-05",))])
+    >>> {lead: [d.measure_id for d in items] for lead, items in groups.items()}
+    {'X': ['a', 'c'], '(no lead named)': ['b']}
+    """
+    groups: dict[str, list[DueReturn]] = {}
+    for d in due:
+        groups.setdefault(d.lead or NO_LEAD, []).append(d)
+    return groups
+
+
+def readiness_lines(due: list[DueReturn]) -> list[str]:
+    """The list by lead, one line per lead and one indented line per measure."""
+    lines = []
+    for lead, items in by_lead(due).items():
+        lines.append(lead)
+        lines += [f"  - {d.line()}" for d in items]
+    return lines
+
+
+def readiness_report(partnership: str, quarter: Quarter, due: list[DueReturn]) -> str:
+    """What ``csp-report readiness`` prints.
+
+    >>> print(readiness_report("Safer Example", Quarter(2015, 1), []))
+    Safer Example, 2015-16-Q1: every return is in.
+    >>> print(readiness_report("Safer Example", Quarter(2015, 1), [DueReturn("a", "A", "X", ("2015-05",))]))
+    Safer Example, 2015-16-Q1: 1 return still due, for 1 measure:
+    X
+      - a: 2015-05 (May 2015)
+    """
+    if not due:
+        return f"{partnership}, {quarter}: every return is in."
+    return "\n".join([f"{partnership}, {quarter}: {_count(due)}:", *readiness_lines(due)])
+
+
+def readiness_warnings(quarter: Quarter, due: list[DueReturn]) -> str:
+    """The same list as warnings for ``validate`` and ``build``; ``""`` when every return is in.
+
+    >>> print(readiness_warnings(Quarter(2015, 2), [DueReturn("a", "A", "X", ("2015-16-Q2",))]))
+    warning: 2015-16-Q2: 1 return still due, for 1 measure; its figures are incomplete:
+    warning: X
+    warning:   - a: 2015-16-Q2 (quarter two 2015/16)
+    """
+    if not due:
+        return ""
+    its = "its" if len(due) == 1 else "their"
+    head = f"{quarter}: {_count(due)}; {its} figures are incomplete:"
+    return "\n".join(f"warning: {line}" for line in [head, *readiness_lines(due)])
+
+
+def _count(due: list[DueReturn]) -> str:
+    n = sum(len(d.periods) for d in due)
+    returns = "return" if n == 1 else "returns"
+    measures = "measure" if len(due) == 1 else "measures"
+    return f"{n} {returns} still due, for {len(due)} {measures}"
