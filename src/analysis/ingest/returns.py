@@ -266,7 +266,7 @@ def _about_problems(wb: str, about: dict[str, tuple[int, str]], partnership: str
     problems: list[Problem] = []
     row, theirs = about.get("partnership", (None, ""))
     if theirs != partnership:
-        message = f"this workbook is {theirs!r}'s return, but the data folder is {partnership!r}'s"
+        message = f"this workbook is a return for {theirs!r}, not for {partnership!r}, whose data folder this is"
         problems.append(Problem(where, row, "value", message))
     row, theirs = about.get("quarter", (None, ""))
     if theirs != str(quarter):
