@@ -61,7 +61,9 @@ def _csv_only(data_dir: Path, name: str) -> None:
     """Refuse to write a table the analyst keeps as a workbook sheet."""
     where = locate_table(data_dir, name)
     if where is not None and where[1] is not None:
-        message = f"the {name} table is kept in sheet {where[1]!r} of {where[0].name}; move it to {name}.csv to use this"
+        message = (
+            f"the {name} table is kept in sheet {where[1]!r} of {where[0].name}; move it to {name}.csv to use this"
+        )
         raise_if_any([Problem(f"{name}.csv", None, None, message)])
 
 
@@ -88,7 +90,9 @@ class QuarterStart:
                 continue
             also = f" ({c.already} already there)" if c.already else ""
             empty = "; the crime counts are left empty to fill in" if c.table == "family_group" and c.rows else ""
-            lines.append(f"  {c.table}.csv: {len(c.rows)} {words[c.table]} carried forward from {c.source}{also}{empty}")
+            lines.append(
+                f"  {c.table}.csv: {len(c.rows)} {words[c.table]} carried forward from {c.source}{also}{empty}"
+            )
         lines.append("Left to fill in:")
         n = sum(len(p) for p in self.due.values())
         lines.append(f"  Figures due ({n}):" if n else "  Figures due: none")
@@ -204,7 +208,9 @@ def write_returns(data_dir: Path, out_dir: Path, quarter: Quarter | str | None =
             name += "-2"
         names.add(name)
         path = folder / f"{name}.xlsx"
-        write_workbook(path, About(inputs.register.partnership, str(quarter), lead), return_rows(inputs, quarter, measures))
+        write_workbook(
+            path, About(inputs.register.partnership, str(quarter), lead), return_rows(inputs, quarter, measures)
+        )
         written.append(path)
     return written
 
@@ -390,7 +396,8 @@ def _write_values(data_dir: Path, report: ReturnsReport) -> None:
         log = read_csv_table(log_path, REVISIONS_HEADER)
         today = dt.date.today().isoformat()
         log.rows += [
-            [r.measure_id, r.period, _number_text(r.old), _number_text(r.new), r.workbook, today] for r in report.revised
+            [r.measure_id, r.period, _number_text(r.old), _number_text(r.new), r.workbook, today]
+            for r in report.revised
         ]
         write_csv_table(log, log_path)
     write_csv_table(table, path)

@@ -77,8 +77,8 @@ def write_workbook(path: Path, about: About, rows: list[ReturnRow]) -> None:
     """Write a returns workbook to ``path`` by a rename, so a reader never sees half a file."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill, Protection
-    from openpyxl.worksheet.datavalidation import DataValidation
     from openpyxl.workbook.protection import WorkbookProtection
+    from openpyxl.worksheet.datavalidation import DataValidation
 
     book = Workbook()
     sheet = book.active
@@ -217,7 +217,9 @@ def read_workbook(path: Path) -> Returned:
         value = cells[at["value"]]
         if isinstance(value, str) and not value.strip():
             value = None
-        row = FilledRow(number, _text(cells[at["measure_id"]]), _text(cells[at["period"]]), value, _text(cells[at["note"]]))
+        row = FilledRow(
+            number, _text(cells[at["measure_id"]]), _text(cells[at["period"]]), value, _text(cells[at["note"]])
+        )
         if row.measure_id or row.period or row.value is not None or row.note:
             filled.append(row)
     return Returned(Path(path), about, filled)

@@ -370,7 +370,9 @@ def _check_partner_notes(frame: pd.DataFrame, file: str, register: Register | No
     problems: list[Problem] = []
     known = [m.id for m in register.measures] if register else []
     seen: dict[tuple[str, str, str], int] = {}
-    for row, quarter, mid, period in zip(frame.index, frame["quarter"], frame["measure_id"], frame["period"], strict=True):
+    for row, quarter, mid, period in zip(
+        frame.index, frame["quarter"], frame["measure_id"], frame["period"], strict=True
+    ):
         if register is not None and mid and id_problem(mid) is None and mid not in known:
             problems.append(Problem(file, row, "measure_id", _unknown(mid, known)))
         key = (quarter, mid, period)
