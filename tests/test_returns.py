@@ -340,3 +340,21 @@ def test_partner_notes_are_validated(demo_copy, text, says):
     with pytest.raises(InputError) as err:
         load_inputs(demo_copy)
     assert "partner_notes.csv, row 2, column " in str(err.value) and says in str(err.value)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        pytest.param(("new-quarter", "--quarter", Q2), id="new-quarter"),
+        pytest.param(("returns", "--quarter", Q2, "--out", "{out}"), id="returns"),
+    ],
+)
+def test_invalid_inputs_exit_2_and_nothing_is_written(demo_copy, tmp_path, capsys, command):
+    actuals = demo_copy / "actuals.csv"
+    actuals.write_bytes(actuals.read_bytes() + b"asb-incidents,2015-07,lots\n")
+    before = {p.name: p.read_bytes() for p in demo_copy.iterdir() if p.is_file()}
+    argv = [a.format(out=tmp_path / "out") for a in command]
+    assert _run(*argv, "--data", demo_copy) == 2
+    assert "actuals.csv, row 149, column 'value': 'lots' is not a number" in capsys.readouterr().err
+    assert {p.name: p.read_bytes() for p in demo_copy.iterdir() if p.is_file()} == before
+    assert not (tmp_path / "out").exists()
