@@ -249,6 +249,8 @@ def test_workbook_is_protected_typed_and_valid_ooxml(started):
     assert book["About"].sheet_state == "hidden"
     about = {r[0]: r[1] for r in book["About"].iter_rows(values_only=True)}
     assert about.items() >= {"partnership": "Safer Plymouth", "quarter": Q2, "lead": DA_LEAD}.items()
+    custom = {p.name: p.value for p in book.custom_doc_props.props}
+    assert custom == {"csp-report partnership": "Safer Plymouth", "csp-report quarter": Q2, "csp-report lead": DA_LEAD}
     sheet = book["Returns"]
     header = [c.value for c in sheet[1]]
     assert header[:8] == ["measure_id", "title", "unit", "period", "period_in_words", "last_year", "value", "note"]

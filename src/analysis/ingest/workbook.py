@@ -6,8 +6,9 @@ a lead's measures are due, with the measure's title and unit, the period as
 and the value and note cells the partner fills in. Only the value and note
 cells are unlocked (sheet protection without a password); a value cell accepts
 only a number (a count: a number of 0 or more). A sheet of instructions, and a
-hidden sheet (``About``) naming the partnership, quarter and lead so a
-workbook returned for another quarter or partnership can be refused.
+hidden sheet (``About``, also kept as the workbook's custom properties) naming
+the partnership, quarter and lead so a workbook returned for another quarter or
+partnership can be refused.
 """
 
 from __future__ import annotations
@@ -76,6 +77,7 @@ def _instructions(about: About) -> list[str]:
 def write_workbook(path: Path, about: About, rows: list[ReturnRow]) -> None:
     """Write a returns workbook to ``path`` by a rename, so a reader never sees half a file."""
     from openpyxl import Workbook
+    from openpyxl.packaging.custom import StringProperty
     from openpyxl.styles import Alignment, Font, PatternFill, Protection
     from openpyxl.workbook.protection import WorkbookProtection
     from openpyxl.worksheet.datavalidation import DataValidation
@@ -137,6 +139,8 @@ def write_workbook(path: Path, about: About, rows: list[ReturnRow]) -> None:
     book.security = WorkbookProtection(lockStructure=True)  # sheets cannot be unhidden, added or removed
     book.properties.title = f"{about.partnership} performance return {about.quarter}: {about.lead}"
     book.properties.subject = about.quarter
+    for name, value in (("partnership", about.partnership), ("quarter", about.quarter), ("lead", about.lead)):
+        book.custom_doc_props.append(StringProperty(name=f"csp-report {name}", value=value))  # File > Properties
     book.active = 0
 
     path.parent.mkdir(parents=True, exist_ok=True)
