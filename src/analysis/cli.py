@@ -65,6 +65,14 @@ def _parser() -> argparse.ArgumentParser:
 
     add_ingest_parsers(sub)
 
+    p = sub.add_parser("new-quarter", help="start a quarter's inputs: carry the last quarter's rows forward")
+    p.add_argument("--quarter", type=_quarter, required=True, help="the quarter to start, e.g. 2015-16-Q2")
+    data_arg(p)
+
+    p = sub.add_parser("returns", help="write one Excel returns workbook per lead under returns/<quarter>/")
+    p.add_argument("--quarter", type=_quarter, help="e.g. 2015-16-Q2 (default: the latest quarter started)")
+    data_arg(p), out_arg(p)
+
     p = sub.add_parser("verify", help="list every figure of a built quarter that the inputs would now change")
     quarter_arg(p), data_arg(p), out_arg(p)
     return parser
@@ -154,6 +162,23 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return EXIT_FAILED if changes else EXIT_OK
 
 
+def cmd_new_quarter(args: argparse.Namespace) -> int:
+    from analysis.ingest.returns import start_quarter
+
+    print(start_quarter(_data_dir(args), args.quarter).summary())
+    return EXIT_OK
+
+
+def cmd_returns(args: argparse.Namespace) -> int:
+    from analysis.ingest.returns import write_returns
+
+    paths = write_returns(_data_dir(args), _out_dir(args), args.quarter)
+    print(f"Wrote {len(paths)} returns workbook{'s' if len(paths) != 1 else ''}:")
+    for path in paths:
+        print(f"  {path}")
+    return EXIT_OK
+
+
 COMMANDS = {
     "validate": cmd_validate,
     "readiness": cmd_readiness,
@@ -162,6 +187,8 @@ COMMANDS = {
     "build-all": cmd_build_all,
     "verify": cmd_verify,
     "ingest": cmd_ingest,
+    "new-quarter": cmd_new_quarter,
+    "returns": cmd_returns,
 }
 
 

@@ -1,6 +1,6 @@
-"""``csp-report ingest``: bring police.uk and ONS data into a partnership's input folder.
+"""``csp-report ingest``: bring police.uk and ONS data, and partners' returns, into a partnership's input folder.
 
-``add_parsers`` adds the ``ingest`` command and its two sources to the main
+``add_parsers`` adds the ``ingest`` command and its three sources to the main
 parser; ``run`` carries one out and returns the exit status: 0 when the data is
 in, 2 when an input is wrong (the message says which file and what to do).
 """
@@ -26,8 +26,8 @@ def _quarter(text: str) -> str:
 
 
 def add_parsers(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    """Add ``ingest police-uk`` and ``ingest ons-csp`` to the command line's subcommands."""
-    ingest = subparsers.add_parser("ingest", help="bring police.uk or ONS data into the input folder")
+    """Add ``ingest police-uk``, ``ingest ons-csp`` and ``ingest returns`` to the command line's subcommands."""
+    ingest = subparsers.add_parser("ingest", help="bring police.uk, ONS or partners' returns into the input folder")
     sources = ingest.add_subparsers(dest="source", required=True, metavar="SOURCE")
 
     p = sources.add_parser(
@@ -53,6 +53,17 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> argparse.ArgumentPars
     p.add_argument("--table", default="Table C2", help="the sheet of recorded crime numbers (default: Table C2)")
     p.add_argument("--quarter", type=_quarter, help="file the figures under this quarter (default: from the title)")
     p.add_argument("--data", help="the partnership's input folder (default: data/raw)")
+
+    p = sources.add_parser(
+        "returns",
+        help="read partners' filled returns workbooks into actuals.csv",
+        description="Read returns workbooks written by `csp-report returns` and filled in by partners: every "
+        "value into actuals.csv, every note into partner_notes.csv. Nothing is written if any workbook has a problem.",
+    )
+    p.add_argument("workbooks", nargs="+", metavar="WORKBOOK", type=Path, help="filled returns workbooks (.xlsx)")
+    p.add_argument("--revise", action="store_true", help="replace values already in actuals.csv, and log each")
+    p.add_argument("--quarter", type=_quarter, help="the quarter being collected (default: the latest started)")
+    p.add_argument("--data", help="the partnership's input folder (default: data/raw)")
     return ingest
 
 
@@ -76,7 +87,13 @@ def _ons_csp(args: argparse.Namespace, data: Path):
     )
 
 
-SOURCES = {"police-uk": _police_uk, "ons-csp": _ons_csp}
+def _returns(args: argparse.Namespace, data: Path):
+    from analysis.ingest.returns import ingest_returns
+
+    return ingest_returns(args.workbooks, data, revise=args.revise, quarter=args.quarter)
+
+
+SOURCES = {"police-uk": _police_uk, "ons-csp": _ons_csp, "returns": _returns}
 
 
 def run(args: argparse.Namespace) -> int:

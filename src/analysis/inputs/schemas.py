@@ -161,8 +161,7 @@ FAMILY_GROUP = pa.DataFrameSchema(
     {
         "quarter": _text(required("quarter", _QUARTER_EMPTY), QUARTER),
         "partnership": _text(required("partnership", "the partnership is empty: name the member of the family group")),
-        "crimes": _text(
-            required("crimes", "the number of crimes is empty"),
+        "crimes": _text(  # empty: not yet supplied (new-quarter leaves it for the analyst to fill in)
             rule(
                 "crimes",
                 lambda v: _whole(v, 0),
@@ -175,6 +174,20 @@ FAMILY_GROUP = pa.DataFrameSchema(
         ),
     },
     name="family_group",
+)
+
+
+PARTNER_NOTES = pa.DataFrameSchema(
+    {
+        "quarter": _text(required("quarter", _QUARTER_EMPTY), QUARTER),
+        "measure_id": _text(required("measure_id", "the measure id is empty"), MEASURE_ID),
+        "period": _text(
+            required("period", "the period is empty: give a month like 2015-04 or a quarter like 2015-16-Q1"), PERIOD
+        ),
+        "lead": _text(required=False),
+        "note": _text(required("note", "the note is empty: leave the row out when the partner wrote nothing")),
+    },
+    name="partner_notes",
 )
 
 
@@ -235,6 +248,7 @@ TABLES: dict[str, pa.DataFrameSchema] = {
     "action_plan": ACTION_PLAN,
     "recommendations": RECOMMENDATIONS,
     "family_group": FAMILY_GROUP,
+    "partner_notes": PARTNER_NOTES,
 }
 
 

@@ -29,7 +29,7 @@ from analysis.inputs.register import check_register_file
 from analysis.inputs.schemas import FREQUENCIES, TABLES, id_problem, parse_number, schema_problems
 
 REQUIRED_TABLES = ("actuals",)
-OPTIONAL_TABLES = ("action_plan", "recommendations", "family_group")
+OPTIONAL_TABLES = ("action_plan", "recommendations", "family_group", "partner_notes")
 WORKBOOKS = (".xlsx", ".xlsm")
 PERIOD_COLUMNS = ("period",)
 _IGNORED = ("Thumbs.db", "desktop.ini")
@@ -43,9 +43,10 @@ class Inputs:
     actuals: pd.DataFrame  # measure_id, period, value (float)
     action_plan: pd.DataFrame
     recommendations: pd.DataFrame
-    family_group: pd.DataFrame
+    family_group: pd.DataFrame  # quarters whose counts are not all supplied yet are left out
     commentary: dict[tuple[str, str], str] = field(default_factory=dict)
     files: tuple[Path, ...] = ()
+    partner_notes: pd.DataFrame = field(default_factory=lambda: _empty("partner_notes"))
 
     def series(self, measure_id: str) -> dict[str, float]:
         """One measure's values by period."""
@@ -352,11 +353,31 @@ def _check_family_group(frame: pd.DataFrame, file: str, register: Register | Non
     return problems
 
 
+def _check_partner_notes(frame: pd.DataFrame, file: str, register: Register | None) -> list[Problem]:
+    if not {"quarter", "measure_id", "period"} <= set(frame.columns):
+        return []
+    problems: list[Problem] = []
+    known = [m.id for m in register.measures] if register else []
+    seen: dict[tuple[str, str, str], int] = {}
+    for row, quarter, mid, period in zip(
+        frame.index, frame["quarter"], frame["measure_id"], frame["period"], strict=True
+    ):
+        if register is not None and mid and id_problem(mid) is None and mid not in known:
+            problems.append(Problem(file, row, "measure_id", _unknown(mid, known)))
+        key = (quarter, mid, period)
+        if all(key) and key in seen:
+            message = f"{mid} has a second note for {period} in {quarter} (also row {seen[key]}): keep one"
+            problems.append(Problem(file, row, "note", message))
+        seen.setdefault(key, row)
+    return problems
+
+
 _CHECKS = {
     "actuals": _check_actuals,
     "action_plan": _check_action_plan,
     "recommendations": _check_recommendations,
     "family_group": _check_family_group,
+    "partner_notes": _check_partner_notes,
 }
 
 
@@ -424,6 +445,8 @@ def _typed(frame: pd.DataFrame, name: str) -> pd.DataFrame:
     if name == "family_group":
         out["crimes"] = [parse_number(v) for v in out["crimes"]]
         out["population"] = [parse_number(v) for v in out["population"]]
+        incomplete = set(out.loc[out["crimes"].isna(), "quarter"])  # counts not yet supplied for the quarter
+        out = out[~out["quarter"].isin(incomplete)].reset_index(drop=True)
     if name == "recommendations":
         out["number"] = [int(parse_number(v)) for v in out["number"]]
         out["status"] = out["status"].str.lower()
@@ -480,4 +503,5 @@ def load_inputs(data_dir: Path) -> Inputs:
         family_group=_typed(tables["family_group"], "family_group"),
         commentary=commentary,
         files=tuple(dict.fromkeys(files)),
+        partner_notes=_typed(tables["partner_notes"], "partner_notes"),
     )

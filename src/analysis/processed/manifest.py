@@ -98,7 +98,10 @@ def manifest(
         if p.exists()
     }
     outputs = {name: hashlib.sha256(text.encode()).hexdigest() for name, text in sorted(tables.items())}
+    revisions_log = Path(data_dir) / "revisions.csv"  # values replaced by `ingest returns --revise`
+    logged = revisions_log.read_text("utf-8-sig") if revisions_log.exists() else None
     return {
+        **({"revisions": list(csv.DictReader(io.StringIO(logged)))} if logged is not None else {}),
         "quarter": quarter,
         "data_dir": str(data_dir),
         "inputs": dict(sorted(inputs.items())),

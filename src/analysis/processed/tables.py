@@ -185,6 +185,7 @@ def quarter_tables(inputs: Inputs, quarter: Quarter) -> dict[str, str]:
         "action_plan.csv": to_csv_text(this_quarter(inputs.action_plan), NUMERIC),
         "recommendations.csv": to_csv_text(this_quarter(inputs.recommendations), NUMERIC),
         "family_group.csv": to_csv_text(this_quarter(inputs.family_group), NUMERIC),
+        "partner_notes.csv": to_csv_text(this_quarter(inputs.partner_notes), NUMERIC),
         "register.json": inputs.register.to_json(),
     }
     for (cq, mid), text in sorted(inputs.commentary.items()):
