@@ -261,6 +261,18 @@ class _Folder:
         return table
 
 
+def locate_table(data_dir: Path, name: str) -> tuple[Path, str | None] | None:
+    """Where a table lives: ``name.csv``, or a sheet called ``name`` of a workbook in the folder."""
+    sources = _Folder(data_dir).sources(name)
+    return sources[0] if sources else None
+
+
+def read_table(data_dir: Path, name: str) -> tuple[pd.DataFrame, str, Path] | None:
+    """Read one input table as text cells; ``None`` when the folder does not have it."""
+    table = _Folder(data_dir).read(name)
+    return None if table is None else (table.frame, table.file, table.path)
+
+
 def _unknown(mid: str, known: Iterable[str]) -> str:
     return f"{mid!r} is not a measure in measures.yml{suggest(mid, known)}"
 
