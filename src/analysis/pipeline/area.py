@@ -131,11 +131,15 @@ def _latest_status(out_dir: Path, name: str) -> tuple[str, pd.DataFrame, pd.Data
     )
     if not built:
         return None
+    from analysis.processed.schemas import ProcessedTableError
     from analysis.processed.tables import read_processed
 
     folder = built[-1]
-    family = read_processed(folder, "family_group.csv") if (folder / "family_group.csv").exists() else pd.DataFrame()
-    return folder.name, read_processed(folder, "measure_status.csv"), family
+    try:
+        family = read_processed(folder, "family_group.csv")
+        return folder.name, read_processed(folder, "measure_status.csv"), family
+    except ProcessedTableError:  # built by an older version: shown as not built until rebuilt
+        return None
 
 
 def overview_page(out_dir: Path, outcomes: list[PartnershipOutcome]) -> str:

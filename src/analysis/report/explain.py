@@ -8,7 +8,6 @@ data, so this page cannot drift from what the build does.
 from __future__ import annotations
 
 import inspect
-import json
 import math
 
 from analysis.core.formatting import number, percent
@@ -161,13 +160,14 @@ def assumptions() -> Html:
 
 
 def data_log(data: QuarterData) -> Html:
-    """Every input the quarter was built from, with its SHA-256, from the quarter's manifest."""
-    if data.folder is None or not (data.folder / "manifest.json").exists():
-        return section("Data log", "<p>No manifest: these figures were computed in memory, not built.</p>")
-    record = json.loads((data.folder / "manifest.json").read_text(encoding="utf-8"))
+    """Every input the quarter was built from, with its SHA-256, from the manifest beside its tables."""
+    record = data.manifest
+    if record is None:
+        return section("Data log", "<p>No manifest: these tables were not read from a built quarter.</p>")
     rows = [[name, Html(f"<code>{esc(digest[:16])}</code>")] for name, digest in record["inputs"].items()]
     code = record["code"]
     note = (
+        f"{data.register.partnership}, {record['quarter']}: built from the inputs below. "
         f"Data fingerprint {record['data_fingerprint']}; code version {code['version']}"
         + (f", commit {code['commit'][:10]}" if code.get("commit") else "")
         + (" (with uncommitted changes)" if code.get("dirty") else "")

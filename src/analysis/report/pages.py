@@ -70,8 +70,9 @@ def exception_items(data: QuarterData, link_prefix: str = "measures/") -> Html:
     """Every amber and red measure with its figures and planned improvement."""
     items = []
     actions = data.table("action_plan.csv")
-    for _, row in data.status[data.status["status"].isin(["amber", "red"])].iterrows():
-        m = data.register.measure(row["measure_id"])
+    for item in data.exceptions.itertuples():
+        row = data.status_row(item.measure_id)
+        m = data.register.measure(item.measure_id)
         plans = []
         if not actions.empty:
             linked = actions[(actions["measure_id"] == m.id) & (actions["improvement"] != "")]
@@ -92,7 +93,8 @@ def exception_items(data: QuarterData, link_prefix: str = "measures/") -> Html:
             f'<article class="exception exception-{esc(row["status"])}">'
             f'<h3><a href="{esc(link_prefix)}{esc(m.id)}.html">{esc(m.title)}</a></h3>'
             f"<p>{_status_cell(data, row['status'])} – {esc(_target_text(m, row, data.quarter.fy))}</p>"
-            f"<p>{esc(figures)}</p>{improvement}</article>"
+            f'<p>{esc(figures)}</p><p class="reason">{esc(item.reason[0].upper() + item.reason[1:])}.</p>'
+            f"{improvement}</article>"
         )
     body = "".join(items) if items else "<p>No measure is amber or red this quarter.</p>"
     return section("Exception items", body, cls="exceptions")
@@ -286,18 +288,16 @@ class MeasurePage:
             return section(
                 "Change on last year", "<p>No comparison: last year's figures for the same periods are incomplete.</p>"
             )
-        if not present(row.get("change_p_value")):
+        if self.data.change_on_last_year(self.measure.id) is None:
             text = (
                 f"{percent(row['change_vs_last_year'])} on last year. The significance test applies to counts "
                 "(aggregation 'sum'); this measure is a rate or a cumulative figure."
             )
             return section("Change on last year", f"<p>{esc(text)}</p>")
-        from analysis.method.stats import compare_counts
-
-        c = compare_counts(row["ytd_actual"], row["last_year_ytd"], self.measure.small_count_threshold)
-        verdict = c.describe()
+        c = self.data.change_on_last_year(self.measure.id)
+        verdict = c["verdict"]
         text = f"{number(row['ytd_actual'])} against {number(row['last_year_ytd'])} in the same period last year: {verdict}."
-        cls = "change-small" if c.small_count else ("change-significant" if c.significant else "change-none")
+        cls = "change-small" if c["small_count"] else ("change-significant" if c["significant"] else "change-none")
         return section("Change on last year", f'<p class="{cls}">{esc(text[0].upper() + text[1:])}</p>')
 
     def projection(self) -> Html:
@@ -340,9 +340,9 @@ def _cell(value: object) -> str:
     return number(value) if present(value) else ""
 
 
-def measure_page(quarter: str, measure_id: str, *, data_dir: str | Path = "", out_dir: str | Path = "") -> MeasurePage:
+def measure_page(quarter: str, measure_id: str, *, processed_dir: str | Path = "") -> MeasurePage:
     """The page of one measure, from the notebook's parameters."""
-    data = load_quarter(quarter, data_dir=data_dir, out_dir=out_dir)
+    data = load_quarter(quarter, processed_dir=processed_dir)
     return MeasurePage(data, data.register.measure(measure_id))
 
 
@@ -413,7 +413,7 @@ class Dashboard:
 
     def changes(self) -> Html:
         """Which measures changed status since the previous quarter, and which values were revised."""
-        changes = self.data.table("changes.csv")
+        changes = self.data.changes
         title = "What changed since last quarter"
         if changes.empty or (changes["kind"] == "previous_build").sum() == 0:
             return section(title, "<p>No comparison was made.</p>")
@@ -464,9 +464,9 @@ class Dashboard:
         return section(title, *parts, cls="changes")
 
 
-def dashboard(quarter: str, *, data_dir: str | Path = "", out_dir: str | Path = "") -> Dashboard:
+def dashboard(quarter: str, *, processed_dir: str | Path = "") -> Dashboard:
     """The dashboard, from the notebook's parameters."""
-    return Dashboard(load_quarter(quarter, data_dir=data_dir, out_dir=out_dir))
+    return Dashboard(load_quarter(quarter, processed_dir=processed_dir))
 
 
 @dataclass(frozen=True)
@@ -542,35 +542,30 @@ class StrategicAssessment:
 
     def family_group(self) -> Html:
         """The family group position: rates per 1,000, rank, the group average and a chart."""
-        from analysis.method.compare import family_group_table, funnel_limits, pooled_rate, position
-
-        fg = self.data.table("family_group.csv")
         partnership = self.data.register.partnership
-        if fg.empty:
+        where = self.data.family_group_position()
+        if where is None:
             return section("Family group position", "<p>No family group figures were supplied for this quarter.</p>")
-        ranked = family_group_table(fg, partnership)
-        where = position(fg, partnership, self.data.register.family_group_method)
+        ranked = self.data.family_group_rank()
         rows = [
             [r.partnership, number(r.crimes), number(r.population), f"{r.rate_per_1000:.1f}", int(r.rank)]
             for r in ranked.itertuples()
         ]
-        pooled = pooled_rate(fg)
-        low, high = float(fg["population"].min()), float(fg["population"].max())
-        span = [low * 0.8 + (high * 1.2 - low * 0.8) * i / 60 for i in range(61)]
+        pooled = where["pooled_rate"]
         methods = {
             "msg_mean": "against the unweighted mean of the members' rates",
             "poisson": "against the group mean, with an exact Poisson 95% interval on the partnership's rate",
             "iquanta": "against the group mean plus or minus one standard deviation (as iQuanta shows it)",
         }
         source = self.data.register.population_source or "the populations supplied in family_group.csv"
-        method = self.data.register.family_group_method
+        method = where["method"]
         return section(
             "Family group position",
-            f"<p>{esc(where.describe())}.</p>",
+            f"<p>{esc(where['description'])}.</p>",
             f'<p class="method">Compared {esc(methods.get(method, method))}. Populations: {esc(source)}.</p>',
             table(["Partnership", "Crimes", "Population", "Crimes per 1,000", "Rank (1 = lowest)"], rows),
-            charts.family_group_chart(ranked, where.msg_mean, partnership),
-            charts.funnel_chart(ranked, funnel_limits(pooled, span), pooled, partnership),
+            charts.family_group_chart(ranked, where["msg_mean"], partnership),
+            charts.funnel_chart(ranked, self.data.family_group_funnel(), pooled, partnership),
         )
 
 
@@ -580,9 +575,9 @@ def _improvement(task) -> str:
     return f"{task.improvement} (deadline {task.deadline})" if task.deadline else task.improvement
 
 
-def strategic_assessment(quarter: str, *, data_dir: str | Path = "", out_dir: str | Path = "") -> StrategicAssessment:
+def strategic_assessment(quarter: str, *, processed_dir: str | Path = "") -> StrategicAssessment:
     """The strategic assessment, from the notebook's parameters."""
-    return StrategicAssessment(load_quarter(quarter, data_dir=data_dir, out_dir=out_dir))
+    return StrategicAssessment(load_quarter(quarter, processed_dir=processed_dir))
 
 
 __all__ = [
