@@ -155,7 +155,7 @@ def test_build_all_hands_each_partnership_its_own_tables(tmp_path):
     first = build_all(root, out, "2015-16-Q1", jobs=2, renderer="builtin", progress=False)
     assert all(o.ok for o in first), [(o.slug, o.error) for o in first]
     # beta revises April's figure; the others do not
-    _edit(root / "beta" / "actuals.csv", "burglary,2015-04,400", "burglary,2015-04,777")
+    _edit(root / "beta" / "actuals.csv", "burglary,2015-04,402", "burglary,2015-04,777")
     second = build_all(root, out, "2015-16-Q2", jobs=2, renderer="builtin", progress=False)
     assert all(o.ok for o in second), [(o.slug, o.error) for o in second]
 
@@ -181,3 +181,16 @@ def test_build_all_hands_each_partnership_its_own_tables(tmp_path):
         nb = json.loads(text)
         slug, quarter = path.relative_to(out / "reports").parts[:2]
         assert nb["metadata"]["papermill"]["parameters"]["processed_dir"] == f"data/processed/{slug}/{quarter}"
+
+
+def test_a_relative_folder_is_read_from_the_current_folder_or_else_the_project(tables, monkeypatch, tmp_path):
+    from analysis.processed.quarter import processed_folder
+
+    monkeypatch.chdir(tables.parent)
+    assert processed_folder(Q, Q) == tables
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    monkeypatch.setattr("analysis.processed.quarter.PROJECT_ROOT", tables.parent)
+    assert processed_folder(Q, Q) == tables.parent / Q
+    assert processed_folder(Q, "") == tables.parent / "data" / "processed" / Q

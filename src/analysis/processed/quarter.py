@@ -122,12 +122,17 @@ class QuarterData:
 def processed_folder(quarter: str | Quarter, processed_dir: str | Path = "") -> Path:
     """The folder of a quarter's built tables: ``processed_dir``, or the project's ``data/processed/<quarter>``.
 
-    A relative ``processed_dir`` is taken from the current folder (a build runs
-    its notebooks from the output root).
+    A relative ``processed_dir`` (as a published notebook records it) is taken
+    from the current folder, which a build sets to the output root; when it is
+    not there, from the project root, so a published notebook re-run in
+    JupyterLab from ``reports/<quarter>/`` still finds its tables.
     """
     if processed_dir in (None, ""):
         return OutputPaths(PROJECT_ROOT).processed(str(parse_quarter(str(quarter))))
-    return Path(processed_dir).expanduser().resolve()
+    path = Path(processed_dir).expanduser()
+    if not path.is_absolute() and not path.is_dir() and (PROJECT_ROOT / path).is_dir():
+        return PROJECT_ROOT / path
+    return path.resolve()
 
 
 def load_quarter(quarter: str, *, processed_dir: str | Path = "") -> QuarterData:
