@@ -61,7 +61,7 @@ def hand_loop(data: Path, out: Path) -> tuple[float, float]:
     work.mkdir(exist_ok=True)
     total, peak = 0.0, 0.0
     for i, (name, extra) in enumerate(notebooks):
-        params = {"quarter": QUARTER, "data_dir": str(data), "out_dir": str(out), **extra}
+        params = {"quarter": QUARTER, "processed_dir": str(out / "data" / "processed" / QUARTER), **extra}
         target = work / f"{i:03d}-{name}.ipynb"
         args = [str(BIN / "papermill"), str(ROOT / "notebooks" / f"{name}.ipynb"), str(target), "-k", "python3"]
         for key, value in params.items():

@@ -58,20 +58,31 @@ CHART = (
 )
 
 
-def write_processed(folder: Path, statuses: dict[str, str] | None = None) -> Path:
-    """``register.json`` and ``measure_status.csv`` as the build writes them."""
+def write_processed(folder: Path, statuses: dict[str, str] | None = None, **figures: str) -> Path:
+    """``register.json``, ``measure_status.csv`` and ``family_group.csv`` as the build writes them.
+
+    Every column of the status table is there (checked against its schema on
+    read); ``figures`` fills numeric columns such as ``ytd_actual`` for every measure.
+    """
+    from analysis.processed.tables import EXTRA_STATUS_COLUMNS, STATUS_COLUMNS
+
     statuses = statuses or STATUSES
     register = parse_register(REGISTER)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "register.json").write_text(register.to_json(), encoding="utf-8")
+    columns = STATUS_COLUMNS + EXTRA_STATUS_COLUMNS
     with (folder / "measure_status.csv").open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f, lineterminator="\n")
-        writer.writerow(["measure_id", "title", "priority", "lead", "polarity", "frequency", "status", "status_label"])
+        writer.writerow(columns)
         for m in register.measures:
             status = statuses[m.id]
-            writer.writerow(
-                [m.id, m.title, m.priority, m.lead, m.polarity, m.frequency, status, register.label(status)]
-            )
+            row = {
+                "measure_id": m.id, "title": m.title, "priority": m.priority, "lead": m.lead,
+                "polarity": m.polarity, "frequency": m.frequency, "status": status,
+                "status_label": register.label(status), "aggregation": m.aggregation, "lag": m.lag, **figures,
+            }  # fmt: skip
+            writer.writerow([row.get(c, "") for c in columns])
+    (folder / "family_group.csv").write_text("quarter,partnership,crimes,population\n", encoding="utf-8")
     return folder
 
 

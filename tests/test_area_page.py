@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import site_fixture as fx
 
 from analysis.core.paths import OutputPaths
-from analysis.inputs.register import parse_register
 from analysis.site.area import AreaEntry, overview_page
 
 
 def _processed(out: Path, slug: str) -> None:
-    folder = OutputPaths(out, slug).processed(fx.QUARTER)
-    folder.mkdir(parents=True)
-    register = parse_register(fx.REGISTER)
-    (folder / "register.json").write_text(register.to_json(), encoding="utf-8")
-    with (folder / "measure_status.csv").open("w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f, lineterminator="\n")
-        writer.writerow(["measure_id", "title", "status", "status_label", "ytd_actual", "annual_target"])
-        for m in register.measures:
-            status = fx.STATUSES[m.id]
-            writer.writerow([m.id, m.title, status, register.label(status), "1234", "1000"])
+    fx.write_processed(OutputPaths(out, slug).processed(fx.QUARTER), ytd_actual="1234", annual_target="1000")
 
 
 def test_overview_links_each_partnership_and_names_each_failure(tmp_path):

@@ -28,5 +28,5 @@ def test_formula_like_text_is_neutralised_and_read_back_unchanged(tmp_path, demo
         rows = {r["measure_id"]: r for r in csv.DictReader(handle)}
     assert rows["asb-incidents"]["title"] == "'" + title
     assert rows["asb-incidents"]["change_vs_last_year"].startswith("-")  # numbers stay numbers
-    data = load_quarter(Q, out_dir=tmp_path)
+    data = load_quarter(Q, processed_dir=tmp_path / "data" / "processed" / Q)
     assert data.status_row("asb-incidents")["title"] == title

@@ -37,10 +37,12 @@ def without_svg(html: str) -> str:
 
 @cache
 def demo_files() -> dict[str, str]:
+    from analysis.core.paths import OutputPaths
     from analysis.inputs.tables import load_inputs
-    from analysis.processed.tables import quarter_tables
+    from analysis.processed.tables import compute_tables
 
-    return quarter_tables(load_inputs(ROOT / "data" / "raw"), parse_quarter(QUARTER))
+    nothing_built = OutputPaths(ROOT / "tests" / "data" / "no-builds")  # no earlier quarter: no changes, no history
+    return compute_tables(load_inputs(ROOT / "data" / "raw"), parse_quarter(QUARTER), nothing_built)
 
 
 @cache

@@ -19,8 +19,8 @@ from analysis.core.periods import Quarter, parse_quarter
 from analysis.inputs.tables import Inputs, load_inputs
 from analysis.pipeline.execute import NotebookJob, NotebookResult, execute_all
 from analysis.processed.atomic import publish, replace_path, staging
-from analysis.processed.manifest import changes_since, manifest, manifest_text
-from analysis.processed.tables import quarter_tables, status_history, write_tables
+from analysis.processed.manifest import manifest, manifest_text
+from analysis.processed.tables import compute_tables, write_tables
 
 
 def resolve_renderer(renderer: str) -> str:
@@ -44,16 +44,6 @@ def status_summary(files: dict[str, str]) -> str:
         shown[column] = [f"{float(v):,.1f}".removesuffix(".0") if v else "" for v in shown[column]]
     shown["change_vs_last_year"] = [f"{float(v):+.1%}" if v else "" for v in shown["change_vs_last_year"]]
     return shown.to_string(index=False)
-
-
-def compute_tables(inputs: Inputs, q: Quarter, out: OutputPaths) -> dict[str, str]:
-    """The quarter's processed files, with what changed since the previous quarter built under ``out``."""
-    files = quarter_tables(inputs, q)
-    files["changes.csv"] = changes_since(out.processed(str(q.previous)), files, str(q.previous))
-    files["status_history.csv"] = status_history(
-        out.processed_root, q, files["measure_status.csv"], inputs.register.partnership
-    )
-    return files
 
 
 def warn_returns_due(inputs: Inputs, q: Quarter) -> str:
@@ -134,15 +124,20 @@ def notebook_jobs(
     inputs: Inputs,
     quarter: Quarter,
     files: dict[str, str],
-    data_dir: Path,
+    processed_dir: Path,
     stage_root: Path,
-    out_root: Path,
     input_hashes: dict,
 ) -> list[NotebookJob]:
-    """The dashboard, the strategic assessment, the method page and one notebook per measure."""
+    """The dashboard, the strategic assessment, the method page and one notebook per measure.
+
+    Every notebook is handed ``processed_dir``, the folder of this quarter's
+    built tables (a partnership's own folder in a force-wide build), and reads
+    nothing else. It runs on the staging copy; the executed notebooks record
+    the folder relative to the output root, as published.
+    """
     q = str(quarter)
-    common = {"quarter": q, "data_dir": str(data_dir), "out_dir": str(stage_root)}
-    published = {**common, "out_dir": str(out_root)}
+    common = {"quarter": q, "processed_dir": str(processed_dir)}
+    published = {**common, "processed_dir": Path(processed_dir).relative_to(stage_root).as_posix()}
     everything = "\n".join(f"{k}\n{v}" for k, v in sorted(files.items())).encode()
     jobs = [
         NotebookJob("dashboard.ipynb", NOTEBOOKS / "dashboard.ipynb", common, everything, published),
@@ -166,6 +161,16 @@ def notebook_jobs(
             )
         )
     return jobs
+
+
+def relative_paths(stage_root: Path) -> dict[str, str]:
+    """What :func:`analysis.pipeline.execute.execute_all` rewrites in executed notebooks: machine paths to relative.
+
+    The staging folder becomes the output root (so ``processed_dir`` reads
+    ``data/processed/<quarter>``) and the project root the notebooks came from
+    becomes the project's own relative paths (``notebooks/measure.ipynb``).
+    """
+    return {f"{stage_root}/": "", str(stage_root): ".", f"{PROJECT_ROOT}/": ""}
 
 
 def _progress(result: NotebookResult, done: int, total: int) -> None:
@@ -213,7 +218,7 @@ def build_quarter(
         write_tables(files, stage.processed(str(q)))
         used = resolve_renderer(renderer)
         record = manifest(str(q), data_dir, list(inputs.files), files, renderer=used)
-        job_list = notebook_jobs(inputs, q, files, data_dir, stage_root, out_dir, record["inputs"])
+        job_list = notebook_jobs(inputs, q, files, stage.processed(str(q)), stage_root, record["inputs"])
         record["notebooks"] = {job.name: job.key_parameters for job in job_list}
         (stage.processed(str(q)) / "manifest.json").write_text(manifest_text(record), encoding="utf-8")
         results = execute_all(
@@ -222,7 +227,7 @@ def build_quarter(
             workers=jobs,
             cache_dir=out.cache / "notebooks",
             force=force,
-            replacements={str(stage_root): str(out_dir)},
+            replacements=relative_paths(stage_root),
             cwd=stage_root,
             progress=_progress if progress else None,
             executor=executor,

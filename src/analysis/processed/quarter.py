@@ -1,25 +1,27 @@
 """One quarter's processed tables, as the notebooks read them.
 
-A notebook reads ``data/processed/<quarter>/`` written by the build. Opened on
-its own in JupyterLab before any build, it computes the same tables in memory
-from the inputs instead, so its defaults always run.
+A notebook is handed the quarter's folder of built tables
+(``data/processed/<quarter>/``, or a partnership's own folder in a force-wide
+build) and reads only that. A missing or malformed table stops it with
+:class:`ProcessedTableError`, naming the file and saying to run
+``csp-report build``: the pages never recompute the tables from the inputs.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
 
-from analysis.core.paths import DEFAULT_DATA, PROJECT_ROOT, OutputPaths, resolve_dir
+from analysis.core.paths import PROJECT_ROOT, OutputPaths
 from analysis.core.periods import Quarter, parse_quarter
 from analysis.core.register import Register
-from analysis.errors import ProcessedTableError
-from analysis.processed.tables import EXTRA_STATUS_COLUMNS, STATUS_COLUMNS, parse_processed
+from analysis.processed.schemas import TABLE_NAMES, ProcessedTableError, check_text
 
-TABLE_FILES = ("measure_status.csv", "measure_series.csv", "action_plan.csv", "recommendations.csv", "family_group.csv")
-OPTIONAL_FILES = ("spc.csv", "changes.csv")
+TABLE_FILES = TABLE_NAMES
+"""Every table a built quarter holds; all are required."""
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,7 @@ class QuarterData:
     tables: dict[str, pd.DataFrame]
     commentary: dict[str, str] = field(default_factory=dict)
     folder: Path | None = None
+    manifest: dict | None = None  # the build's record: inputs and their hashes, code version
 
     @property
     def status(self) -> pd.DataFrame:
@@ -41,8 +44,48 @@ class QuarterData:
         return self.tables["measure_series.csv"]
 
     def table(self, name: str) -> pd.DataFrame:
-        """A processed table by file name; an empty frame when the quarter has none."""
-        return self.tables.get(name, pd.DataFrame())
+        """A processed table by file name."""
+        if name not in self.tables:
+            raise ProcessedTableError(f"{self._where(name)} was not read: no processed table has that name")
+        return self.tables[name]
+
+    def _where(self, name: str) -> Path | str:
+        return self.folder / name if self.folder is not None else name
+
+    @property
+    def exceptions(self) -> pd.DataFrame:
+        """The exception items: every amber and red measure, its status and the reason."""
+        return self.tables["exceptions.csv"]
+
+    @property
+    def changes(self) -> pd.DataFrame:
+        """Status changes and revised values since the previous quarter built for this partnership."""
+        return self.tables["changes.csv"]
+
+    def change_on_last_year(self, measure_id: str) -> dict | None:
+        """The significance test of the change on last year as the build wrote it; None when not made."""
+        row = self.status_row(measure_id)
+        if row.get("change_verdict", "") == "":
+            return None
+        return {
+            "verdict": row["change_verdict"],
+            "significant": row["change_significant"] == "yes",
+            "small_count": row["small_count"] == "yes",
+        }
+
+    def family_group_rank(self) -> pd.DataFrame:
+        """The family group ranked by rate (1 = lowest), ``is_partnership`` as True/False."""
+        ranked = self.tables["family_group_rank.csv"]
+        return ranked.assign(rank=ranked["rank"].astype(int), is_partnership=ranked["is_partnership"] == "yes")
+
+    def family_group_position(self) -> pd.Series | None:
+        """The partnership's position in its family group; None when no figures were supplied."""
+        position = self.tables["family_group_position.csv"]
+        return None if position.empty else position.iloc[0]
+
+    def family_group_funnel(self) -> pd.DataFrame:
+        """The funnel plot's 95% and 99.8% limits around the family rate, by population."""
+        return self.tables["family_group_funnel.csv"]
 
     def status_row(self, measure_id: str) -> pd.Series:
         rows = self.status[self.status["measure_id"] == measure_id]
@@ -53,42 +96,73 @@ class QuarterData:
     @classmethod
     def from_files(cls, quarter: Quarter, files: dict[str, str], folder: Path | None = None) -> QuarterData:
         """Build from ``{file name: text}`` as :func:`analysis.processed.tables.quarter_tables` returns."""
-        tables = {name: parse_processed(text) for name, text in files.items() if name.endswith(".csv")}
+        where = folder if folder is not None else "the processed tables"
+        missing = sorted(set(TABLE_FILES) - set(files))
+        if missing or "register.json" not in files:
+            names = ", ".join(missing + ([] if "register.json" in files else ["register.json"]))
+            raise ProcessedTableError(
+                f"{where} lacks {names}: the quarter was not built, or by an older version of csp-report. "
+                "Run `csp-report build` for this quarter."
+            )
+        tables = {name: check_text(name, text, where) for name, text in files.items() if name.endswith(".csv")}
         commentary = {
             name.removeprefix("commentary/").removesuffix(".md"): text
             for name, text in files.items()
             if name.startswith("commentary/")
         }
-        return cls(quarter, Register.from_json(files["register.json"]), tables, commentary, folder)
+        try:
+            register = Register.from_json(files["register.json"])
+        except (ValueError, KeyError, TypeError) as err:
+            raise ProcessedTableError(
+                f"{where}: register.json cannot be read ({err}). Run `csp-report build` for this quarter again."
+            ) from err
+        return cls(quarter, register, tables, commentary, folder)
 
 
-def load_quarter(quarter: str, *, data_dir: str | Path = "", out_dir: str | Path = "") -> QuarterData:
-    """Read a quarter's processed tables, or compute them in memory when none were written.
+def processed_folder(quarter: str | Quarter, processed_dir: str | Path = "") -> Path:
+    """The folder of a quarter's built tables: ``processed_dir``, or the project's ``data/processed/<quarter>``.
 
-    ``data_dir`` and ``out_dir`` are notebook parameters: empty means the
-    project's ``data/raw`` and the project root.
+    A relative ``processed_dir`` (as a published notebook records it) is taken
+    from the current folder, which a build sets to the output root; when it is
+    not there, from the project root, so a published notebook re-run in
+    JupyterLab from ``reports/<quarter>/`` still finds its tables.
+    """
+    if processed_dir in (None, ""):
+        return OutputPaths(PROJECT_ROOT).processed(str(parse_quarter(str(quarter))))
+    path = Path(processed_dir).expanduser()
+    if not path.is_absolute() and not path.is_dir() and (PROJECT_ROOT / path).is_dir():
+        return PROJECT_ROOT / path
+    return path.resolve()
+
+
+def load_quarter(quarter: str, *, processed_dir: str | Path = "") -> QuarterData:
+    """Read and check a quarter's built tables from ``processed_dir`` (a notebook parameter).
+
+    Every table is required and checked against its schema; anything missing or
+    malformed raises :class:`ProcessedTableError` naming the folder or file.
     """
     q = parse_quarter(quarter)
-    folder = OutputPaths(resolve_dir(out_dir, PROJECT_ROOT)).processed(str(q))
-    if (folder / "register.json").exists():
-        files = {
-            name: (folder / name).read_text(encoding="utf-8")
-            for name in (*TABLE_FILES, *OPTIONAL_FILES)
-            if (folder / name).exists()
-        }
+    folder = processed_folder(q, processed_dir)
+    if not folder.is_dir():
+        raise ProcessedTableError(
+            f"{folder} does not exist: {q} has not been built there. "
+            f"Run `csp-report build --quarter {q}` (or `csp-report status`) first."
+        )
+    files = {name: (folder / name).read_text(encoding="utf-8") for name in TABLE_FILES if (folder / name).is_file()}
+    if (folder / "register.json").is_file():
         files["register.json"] = (folder / "register.json").read_text(encoding="utf-8")
-        for path in sorted((folder / "commentary").glob("*.md")):
-            files[f"commentary/{path.name}"] = path.read_text(encoding="utf-8")
-        data = QuarterData.from_files(q, files, folder)
-        missing = [c for c in (*STATUS_COLUMNS, *EXTRA_STATUS_COLUMNS) if c not in data.status.columns]
-        if missing:
-            raise ProcessedTableError(
-                f"{folder} was written by an older version of csp-report (no {', '.join(missing)}): "
-                "run `csp-report build` again"
-            )
-        return data
-    from analysis.inputs.tables import load_inputs
-    from analysis.processed.tables import quarter_tables
+    for path in sorted((folder / "commentary").glob("*.md")):
+        files[f"commentary/{path.name}"] = path.read_text(encoding="utf-8")
+    data = QuarterData.from_files(q, files, folder)
+    try:
+        record = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise ProcessedTableError(
+            f"{folder / 'manifest.json'} is missing or unreadable ({err}). Run `csp-report build` for this quarter."
+        ) from err
+    if record.get("quarter") != str(q):
+        raise ProcessedTableError(f"{folder} holds the tables of {record.get('quarter')!r}, not {q}")
+    return replace(data, manifest=record)
 
-    inputs = load_inputs(resolve_dir(data_dir, DEFAULT_DATA))
-    return QuarterData.from_files(q, quarter_tables(inputs, q))
+
+__all__ = ["TABLE_FILES", "ProcessedTableError", "QuarterData", "load_quarter", "processed_folder"]

@@ -10,19 +10,23 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from analysis.core.formatting import missing
+from analysis.core.formatting import number
+from analysis.core.paths import OutputPaths
 from analysis.core.periods import Quarter
 from analysis.core.register import Measure, Register
+from analysis.method import compare
 from analysis.method.spc import COLUMNS as SPC_COLUMNS
 from analysis.method.spc import spc_for_measure
 from analysis.method.stats import compare_counts, projection
 from analysis.method.status import MeasureStatus, cumulative_rows, measure_status
+from analysis.processed.csvtext import NUMERIC, format_number, parse_processed, safe_text, to_csv_text  # noqa: F401
+from analysis.processed.manifest import changes_since
+from analysis.processed.schemas import TABLE_NAMES, ProcessedTableError, check_text
 
 if TYPE_CHECKING:  # the inputs module loads pandera, which the notebooks' kernels need not
     from analysis.inputs.tables import Inputs
@@ -35,50 +39,10 @@ STATUS_COLUMNS = [
 EXTRA_STATUS_COLUMNS = [
     "spc_variation", "spc_assurance", "forecast_low", "forecast_high", "p_meet_target",
     "change_ratio", "change_low", "change_high", "change_p_value", "change_significant", "small_count",
-    "aggregation", "unit", "status_label", "periods_elapsed", "periods_in_year",
+    "change_verdict", "aggregation", "unit", "status_label", "periods_elapsed", "periods_in_year",
     "quarter_actual", "last_year_quarter_actual", "lag", "periods_missing",
 ]  # fmt: skip
 SERIES_COLUMNS = ["measure_id", "financial_year", "period", "value", "cumulative_value", "cumulative_target"]
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def format_number(value: object) -> str:
-    """A number in its shortest exact form; whole numbers without a decimal point.
-
-    >>> format_number(1632.0), format_number(-0.0615), format_number(None), format_number(float("nan"))
-    ('1632', '-0.0615', '', '')
-    """
-    if value is None or value == "":
-        return ""
-    number = float(value)  # type: ignore[arg-type]
-    if not math.isfinite(number):
-        return ""
-    if number.is_integer() and abs(number) < 1e15:
-        return str(int(number))
-    return repr(number)
-
-
-def safe_text(value: object) -> str:
-    """Text that a spreadsheet will show rather than evaluate.
-
-    >>> safe_text("=HYPERLINK(\\"http://x\\")"), safe_text("Police"), safe_text("-1 crimes")
-    ('\\'=HYPERLINK("http://x")', 'Police', "'-1 crimes")
-    """
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
-def to_csv_text(frame: pd.DataFrame, numeric: set[str]) -> str:
-    """CSV text with fixed number formatting, safe text cells and ``\\n`` line ends."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(frame.columns)
-    for row in frame.itertuples(index=False):
-        writer.writerow(
-            format_number(None if missing(v) else v) if c in numeric else safe_text(None if missing(v) else v)
-            for c, v in zip(frame.columns, row, strict=True)
-        )
-    return buffer.getvalue()
 
 
 def _beyond_the_light(m: Measure, s: MeasureStatus, series: dict[str, float]) -> tuple[dict, pd.DataFrame | None]:
@@ -102,6 +66,7 @@ def _beyond_the_light(m: Measure, s: MeasureStatus, series: dict[str, float]) ->
             change_p_value=c.p_value,
             change_significant="yes" if c.significant else "no",
             small_count="yes" if c.small_count else "no",
+            change_verdict=c.describe(),
         )
     return extra, (spc.frame if spc is not None else None)
 
@@ -160,34 +125,90 @@ def series_table(inputs: Inputs, quarter: Quarter) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=SERIES_COLUMNS)
 
 
-NUMERIC = {
-    "ytd_actual", "ytd_target", "annual_target", "last_year_ytd", "last_year_total",
-    "change_vs_last_year", "forecast", "periods_elapsed", "periods_in_year", "financial_year",
-    "value", "cumulative_value", "cumulative_target", "mean", "lower_limit", "upper_limit",
-    "crimes", "population", "number", "forecast_low", "forecast_high", "p_meet_target",
-    "rate_per_1000", "change_ratio", "change_low", "change_high", "change_p_value",
-    "quarter_actual", "last_year_quarter_actual", "lag",
-}  # fmt: skip
+WRITE_ADVICE = "The build made a table that breaks its own schema, so nothing was written; please report this."
+EXCEPTION_COLUMNS = ["measure_id", "status", "reason"]
+POSITION_COLUMNS = [
+    "partnership", "method", "crimes", "population", "rate_per_1000", "rate_low", "rate_high", "rank", "members",
+    "msg_mean", "msg_sd", "band_low", "band_high", "pooled_rate", "direction", "significant", "description",
+]  # fmt: skip
+FUNNEL_COLUMNS = ["population", "expected", "lower_95", "upper_95", "lower_998", "upper_998"]
+
+
+def exceptions_table(register: Register, status: pd.DataFrame) -> pd.DataFrame:
+    """The exception items: every amber and red measure, with the comparison that made it so."""
+    rows = []
+    for r in status[status["status"].isin(["amber", "red"])].itertuples():
+        m = register.measure(r.measure_id)
+        if m.status_method == "ytd":
+            compared = f"year to date {number(r.ytd_actual)} against the profiled target of {number(r.ytd_target)}"
+        else:
+            compared = f"forecast {number(r.forecast)} against the annual target of {number(r.annual_target)}"
+        way = "at least" if m.polarity == "higher" else "not more than"
+        rows.append(
+            {
+                "measure_id": m.id,
+                "status": r.status,
+                "reason": f"{compared} (aiming for {way} the target; amber within {m.amber_tolerance:.0%} of it)",
+            }
+        )
+    return pd.DataFrame(rows, columns=EXCEPTION_COLUMNS)
+
+
+def family_group_tables(register: Register, fg: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The family group ranked, the partnership's position in it and the funnel plot's limits."""
+    if fg.empty:
+        return {
+            "family_group_rank.csv": pd.DataFrame(columns=compare.TABLE_COLUMNS),
+            "family_group_position.csv": pd.DataFrame(columns=POSITION_COLUMNS),
+            "family_group_funnel.csv": pd.DataFrame(columns=FUNNEL_COLUMNS),
+        }
+    partnership = register.partnership
+    ranked = compare.family_group_table(fg, partnership)
+    ranked["is_partnership"] = ranked["is_partnership"].map({True: "yes", False: "no"})
+    p = compare.position(fg, partnership, register.family_group_method)
+    position = {
+        "partnership": p.partnership, "method": p.method, "crimes": p.crimes, "population": p.population,
+        "rate_per_1000": p.rate, "rate_low": p.low, "rate_high": p.high, "rank": p.rank, "members": p.members,
+        "msg_mean": p.msg_mean, "msg_sd": p.msg_sd, "band_low": p.band_low, "band_high": p.band_high,
+        "pooled_rate": p.pooled_rate, "direction": p.direction,
+        "significant": "" if p.significant is None else ("yes" if p.significant else "no"),
+        "description": p.describe(),
+    }  # fmt: skip
+    low, high = float(fg["population"].min()), float(fg["population"].max())
+    span = [low * 0.8 + (high * 1.2 - low * 0.8) * i / 60 for i in range(61)]
+    return {
+        "family_group_rank.csv": ranked,
+        "family_group_position.csv": pd.DataFrame([position], columns=POSITION_COLUMNS),
+        "family_group_funnel.csv": compare.funnel_limits(p.pooled_rate, span)[FUNNEL_COLUMNS],
+    }
 
 
 def quarter_tables(inputs: Inputs, quarter: Quarter) -> dict[str, str]:
-    """Every processed file of a quarter as ``{file name: text}``; nothing is written here."""
+    """Every processed file of a quarter as ``{file name: text}``; nothing is written here.
+
+    Everything a page shows that the method computes is here, so the notebooks
+    only read. :func:`write_tables` checks each table against its schema.
+    """
     q = str(quarter)
 
     def this_quarter(frame: pd.DataFrame) -> pd.DataFrame:
         return frame[frame["quarter"] == q].reset_index(drop=True)
 
     status, spc = status_and_spc(inputs, quarter)
-    files = {
-        "measure_status.csv": to_csv_text(status, NUMERIC),
-        "spc.csv": to_csv_text(spc, NUMERIC),
-        "measure_series.csv": to_csv_text(series_table(inputs, quarter), NUMERIC),
-        "action_plan.csv": to_csv_text(this_quarter(inputs.action_plan), NUMERIC),
-        "recommendations.csv": to_csv_text(this_quarter(inputs.recommendations), NUMERIC),
-        "family_group.csv": to_csv_text(this_quarter(inputs.family_group), NUMERIC),
-        "partner_notes.csv": to_csv_text(this_quarter(inputs.partner_notes), NUMERIC),
-        "register.json": inputs.register.to_json(),
+    family = this_quarter(inputs.family_group)
+    frames = {
+        "measure_status.csv": status,
+        "spc.csv": spc,
+        "measure_series.csv": series_table(inputs, quarter),
+        "exceptions.csv": exceptions_table(inputs.register, status),
+        "action_plan.csv": this_quarter(inputs.action_plan),
+        "recommendations.csv": this_quarter(inputs.recommendations),
+        "family_group.csv": family,
+        "partner_notes.csv": this_quarter(inputs.partner_notes),
+        **family_group_tables(inputs.register, family),
     }
+    files = {name: to_csv_text(frame, NUMERIC) for name, frame in frames.items()}
+    files["register.json"] = inputs.register.to_json()
     for (cq, mid), text in sorted(inputs.commentary.items()):
         if cq == q:
             files[f"commentary/{mid}.md"] = text
@@ -240,8 +261,29 @@ def status_history(processed_root: Path, quarter: Quarter, status_csv: str, part
     return buffer.getvalue()
 
 
+def compute_tables(inputs: Inputs, q: Quarter, out: OutputPaths) -> dict[str, str]:
+    """The quarter's processed files, with what changed since the previous quarter built under ``out``
+    and the status history of every quarter built there."""
+    files = quarter_tables(inputs, q)
+    files["changes.csv"] = changes_since(out.processed(str(q.previous)), files, str(q.previous))
+    files["status_history.csv"] = status_history(
+        out.processed_root, q, files["measure_status.csv"], inputs.register.partnership
+    )
+    return files
+
+
 def write_tables(files: dict[str, str], folder: Path) -> None:
-    """Write the processed files of :func:`quarter_tables` into ``folder``."""
+    """Write the processed files of :func:`quarter_tables` into ``folder``, each table checked first.
+
+    A table that does not match its schema raises :class:`ProcessedTableError`
+    before anything is written.
+    """
+    unknown = sorted(n for n in files if n.endswith(".csv") and n not in TABLE_NAMES)
+    if unknown:
+        raise ProcessedTableError(f"{folder}: no schema for {', '.join(unknown)}")
+    for name, text in files.items():
+        if name in TABLE_NAMES:
+            check_text(name, text, folder, advice=WRITE_ADVICE)
     for name, text in files.items():
         path = folder / name
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -249,23 +291,15 @@ def write_tables(files: dict[str, str], folder: Path) -> None:
 
 
 def read_processed(folder: Path, name: str) -> pd.DataFrame:
-    """Read one processed CSV back, numbers as floats and text as text."""
-    return parse_processed((folder / name).read_text(encoding="utf-8"))
+    """Read one processed CSV back, numbers as floats and text as text, checked against its schema.
 
-
-def parse_processed(text: str) -> pd.DataFrame:
-    """A processed CSV's text as a frame: numbers as floats, text as the analyst wrote it."""
-    frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
-    for column in frame.columns:
-        if column in NUMERIC:
-            frame[column] = pd.to_numeric(frame[column].replace("", None), errors="raise").astype("float64")
-        else:
-            frame[column] = frame[column].map(_unsafe_text)
-    return frame
-
-
-def _unsafe_text(text: str) -> str:
-    return text[1:] if text.startswith("'") and text[1:2] in _FORMULA_START else text
+    A missing file, or one that does not match its schema, raises :class:`ProcessedTableError`.
+    """
+    path = Path(folder) / name
+    if not path.is_file():
+        raise ProcessedTableError(f"{path} is missing. Run `csp-report build` for this quarter.")
+    text = path.read_text(encoding="utf-8")
+    return check_text(name, text, folder) if name in TABLE_NAMES else parse_processed(text)
 
 
 def read_register_json(folder: Path) -> Register:

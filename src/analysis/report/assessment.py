@@ -107,33 +107,27 @@ def action_plan(data: QuarterData) -> Html:
 
 def family_group(data: QuarterData) -> Html:
     """The family group position: rates per 1,000, rank, the group average and a chart."""
-    from analysis.method.compare import family_group_table, funnel_limits, pooled_rate, position
-
-    fg = data.table("family_group.csv")
     partnership = data.register.partnership
-    if fg.empty:
+    where = data.family_group_position()
+    if where is None:
         return section("Family group position", paragraph("No family group figures were supplied for this quarter."))
-    ranked = family_group_table(fg, partnership)
-    where = position(fg, partnership, data.register.family_group_method)
+    ranked = data.family_group_rank()
     rows = [
         [r.partnership, number(r.crimes), number(r.population), f"{r.rate_per_1000:.1f}", int(r.rank)]
         for r in ranked.itertuples()
     ]
-    pooled = pooled_rate(fg)
-    low, high = float(fg["population"].min()), float(fg["population"].max())
-    span = [low * 0.8 + (high * 1.2 - low * 0.8) * i / 60 for i in range(61)]
     source = data.register.population_source or "the populations supplied in family_group.csv"
-    method = data.register.family_group_method
+    method = where["method"]
     return section(
         "Family group position",
-        paragraph(f"{where.describe()}."),
+        paragraph(f"{where['description']}."),
         paragraph(
             f"Compared {FAMILY_GROUP_METHODS.get(method, method)}. Populations: {source}.",
             class_="method",
         ),
         table(["Partnership", "Crimes", "Population", "Crimes per 1,000", "Rank (1 = lowest)"], rows),
-        charts.family_group_chart(ranked, where.msg_mean, partnership),
-        charts.funnel_chart(ranked, funnel_limits(pooled, span), pooled, partnership),
+        charts.family_group_chart(ranked, where["msg_mean"], partnership),
+        charts.funnel_chart(ranked, data.family_group_funnel(), where["pooled_rate"], partnership),
     )
 
 

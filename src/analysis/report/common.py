@@ -75,8 +75,9 @@ def exception_items(data: QuarterData, link_prefix: str = "measures/") -> Html:
     """Every amber and red measure with its figures and planned improvement."""
     items = []
     actions = data.table("action_plan.csv")
-    for _, row in data.status[data.status["status"].isin(["amber", "red"])].iterrows():
-        m = data.register.measure(row["measure_id"])
+    for item in data.exceptions.itertuples():
+        row = data.status_row(item.measure_id)
+        m = data.register.measure(item.measure_id)
         plans = []
         if not actions.empty:
             linked = actions[(actions["measure_id"] == m.id) & (actions["improvement"] != "")]
@@ -96,6 +97,7 @@ def exception_items(data: QuarterData, link_prefix: str = "measures/") -> Html:
                 element("h3", measure_link(m, link_prefix)),
                 paragraph(status_cell(data, row["status"]), " – ", target_text(m, row, data.quarter.fy)),
                 paragraph(figures),
+                paragraph(item.reason[0].upper() + item.reason[1:] + ".", class_="reason"),
                 improvement,
                 class_=f"exception exception-{row['status']}",
             )

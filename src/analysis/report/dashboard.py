@@ -85,7 +85,7 @@ def exceptions(data: QuarterData) -> Html:
 
 def changes(data: QuarterData) -> Html:
     """Which measures changed status since the previous quarter, and which values were revised."""
-    changes = data.table("changes.csv")
+    changes = data.changes
     heading = "What changed since last quarter"
     if changes.empty or (changes["kind"] == "previous_build").sum() == 0:
         return section(heading, paragraph("No comparison was made."))

@@ -15,7 +15,6 @@ from analysis.core.periods import fy_short, period_name, periods_of_year, report
 from analysis.core.register import Measure
 from analysis.method import spc, stats
 from analysis.method import status as method
-from analysis.processed.manifest import read_manifest
 from analysis.processed.quarter import QuarterData
 from analysis.report.html import Html, bullets, element, paragraph, section, table
 
@@ -161,13 +160,14 @@ def assumptions() -> Html:
 
 
 def data_log(data: QuarterData) -> Html:
-    """Every input the quarter was built from, with its SHA-256, from the quarter's manifest."""
-    record = read_manifest(data.folder) if data.folder is not None else None
+    """Every input the quarter was built from, with its SHA-256, from the manifest beside its tables."""
+    record = data.manifest
     if record is None:
-        return section("Data log", paragraph("No manifest: these figures were computed in memory, not built."))
+        return section("Data log", paragraph("No manifest: these tables were not read from a built quarter."))
     rows = [[name, element("code", digest[:16])] for name, digest in record["inputs"].items()]
     code = record["code"]
     note = (
+        f"{data.register.partnership}, {record['quarter']}: built from the inputs below. "
         f"Data fingerprint {record['data_fingerprint']}; code version {code['version']}"
         + (f", commit {code['commit'][:10]}" if code.get("commit") else "")
         + (" (with uncommitted changes)" if code.get("dirty") else "")

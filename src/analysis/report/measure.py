@@ -226,21 +226,19 @@ def spc(data: QuarterData, measure_id: str) -> Html:
 
 def change(data: QuarterData, measure_id: str) -> Html:
     """Whether the change on last year is statistically significant (counts only)."""
-    m, row = _measure(data, measure_id)
+    _, row = _measure(data, measure_id)
     title = "Change on last year"
     if not present(row["last_year_ytd"]):
         return section(title, paragraph("No comparison: last year's figures for the same periods are incomplete."))
-    if not present(row.get("change_p_value")):
+    c = data.change_on_last_year(measure_id)
+    if c is None:
         text = (
             f"{percent(row['change_vs_last_year'])} on last year. The significance test applies to counts "
             "(aggregation 'sum'); this measure is a rate or a cumulative figure."
         )
         return section(title, paragraph(text))
-    from analysis.method.stats import compare_counts
-
-    c = compare_counts(row["ytd_actual"], row["last_year_ytd"], m.small_count_threshold)
-    text = f"{number(row['ytd_actual'])} against {number(row['last_year_ytd'])} in the same period last year: {c.describe()}."
-    cls = "change-small" if c.small_count else ("change-significant" if c.significant else "change-none")
+    text = f"{number(row['ytd_actual'])} against {number(row['last_year_ytd'])} in the same period last year: {c['verdict']}."
+    cls = "change-small" if c["small_count"] else ("change-significant" if c["significant"] else "change-none")
     return section(title, paragraph(_sentence(text), class_=cls))
 
 

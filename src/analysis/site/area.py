@@ -17,6 +17,7 @@ import pandas as pd
 from analysis.core.formatting import number
 from analysis.core.paths import OutputPaths
 from analysis.core.vocabulary import STATUS_SHORT, STATUS_SYMBOLS
+from analysis.errors import ProcessedTableError
 from analysis.processed.tables import read_processed, read_register_json
 from analysis.site.assets import check_offline, environment, stylesheet
 
@@ -54,8 +55,11 @@ def latest_quarter(out_dir: Path, slug: str) -> tuple[str, pd.DataFrame, pd.Data
     if not built:
         return None
     folder = built[-1]
-    family = read_processed(folder, "family_group.csv") if (folder / "family_group.csv").exists() else pd.DataFrame()
-    return folder.name, read_processed(folder, "measure_status.csv"), family
+    try:
+        family = read_processed(folder, "family_group.csv")
+        return folder.name, read_processed(folder, "measure_status.csv"), family
+    except ProcessedTableError:  # built by an older version: shown as not built until rebuilt
+        return None
 
 
 def partnership_name(out_dir: Path, slug: str, quarter: str) -> str:
