@@ -39,9 +39,10 @@ class Problem:
 
     def __str__(self) -> str:
         yaml = self.file.endswith((".yml", ".yaml"))
+        text = yaml or self.file.endswith(".md")  # a text file has lines; a table has rows
         where = [self.file]
         if self.row is not None:
-            where.append(f"{'line' if yaml else 'row'} {self.row}")
+            where.append(f"{'line' if text else 'row'} {self.row}")
         if self.item is not None:
             where.append(self.item)
         if self.column is not None:
