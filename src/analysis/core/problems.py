@@ -9,6 +9,7 @@ what to do about it; it never carries a traceback.
 from __future__ import annotations
 
 import difflib
+import errno
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -68,6 +69,35 @@ class InputError(Exception):
         n = len(self.problems)
         head = f"{n} problem{'s' if n != 1 else ''} in the input files:"
         return "\n".join([head, *(f"  - {p}" for p in self.problems)])
+
+
+class OutputError(Exception):
+    """The outputs could not be written (disk full, no permission, a path that is a file): the environment, not the inputs.
+
+    >>> import errno
+    >>> print(OutputError.from_os_error(OSError(errno.ENOSPC, "No space left on device", "/o/_site/x.html")))
+    cannot write /o/_site/x.html: the disk is full; free some space and run again
+    """
+
+    @classmethod
+    def from_os_error(cls, err: OSError) -> OutputError:
+        """The one-line message for an operating-system error met while writing."""
+        where = err.filename if err.filename is not None else ""
+        target = f"cannot write {where}" if where else "cannot write the outputs"
+        why = _OS_REASONS.get(err.errno or 0) or (err.strerror or str(err)).rstrip(".").lower()
+        return cls(f"{target}: {why}")
+
+
+_OS_REASONS = {
+    errno.ENOSPC: "the disk is full; free some space and run again",
+    getattr(errno, "EDQUOT", -1): "the disk quota is used up; free some space and run again",
+    errno.EACCES: "permission denied; choose an output folder you can write to (--out)",
+    errno.EPERM: "permission denied; choose an output folder you can write to (--out)",
+    errno.EROFS: "the file system is read-only; choose an output folder you can write to (--out)",
+    errno.ENOTDIR: "a file is in the way where a folder is needed; choose another output folder (--out)",
+    errno.EEXIST: "a file is in the way where a folder is needed; choose another output folder (--out)",
+    errno.EISDIR: "a folder is in the way where a file is needed; move it or choose another output folder (--out)",
+}
 
 
 def _sort_key(p: Problem) -> tuple:
