@@ -39,7 +39,12 @@ def _kind(mode: int) -> str:
 
 
 def _size(n: int) -> str:
-    return f"{n / MB:.0f} MB" if n >= MB else f"{n / 1024:.0f} KB"
+    """A size cap in words.
+
+    >>> _size(50 * MB), _size(2048), _size(100)
+    ('50 MB', '2 KB', '100 bytes')
+    """
+    return f"{n / MB:g} MB" if n >= MB else f"{n / 1024:g} KB" if n >= 1024 else f"{n} bytes"
 
 
 def confined(path: Path, root: Path, limit: int) -> Path:
@@ -72,8 +77,7 @@ def confined(path: Path, root: Path, limit: int) -> Path:
         raise FileRefused(f"this is {_kind(info.st_mode)}, not a file, so it is not read: put a saved file here")
     if info.st_size > limit:
         raise FileRefused(
-            f"this file is {_size(info.st_size)}, more than the {_size(limit)} an input may be: "
-            "check it is the right file, or split it"
+            f"this file is bigger than the {_size(limit)} an input may be: check it is the right file, or split it"
         )
     return target
 
@@ -100,5 +104,7 @@ def read_confined(path: Path, root: Path, limit: int) -> bytes:
         except OSError as err:
             raise FileRefused(f"the file cannot be read: {err.strerror or err}") from err
     if len(raw) > limit:
-        raise FileRefused(f"this file is more than the {_size(limit)} an input may be: check it is the right file")
+        raise FileRefused(
+            f"this file is bigger than the {_size(limit)} an input may be: check it is the right file, or split it"
+        )
     return raw
