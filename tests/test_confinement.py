@@ -173,9 +173,7 @@ def test_a_few_aliases_expanding_past_the_bound_are_refused():
 
 def test_an_alias_inside_itself_is_refused():
     _, found = check_register("partnership: X\nmeasures: &m [*m]\n")
-    assert [str(p) for p in found] == [
-        "measures.yml, line 2: an alias (*name) refers to the value that contains it"
-    ]
+    assert [str(p) for p in found] == ["measures.yml, line 2: an alias (*name) refers to the value that contains it"]
 
 
 def test_an_anchor_used_for_shared_targets_is_still_read(data):
@@ -339,7 +337,11 @@ def test_a_notebook_without_a_kernelspec_is_refused(project):
 def test_a_notebook_of_the_project_with_a_kernel_is_accepted(project):
     _write_notebook(project / "notebooks" / "da.ipynb")
     register = project / "data" / "raw" / "measures.yml"
-    register.write_text(register.read_text().replace("    polarity: higher\n", "    polarity: higher\n    notebook: notebooks/da.ipynb\n", 1))
+    register.write_text(
+        register.read_text().replace(
+            "    polarity: higher\n", "    polarity: higher\n    notebook: notebooks/da.ipynb\n", 1
+        )
+    )
     assert load_inputs(project / "data" / "raw").register.measure("da-referrals").notebook == "notebooks/da.ipynb"
 
 
@@ -467,7 +469,7 @@ def test_an_external_image_in_commentary_is_refused_by_validate(data, capsys, te
         ('<script src="//cdn.x/a.js"></script>', ['<script src="//cdn.x/a.js">']),
         ('<link rel="stylesheet" href="https://fonts.x/css">', ['<link href="https://fonts.x/css">']),
         ('<iframe src="https://x.org/"></iframe>', ['<iframe src="https://x.org/">']),
-        ('<p style="background: url(\'//x.org/b.png\')">', ["url('//x.org/b.png"]),
+        ("<p style=\"background: url('//x.org/b.png')\">", ["url('//x.org/b.png"]),
         ("<style>@import url(https://x.org/a.css);</style>", ["@import url(https://x.org/a.css"]),
         ('<svg><image href="https://x.org/a.png"/></svg>', ['<image href="https://x.org/a.png">']),
     ],

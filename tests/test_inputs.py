@@ -635,19 +635,31 @@ CASES = [
     # --- files that are not what an input may be (see also tests/test_confinement.py)
     case(
         "register-too-many-aliases",
-        {"measures.yml": replace("partnership: Safer Example", "partnership: &p Safer Example\nx: [" + "*p, " * 101 + "]")},
+        {
+            "measures.yml": replace(
+                "partnership: Safer Example", "partnership: &p Safer Example\nx: [" + "*p, " * 101 + "]"
+            )
+        },
         "measures.yml, line 3: this uses more than 100 YAML aliases (*name): write the values out instead",
     ),
     case(
         "register-notebook-in-data-folder",
-        {"measures.yml": replace("    polarity: higher\n", "    polarity: higher\n    notebook: data/raw/evil.ipynb\n")},
+        {
+            "measures.yml": replace(
+                "    polarity: higher\n", "    polarity: higher\n    notebook: data/raw/evil.ipynb\n"
+            )
+        },
         "measures.yml, line 21, measure 'da-referrals', field 'notebook': 'data/raw/evil.ipynb' is not a notebook of "
         "the project's notebooks/ folder, like notebooks/asb.ipynb: a measure's own notebook is kept with the "
         "project, not with the data",
     ),
     case(
         "register-notebook-missing",
-        {"measures.yml": replace("    polarity: higher\n", "    polarity: higher\n    notebook: notebooks/gone.ipynb\n")},
+        {
+            "measures.yml": replace(
+                "    polarity: higher\n", "    polarity: higher\n    notebook: notebooks/gone.ipynb\n"
+            )
+        },
         "measures.yml, line 21, measure 'da-referrals', field 'notebook': 'notebooks/gone.ipynb' does not exist: "
         "add it to the project's notebooks/ folder, or remove this line",
     ),

@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-
 FILE_MODE = 0o644  # published files: the owner writes, everyone (a web server's account) reads
 FOLDER_MODE = 0o755
 
