@@ -77,6 +77,25 @@ def test_a_link_to_a_file_outside_the_folder_is_refused_and_not_read(data, tmp_p
     assert "secret-hash" not in printed.out + printed.err
 
 
+def test_a_linked_folder_outside_the_data_folder_is_refused(data, tmp_path):
+    outside = tmp_path / "elsewhere"
+    (data / "commentary" / Q).rename(outside)
+    (data / "commentary" / Q).symlink_to(outside, target_is_directory=True)
+    assert problems(data) == [
+        f"commentary/{Q}: this is a link to a folder outside the data folder, which is not read: copy the folder in"
+    ]
+
+
+def test_files_reached_through_a_linked_folder_outside_are_refused(data, tmp_path):
+    outside = tmp_path / "elsewhere"
+    (data / "commentary").rename(outside)
+    (data / "commentary").symlink_to(outside, target_is_directory=True)
+    assert problems(data) == [
+        f"{NOTE}: this is in a folder linked from outside the data folder, which is not read: "
+        "copy the files themselves into the data folder"
+    ]
+
+
 def test_a_link_to_a_file_inside_the_folder_is_read(data):
     (data / "kept").mkdir()
     (data / "actuals.csv").rename(data / "kept" / "actuals.csv")

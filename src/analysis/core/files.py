@@ -73,6 +73,11 @@ def confined(path: Path, root: Path, limit: int) -> Path:
         info = os.stat(target)
     else:
         target = path.resolve()
+        if not target.is_relative_to(real_root):  # reached through a linked folder
+            raise FileRefused(
+                "this is in a folder linked from outside the data folder, which is not read: "
+                "copy the files themselves into the data folder"
+            )
     if not stat.S_ISREG(info.st_mode):
         raise FileRefused(f"this is {_kind(info.st_mode)}, not a file, so it is not read: put a saved file here")
     if info.st_size > limit:

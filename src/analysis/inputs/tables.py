@@ -443,6 +443,10 @@ def _read_commentary(data_dir: Path, register: Register | None) -> tuple[dict, l
     known = [m.id for m in register.measures] if register else None
     for path in sorted(root.rglob("*")):
         rel = path.relative_to(data_dir).as_posix()
+        if path.is_dir() and path.is_symlink() and not path.resolve().is_relative_to(data_dir.resolve()):
+            message = "this is a link to a folder outside the data folder, which is not read: copy the folder in"
+            problems.append(Problem(rel, None, None, message))
+            continue
         if path.is_dir() or path.name.startswith((".", "~$")) or path.name in _IGNORED:
             continue
         if path.parent == root:
