@@ -144,6 +144,8 @@ def test_a_failing_notebook_is_isolated_and_the_published_quarter_kept(built_dem
     monkeypatch.setattr(
         "analysis.pipeline.build.PROJECT_ROOT", project
     )  # a measure's own notebook lives in the project
+    monkeypatch.setattr("analysis.core.paths.PROJECT_ROOT", project)  # where validate looks for it
+    monkeypatch.setattr("analysis.core.paths.NOTEBOOKS", project / "notebooks")
     register = demo_copy / "measures.yml"
     register.write_text(
         register.read_text().replace(

@@ -632,6 +632,56 @@ CASES = [
         "inputs.xlsx, sheet 'action_plan', row 3, column 'improvement': the status is red, so the planned improvement (the action needed and its deadline) is required",
         "inputs.xlsx, sheet 'action_plan', row 3, column 'term': 'X' is not a term: use S (within 3 months), M (3-6 months) or L (6-12 months or ongoing), or leave it empty",
     ),
+    # --- files that are not what an input may be (see also tests/test_confinement.py)
+    case(
+        "register-too-many-aliases",
+        {
+            "measures.yml": replace(
+                "partnership: Safer Example", "partnership: &p Safer Example\nx: [" + "*p, " * 101 + "]"
+            )
+        },
+        "measures.yml, line 3: this uses more than 100 YAML aliases (*name): write the values out instead",
+    ),
+    case(
+        "register-notebook-in-data-folder",
+        {
+            "measures.yml": replace(
+                "    polarity: higher\n", "    polarity: higher\n    notebook: data/raw/evil.ipynb\n"
+            )
+        },
+        "measures.yml, line 21, measure 'da-referrals', field 'notebook': 'data/raw/evil.ipynb' is not a notebook of "
+        "the project's notebooks/ folder, like notebooks/asb.ipynb: a measure's own notebook is kept with the "
+        "project, not with the data",
+    ),
+    case(
+        "register-notebook-missing",
+        {
+            "measures.yml": replace(
+                "    polarity: higher\n", "    polarity: higher\n    notebook: notebooks/gone.ipynb\n"
+            )
+        },
+        "measures.yml, line 21, measure 'da-referrals', field 'notebook': 'notebooks/gone.ipynb' does not exist: "
+        "add it to the project's notebooks/ folder, or remove this line",
+    ),
+    case(
+        "csv-too-many-columns",
+        {"family_group.csv": ",".join(f"c{j}" for j in range(201)) + "\n"},
+        "family_group.csv: the header row names 201 columns, more than the 200 an input table may have: "
+        "check it is the right file",
+    ),
+    case(
+        "commentary-too-large",
+        {"commentary/2015-16-Q1/asb-incidents.md": b"x" * (1024 * 1024 + 1)},
+        "commentary/2015-16-Q1/asb-incidents.md: this file is bigger than the 1 MB an input may be: "
+        "check it is the right file, or split it",
+    ),
+    case(
+        "commentary-external-image",
+        {"commentary/2015-16-Q1/asb-incidents.md": "Up 5%.\n\n![chart](https://example.org/chart.png)\n"},
+        "commentary/2015-16-Q1/asb-incidents.md, line 3: the image 'https://example.org/chart.png' would be loaded "
+        "from the network whenever the page is opened, and the published report must work offline: leave the image "
+        "out, or link to it instead, like [chart](address)",
+    ),
 ]
 
 

@@ -9,10 +9,12 @@ from pathlib import Path
 
 from analysis.core.paths import DEFAULT_DATA, PROJECT_ROOT, resolve_dir
 from analysis.core.periods import PeriodError, parse_quarter
-from analysis.core.problems import InputError
+from analysis.core.problems import InputError, OutputError
 from analysis.errors import CspReportError, InvalidInputError
 
-EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
+# 0 done; 1 a notebook failed, verify found changes, or returns are due; 2 the inputs are not valid;
+# 3 the environment stopped the outputs being written (disk full, no permission, a file in the way).
+EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_OUTPUT = 0, 1, 2, 3
 
 
 def _quarter(text: str) -> str:
@@ -200,9 +202,15 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as err:
         print(err.report(), file=sys.stderr)
         return EXIT_INVALID
+    except OutputError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_OUTPUT
     except CspReportError as err:  # any other failure csp-report can explain; anything else is a bug
         print(f"error: {err}", file=sys.stderr)
         return EXIT_INVALID if isinstance(err, InvalidInputError) else EXIT_FAILED
+    except OSError as err:  # the disk, permissions or the output path: one line, never a traceback
+        print(f"error: {OutputError.from_os_error(err)}", file=sys.stderr)
+        return EXIT_OUTPUT
 
 
 if __name__ == "__main__":

@@ -9,10 +9,11 @@ what to do about it; it never carries a traceback.
 from __future__ import annotations
 
 import difflib
+import errno
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from analysis.errors import InvalidInputError
+from analysis.errors import CspReportError, InvalidInputError
 
 
 @dataclass(frozen=True, order=True)
@@ -41,9 +42,10 @@ class Problem:
 
     def __str__(self) -> str:
         yaml = self.file.endswith((".yml", ".yaml"))
+        text = yaml or self.file.endswith(".md")  # a text file has lines; a table has rows
         where = [self.file]
         if self.row is not None:
-            where.append(f"{'line' if yaml else 'row'} {self.row}")
+            where.append(f"{'line' if text else 'row'} {self.row}")
         if self.item is not None:
             where.append(self.item)
         if self.column is not None:
@@ -69,6 +71,35 @@ class InputError(InvalidInputError):
         n = len(self.problems)
         head = f"{n} problem{'s' if n != 1 else ''} in the input files:"
         return "\n".join([head, *(f"  - {p}" for p in self.problems)])
+
+
+class OutputError(CspReportError):
+    """The outputs could not be written (disk full, no permission, a path that is a file): the environment, not the inputs.
+
+    >>> import errno
+    >>> print(OutputError.from_os_error(OSError(errno.ENOSPC, "No space left on device", "/o/_site/x.html")))
+    cannot write /o/_site/x.html: the disk is full; free some space and run again
+    """
+
+    @classmethod
+    def from_os_error(cls, err: OSError) -> OutputError:
+        """The one-line message for an operating-system error met while writing."""
+        where = err.filename if err.filename is not None else ""
+        target = f"cannot write {where}" if where else "cannot write the outputs"
+        why = _OS_REASONS.get(err.errno or 0) or (err.strerror or str(err)).rstrip(".").lower()
+        return cls(f"{target}: {why}")
+
+
+_OS_REASONS = {
+    errno.ENOSPC: "the disk is full; free some space and run again",
+    getattr(errno, "EDQUOT", -1): "the disk quota is used up; free some space and run again",
+    errno.EACCES: "permission denied; choose an output folder you can write to (--out)",
+    errno.EPERM: "permission denied; choose an output folder you can write to (--out)",
+    errno.EROFS: "the file system is read-only; choose an output folder you can write to (--out)",
+    errno.ENOTDIR: "a file is in the way where a folder is needed; choose another output folder (--out)",
+    errno.EEXIST: "a file is in the way where a folder is needed; choose another output folder (--out)",
+    errno.EISDIR: "a folder is in the way where a file is needed; move it or choose another output folder (--out)",
+}
 
 
 def _sort_key(p: Problem) -> tuple:

@@ -8,6 +8,7 @@ records it returns are :class:`analysis.core.register.Register` and ``Measure``.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,9 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from analysis.core import paths
 from analysis.core.cells import STATUS_METHODS, choices, is_tolerance, parse_number, tolerance_words
+from analysis.core.files import MAX_REGISTER_BYTES, MAX_YAML_ALIASES, MAX_YAML_NODES, FileRefused, read_confined
 from analysis.core.periods import PeriodError, fy_label, parse_financial_year
 from analysis.core.problems import Problem, raise_if_any, suggest
 from analysis.core.register import FAMILY_GROUP_METHODS, Measure, Register
@@ -57,6 +60,8 @@ def _yaml_problem(err: yaml.YAMLError, file: str) -> Problem:
     reason = getattr(err, "problem", None) or str(err)
     context, start = getattr(err, "context", None) or "", getattr(err, "context_mark", None)
     opened = start.line + 1 if start is not None else None
+    if isinstance(err, _TooLarge):
+        return Problem(file, line, None, err.message)
     tag = re.search(r"constructor for the tag '([^']*)'", reason)
     char = re.search(r"found character '(.+)' that cannot start any token", reason)
     if tag:
@@ -87,6 +92,84 @@ def _yaml_problem(err: yaml.YAMLError, file: str) -> Problem:
     else:
         why = reason
     return Problem(file, line, None, f"this is not valid YAML: {why}")
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """The safe loader, refusing a register that repeats content through aliases beyond a small bound.
+
+    An alias (``*name``) repeats what an anchor (``&name``) marked; nested, a
+    few lines can stand for billions of values (a "billion laughs"). Here at
+    most ``MAX_YAML_ALIASES`` aliases are allowed, and the document, with every
+    alias expanded, may hold at most ``MAX_YAML_NODES`` values.
+    """
+
+    def __init__(self, stream: str):
+        super().__init__(stream)
+        self.aliases = 0
+
+    def compose_node(self, parent, index):  # type: ignore[override]
+        if self.check_event(yaml.AliasEvent):
+            self.aliases += 1
+            if self.aliases > MAX_YAML_ALIASES:
+                mark = self.peek_event().start_mark
+                raise _TooLarge(
+                    f"this uses more than {MAX_YAML_ALIASES} YAML aliases (*name): write the values out instead",
+                    mark,
+                )
+        return super().compose_node(parent, index)
+
+
+class _TooLarge(yaml.YAMLError):
+    def __init__(self, message: str, mark):
+        super().__init__(message)
+        self.message, self.problem_mark = message, mark
+
+
+def _expanded_size(root: yaml.Node) -> int:
+    """How many values the document holds with every alias expanded; stops counting past the bound."""
+    sizes: dict[int, int] = {}
+    open_: set[int] = set()
+
+    def size(node: yaml.Node) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in open_:
+            raise _TooLarge("an alias (*name) refers to the value that contains it", node.start_mark)
+        open_.add(key)
+        total = 1
+        if isinstance(node, yaml.SequenceNode):
+            children: list = node.value
+        elif isinstance(node, yaml.MappingNode):
+            children = [n for pair in node.value for n in pair]
+        else:
+            children = []
+        for child in children:
+            total += size(child)
+            if total > MAX_YAML_NODES:
+                break
+        open_.discard(key)
+        sizes[key] = total
+        return total
+
+    return size(root)
+
+
+def _load(text: str) -> tuple[Any, yaml.Node | None]:
+    """The register's data and its node tree, read once with the bounded safe loader."""
+    loader = _BoundedLoader(text)
+    try:
+        root = loader.get_single_node()
+        if root is not None and _expanded_size(root) > MAX_YAML_NODES:
+            raise _TooLarge(
+                f"with its aliases (*name) expanded this holds more than {MAX_YAML_NODES:,} values: "
+                "write the values out instead",
+                root.start_mark,
+            )
+        data = loader.construct_document(root) if root is not None else None
+    finally:
+        loader.dispose()
+    return data, root
 
 
 def _error(text: str) -> yaml.YAMLError:
@@ -142,8 +225,8 @@ def _node_lines(root: yaml.Node | None, file: str) -> tuple[dict[str, int], list
 def parse_register(text: str, file: str = "measures.yml") -> Register:
     """Validate the register's text and return it; raise ``InputError`` with every problem.
 
-    The YAML is read with ``yaml.safe_load``: tags such as ``!!python/object``
-    are refused as problems, never constructed.
+    The YAML is read with the safe loader: tags such as ``!!python/object``
+    are refused as problems, never constructed, and aliases are bounded.
 
     >>> reg = parse_register('''
     ... partnership: Safer Example
@@ -172,8 +255,7 @@ def check_register(text: str, file: str = "measures.yml") -> tuple[Register | No
     ``None`` only when the YAML cannot be read at all.
     """
     try:
-        data = yaml.safe_load(text)
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data, root = _load(text)
     except yaml.YAMLError as err:
         return None, [_yaml_problem(err, file)]
     if data is None:
@@ -281,8 +363,9 @@ def _measure(entry: dict, row: dict[str, str], bad, method: str, tolerance: floa
         bad("threads", "must be a list of golden threads, like [reoffending, safeguarding]")
         threads = []
     notebook = row["notebook"]
-    if notebook and (not notebook.endswith(".ipynb") or ".." in Path(notebook).parts or Path(notebook).is_absolute()):
-        bad("notebook", f"{notebook!r} is not a notebook inside the project, like notebooks/asb.ipynb")
+    why = notebook_problem(notebook) if notebook else ""
+    if why:
+        bad("notebook", why)
     baseline = entry.get("spc_baseline")
     if baseline is not None and (not isinstance(baseline, int) or isinstance(baseline, bool) or baseline < 12):
         bad("spc_baseline", f"{_text(baseline)!r} is not a number of periods: use a whole number, 12 or more")
@@ -331,6 +414,33 @@ def _lag(text: str) -> int:
     if number is None or number < 0 or number != int(number):
         return 0
     return int(number)
+
+
+def notebook_problem(notebook: str) -> str:
+    """Why a measure's ``notebook:`` cannot be run, or ``""``.
+
+    A measure's own notebook must be a notebook of the project's ``notebooks/``
+    folder, never a file of a data folder (which may come from elsewhere: its
+    code would run), and it must exist and name the kernel it runs on.
+    """
+    where = f"{notebook!r} is not a notebook of the project's notebooks/ folder, like notebooks/asb.ipynb"
+    relative = Path(notebook)
+    if not notebook.endswith(".ipynb") or relative.is_absolute() or ".." in relative.parts:
+        return where
+    folder = paths.NOTEBOOKS.resolve()
+    path = (paths.PROJECT_ROOT / relative).resolve()
+    if not path.is_relative_to(folder):
+        return f"{where}: a measure's own notebook is kept with the project, not with the data"
+    if not path.is_file():
+        return f"{notebook!r} does not exist: add it to the project's notebooks/ folder, or remove this line"
+    try:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as err:
+        return f"{notebook!r} cannot be read as a Jupyter notebook ({type(err).__name__}): save it again from Jupyter"
+    kernel = nb.get("metadata", {}).get("kernelspec") if isinstance(nb, dict) else None
+    if not isinstance(kernel, dict) or not kernel.get("name"):
+        return f"{notebook!r} names no kernel (metadata.kernelspec): open it in Jupyter, choose a kernel and save it"
+    return ""
 
 
 def _targets(raw: Any, bad) -> dict[int, float]:
@@ -391,15 +501,18 @@ def read_register(path: Path) -> Register:
     return register
 
 
-def check_register_file(path: Path) -> tuple[Register | None, list[Problem]]:
-    """:func:`check_register` for a file (UTF-8, or Windows-1252 as some editors save it)."""
+def check_register_file(path: Path, root: Path | None = None) -> tuple[Register | None, list[Problem]]:
+    """:func:`check_register` for a file (UTF-8, or Windows-1252 as some editors save it).
+
+    The file must be a regular file inside ``root`` (default: its own folder).
+    """
     path = Path(path)
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         return None, [Problem(path.name, None, None, "the measure register is missing: every input folder needs one")]
     try:
-        raw = path.read_bytes()
-    except OSError as err:
-        return None, [Problem(path.name, None, None, f"the file cannot be read: {err.strerror or err}")]
+        raw = read_confined(path, path.parent if root is None else root, MAX_REGISTER_BYTES)
+    except FileRefused as err:
+        return None, [Problem(path.name, None, None, str(err))]
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -22,6 +22,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis.core.files import (
+    MAX_COLUMNS,
+    MAX_COMMENTARY_BYTES,
+    MAX_ROWS,
+    MAX_TABLE_BYTES,
+    FileRefused,
+    read_confined,
+)
 from analysis.core.periods import PeriodError, Quarter, is_period, parse_quarter, quarter_of_period
 from analysis.core.problems import InputError, Problem, raise_if_any, suggest
 from analysis.core.register import Measure, Register
@@ -111,10 +119,20 @@ def _table(records: Iterable[tuple[int, list[str]]], file: str, path: Path) -> T
         if not header:
             if any(cells):
                 header_row, header = number, [_heading(c) for c in cells]
-                named = {j: name for j, name in enumerate(header) if name and name not in header[:j]}
+                first: dict[str, int] = {}  # each heading's first column: one pass, however wide the row
+                for j, name in enumerate(header):
+                    if name:
+                        first.setdefault(name, j)
+                if len(first) > MAX_COLUMNS:
+                    message = (
+                        f"the header row names {len(first):,} columns, more than the {MAX_COLUMNS} "
+                        "an input table may have: check it is the right file"
+                    )
+                    return _unreadable(file, path, message)
+                named = {j: name for name, j in first.items()}
                 for j, name in enumerate(header):
                     if name and j not in named:
-                        columns = f"columns {_letter(header.index(name))} and {_letter(j)}"
+                        columns = f"columns {_letter(first[name])} and {_letter(j)}"
                         problems.append(Problem(file, number, None, f"{name!r} heads two columns ({columns})"))
             continue
         stray = [(j, c) for j, c in enumerate(cells) if c and j not in named]
@@ -137,8 +155,9 @@ def _stray_words(cells: list[str], stray: list[tuple[int, str]], width: int) -> 
             f"this row has more cells than the header row: {cells[j - 1]!r} and {value!r} look like {joined} "
             f'split at its comma; put the number in quotes ("{joined}") or leave out the comma'
         )
-    shown = ", ".join(f"{v!r} in column {_letter(k)}" for k, v in stray)
-    return f"this row has values outside the columns named in the header row: {shown}"
+    shown = ", ".join(f"{v!r} in column {_letter(k)}" for k, v in stray[:5])
+    more = f" and {len(stray) - 5:,} more" if len(stray) > 5 else ""
+    return f"this row has values outside the columns named in the header row: {shown}{more}"
 
 
 def parse_csv(text: str, file: str = "table.csv") -> pd.DataFrame:
@@ -164,11 +183,11 @@ def _unreadable(file: str, path: Path, message: str) -> Table:
     return Table(pd.DataFrame(), file, path, 1, [Problem(file, None, None, message)], readable=False)
 
 
-def _read_csv(path: Path) -> Table:
+def _read_csv(path: Path, root: Path) -> Table:
     try:
-        raw = path.read_bytes()
-    except OSError as err:
-        return _unreadable(path.name, path, f"the file cannot be read: {err.strerror or err}")
+        raw = read_confined(path, root, MAX_TABLE_BYTES)
+    except FileRefused as err:
+        return _unreadable(path.name, path, str(err))
     if raw.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
         message = "this is an Excel workbook with a .csv name: save it from Excel as CSV, or name it .xlsx"
         return _unreadable(path.name, path, message)
@@ -191,15 +210,49 @@ def _cell_text(value: object, column: str) -> str:
     return str(value).strip()
 
 
+class _TooBig(Exception):
+    pass
+
+
 def _sheet_table(sheet, file: str, path: Path) -> Table:
+    """A workbook sheet (opened read-only) as a table; a sheet beyond the size caps is refused unread.
+
+    The sheet's recorded size is checked before any row is read; a workbook that
+    records none is still stopped at the caps while its rows are read.
+    """
+    rows, columns = sheet.max_row or 0, sheet.max_column or 0
+    if rows > MAX_ROWS or columns > MAX_COLUMNS:
+        return _unreadable(file, path, _too_big(rows, columns))
+    sheet.reset_dimensions()  # read every row there is: a recorded size can be too small, and would cut rows off
+
     def records() -> Iterable[tuple[int, list[str]]]:
         header: list[str] = []
         for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            if number > MAX_ROWS:
+                raise _TooBig(_too_big(number, 0))
+            if len(values) > MAX_COLUMNS:
+                if any(v not in (None, "") for v in values[MAX_COLUMNS:]):
+                    raise _TooBig(_too_big(0, len(values)))
+                values = values[:MAX_COLUMNS]
             if not header and any(v not in (None, "") for v in values):
                 header = [_heading(v) for v in values]
             yield number, [_cell_text(v, header[j] if j < len(header) else "") for j, v in enumerate(values)]
 
-    return _table(records(), file, path)
+    try:
+        return _table(records(), file, path)
+    except _TooBig as err:
+        return _unreadable(file, path, str(err))
+
+
+def _too_big(rows: int, columns: int) -> str:
+    if rows > MAX_ROWS:
+        size = f"reaches row {rows:,}, more than the {MAX_ROWS:,} rows"
+    else:
+        size = f"reaches column {_letter(columns - 1)} ({columns:,} columns), more than the {MAX_COLUMNS} columns"
+    return (
+        f"this sheet {size} an input table may have: delete the rows and columns beyond the table "
+        "(a stray value far below or to the right makes the sheet this big) and save it again"
+    )
 
 
 class _Folder:
@@ -207,7 +260,8 @@ class _Folder:
 
     def __init__(self, data_dir: Path):
         self.dir = Path(data_dir)
-        self.entries = sorted(p for p in self.dir.iterdir() if p.is_file()) if self.dir.is_dir() else []
+        # every entry that is not a folder, so a link, FIFO or device named as an input is refused by name
+        self.entries = sorted(p for p in self.dir.iterdir() if not p.is_dir()) if self.dir.is_dir() else []
         self.problems: list[Problem] = []
         self.books: dict[Path, object] = {}
         for path in self.entries:
@@ -223,9 +277,15 @@ class _Folder:
         import openpyxl
 
         try:
+            raw = read_confined(path, self.dir, MAX_TABLE_BYTES)
+        except FileRefused as err:
+            self.problems.append(Problem(path.name, None, None, str(err)))
+            return
+        try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                self.books[path] = openpyxl.load_workbook(path, data_only=True)
+                # read-only: sheets are streamed row by row, and their recorded size is known before reading
+                self.books[path] = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
         except Exception as err:  # a damaged workbook is the analyst's problem to fix, not a crash
             message = f"this workbook cannot be opened ({type(err).__name__}): save it again from Excel as .xlsx"
             self.problems.append(Problem(path.name, None, None, message))
@@ -251,7 +311,7 @@ class _Folder:
             return None
         path, sheet = sources[0]
         if sheet is None:
-            table = _read_csv(path)
+            table = _read_csv(path, self.dir)
         else:
             table = _sheet_table(self.books[path][sheet], f"{path.name}, sheet {sheet!r}", path)
         if len(sources) > 1:
@@ -405,6 +465,10 @@ def _read_commentary(data_dir: Path, register: Register | None) -> tuple[dict, l
     known = [m.id for m in register.measures] if register else None
     for path in sorted(root.rglob("*")):
         rel = path.relative_to(data_dir).as_posix()
+        if path.is_dir() and path.is_symlink() and not path.resolve().is_relative_to(data_dir.resolve()):
+            message = "this is a link to a folder outside the data folder, which is not read: copy the folder in"
+            problems.append(Problem(rel, None, None, message))
+            continue
         if path.is_dir() or path.name.startswith((".", "~$")) or path.name in _IGNORED:
             continue
         if path.parent == root:
@@ -429,10 +493,60 @@ def _read_commentary(data_dir: Path, register: Register | None) -> tuple[dict, l
             message = f"this is a second commentary for {path.stem} in {quarter} (also {where[quarter, path.stem]})"
             problems.append(Problem(rel, None, None, message))
             continue
+        try:
+            text = decode(read_confined(path, data_dir, MAX_COMMENTARY_BYTES))
+        except FileRefused as err:
+            problems.append(Problem(rel, None, None, str(err)))
+            continue
         where[quarter, path.stem] = rel
-        notes[(quarter, path.stem)] = decode(path.read_bytes())
+        fetched = offsite_images(text)
+        for line, src in fetched:
+            message = (
+                f"the image {src!r} would be loaded from the network whenever the page is opened, and the "
+                "published report must work offline: leave the image out, or link to it instead, like [chart](address)"
+            )
+            problems.append(Problem(rel, line, None, message))
+        if fetched:
+            continue
+        notes[(quarter, path.stem)] = text
         files.append(path)
     return notes, problems, files
+
+
+def offsite_images(text: str) -> list[tuple[int, str]]:
+    """Images in commentary Markdown that a browser would fetch from elsewhere, with their lines.
+
+    Links are not fetched (a reader follows them or not), so they are fine; an
+    image is loaded as the page opens. Raw HTML in commentary is shown as
+    text, never as markup, so only Markdown images count.
+
+    >>> offsite_images("Up 5%.\\n\\n![chart](https://example.org/c.png) see [ONS](https://ons.gov.uk)")
+    [(3, 'https://example.org/c.png')]
+    >>> offsite_images("Ask stats@import-export.gov.uk, or see <https://police.uk>.")
+    []
+    """
+    from markdown_it import MarkdownIt
+
+    lines = text.splitlines()
+    found: list[tuple[int, str]] = []
+    for block in MarkdownIt("commonmark", {"html": False}).parse(text):
+        for token in block.children or ():
+            src = str(token.attrs.get("src", "")) if token.type == "image" else ""
+            if not _fetched(src):
+                continue
+            start, end = block.map or (0, len(lines))
+            at = next((i for i in range(start, end) if src in lines[i]), None)
+            if at is None:  # a reference-style image: its address is on its definition line
+                at = next((i for i, line in enumerate(lines) if src in line), start)
+            found.append((at + 1, src))
+    return found
+
+
+def _fetched(src: str) -> bool:
+    """Whether an image address is loaded from outside the page: any scheme but data:, or ``//host``."""
+    src = src.strip()
+    scheme = src.split(":", 1)[0].lower() if ":" in src.split("/", 1)[0] else ""
+    return src.startswith("//") or (bool(scheme) and scheme != "data")
 
 
 def _register_path(folder: _Folder) -> Path:

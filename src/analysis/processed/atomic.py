@@ -15,12 +15,20 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+FILE_MODE = 0o644  # published files: the owner writes, everyone (a web server's account) reads
+FOLDER_MODE = 0o755
+
 
 @contextmanager
 def staging(root: Path) -> Iterator[Path]:
-    """A fresh staging folder under ``root`` (same file system), removed on exit."""
+    """A fresh staging folder under ``root`` (same file system), removed on exit.
+
+    ``mkdtemp`` makes it readable by its owner only; what is staged in it is
+    published, so it is opened up to the usual folder mode.
+    """
     root.mkdir(parents=True, exist_ok=True)
     folder = Path(tempfile.mkdtemp(prefix=".csp-build-", dir=root))
+    os.chmod(folder, FOLDER_MODE)
     try:
         yield folder
     finally:
@@ -55,10 +63,11 @@ def publish(pairs: list[tuple[Path, Path]]) -> None:
 
 
 def write_text_atomic(path: Path, text: str) -> None:
-    """Write a file by a rename, so a reader never opens half of it."""
+    """Write a file by a rename, so a reader never opens half of it; readable by all, as any published file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
+        os.fchmod(fd, FILE_MODE) if hasattr(os, "fchmod") else os.chmod(tmp, FILE_MODE)
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
             f.write(text)
         os.replace(tmp, path)

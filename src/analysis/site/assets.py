@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import html.parser
 import re
 from pathlib import Path
 from typing import Any
@@ -13,15 +14,54 @@ from analysis.errors import OffsiteContentError
 
 SITE_TEMPLATES = TEMPLATES / "site"
 
-_FETCHES = re.compile(
-    r"""<(?:script|img|iframe|frame|embed|source|track|audio|video|input)\b[^>]*?\ssrc(?:set)?\s*=\s*["']?\s*(?:https?:)?//[^\s"'>]*"""
-    r"""|<link\b[^>]*?\shref\s*=\s*["']?\s*(?:https?:)?//[^\s"'>]*"""
-    r"""|<object\b[^>]*?\sdata\s*=\s*["']?\s*(?:https?:)?//[^\s"'>]*"""
-    r"""|<(?:image|use|feImage)\b[^>]*?\s(?:xlink:)?href\s*=\s*["']?\s*(?:https?:)?//[^\s"'>]*"""
-    r"""|@import\b[^;]*"""
-    r"""|url\(\s*["']?\s*(?:https?:)?//[^)]*\)""",
+# The elements and attributes a browser fetches as a page opens (links, <a href>, are followed
+# only when clicked, and XML namespaces are never fetched), and CSS that fetches.
+_FETCHES: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(("script", "img", "iframe", "frame", "embed", "source", "track", "audio", "input"), ("src",)),
+    "img": ("src", "srcset"),
+    "source": ("src", "srcset"),
+    "video": ("src", "poster"),
+    "link": ("href",),
+    "object": ("data",),
+    "image": ("href", "xlink:href"),
+    "use": ("href", "xlink:href"),
+    "feimage": ("href", "xlink:href"),
+}
+_OFFSITE = re.compile(r"^\s*(?:[a-z][a-z0-9+.-]*:)?//", re.IGNORECASE)
+_CSS_FETCHES = re.compile(
+    r"""@import\s+(?:url\(\s*)?["']?\s*(?:[a-z][a-z0-9+.-]*:)?//[^\s"')]*"""
+    r"""|url\(\s*["']?\s*(?:[a-z][a-z0-9+.-]*:)?//[^)"'\s]*""",
     re.IGNORECASE,
 )
+
+
+class _FetchFinder(html.parser.HTMLParser):
+    """Collects what a page would fetch from elsewhere; text is never looked at, only markup and CSS."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+        self._in_style = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if value is None:
+                continue
+            if name in _FETCHES.get(tag, ()):
+                urls = [u.strip().split()[0] for u in value.split(",") if u.strip()] if name == "srcset" else [value]
+                self.found += [f'<{tag} {name}="{u.strip()}">' for u in urls if _OFFSITE.match(u)]
+            elif name == "style":
+                self.found += [m.group(0) for m in _CSS_FETCHES.finditer(value)]
+        self._in_style = tag == "style"
+
+    handle_startendtag = handle_starttag
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_style = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_style:
+            self.found += [m.group(0) for m in _CSS_FETCHES.finditer(data)]
 
 
 @functools.cache
@@ -43,14 +83,25 @@ def environment() -> Any:
 def offsite_fetches(page: str) -> list[str]:
     """What a page would fetch from outside the site: scripts, styles, fonts, images, frames.
 
-    Links (``<a href>``) and XML namespaces are not fetches and are not reported.
+    Only markup that a browser fetches counts: the ``src`` of an image, script
+    or frame, a stylesheet ``<link href>``, and CSS ``url()`` or ``@import`` in a
+    ``<style>`` element or ``style`` attribute. Links (``<a href>``), XML
+    namespaces and text, such as an email address or an address written out in
+    commentary, are not fetched and are not reported.
 
     >>> offsite_fetches('<svg xmlns="http://www.w3.org/2000/svg"></svg><a href="https://police.uk">x</a>')
     []
+    >>> offsite_fetches('<p>Ask stats@import-export.gov.uk; see url(https://x.org) or &lt;img src="//x"&gt;</p>')
+    []
     >>> offsite_fetches('<script src="https://cdn.example/x.js"></script><p style="background:url(//e.x/a.png)">')
-    ['<script src="https://cdn.example/x.js', 'url(//e.x/a.png)']
+    ['<script src="https://cdn.example/x.js">', 'url(//e.x/a.png']
+    >>> offsite_fetches('<style>@import "https://fonts.example/f.css";</style><img src="chart.png">')
+    ['@import "https://fonts.example/f.css']
     """
-    return [m.group(0) for m in _FETCHES.finditer(page)]
+    finder = _FetchFinder()
+    finder.feed(page)
+    finder.close()
+    return finder.found
 
 
 def check_offline(pages: dict[Path, str]) -> None:
