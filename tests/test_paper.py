@@ -232,8 +232,18 @@ def test_register_reads_the_report_and_sources_blocks():
         ("sources: {actuals.csv: {source: P, status: official, url: x}}", "'url' is not a field of a source"),
         ("sources: {../secret.csv: {source: P, status: official}}", "'../secret.csv' is not the name of an input"),
     ],
-    ids=["report-not-mapping", "report-misspelt-key", "meeting-not-iso", "board-list", "sources-list",
-         "status-unknown", "status-missing", "source-missing", "source-extra-key", "source-path"],  # fmt: skip
+    ids=[
+        "report-not-mapping",
+        "report-misspelt-key",
+        "meeting-not-iso",
+        "board-list",
+        "sources-list",
+        "status-unknown",
+        "status-missing",
+        "source-missing",
+        "source-extra-key",
+        "source-path",
+    ],
 )
 def test_register_explains_what_is_wrong_with_report_and_sources(block, message):
     _, problems = check_register(BASE + block + "\n")

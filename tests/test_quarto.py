@@ -208,8 +208,14 @@ def test_generated_navigation_matches_quartos_schema(quarto_schema, staged):
         ("BaseWebsite", {"page-navigaton": False}, True),
         ("SidebarContents", [{"section": "ASB", "contents": [{"href": 3}]}], True),
     ],
-    ids=["output-dir-list", "misspelt-project-key", "search-text", "misspelt-navbar-item-key",
-         "misspelt-website-key", "sidebar-href-number"],  # fmt: skip
+    ids=[
+        "output-dir-list",
+        "misspelt-project-key",
+        "search-text",
+        "misspelt-navbar-item-key",
+        "misspelt-website-key",
+        "sidebar-href-number",
+    ],
 )
 def test_the_schema_check_catches_what_quarto_would_refuse(quarto_schema, definition, value, closed):
     assert _errors(quarto_schema(definition, closed), value)

@@ -434,7 +434,11 @@ def _date(value: Any) -> str | None:
     if isinstance(value, dt.date):
         return value.isoformat()
     try:
-        return dt.date.fromisoformat(_text(value)).isoformat() if re.fullmatch(r"\d{4}-\d{2}-\d{2}", _text(value)) else None
+        return (
+            dt.date.fromisoformat(_text(value)).isoformat()
+            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", _text(value))
+            else None
+        )
     except ValueError:
         return None
 
@@ -453,10 +457,16 @@ def _sources(raw: Any, at) -> dict[str, Source]:
             at("sources", f"{file!r} is not the name of an input file, like actuals.csv")
             continue
         if not isinstance(value, dict):
-            at("sources", f"{file}: give its source and status, like {{source: Police recorded crime, status: official}}")
+            at(
+                "sources",
+                f"{file}: give its source and status, like {{source: Police recorded crime, status: official}}",
+            )
             continue
         for key in sorted(set(value) - {"source", "status"}, key=str):
-            at("sources", f"{file}: {key!r} is not a field of a source: use source and status{suggest(key, ['source', 'status'])}")
+            at(
+                "sources",
+                f"{file}: {key!r} is not a field of a source: use source and status{suggest(key, ['source', 'status'])}",
+            )
         text = "" if isinstance(value.get("source"), dict | list) else _text(value.get("source"))
         status = _text(value.get("status")).lower()
         if not text:
