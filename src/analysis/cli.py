@@ -140,7 +140,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 def cmd_paper(args: argparse.Namespace) -> int:
     from analysis.core.paths import OutputPaths
-    from analysis.site.paper import write_paper
+    from analysis.site.paper import PaperError, write_paper
 
     out = OutputPaths(_out_dir(args))
     quarter = args.quarter
@@ -158,7 +158,11 @@ def cmd_paper(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_INVALID
-    path = write_paper(quarter, reports, processed, out.site_quarter(quarter))
+    try:
+        path = write_paper(quarter, reports, processed, out.site_quarter(quarter))
+    except PaperError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_FAILED
     print(f"Wrote {path}")
     return EXIT_OK
 

@@ -329,7 +329,10 @@ def _environment():
 
 def write_paper(quarter: str, reports_dir: Path, processed_dir: Path, site_dir: Path) -> Path:
     """Write ``<site_dir>/committee-paper.pdf`` (by a rename, so a reader never opens half of it)."""
-    import weasyprint
+    try:
+        import weasyprint
+    except OSError as err:  # WeasyPrint is installed but cannot load Pango
+        raise PaperError(f"WeasyPrint cannot load Pango ({err}): install libpango-1.0-0 and libpangoft2-1.0-0") from err
 
     document = weasyprint.HTML(
         string=paper_html(str(quarter), reports_dir, processed_dir),
