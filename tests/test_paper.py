@@ -116,7 +116,7 @@ def test_demo_paper_embeds_its_fonts_and_is_tagged(demo_paper):
     assert all(fonts.values()), {name for name, embedded in fonts.items() if not embedded}
     root = reader.trailer["/Root"]
     assert root["/Lang"] == "en-GB"
-    assert root["/MarkInfo"]["/Marked"] is True
+    assert bool(root["/MarkInfo"]["/Marked"])
     assert "/StructTreeRoot" in root
     assert reader.metadata.title == "Safer Plymouth: performance report, quarter one 2015/16"
 
