@@ -192,6 +192,7 @@ def write_reports(folder: Path) -> Path:
 
 def build_site(root: Path, renderer: str = "builtin") -> Path:
     """Two quarters of processed tables, one quarter rendered, and the home page; returns ``_site``."""
+    from analysis.site.paper import write_paper
     from analysis.site.render import render_index, render_quarter
 
     processed = root / "data" / "processed"
@@ -200,5 +201,6 @@ def build_site(root: Path, renderer: str = "builtin") -> Path:
     reports = write_reports(root / "reports" / QUARTER)
     site = root / "_site"
     render_quarter(QUARTER, reports, processed / QUARTER, site / QUARTER, renderer=renderer)
+    write_paper(QUARTER, reports, processed / QUARTER, site / QUARTER)  # as the build does: the pages link to it
     render_index(processed, site)
     return site

@@ -127,3 +127,119 @@ def test_quarto_renders_the_site(tmp_path):
     assert (quarter / "notebooks" / "measures" / "broken.ipynb").is_file()
     assert "KeyError" in (quarter / "measures" / "broken.html").read_text(encoding="utf-8")
     assert (quarter / "site_libs").is_dir()
+
+
+# --- Quarto's own schema definitions (../shared/quarto, from quarto-cli) ------------------------------------------
+
+QUARTO_SCHEMAS = ROOT.parent / "shared" / "quarto" / "json-schemas.json"
+
+
+def _standard(node, closed: bool):
+    """Quarto's schema dialect as standard JSON Schema: ``{"object": {...}}`` -> ``{"type": "object", ...}``,
+    ``{"enum": {"values": [...]}}`` -> ``{"enum": [...]}``.
+
+    ``closed``: every object refuses keys it does not define, so a misspelt key is an error here even where
+    Quarto would only ignore it.
+    """
+    if isinstance(node, list):
+        return [_standard(item, closed) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: _standard(v, closed) for k, v in node.items() if k != "object"}
+    if isinstance(out.get("enum"), dict):  # {"enum": {"values": [...], "hidden": true}}: the values
+        out["enum"] = out["enum"]["values"]
+    if "object" in node:
+        inner = {k: _standard(v, closed) for k, v in (node["object"] or {}).items() if k != "closed"}
+        out.update({"type": "object", **inner})
+        if closed or node["object"].get("closed"):
+            out["additionalProperties"] = False
+    return out
+
+
+@pytest.fixture(scope="module")
+def quarto_schema():
+    """A validator factory for a definition of Quarto's schemas; skips (naming the folder) when they are absent."""
+    if not QUARTO_SCHEMAS.is_file():
+        pytest.skip(f"Quarto's schema definitions are not at {QUARTO_SCHEMAS.parent} (CI provides them)")
+    import json
+
+    import jsonschema
+
+    defs = json.loads(QUARTO_SCHEMAS.read_text(encoding="utf-8"))["$defs"]
+
+    converted = {closed: _standard(defs, closed) for closed in (False, True)}
+    for closed in (False, True):
+        jsonschema.Draft202012Validator.check_schema({"$defs": converted[closed]})
+
+    def validator(definition: str, closed: bool = True):
+        return jsonschema.Draft202012Validator({"$defs": converted[closed], "$ref": f"#/$defs/{definition}"})
+
+    return validator
+
+
+def _errors(validator, value) -> list[str]:
+    return [f"{'/'.join(map(str, e.absolute_path)) or '(top)'}: {e.message}" for e in validator.iter_errors(value)]
+
+
+@pytest.mark.parametrize(
+    ("block", "definition"), [("project", "ProjectConfig"), ("website", "BaseWebsite")], ids=["project", "website"]
+)
+def test_quarto_yml_blocks_match_quartos_schema(quarto_schema, block, definition):
+    config = _config()
+    assert not _errors(quarto_schema(definition), config[block])
+
+
+def test_generated_navigation_matches_quartos_schema(quarto_schema, staged):
+    website = yaml.safe_load((staged / quarto.NAVIGATION_FILE).read_text(encoding="utf-8"))["website"]
+    assert not _errors(quarto_schema("BaseWebsite"), website)
+    assert not _errors(quarto_schema("SidebarContents"), website["sidebar"]["contents"])
+    for item in website["navbar"]["left"]:
+        assert not _errors(quarto_schema("NavigationItem"), item)
+
+
+@pytest.mark.parametrize(
+    ("definition", "value", "closed"),
+    [
+        ("ProjectConfig", {"type": "website", "output-dir": ["_site"]}, False),
+        ("ProjectConfig", {"type": "website", "outputdir": "_site"}, True),
+        ("BaseWebsite", {"search": "no"}, False),
+        ("BaseWebsite", {"navbar": {"left": [{"href": "index.qmd", "txt": "Home"}]}}, True),
+        ("BaseWebsite", {"page-navigaton": False}, True),
+        ("SidebarContents", [{"section": "ASB", "contents": [{"href": 3}]}], True),
+    ],
+    ids=[
+        "output-dir-list",
+        "misspelt-project-key",
+        "search-text",
+        "misspelt-navbar-item-key",
+        "misspelt-website-key",
+        "sidebar-href-number",
+    ],
+)
+def test_the_schema_check_catches_what_quarto_would_refuse(quarto_schema, definition, value, closed):
+    assert _errors(quarto_schema(definition, closed), value)
+
+
+def test_quarto_keeps_the_notebooks_table_markup():
+    assert _config()["format"]["html"]["html-table-processing"] == "none"
+
+
+def test_every_page_the_staging_lists_exists(staged):
+    website = yaml.safe_load((staged / quarto.NAVIGATION_FILE).read_text(encoding="utf-8"))["website"]
+
+    def hrefs(contents):
+        for item in contents:
+            if isinstance(item, str):
+                yield item
+            elif "contents" in item:
+                yield from hrefs(item["contents"])
+            else:
+                yield item["href"]
+
+    listed = [item["href"] for item in website["navbar"]["left"]] + list(hrefs(website["sidebar"]["contents"]))
+    assert len(listed) == 2 + 3
+    for href in listed:
+        assert (staged / href).is_file(), f"the navigation lists {href}, which the staging did not write"
+    config = yaml.safe_load((staged / "_quarto.yml").read_text(encoding="utf-8"))
+    for name in config["metadata-files"]:
+        assert (staged / name).is_file(), name

@@ -16,6 +16,7 @@ from analysis import errors
 from analysis.core import vocabulary
 from analysis.site import assets, builtin
 from analysis.site import render as site
+from analysis.site.paper import write_paper
 
 PAGES = ["index.html", "strategic-assessment.html", "measures/asb-incidents.html", "measures/hostile.html",
          "measures/broken.html", "method.html"]  # fmt: skip
@@ -57,6 +58,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Path]]:
     written = site.render_quarter(
         fx.QUARTER, reports, processed / fx.QUARTER, site_root / fx.QUARTER, renderer="builtin"
     )
+    write_paper(fx.QUARTER, reports, processed / fx.QUARTER, site_root / fx.QUARTER)  # as the build does
     site.render_index(processed, site_root)
     return site_root, written
 

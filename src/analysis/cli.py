@@ -75,6 +75,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--quarter", type=_quarter, help="e.g. 2015-16-Q2 (default: the latest quarter started)")
     data_arg(p), out_arg(p)
 
+    p = sub.add_parser("paper", help="write the quarter's committee paper (PDF) from its built outputs")
+    quarter_arg(p), data_arg(p), out_arg(p)
+
     p = sub.add_parser("verify", help="list every figure of a built quarter that the inputs would now change")
     quarter_arg(p), data_arg(p), out_arg(p)
     return parser
@@ -181,7 +184,37 @@ def cmd_returns(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_paper(args: argparse.Namespace) -> int:
+    from analysis.core.paths import OutputPaths
+    from analysis.site.paper import PaperError, write_paper
+
+    out = OutputPaths(_out_dir(args))
+    quarter = args.quarter
+    if quarter is None:
+        from analysis.inputs.tables import load_inputs
+        from analysis.pipeline.build import choose_quarter
+
+        quarter = str(choose_quarter(load_inputs(_data_dir(args)), None))
+    processed, reports = out.processed(quarter), out.reports(quarter)
+    missing = [p for p in (processed / "register.json", reports / "dashboard.ipynb") if not p.is_file()]
+    if missing:
+        print(
+            f"error: {quarter} is not built under {out.root} (no {missing[0].relative_to(out.root)}): "
+            f"run `csp-report build --quarter {quarter}` first",
+            file=sys.stderr,
+        )
+        return EXIT_INVALID
+    try:
+        path = write_paper(quarter, reports, processed, out.site_quarter(quarter))
+    except PaperError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"Wrote {path}")
+    return EXIT_OK
+
+
 COMMANDS = {
+    "paper": cmd_paper,
     "validate": cmd_validate,
     "readiness": cmd_readiness,
     "status": cmd_status,

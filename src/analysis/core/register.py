@@ -14,6 +14,8 @@ from dataclasses import asdict, dataclass, field
 from analysis.core.vocabulary import STATUS_LABELS
 
 FAMILY_GROUP_METHODS = ("msg_mean", "poisson", "iquanta")
+REPORT_KEYS = ("board", "meeting", "author", "contact", "version")
+SOURCE_STATUSES = ("official", "provisional", "illustrative")
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,25 @@ class Measure:
 
 
 @dataclass(frozen=True)
+class ReportInfo:
+    """The committee paper's cover, from the register's optional ``report:`` block."""
+
+    board: str = ""
+    meeting: str = ""  # the date of the meeting, written 2015-07-23
+    author: str = ""
+    contact: str = ""
+    version: str = ""
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where one input file comes from, and how far its figures can be relied on."""
+
+    source: str
+    status: str  # official | provisional | illustrative
+
+
+@dataclass(frozen=True)
 class Register:
     """The partnership and its measures, in register order."""
 
@@ -58,6 +79,8 @@ class Register:
     status_method: str = "forecast"
     family_group_method: str = "msg_mean"
     population_source: str = ""
+    report: ReportInfo = field(default_factory=ReportInfo)
+    sources: dict[str, Source] = field(default_factory=dict)
 
     def measure(self, measure_id: str) -> Measure:
         """The measure with this id; ``KeyError`` naming the known ids otherwise."""
@@ -93,4 +116,6 @@ class Register:
             m["threads"] = tuple(m["threads"])
             m["source"] = {k: tuple(v) for k, v in m["source"].items()}
             measures.append(Measure(**m))
+        data["report"] = ReportInfo(**data.get("report", {}))
+        data["sources"] = {k: Source(**v) for k, v in data.get("sources", {}).items()}
         return cls(measures=tuple(measures), **data)

@@ -21,7 +21,15 @@ from analysis.core.cells import STATUS_METHODS, choices, is_tolerance, parse_num
 from analysis.core.files import MAX_REGISTER_BYTES, MAX_YAML_ALIASES, MAX_YAML_NODES, FileRefused, read_confined
 from analysis.core.periods import PeriodError, fy_label, parse_financial_year
 from analysis.core.problems import Problem, raise_if_any, suggest
-from analysis.core.register import FAMILY_GROUP_METHODS, Measure, Register
+from analysis.core.register import (
+    FAMILY_GROUP_METHODS,
+    REPORT_KEYS,
+    SOURCE_STATUSES,
+    Measure,
+    Register,
+    ReportInfo,
+    Source,
+)
 from analysis.core.vocabulary import STATUS_CODES
 from analysis.inputs.schemas import MEASURE_SCHEMA, failures
 
@@ -33,7 +41,7 @@ _MEASURE_KEYS = {
 }  # fmt: skip
 _TOP_KEYS = {
     "partnership", "amber_tolerance", "status_method", "status_labels", "measures",
-    "family_group_method", "population_source",
+    "family_group_method", "population_source", "report", "sources",
 }  # fmt: skip
 
 
@@ -350,8 +358,92 @@ def check_register(text: str, file: str = "measures.yml") -> tuple[Register | No
         status_method=method,
         family_group_method=fg_method,
         population_source=_text(data.get("population_source")),
+        report=_report(data.get("report"), at),
+        sources=_sources(data.get("sources"), at),
     )
     return register, problems
+
+
+def _report(raw: Any, at) -> ReportInfo:
+    """The paper's cover: who it goes to, when, and who wrote it; ``at`` records each problem."""
+    if raw is None:
+        return ReportInfo()
+    if not isinstance(raw, dict):
+        at("report", "must be a mapping such as {board: Safer Example Board, meeting: 2015-07-23, author: Analyst}")
+        return ReportInfo()
+    values: dict[str, str] = {}
+    for key, value in raw.items():
+        if key not in REPORT_KEYS:
+            at("report", f"{key!r} is not a field of report: use {choices(REPORT_KEYS)}{suggest(key, REPORT_KEYS)}")
+        elif isinstance(value, dict | list):
+            at("report", f"{key} must be a single piece of text, not a list or a mapping")
+        elif key == "meeting":
+            day = _date(value)
+            if day is None:
+                at("report", f"the meeting date {_text(value)!r} is not a date: write it like 2015-07-23")
+            else:
+                values[key] = day
+        else:
+            values[key] = _text(value)
+    return ReportInfo(**values)
+
+
+def _date(value: Any) -> str | None:
+    """An ISO date from YAML's date or a text like 2015-07-23; ``None`` when it is not one.
+
+    >>> _date("2015-07-23"), _date("23/07/2015")
+    ('2015-07-23', None)
+    """
+    import datetime as dt
+
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    try:
+        return (
+            dt.date.fromisoformat(_text(value)).isoformat()
+            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", _text(value))
+            else None
+        )
+    except ValueError:
+        return None
+
+
+def _sources(raw: Any, at) -> dict[str, Source]:
+    """Each input file's source and status (official, provisional or illustrative)."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        at("sources", "must map input files to their source, like actuals.csv: {source: ..., status: official}")
+        return {}
+    out: dict[str, Source] = {}
+    for name, value in raw.items():
+        file = _text(name)
+        if not file or "/" in file or "\\" in file or file.startswith("."):
+            at("sources", f"{file!r} is not the name of an input file, like actuals.csv")
+            continue
+        if not isinstance(value, dict):
+            at(
+                "sources",
+                f"{file}: give its source and status, like {{source: Police recorded crime, status: official}}",
+            )
+            continue
+        for key in sorted(set(value) - {"source", "status"}, key=str):
+            at(
+                "sources",
+                f"{file}: {key!r} is not a field of a source: use source and status{suggest(key, ['source', 'status'])}",
+            )
+        text = "" if isinstance(value.get("source"), dict | list) else _text(value.get("source"))
+        status = _text(value.get("status")).lower()
+        if not text:
+            at("sources", f"{file}: the source is missing: say where the file's figures come from")
+        if status not in SOURCE_STATUSES:
+            shown = f"{status!r} is not a status" if status else "the status is missing"
+            at("sources", f"{file}: {shown}: use {choices(SOURCE_STATUSES)}{suggest(status, SOURCE_STATUSES)}")
+            continue
+        out[file] = Source(text, status)
+    return out
 
 
 def _measure(entry: dict, row: dict[str, str], bad, method: str, tolerance: float | None) -> Measure:

@@ -203,6 +203,7 @@ def build_quarter(
     builds); ``executor`` runs the notebooks (a Dask client's executor, say)
     instead of a local process pool.
     """
+    from analysis.site.paper import write_paper
     from analysis.site.render import render_index, render_quarter
 
     data_dir, out_dir = Path(data_dir).resolve(), Path(out_dir).resolve()
@@ -241,6 +242,8 @@ def build_quarter(
             cache_dir=None if force else out.cache / "pages",
         )
         result_ok = all(r.ok for r in results)
+        if result_ok:  # the committee paper, from the same sections as the pages, published with them
+            write_paper(str(q), stage.reports(str(q)), stage.processed(str(q)), stage.site_quarter(str(q)))
         if result_ok:
             publish(
                 [

@@ -1,0 +1,353 @@
+"""The committee paper: ``_site/<quarter>/committee-paper.pdf``, the quarter's report laid out for the board.
+
+The paper has no content of its own beyond its cover and executive summary: it
+takes the HTML sections of the quarter's executed notebooks in
+``reports/<quarter>/`` (each code cell's ``text/html`` output, cells tagged
+``parameters``/``remove-cell`` left out, as on the site) and lays them out for
+A4 with a print stylesheet (``templates/paper/``):
+
+1. a cover: partnership, board, meeting, author, quarter, version (the
+   register's ``report:`` block) and the status of each input (``sources:``);
+2. an executive summary: how many measures have each status, in words; each
+   exception in one line; what changed since last quarter; returns still due;
+3. the dashboard's table, on landscape pages;
+4. a page for each exception (amber or red): all of that measure's sections;
+5. a compact block for every other measure: its headline and figures.
+
+Charts stay vector (the notebooks' inline SVG); fonts are DejaVu, embedded by
+WeasyPrint; nothing is fetched from the network (:func:`fetch_local` refuses
+every URL that is not a local file or inline data).
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from analysis.core.paths import TEMPLATES
+from analysis.core.periods import PeriodError, parse_quarter, period_name
+from analysis.core.register import Register
+from analysis.core.vocabulary import STATUS_CODES
+
+PAPER_TEMPLATES = TEMPLATES / "paper"
+PAPER_NAME = "committee-paper.pdf"
+EXCEPTION_STATUSES = ("red", "amber")
+COMPACT_SECTIONS = ("headline", "figures")
+
+# Cells that are for the notebook's reader, not the page's (the same tags the site leaves out).
+_REMOVE_CELL_TAGS = frozenset({"parameters", "injected-parameters", "papermill-error-cell-tag", "remove-cell"})
+_REMOVE_OUTPUT_TAGS = frozenset({"remove-output"})
+
+STATUS_WORDS = {
+    "achieved": "achieved",
+    "green": "green",
+    "amber": "amber",
+    "red": "red",
+    "monitor": "monitoring only",
+    "no_data": "no data",
+}
+SOURCE_STATUS_WORDS = {
+    "official": "Official statistics or partner returns",
+    "provisional": "Provisional: may be revised",
+    "illustrative": "Illustrative: not real figures",
+}
+_NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+
+
+class PaperError(RuntimeError):
+    """The paper cannot be written; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Section:
+    """One HTML section of a notebook: the cell's last expression names it (``page.figures()`` -> figures)."""
+
+    name: str
+    html: str
+
+
+@dataclass
+class MeasurePart:
+    id: str
+    title: str
+    priority: str
+    status: str
+    label: str
+    sections: list[Section] = field(default_factory=list)
+
+    @property
+    def anchor(self) -> str:
+        return f"measure-{self.id}"
+
+    @property
+    def exception(self) -> bool:
+        return self.status in EXCEPTION_STATUSES
+
+    def compact(self) -> list[Section]:
+        """The headline and figures sections (the first two sections when the cells do not name them)."""
+        named = [s for s in self.sections if s.name in COMPACT_SECTIONS]
+        return named or self.sections[:2]
+
+
+def in_words(n: int) -> str:
+    """A count as a committee paper writes it.
+
+    >>> in_words(0), in_words(3), in_words(12)
+    ('no', 'three', '12')
+    """
+    return _NUMBER_WORDS[n] if 0 <= n < len(_NUMBER_WORDS) else str(n)
+
+
+def _section_name(source: str) -> str:
+    """The section a cell shows, from its last line: ``page.figures()`` -> ``figures``.
+
+    >>> _section_name("from analysis import report\\npage = report.measure_page(q, m)\\npage.headline()")
+    'headline'
+    >>> _section_name("show(figures(page))")
+    'figures'
+    """
+    lines = [line for line in source.strip().splitlines() if line.strip()]
+    last = lines[-1] if lines else ""
+    names = re.findall(r"([A-Za-z_][A-Za-z0-9_]*)\s*\(", last)
+    for name in names:
+        if name in COMPACT_SECTIONS:
+            return name
+    return names[-1] if names else ""
+
+
+def notebook_sections(nb: Any) -> list[Section]:
+    """The HTML sections a notebook's page shows, in order: each code cell's ``text/html`` output."""
+    sections = []
+    for cell in nb.cells:
+        tags = set(cell.get("metadata", {}).get("tags", []))
+        if cell.get("cell_type") != "code" or tags & (_REMOVE_CELL_TAGS | _REMOVE_OUTPUT_TAGS):
+            continue
+        for output in cell.get("outputs", []):
+            text = output.get("data", {}).get("text/html") if output.get("output_type") != "error" else None
+            if text:
+                text = "".join(text) if isinstance(text, list) else str(text)
+                sections.append(Section(_section_name(str(cell.get("source", ""))), text))
+    return sections
+
+
+_HREF = re.compile(r"""<a\b([^>]*?)\shref\s*=\s*(["'])(.*?)\2([^>]*)>""", re.IGNORECASE | re.DOTALL)
+
+
+def _local_links(text: str, measure_ids: set[str]) -> str:
+    """Links between the site's pages become links inside the paper; other page links are dropped.
+
+    >>> _local_links('<a href="measures/asb.html">ASB</a> <a href="x.html">X</a>', {"asb"})
+    '<a href="#measure-asb">ASB</a> <a>X</a>'
+    """
+
+    def fix(match: re.Match) -> str:
+        href = html.unescape(match[3])
+        page = re.fullmatch(r"(?:\.\./)*(?:measures/)?([a-z0-9-]+)\.html(?:#.*)?", href)
+        if page and page[1] in measure_ids:
+            return f'<a{match[1]} href="#measure-{page[1]}"{match[4]}>'
+        if href.startswith("#"):
+            return match[0]
+        return f"<a{match[1]}{match[4]}>"
+
+    return _HREF.sub(fix, text)
+
+
+def fetch_local(url: str, *args: Any, **kwargs: Any) -> dict:
+    """WeasyPrint's URL fetcher for the paper: local files and inline data only, never the network."""
+    if not (url.startswith("file:") or url.startswith("data:")):
+        raise ValueError(f"the committee paper fetches nothing from the network (refused {url[:80]!r})")
+    from weasyprint.urls import default_url_fetcher
+
+    return default_url_fetcher(url, *args, **kwargs)
+
+
+def _read_table(processed_dir: Path, name: str):
+    from analysis.processed.tables import read_processed
+
+    path = processed_dir / name
+    return read_processed(processed_dir, name) if path.is_file() else None
+
+
+def _text(value: Any) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    return str(value).strip()
+
+
+def _meeting(day: str) -> str:
+    """``2015-07-23`` -> ``23 July 2015``."""
+    import datetime as dt
+
+    try:
+        d = dt.date.fromisoformat(day)
+    except ValueError:
+        return day
+    return f"{d.day} {d:%B %Y}"
+
+
+def _quarter_words(quarter: str) -> str:
+    try:
+        return parse_quarter(quarter).label
+    except PeriodError:
+        return quarter
+
+
+def _periods(text: str) -> str:
+    names = []
+    for p in [p for p in text.split(";") if p.strip()]:
+        try:
+            names.append(period_name(p.strip()))
+        except (PeriodError, ValueError, KeyError):
+            names.append(p.strip())
+    return ", ".join(names)
+
+
+def _summary(register: Register, parts: list[MeasurePart], processed_dir: Path) -> dict[str, Any]:
+    """The executive summary from the processed tables: counts in words, exceptions, changes, returns due."""
+    counts = {code: sum(p.status == code for p in parts) for code in STATUS_CODES}
+    shown = [f"{in_words(n)} {STATUS_WORDS[code]}" for code, n in counts.items() if n]
+    total = len(parts)
+    counts_text = f"Of {in_words(total)} measure{'s' if total != 1 else ''}: " + (
+        ", ".join(shown[:-1]) + " and " + shown[-1] if len(shown) > 1 else (shown[0] if shown else "none")
+    )
+    status = _read_table(processed_dir, "measure_status.csv")
+    rows = {str(r["measure_id"]): r for r in status.to_dict("records")} if status is not None else {}
+    exceptions = []
+    for p in parts:
+        if p.exception:
+            row = rows.get(p.id, {})
+            line = p.label or register.label(p.status)
+            forecast, target = row.get("forecast"), row.get("annual_target")
+            if _text(forecast) and _text(target):
+                line += f": forecast {float(forecast):,.0f} against a target of {float(target):,.0f}"
+            exceptions.append({"anchor": p.anchor, "title": p.title, "status": p.status,
+                               "word": STATUS_WORDS[p.status].capitalize(), "line": line})  # fmt: skip
+    changes = _changes(processed_dir, {p.id: p.title for p in parts})
+    due = None  # None: the tables do not say; []: every return is in
+    if status is not None and "periods_missing" in status.columns:
+        due = [
+            {"title": p.title, "periods": _periods(_text(rows[p.id].get("periods_missing")))}
+            for p in parts
+            if p.id in rows and _text(rows[p.id].get("periods_missing"))
+        ]
+    return {"counts": counts_text, "exceptions": exceptions, "changes": changes, "due": due}
+
+
+def _changes(processed_dir: Path, titles: dict[str, str]) -> list[str]:
+    """What changed since last quarter, one sentence each, from ``changes.csv``."""
+    changes = _read_table(processed_dir, "changes.csv")
+    if changes is None or changes.empty or "kind" not in changes.columns:
+        return ["No comparison with last quarter was made."]
+    previous = changes[changes["kind"] == "previous_build"]
+    if previous.empty or _text(previous.iloc[0]["after"]) != "found":
+        earlier = _text(previous.iloc[0]["previous_quarter"]) if not previous.empty else "the previous quarter"
+        return [f"The previous quarter ({earlier}) has not been built here, so there is nothing to compare with."]
+    earlier = _text(previous.iloc[0]["previous_quarter"])
+    lines = []
+    for r in changes[changes["kind"] == "status"].to_dict("records"):
+        title = titles.get(_text(r["measure_id"]), _text(r["measure_id"]))
+        before, after = (STATUS_WORDS.get(_text(r[k]), _text(r[k])) for k in ("before", "after"))
+        lines.append(f"{title}: {before} in {earlier}, {after} now.")
+    if not lines:
+        lines.append(f"No measure changed status since {earlier}.")
+    revised = changes[changes["kind"] == "revision"]
+    if not revised.empty:
+        n = len(revised)
+        lines.append(f"{in_words(n).capitalize()} earlier value{'s were' if n != 1 else ' was'} revised.")
+    return lines
+
+
+def paper_html(quarter: str, reports_dir: Path, processed_dir: Path) -> str:
+    """The paper as one HTML document (what WeasyPrint lays out)."""
+    from analysis.processed.tables import read_register_json
+
+    reports_dir, processed_dir = Path(reports_dir), Path(processed_dir)
+    if not (processed_dir / "register.json").is_file():
+        raise PaperError(f"{processed_dir} has no register.json: build the quarter first")
+    register = read_register_json(processed_dir)
+    status = _read_table(processed_dir, "measure_status.csv")
+    rows = {str(r["measure_id"]): r for r in status.to_dict("records")} if status is not None else {}
+    ids = {m.id for m in register.measures}
+
+    def sections_of(rel: str) -> list[Section]:
+        path = reports_dir / rel
+        if not path.is_file():
+            return []
+        nb = nbformat.read(path, as_version=4)
+        return [Section(s.name, _local_links(s.html, ids)) for s in notebook_sections(nb)]
+
+    parts = []
+    for m in register.measures:
+        row = rows.get(m.id, {})
+        code = _text(row.get("status")) or "no_data"
+        code = code if code in STATUS_CODES else "no_data"
+        label = _text(row.get("status_label")) or register.label(code)
+        parts.append(MeasurePart(m.id, m.title, m.priority, code, label, sections_of(f"measures/{m.id}.ipynb")))
+    dashboard = [s for s in sections_of("dashboard.ipynb") if s.name in ("measures", "table", "dashboard")]
+    if not dashboard:  # the cells do not name it: the dashboard's table is its widest section
+        found = sections_of("dashboard.ipynb")
+        dashboard = [max(found, key=lambda s: len(s.html))] if found else []
+    report = register.report
+    context = {
+        "partnership": register.partnership,
+        "quarter": quarter,
+        "quarter_words": _quarter_words(quarter),
+        "report": report,
+        "meeting": _meeting(report.meeting) if report.meeting else "",
+        "sources": [
+            {"file": name, "source": s.source, "status": s.status, "status_words": SOURCE_STATUS_WORDS[s.status]}
+            for name, s in register.sources.items()
+        ],
+        "summary": _summary(register, parts, processed_dir),
+        "dashboard": dashboard,
+        "exceptions": [p for p in parts if p.exception],
+        "others": [p for p in parts if not p.exception],
+        "status_words": STATUS_WORDS,
+        "css": (PAPER_TEMPLATES / "paper.css").read_text(encoding="utf-8"),
+    }
+    return _environment().get_template("paper.html.j2").render(**context)
+
+
+def _environment():
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(PAPER_TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return env
+
+
+def write_paper(quarter: str, reports_dir: Path, processed_dir: Path, site_dir: Path) -> Path:
+    """Write ``<site_dir>/committee-paper.pdf`` (by a rename, so a reader never opens half of it)."""
+    try:
+        import weasyprint
+    except OSError as err:  # WeasyPrint is installed but cannot load Pango
+        raise PaperError(f"WeasyPrint cannot load Pango ({err}): install libpango-1.0-0 and libpangoft2-1.0-0") from err
+
+    document = weasyprint.HTML(
+        string=paper_html(str(quarter), reports_dir, processed_dir),
+        base_url=Path(site_dir).resolve().as_uri() + "/",
+        url_fetcher=fetch_local,
+    )
+    target = Path(site_dir) / PAPER_NAME
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{PAPER_NAME}.", dir=target.parent)
+    os.close(fd)
+    try:
+        document.write_pdf(tmp, pdf_variant="pdf/ua-1", uncompressed_pdf=False)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target

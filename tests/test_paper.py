@@ -1,0 +1,253 @@
+"""The committee paper: the demo's PDF as the contract describes it, hostile text as text, the `paper` command,
+and the register's ``report:``/``sources:`` blocks it is made from."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+
+import pytest
+import site_fixture as fx
+from pypdf import PdfReader
+
+from analysis.cli import main
+from analysis.core.problems import InputError
+from analysis.core.register import ReportInfo, Source
+from analysis.inputs.register import check_register, parse_register
+from analysis.processed.tables import read_processed, read_register_json
+from analysis.site import paper
+
+QUARTER = "2015-16-Q1"
+A4 = (595.28, 841.89)
+
+
+def _text(reader: PdfReader, pages: slice = slice(None)) -> str:
+    """The text of some pages with runs of white space as one space, as a reader would search it."""
+    return re.sub(r"\s+", " ", " ".join(p.extract_text() or "" for p in reader.pages[pages]))
+
+
+def _fonts(reader: PdfReader) -> dict[str, bool]:
+    """Every font the pages use, and whether its program is embedded in the file."""
+    fonts: dict[str, bool] = {}
+
+    def visit(resources) -> None:
+        resources = resources.get_object() if resources is not None else {}
+        for font in (resources.get("/Font") or {}).values():
+            font = font.get_object()
+            descriptor = font.get("/FontDescriptor")
+            if descriptor is None and "/DescendantFonts" in font:
+                descriptor = font["/DescendantFonts"][0].get_object().get("/FontDescriptor")
+            descriptor = descriptor.get_object() if descriptor is not None else {}
+            fonts[str(font.get("/BaseFont"))] = any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+        for xobject in (resources.get("/XObject") or {}).values():
+            visit(xobject.get_object().get("/Resources"))
+
+    for page in reader.pages:
+        visit(page.get("/Resources"))
+    return fonts
+
+
+def _quarter_layout(root: Path, report: ReportInfo | None = None) -> Path:
+    """The fixture quarter laid out as ``build`` leaves it under ``--out`` (tables and executed notebooks)."""
+    processed = fx.write_processed(root / "data" / "processed" / QUARTER)
+    if report is not None:
+        register = dataclasses.replace(read_register_json(processed), report=report)
+        (processed / "register.json").write_text(register.to_json(), encoding="utf-8")
+    fx.write_reports(root / "reports" / QUARTER)
+    return root
+
+
+# --- the demo's paper, from the session's build ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def demo_paper(built_demo: Path) -> tuple[Path, PdfReader]:
+    path = built_demo / "_site" / QUARTER / "committee-paper.pdf"
+    assert path.is_file(), "the build wrote no committee paper"
+    return path, PdfReader(path)
+
+
+@pytest.mark.slow
+def test_demo_paper_is_a4_and_at_most_16_pages(demo_paper):
+    _, reader = demo_paper
+    assert 4 <= len(reader.pages) <= 16
+    for number, page in enumerate(reader.pages, 1):
+        size = sorted((round(float(page.mediabox.width), 2), round(float(page.mediabox.height), 2)))
+        assert size == pytest.approx(sorted(A4), abs=0.5), f"page {number} is {size}, not A4"
+    assert float(reader.pages[0].mediabox.height) > float(reader.pages[0].mediabox.width), "the cover is portrait"
+
+
+@pytest.mark.slow
+def test_demo_paper_opens_with_the_cover_and_the_summary(demo_paper):
+    _, reader = demo_paper
+    cover = _text(reader, slice(0, 1))
+    for words in ("Safer Plymouth Partnership Board", "23 July 2015", "Community Safety Analyst", "2015-16-Q1",
+                  "Version", "Contents", "Illustrative"):  # fmt: skip
+        assert words in cover, words
+    first_two = _text(reader, slice(0, 2))
+    assert "Executive summary" in first_two
+    assert "Of eight measures: four green, one amber, one red and two monitoring only." in first_two
+    assert "What changed since last quarter" in first_two
+    assert re.search(r"Page 2 of \d+", first_two), "pages are numbered"
+
+
+@pytest.mark.slow
+def test_demo_paper_gives_every_measure_with_its_status_in_words(demo_paper, built_demo):
+    _, reader = demo_paper
+    text = _text(reader)
+    status = read_processed(built_demo / "data" / "processed" / QUARTER, "measure_status.csv")
+    assert len(status) == 8
+    for row in status.to_dict("records"):
+        title = re.sub(r"\s+", " ", row["title"])
+        assert title in text, title
+        words = paper.STATUS_WORDS[row["status"]]
+        assert f"Status: {words} ({row['status_label']})" in text, row["measure_id"]
+    exceptions = status[status["status"].isin(["amber", "red"])]
+    assert len(exceptions) == 2
+    for row in exceptions.to_dict("records"):
+        assert f"Exception ({row['status']}): {row['title']}" in text
+
+
+@pytest.mark.slow
+def test_demo_paper_embeds_its_fonts_and_is_tagged(demo_paper):
+    _, reader = demo_paper
+    fonts = _fonts(reader)
+    assert any("DejaVu" in name for name in fonts), fonts
+    assert all(fonts.values()), {name for name, embedded in fonts.items() if not embedded}
+    root = reader.trailer["/Root"]
+    assert root["/Lang"] == "en-GB"
+    assert bool(root["/MarkInfo"]["/Marked"])
+    assert "/StructTreeRoot" in root
+    assert reader.metadata.title == "Safer Plymouth: performance report, quarter one 2015/16"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("page", ["index.html", "strategic-assessment.html", "measures/asb-incidents.html"])
+def test_every_page_of_the_quarter_links_to_the_paper(built_demo, page):
+    path = built_demo / "_site" / QUARTER / page
+    hrefs = re.findall(r'href="([^"]*committee-paper\.pdf)"', path.read_text(encoding="utf-8"))
+    assert hrefs, page
+    assert (path.parent / hrefs[0]).resolve().is_file()
+
+
+# --- the fixture quarter: hostile text, the command, no network ------------------------------------------------
+
+HOSTILE_REPORT = ReportInfo(
+    board="Board <b>bold</b> & co",
+    meeting="2015-07-23",
+    author="</title><script>alert(2)</script>",
+    version="1.0",
+)
+
+
+@pytest.fixture(scope="module")
+def hostile_paper(tmp_path_factory) -> tuple[str, PdfReader]:
+    root = _quarter_layout(tmp_path_factory.mktemp("paper"), HOSTILE_REPORT)
+    reports, processed = root / "reports" / QUARTER, root / "data" / "processed" / QUARTER
+    document = paper.paper_html(QUARTER, reports, processed)
+    path = paper.write_paper(QUARTER, reports, processed, root / "_site" / QUARTER)
+    return document, PdfReader(path)
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [fx.HOSTILE, fx.PARTNERSHIP, HOSTILE_REPORT.board, HOSTILE_REPORT.author],
+    ids=["measure-title", "partnership", "board", "author"],
+)
+def test_hostile_text_comes_out_as_text(hostile_paper, hostile):
+    document, reader = hostile_paper
+    assert hostile in _text(reader), "the text is printed as the analyst wrote it"
+    assert hostile not in document, "and never reaches the layout as markup"
+    assert "<script>" not in document
+    assert reader.metadata.author == HOSTILE_REPORT.author
+
+
+def test_fixture_paper_has_the_exception_and_the_other_measures(hostile_paper):
+    document, reader = hostile_paper
+    text = _text(reader)
+    assert "Of three measures: one green, one amber and one monitoring only." in text
+    assert "Exception (amber): Reduce anti-social behaviour incidents" in text
+    assert "Other measures" in text
+    assert 'href="#measure-asb-incidents"' in document, "links between pages become links inside the paper"
+    assert "SECRET_CODE_MARKER" not in text and "WARNING_MARKER" not in text, "no code, no warnings"
+    assert "Returns still due" in text and "Every return for the quarter is in" in text
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://example.com/font.woff", "https://example.com/x.css", "//example.com/x.png", "ftp://example.com/a"],
+    ids=["http", "https", "scheme-relative", "ftp"],
+)
+def test_the_paper_fetches_nothing_from_the_network(url):
+    with pytest.raises(ValueError, match="nothing from the network"):
+        paper.fetch_local(url)
+
+
+def test_paper_command_writes_the_paper_of_a_built_quarter(tmp_path, capsys):
+    root = _quarter_layout(tmp_path)
+    assert main(["paper", "--quarter", QUARTER, "--out", str(root)]) == 0
+    path = root / "_site" / QUARTER / "committee-paper.pdf"
+    assert path.is_file() and path.read_bytes().startswith(b"%PDF-")
+    assert "committee-paper.pdf" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("layout", ["nothing", "tables-only"])
+def test_paper_command_on_an_unbuilt_quarter_exits_2_saying_so(tmp_path, capsys, layout):
+    if layout == "tables-only":
+        fx.write_processed(tmp_path / "data" / "processed" / QUARTER)
+    assert main(["paper", "--quarter", QUARTER, "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert f"{QUARTER} is not built under" in err
+    assert f"csp-report build --quarter {QUARTER}" in err
+    assert not (tmp_path / "_site").exists(), "nothing written"
+
+
+# --- the register's report: and sources: -------------------------------------------------------------------
+
+BASE = "partnership: Safer Example\nmeasures:\n  - {id: asb, title: ASB, priority: ASB, polarity: lower, frequency: monthly}\n"
+
+
+def test_register_reads_the_report_and_sources_blocks():
+    register = parse_register(
+        BASE + "report: {board: The Board, meeting: 2015-07-23, author: Analyst, contact: a@example.org, "
+        "version: 2}\nsources:\n  actuals.csv: {source: Police recorded crime, status: Official}\n"
+    )
+    assert register.report == ReportInfo("The Board", "2015-07-23", "Analyst", "a@example.org", "2")
+    assert register.sources == {"actuals.csv": Source("Police recorded crime", "official")}
+    assert type(register).from_json(register.to_json()) == register
+    assert parse_register(BASE).report == ReportInfo() and parse_register(BASE).sources == {}
+
+
+@pytest.mark.parametrize(
+    ("block", "message"),
+    [
+        ("report: The Board", "'report': must be a mapping"),
+        ("report: {board: B, meting: 2015-07-23}", "'meting' is not a field of report"),
+        ("report: {meeting: 23/07/2015}", "the meeting date '23/07/2015' is not a date: write it like 2015-07-23"),
+        ("report: {board: [a, b]}", "board must be a single piece of text"),
+        ("sources: [actuals.csv]", "'sources': must map input files"),
+        ("sources: {actuals.csv: {source: Police, status: draft}}", "'draft' is not a status: use official"),
+        ("sources: {actuals.csv: {source: Police}}", "actuals.csv: the status is missing"),
+        ("sources: {actuals.csv: {status: official}}", "actuals.csv: the source is missing"),
+        ("sources: {actuals.csv: {source: P, status: official, url: x}}", "'url' is not a field of a source"),
+        ("sources: {../secret.csv: {source: P, status: official}}", "'../secret.csv' is not the name of an input"),
+    ],
+    ids=[
+        "report-not-mapping",
+        "report-misspelt-key",
+        "meeting-not-iso",
+        "board-list",
+        "sources-list",
+        "status-unknown",
+        "status-missing",
+        "source-missing",
+        "source-extra-key",
+        "source-path",
+    ],
+)
+def test_register_explains_what_is_wrong_with_report_and_sources(block, message):
+    _, problems = check_register(BASE + block + "\n")
+    assert any(message in str(p) for p in problems), [str(p) for p in problems]
+    with pytest.raises(InputError):
+        parse_register(BASE + block + "\n")
