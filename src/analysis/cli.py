@@ -36,6 +36,15 @@ def _parser() -> argparse.ArgumentParser:
     def quarter_arg(p: argparse.ArgumentParser) -> None:
         p.add_argument("--quarter", type=_quarter, help="e.g. 2015-16-Q1 (default: the latest with data)")
 
+    def kernel_arg(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--kernel",
+            choices=("warm", "fresh"),
+            default="warm",
+            help="warm: one long-lived kernel per worker, a fresh namespace per notebook (default); "
+            "fresh: a kernel per notebook",
+        )
+
     p = sub.add_parser("validate", help="check every input and list each problem")
     data_arg(p)
 
@@ -47,6 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="notebooks run at once")
     p.add_argument("--force", action="store_true", help="execute every notebook, ignoring the cache")
     p.add_argument("--renderer", choices=("auto", "quarto", "builtin"), default="auto")
+    kernel_arg(p)
 
     p = sub.add_parser("build-all", help="build every partnership under a folder, and an area overview")
     p.add_argument("--data-root", required=True, help="a folder of partnership folders, each laid out like data/raw")
@@ -56,6 +66,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--scheduler", help="a Dask scheduler address, e.g. tcp://10.0.0.5:8786 (default: a local cluster)")
     p.add_argument("--force", action="store_true", help="execute every notebook, ignoring the cache")
     p.add_argument("--renderer", choices=("auto", "quarto", "builtin"), default="auto")
+    kernel_arg(p)
 
     from analysis.ingest.cli import add_parsers as add_ingest_parsers
 
@@ -102,6 +113,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         jobs=max(1, args.jobs),
         force=args.force,
         renderer=args.renderer,
+        kernel=args.kernel,
     )
     return EXIT_OK if result.ok else EXIT_FAILED
 
@@ -118,6 +130,7 @@ def cmd_build_all(args: argparse.Namespace) -> int:
         scheduler=args.scheduler,
         force=args.force,
         renderer=args.renderer,
+        kernel=args.kernel,
     )
     return EXIT_OK if all(o.ok for o in outcomes) else EXIT_FAILED
 

@@ -175,6 +175,7 @@ def build_quarter(
     progress: bool = True,
     partnership: str = "",
     executor: Executor | None = None,
+    kernel: str = "warm",
 ) -> BuildResult:
     """Validate, compute, execute every notebook and render the site; publish only a complete build.
 
@@ -183,7 +184,8 @@ def build_quarter(
     build is kept under ``<out>/failed/<quarter>/`` for inspection.
     ``partnership`` puts every output in a sub-folder of that name (force-wide
     builds); ``executor`` runs the notebooks (a Dask client's executor, say)
-    instead of a local process pool.
+    instead of a local process pool. ``kernel`` is ``warm`` (one long-lived
+    kernel per worker) or ``fresh`` (a kernel per notebook): the same outputs.
     """
     from analysis.site.render import render_index, render_quarter
 
@@ -211,6 +213,7 @@ def build_quarter(
             cwd=stage_root,
             progress=_progress if progress else None,
             executor=executor,
+            kernel=kernel,
         )
         render_quarter(
             str(q),
