@@ -104,6 +104,18 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
+    if not args.force:  # an unchanged rebuild is decided before pandas, scipy or Altair are imported
+        from analysis.pipeline.uptodate import current
+
+        stamp = current(_data_dir(args), _out_dir(args), args.quarter, renderer=args.renderer)
+        if stamp is not None:
+            print(
+                f"{stamp['partnership_name']}, {stamp['quarter']}: nothing changed since the last build; "
+                "nothing to do.",
+                file=sys.stderr,
+            )
+            return EXIT_OK
+
     from analysis.pipeline.build import build_quarter
 
     result = build_quarter(
