@@ -184,7 +184,8 @@ def run_sizes(args: argparse.Namespace, jobs: list[int], kernel: str) -> None:
                     cpu.append(CPU[-1])
                     peak = max(peak, rss)
             rebuild = [
-                build(data, Path(tmp) / f"out-{size}", max(jobs), force=False, kernel=kernel)[0] for _ in range(max(3, args.repeat))
+                build(data, Path(tmp) / f"out-{size}", max(jobs), force=False, kernel=kernel)[0]
+                for _ in range(max(3, args.repeat))
             ]
             best = statistics.median(cold[max(jobs)])
             hand_median = statistics.median(hand) if hand else float("nan")

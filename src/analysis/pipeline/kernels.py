@@ -24,6 +24,7 @@ notebook, as papermill does by default.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
@@ -166,14 +167,10 @@ class WarmKernel:
     def shutdown(self) -> None:
         if self.km is None:
             return
-        try:
+        with contextlib.suppress(Exception):  # already dead: only its files are left to remove
             self.km.shutdown_kernel(now=True)
-        except Exception:  # already dead: only its files are left to remove
-            pass
-        try:
+        with contextlib.suppress(Exception):
             self.km.cleanup_resources()
-        except Exception:
-            pass
         self.km = None
 
 
