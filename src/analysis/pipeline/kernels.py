@@ -227,12 +227,6 @@ def current_kernel() -> WarmKernel | None:
     return _kernels.get(threading.get_ident())
 
 
-def _engine_base() -> type:
-    from papermill.engines import NBClientEngine
-
-    return NBClientEngine
-
-
 def _client_class() -> type:
     from jupyter_client.asynchronous import AsyncKernelClient
     from nbclient.util import ensure_async, run_sync
@@ -263,53 +257,71 @@ def _client_class() -> type:
 _CLIENT: type | None = None
 
 
-class WarmEngine(_engine_base()):
-    """The papermill engine that executes on the worker's warm kernel (``engine_name="warm"``).
+def _make_engine() -> type:
+    """The engine class, made on first use: papermill loads its entry point while it is being imported."""
+    from papermill.engines import NBClientEngine
 
-    Pass the kernel as ``warm_kernel=``; without one the worker's current kernel is used.
-    """
+    class WarmEngine(NBClientEngine):
+        """The papermill engine that executes on the worker's warm kernel (``engine_name="warm"``).
 
-    @classmethod
-    def execute_managed_notebook(
-        cls,
-        nb_man,
-        kernel_name,
-        log_output=False,
-        stdout_file=None,
-        stderr_file=None,
-        start_timeout=60,
-        execution_timeout=None,
-        warm_kernel: WarmKernel | None = None,
-        **kwargs,
-    ):
-        from papermill.engines import logger
+        Pass the kernel as ``warm_kernel=``; without one the worker's current kernel is used.
+        """
 
-        global _CLIENT
-        kernel = warm_kernel or current_kernel()
-        if kernel is None or not kernel.alive():
-            raise KernelLost("no warm kernel is running in this worker")
-        if _CLIENT is None:
-            _CLIENT = _client_class()
-        for name in ("input_path", "timeout", "startup_timeout"):
-            kwargs.pop(name, None)
-        client = _CLIENT(
+        @classmethod
+        def execute_managed_notebook(
+            cls,
             nb_man,
-            km=kernel.km,
-            timeout=execution_timeout,
-            startup_timeout=start_timeout,
-            kernel_name=kernel_name,
-            log=logger,
-            log_output=log_output,
-            stdout_file=stdout_file,
-            stderr_file=stderr_file,
+            kernel_name,
+            log_output=False,
+            stdout_file=None,
+            stderr_file=None,
+            start_timeout=60,
+            execution_timeout=None,
+            warm_kernel: WarmKernel | None = None,
             **kwargs,
-        )
-        try:
-            return client.execute()
-        finally:
-            if client.kc is not None:
-                client.kc.stop_channels()
-                client.kc = None
+        ):
+            from papermill.engines import logger
+
+            global _CLIENT
+            kernel = warm_kernel or current_kernel()
+            if kernel is None or not kernel.alive():
+                raise KernelLost("no warm kernel is running in this worker")
+            if _CLIENT is None:
+                _CLIENT = _client_class()
+            for name in ("input_path", "timeout", "startup_timeout"):
+                kwargs.pop(name, None)
+            client = _CLIENT(
+                nb_man,
+                km=kernel.km,
+                timeout=execution_timeout,
+                startup_timeout=start_timeout,
+                kernel_name=kernel_name,
+                log=logger,
+                log_output=log_output,
+                stdout_file=stdout_file,
+                stderr_file=stderr_file,
+                **kwargs,
+            )
+            try:
+                return client.execute()
+            finally:
+                if client.kc is not None:
+                    client.kc.stop_channels()
+                    client.kc = None
+
+    return WarmEngine
+
+
+_ENGINE: type | None = None
+
+
+def __getattr__(name: str):
+    global _ENGINE
+    if name == "WarmEngine":  # the entry point papermill.engine: warm
+        if _ENGINE is None:
+            _ENGINE = _make_engine()
+        return _ENGINE
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def kernel_rss(kernel: WarmKernel | None = None) -> int | None:
