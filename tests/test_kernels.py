@@ -187,8 +187,7 @@ def test_unchanged_rebuild_decides_before_importing_pandas(tmp_path):
         "heavy = [m for m in ('pandas', 'scipy', 'altair', 'papermill') if m in sys.modules]\n"
         "print(code, heavy)\n"
     )
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, check=True)
+    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert run.stdout.split("\n")[0] == "0 []", run.stdout + run.stderr
     assert "nothing changed" in run.stderr
 
