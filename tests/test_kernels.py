@@ -39,7 +39,10 @@ def code_outputs(path: Path) -> list:
         if cell["cell_type"] != "code":
             continue
         outputs = [{k: v for k, v in o.items() if k != "metadata"} for o in cell["outputs"]]
-        cells.append((cell["source"], cell["execution_count"], outputs))
+        source = cell["source"]
+        if "injected-parameters" in cell["metadata"].get("tags", []):  # papermill writes them in any order
+            source = sorted("".join(source).splitlines())
+        cells.append((source, cell["execution_count"], outputs))
     meta = {k: v for k, v in nb["metadata"].items() if k != "papermill"}
     return [meta, *cells]
 
