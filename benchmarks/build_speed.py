@@ -8,6 +8,12 @@ per notebook for each --jobs, and the peak memory of any one process.
 
     .venv/bin/python benchmarks/build_speed.py                 # demo, 40, 100 measures
     .venv/bin/python benchmarks/build_speed.py --sizes demo --repeat 3
+    .venv/bin/python benchmarks/build_speed.py --sizes demo --jobs 2 --no-hand --long 5   # a smoke test
+
+Each size is timed with every ``--kernels`` mode (warm and fresh by default),
+with CPU seconds per notebook (the build and every process it waited for,
+kernels included); ``--long N`` then runs N notebooks on one warm kernel and
+prints its resident memory after the first and the last.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -34,16 +41,19 @@ _MEASURE = """
 import resource, subprocess, sys, time
 start = time.perf_counter()
 code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
-print(time.perf_counter() - start, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, code)
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(time.perf_counter() - start, usage.ru_maxrss, code, usage.ru_utime + usage.ru_stime)
 """
+CPU: list[float] = []  # CPU seconds of each timed command and every process it waited for (kernels too)
 
 
 def timed(command: list[str]) -> tuple[float, float]:
     """Seconds and peak resident memory (MB) of the largest process the command ran."""
     out = subprocess.run([sys.executable, "-c", _MEASURE, *command], capture_output=True, text=True, check=True).stdout
-    seconds, rss_kb, code = out.split()
+    seconds, rss_kb, code, cpu = out.split()
     if code != "0":
         raise SystemExit(f"command failed ({code}): {' '.join(command)}")
+    CPU.append(float(cpu))
     return float(seconds), int(rss_kb) / 1024
 
 
@@ -73,7 +83,7 @@ def hand_loop(data: Path, out: Path) -> tuple[float, float]:
     return total, peak
 
 
-def build(data: Path, out: Path, jobs: int, force: bool) -> tuple[float, float]:
+def build(data: Path, out: Path, jobs: int, force: bool, kernel: str = "warm") -> tuple[float, float]:
     command = [
         str(BIN / "csp-report"),
         "build",
@@ -85,6 +95,8 @@ def build(data: Path, out: Path, jobs: int, force: bool) -> tuple[float, float]:
         str(out),
         "--jobs",
         str(jobs),
+        "--kernel",
+        kernel,
     ]
     return timed(command + (["--force"] if force else []))
 
@@ -101,17 +113,64 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="runs of each timing (medians are printed)")
     parser.add_argument("--jobs", default=f"1,{os.cpu_count() or 2}", help="--jobs values to compare")
     parser.add_argument("--no-hand", action="store_true", help="skip the hand-written loop")
+    parser.add_argument("--kernels", default="warm,fresh", help="--kernel modes to compare (default warm,fresh)")
+    parser.add_argument(
+        "--long", type=int, default=300, help="notebooks run on one warm kernel for its memory (0: skip; default 300)"
+    )
     args = parser.parse_args()
     jobs = sorted({int(j) for j in args.jobs.split(",")})
+    for kernel in args.kernels.split(","):
+        print(f"\n--kernel {kernel}", flush=True)
+        run_sizes(args, jobs, kernel)
+    if args.long:
+        long_run(args.long)
+
+
+def long_run(count: int) -> None:
+    """The warm kernel's resident memory after its first notebook and after ``count``: it must not grow."""
+    sys.path.insert(0, str(ROOT / "src"))
+    from analysis.pipeline.execute import _execute_warm
+    from analysis.pipeline.kernels import current_kernel, kernel_rss
+
+    with tempfile.TemporaryDirectory(prefix="csp-long-") as tmp:
+        out = Path(tmp) / "out"
+        build(ROOT / "data" / "raw", out, 1, force=True, kernel="fresh")
+        built = sorted((out / "reports" / QUARTER).rglob("*.ipynb"))
+        jobs = [json.loads(p.read_text())["metadata"]["papermill"] for p in built]
+        rss, cpu = [], []
+        for i in range(count):
+            meta = jobs[i % len(jobs)]
+            before = time.process_time(), _kernel_cpu(current_kernel())
+            ok, error, _ = _execute_warm(meta["input_path"], str(Path(tmp) / "nb.ipynb"), meta["parameters"], str(out))
+            if not ok:
+                raise SystemExit(f"notebook {i} failed: {error}")
+            if i > 0:
+                cpu.append(time.process_time() - before[0] + _kernel_cpu(current_kernel()) - before[1])
+            if i in (0, count - 1):
+                rss.append(kernel_rss() / 2**20)
+    print(
+        f"\none warm kernel, {count} notebooks: kernel RSS {rss[0]:.0f} MB after the first, {rss[-1]:.0f} MB "
+        f"after the last; CPU s per notebook after the first (worker + kernel) {statistics.median(cpu or [0]):.2f}"
+    )
+
+
+def _kernel_cpu(kernel) -> float:
+    import psutil
+
+    times = psutil.Process(kernel.pid).cpu_times() if kernel and kernel.pid else None
+    return times.user + times.system if times else 0.0
+
+
+def run_sizes(args: argparse.Namespace, jobs: list[int], kernel: str) -> None:
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; repeat {args.repeat}; medians in seconds")
     header = f"{'partnership':<14}{'notebooks':>10}{'hand loop':>11}" + "".join(f"{f'build j{j}':>11}" for j in jobs)
-    header += f"{'ratio':>8}{'rebuild':>9}{'cold/rebuild':>14}{'s/nb':>7}{'peak MB':>9}"
+    header += f"{'ratio':>8}{'rebuild':>9}{'cold/rebuild':>14}{'s/nb':>7}{'CPU/nb':>8}{'peak MB':>9}"
     print(header, flush=True)
     with tempfile.TemporaryDirectory(prefix="csp-bench-") as tmp:
         for size in args.sizes.split(","):
             data = ROOT / "data" / "raw" if size == "demo" else generate(Path(tmp) / f"data-{size}", int(size))
             n = notebooks_in(data)
-            hand, cold, peak = [], {j: [] for j in jobs}, 0.0
+            hand, cold, peak, cpu = [], {j: [] for j in jobs}, 0.0, []
             for r in range(args.repeat):
                 if not args.no_hand:
                     out = Path(tmp) / f"hand-{size}-{r}"
@@ -120,11 +179,13 @@ def main() -> None:
                     peak = max(peak, rss)
                     shutil.rmtree(out, ignore_errors=True)
                 for j in jobs:
-                    seconds, rss = build(data, Path(tmp) / f"out-{size}", j, force=True)
+                    seconds, rss = build(data, Path(tmp) / f"out-{size}", j, force=True, kernel=kernel)
                     cold[j].append(seconds)
+                    cpu.append(CPU[-1])
                     peak = max(peak, rss)
             rebuild = [
-                build(data, Path(tmp) / f"out-{size}", max(jobs), force=False)[0] for _ in range(max(3, args.repeat))
+                build(data, Path(tmp) / f"out-{size}", max(jobs), force=False, kernel=kernel)[0]
+                for _ in range(max(3, args.repeat))
             ]
             best = statistics.median(cold[max(jobs)])
             hand_median = statistics.median(hand) if hand else float("nan")
@@ -132,7 +193,7 @@ def main() -> None:
                 f"{statistics.median(cold[j]):>11.1f}" for j in jobs
             )
             row += f"{hand_median / best:>7.1f}x{statistics.median(rebuild):>9.2f}{best / statistics.median(rebuild):>13.0f}x"
-            row += f"{best / n:>7.2f}{peak:>9.0f}"
+            row += f"{best / n:>7.2f}{statistics.median(cpu) / n:>8.2f}{peak:>9.0f}"
             print(row, flush=True)
     print("\nratio = hand loop / build with the most jobs; rebuild = unchanged inputs (every notebook from the cache)")
 

@@ -6,6 +6,9 @@ For each size in ``--partnerships`` it generates that many partnerships of
 assessment and the method page) and builds them all, cold (``--force``, a fresh
 ``--out``), twice, side by side in one run:
 
+each with every ``--kernels`` mode (``warm``: a long-lived kernel per pool process
+or Dask worker; ``fresh``: a kernel per notebook):
+
 - ``local``: ``csp-report build-all --executor local --jobs CORES``, the
   partnerships one after another, each on a process pool of CORES;
 - ``dask``: ``csp-report build-all --executor dask --scheduler ADDRESS`` on a
@@ -219,6 +222,9 @@ def main() -> None:
         "--jobs", type=int, default=os.cpu_count() or 2, help="--jobs of the local pool (default: cores)"
     )
     parser.add_argument("--executors", default="local,dask", help="which to run (default local,dask)")
+    parser.add_argument(
+        "--kernels", default="warm,fresh", help="--kernel modes to compare on each executor (default warm,fresh)"
+    )
     parser.add_argument("--no-floors", action="store_true", help="skip the one-notebook floors")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each floor (medians are printed)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
@@ -228,6 +234,7 @@ def main() -> None:
     args = parser.parse_args()
     sizes = [int(n) for n in args.partnerships.split(",")]
     executors = args.executors.split(",")
+    kernels = args.kernels.split(",")
     import distributed
 
     print(
@@ -249,7 +256,7 @@ def main() -> None:
                 print(f"  {label:<56}{seconds:6.2f}", flush=True)
 
         print(
-            f"\n{'partnerships':>12}{'notebooks':>10}{'executor':>9}{'wall s':>9}{'nb/min':>8}{'s/nb':>7}"
+            f"\n{'partnerships':>12}{'notebooks':>10}{'executor':>12}{'wall s':>9}{'nb/min':>8}{'s/nb':>7}"
             f"{'CPU/nb':>8}{'wCPU/nb':>8}"
             f"{'peak MB':>9}{'worker MB':>10}{'kernel MB':>10}{'MB/nb out':>10}",
             flush=True,
@@ -257,18 +264,23 @@ def main() -> None:
         for size in sizes:
             root = area(tmp / f"area-{size}", size, args.measures)
             totals: dict[str, tuple[float, int]] = {}
-            for kind in executors:
-                out = tmp / f"out-{size}-{kind}"
+            for kind, kernel in [(k, m) for k in executors for m in kernels]:
+                label = f"{kind}/{kernel}"
+                out = tmp / f"out-{size}-{kind}-{kernel}"
                 workers_mb = kernels_mb = workers_cpu = float("nan")
                 if kind == "local":
-                    seconds, peak, cpu = build_all(root, out, ["--executor", "local", "--jobs", str(args.jobs)])
+                    seconds, peak, cpu = build_all(
+                        root, out, ["--executor", "local", "--jobs", str(args.jobs), "--kernel", kernel]
+                    )
                 else:
                     from distributed import Client
 
                     with cluster(args.workers, log) as address:
                         with Client(address) as client:
                             start_cpu = sum(u[2] for u in client.run(_worker_usage).values())
-                        seconds, peak, cpu = build_all(root, out, ["--executor", "dask", "--scheduler", address])
+                        seconds, peak, cpu = build_all(
+                            root, out, ["--executor", "dask", "--scheduler", address, "--kernel", kernel]
+                        )
                         with Client(address) as client:
                             usage = list(client.run(_worker_usage).values())
                         workers_mb = max(u[0] for u in usage)
@@ -278,10 +290,10 @@ def main() -> None:
                 if n != size * (args.measures + 3):
                     raise SystemExit(f"expected {size * (args.measures + 3)} notebooks, found {n} in {out}")
                 per_nb_mb = tree_mb(out) / n
-                totals[kind] = (seconds, n)
+                totals[label] = (seconds, n)
                 figures["runs"].append(
                     {
-                        "partnerships": size, "notebooks": n, "executor": kind, "seconds": seconds,
+                        "partnerships": size, "notebooks": n, "executor": kind, "kernel": kernel, "seconds": seconds,
                         "notebooks_per_minute": n / seconds * 60, "seconds_per_notebook": seconds / n,
                         "cpu_seconds_per_notebook": cpu / n, "worker_cpu_seconds_per_notebook": workers_cpu / n,
                         "peak_mb": peak, "worker_peak_mb": workers_mb, "kernel_peak_mb": kernels_mb,
@@ -289,13 +301,14 @@ def main() -> None:
                     }
                 )  # fmt: skip
                 print(
-                    f"{size:>12}{n:>10}{kind:>9}{seconds:>9.1f}{n / seconds * 60:>8.1f}{seconds / n:>7.2f}"
+                    f"{size:>12}{n:>10}{label:>12}{seconds:>9.1f}{n / seconds * 60:>8.1f}{seconds / n:>7.2f}"
                     f"{cpu / n:>8.2f}{workers_cpu / n:>8.2f}{peak:>9.0f}{workers_mb:>10.0f}{kernels_mb:>10.0f}{per_nb_mb:>10.2f}",
                     flush=True,
                 )
                 shutil.rmtree(out, ignore_errors=True)
-            if {"local", "dask"} <= totals.keys():
-                (local_s, n), (dask_s, _) = totals["local"], totals["dask"]
+            local_key, dask_key = f"local/{kernels[0]}", f"dask/{kernels[0]}"
+            if {local_key, dask_key} <= totals.keys():
+                (local_s, n), (dask_s, _) = totals[local_key], totals[dask_key]
                 overhead = (dask_s - local_s) / n
                 figures.setdefault("dask_minus_local_per_notebook", {})[size] = overhead
                 print(f"{'':>12}(dask - local) / notebooks = {overhead:+.2f} s per notebook", flush=True)

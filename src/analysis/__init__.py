@@ -15,8 +15,25 @@ if "jsonschema" not in sys.modules:
 
 from analysis.core.periods import Quarter, parse_quarter
 from analysis.core.problems import InputError, Problem
-from analysis.core.register import Measure, Register
-from analysis.method.status import MeasureStatus, measure_status
+
+# Loaded on first use: the register imports pandas, which an unchanged rebuild never needs.
+_LAZY = {
+    "Measure": "analysis.core.register",
+    "Register": "analysis.core.register",
+    "MeasureStatus": "analysis.method.status",
+    "measure_status": "analysis.method.status",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'analysis' has no attribute {name!r}")
+
 
 __all__ = [
     "InputError",

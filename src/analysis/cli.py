@@ -39,6 +39,15 @@ def _parser() -> argparse.ArgumentParser:
     def quarter_arg(p: argparse.ArgumentParser) -> None:
         p.add_argument("--quarter", type=_quarter, help="e.g. 2015-16-Q1 (default: the latest with data)")
 
+    def kernel_arg(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--kernel",
+            choices=("warm", "fresh"),
+            default="warm",
+            help="warm: one long-lived kernel per worker, a fresh namespace per notebook (default); "
+            "fresh: a kernel per notebook",
+        )
+
     p = sub.add_parser("validate", help="check every input and list each problem")
     data_arg(p)
 
@@ -53,6 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="notebooks run at once")
     p.add_argument("--force", action="store_true", help="execute every notebook, ignoring the cache")
     p.add_argument("--renderer", choices=("auto", "quarto", "builtin"), default="auto")
+    kernel_arg(p)
 
     p = sub.add_parser("build-all", help="build every partnership under a folder, and an area overview")
     p.add_argument("--data-root", required=True, help="a folder of partnership folders, each laid out like data/raw")
@@ -62,6 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--scheduler", help="a Dask scheduler address, e.g. tcp://10.0.0.5:8786 (default: a local cluster)")
     p.add_argument("--force", action="store_true", help="execute every notebook, ignoring the cache")
     p.add_argument("--renderer", choices=("auto", "quarto", "builtin"), default="auto")
+    kernel_arg(p)
 
     from analysis.ingest.cli import add_parsers as add_ingest_parsers
 
@@ -125,6 +136,18 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
+    if not args.force:  # an unchanged rebuild is decided before pandas, scipy or Altair are imported
+        from analysis.pipeline.uptodate import current
+
+        stamp = current(_data_dir(args), _out_dir(args), args.quarter, renderer=args.renderer)
+        if stamp is not None:
+            print(
+                f"{stamp['partnership_name']}, {stamp['quarter']}: nothing changed since the last build; "
+                "nothing to do.",
+                file=sys.stderr,
+            )
+            return EXIT_OK
+
     from analysis.pipeline.build import build_quarter
 
     result = build_quarter(
@@ -134,6 +157,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         jobs=max(1, args.jobs),
         force=args.force,
         renderer=args.renderer,
+        kernel=args.kernel,
     )
     return EXIT_OK if result.ok else EXIT_FAILED
 
@@ -150,6 +174,7 @@ def cmd_build_all(args: argparse.Namespace) -> int:
         scheduler=args.scheduler,
         force=args.force,
         renderer=args.renderer,
+        kernel=args.kernel,
     )
     return EXIT_OK if all(o.ok for o in outcomes) else EXIT_FAILED
 

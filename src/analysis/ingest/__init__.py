@@ -6,10 +6,32 @@ population into ``family_group.csv``. Both replace what they wrote before and
 keep every other row, so they can be run again whenever new data is published.
 """
 
-from analysis.ingest.areas import Area, find_area, load_lookup, local_authority_of
-from analysis.ingest.ons import ingest_ons_csp, read_csp_table, read_populations
-from analysis.ingest.police_uk import count_by_month, ingest_police_uk, read_street_files
-from analysis.ingest.report import IngestReport
+# Loaded on first use, so that ``csp-report`` (whose parser names these commands) starts
+# without pandas: an unchanged rebuild is decided before it is imported.
+_LAZY = {
+    "Area": "analysis.ingest.areas",
+    "find_area": "analysis.ingest.areas",
+    "load_lookup": "analysis.ingest.areas",
+    "local_authority_of": "analysis.ingest.areas",
+    "ingest_ons_csp": "analysis.ingest.ons",
+    "read_csp_table": "analysis.ingest.ons",
+    "read_populations": "analysis.ingest.ons",
+    "count_by_month": "analysis.ingest.police_uk",
+    "ingest_police_uk": "analysis.ingest.police_uk",
+    "read_street_files": "analysis.ingest.police_uk",
+    "IngestReport": "analysis.ingest.report",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'analysis.ingest' has no attribute {name!r}")
+
 
 __all__ = [
     "Area",

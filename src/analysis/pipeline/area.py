@@ -78,6 +78,7 @@ def build_all(
     force: bool = False,
     renderer: str = "auto",
     progress: bool = True,
+    kernel: str = "warm",
 ) -> list[PartnershipOutcome]:
     """Build the quarter for every partnership under ``data_root`` and write the overview page."""
     folders = partnership_folders(data_root)
@@ -92,7 +93,7 @@ def build_all(
         try:
             result = build_quarter(
                 folder, out_dir, quarter, jobs=jobs, force=force, renderer=renderer,
-                progress=progress, partnership=name, executor=pool,
+                progress=progress, partnership=name, executor=pool, kernel=kernel,
             )  # fmt: skip
         except InputError as err:
             return PartnershipOutcome(name, folder, None, err.report())

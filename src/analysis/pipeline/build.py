@@ -193,6 +193,7 @@ def build_quarter(
     progress: bool = True,
     partnership: str = "",
     executor: Executor | None = None,
+    kernel: str = "warm",
 ) -> BuildResult:
     """Validate, compute, execute every notebook and render the site; publish only a complete build.
 
@@ -201,12 +202,21 @@ def build_quarter(
     build is kept under ``<out>/failed/<quarter>/`` for inspection.
     ``partnership`` puts every output in a sub-folder of that name (force-wide
     builds); ``executor`` runs the notebooks (a Dask client's executor, say)
-    instead of a local process pool.
+    instead of a local process pool. ``kernel`` is ``warm`` (one long-lived
+    kernel per worker) or ``fresh`` (a kernel per notebook): the same outputs.
     """
+    from analysis.pipeline import uptodate
     from analysis.site.paper import write_paper
     from analysis.site.render import render_index, render_quarter
 
     data_dir, out_dir = Path(data_dir).resolve(), Path(out_dir).resolve()
+    requested = str(quarter) if quarter else None
+    if not force:
+        stamp = uptodate.current(data_dir, out_dir, requested, partnership=partnership, renderer=renderer)
+        if stamp is not None:
+            if progress:
+                print(unchanged_summary(stamp), file=sys.stderr)
+            return unchanged_result(stamp)
     inputs = load_inputs(data_dir)
     q = choose_quarter(inputs, quarter)
     out = OutputPaths(out_dir, partnership)
@@ -232,6 +242,7 @@ def build_quarter(
             cwd=stage_root,
             progress=_progress if progress else None,
             executor=executor,
+            kernel=kernel,
         )
         render_quarter(
             str(q),
@@ -254,6 +265,11 @@ def build_quarter(
             )
             render_index(out.processed_root, out.site)  # written by temporary file and rename
             failed_dir = None
+            uptodate.record(
+                data_dir, out_dir, requested, quarter=str(q), previous=str(q.previous), partnership=partnership,
+                renderer=renderer, notebooks={job.name: str(job.source) for job in job_list},
+                name=inputs.register.partnership,
+            )  # fmt: skip
         else:
             failed_dir = out_dir.joinpath("failed", *([partnership] if partnership else []), str(q))
             failed_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -272,6 +288,19 @@ def build_quarter(
     if progress:
         print(build_summary(result, inputs, time.perf_counter() - started), file=sys.stderr)
     return result
+
+
+def unchanged_result(stamp: dict) -> BuildResult:
+    """The result of a build that found nothing changed since the last one (see ``uptodate``)."""
+    names = stamp["notebook_names"]
+    return BuildResult(stamp["quarter"], [NotebookResult(n, True, 0.0, cached=True) for n in names], True)
+
+
+def unchanged_summary(stamp: dict) -> str:
+    return (
+        f"{stamp['partnership_name']}, {stamp['quarter']}: nothing changed since the last build "
+        "(inputs, notebooks, code, packages and published outputs); nothing to do."
+    )
 
 
 def build_summary(result: BuildResult, inputs: Inputs, seconds: float) -> str:

@@ -1,7 +1,11 @@
 """Execute the quarter's notebooks with papermill, in separate processes, with a data-aware cache.
 
-Papermill is not safe in threads, so each notebook runs in a worker process
-(``--jobs`` at a time), each with its own kernel. A notebook is executed again
+Papermill is not safe in threads, so notebooks run in worker processes
+(``--jobs`` at a time). With ``kernel="warm"`` (the default) each worker keeps
+one long-lived kernel and gives every notebook a fresh namespace on it
+(:mod:`analysis.pipeline.kernels`); with ``kernel="fresh"`` each notebook
+starts its own kernel. Both give the same executed notebooks, so the cache
+key does not depend on the choice. A notebook is executed again
 only when its source, its parameters, the processed data it reads, the
 project's code or the installed packages changed; otherwise the executed copy
 from the cache is reused.
@@ -23,6 +27,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
+
+KERNEL_MODES = ("warm", "fresh")
+DEFAULT_KERNEL = "warm"
 
 
 @dataclass(frozen=True)
@@ -103,8 +110,10 @@ def check_parameters(job: NotebookJob) -> str:
     return ""
 
 
-def _execute(source: str, output: str, parameters: dict, cwd: str) -> tuple[bool, str, float]:
-    """Run one notebook with papermill (in a worker process); never raises."""
+def _execute(
+    source: str, output: str, parameters: dict, cwd: str, environment: str = "", timeout: float | None = None
+) -> tuple[bool, str, float]:
+    """Run one notebook with papermill on a kernel of its own (in a worker process); never raises."""
     import logging
 
     import papermill
@@ -120,13 +129,61 @@ def _execute(source: str, output: str, parameters: dict, cwd: str) -> tuple[bool
             progress_bar=False,
             log_output=False,
             cwd=cwd,
+            execution_timeout=timeout,
         )
     except Exception as err:  # a failed notebook is reported, not raised: the others go on
-        message = getattr(err, "evalue", "") or str(err).strip().splitlines()[-1:] or [type(err).__name__]
-        ename = getattr(err, "ename", type(err).__name__)
-        text = message if isinstance(message, str) else message[0]
-        return False, f"{ename}: {text}", time.perf_counter() - start
+        return False, _failure(err), time.perf_counter() - start
     return True, "", time.perf_counter() - start
+
+
+def _failure(err: BaseException) -> str:
+    message = getattr(err, "evalue", "") or str(err).strip().splitlines()[-1:] or [type(err).__name__]
+    ename = getattr(err, "ename", type(err).__name__)
+    text = message if isinstance(message, str) else message[0]
+    return f"{ename}: {text}"
+
+
+def _execute_warm(
+    source: str, output: str, parameters: dict, cwd: str, environment: str = "", timeout: float | None = None
+) -> tuple[bool, str, float]:
+    """Run one notebook on this worker's warm kernel (in a worker process); never raises.
+
+    A kernel that dies or times out is replaced, and the notebook executed once
+    more on the new kernel.
+    """
+    import logging
+
+    import papermill
+
+    from analysis.pipeline.kernels import is_kernel_failure, worker_kernel
+
+    logging.getLogger("papermill").setLevel(logging.WARNING)
+    start = time.perf_counter()
+    replace = False
+    for attempt in (1, 2):
+        try:
+            kernel = worker_kernel("python3", environment, cwd, replace=replace)
+            kernel.prepare(cwd)
+            papermill.execute_notebook(
+                source,
+                output,
+                parameters=parameters,
+                kernel_name="python3",
+                engine_name="warm",
+                progress_bar=False,
+                log_output=False,
+                cwd=cwd,
+                execution_timeout=timeout,
+                warm_kernel=kernel,
+            )
+        except Exception as err:
+            if is_kernel_failure(err):
+                replace = True
+                if attempt == 1:
+                    continue
+            return False, _failure(err), time.perf_counter() - start
+        return True, "", time.perf_counter() - start
+    raise AssertionError("unreachable")
 
 
 def _relocate(path: Path, replacements: dict[str, str]) -> None:
@@ -150,12 +207,19 @@ def execute_all(
     cwd: Path,
     progress: Callable[[NotebookResult, int, int], None] | None = None,
     executor: Executor | None = None,
+    kernel: str = DEFAULT_KERNEL,
+    timeout: float | None = None,
 ) -> list[NotebookResult]:
     """Execute every job into ``reports_dir``, reusing cached notebooks unless ``force``.
 
     Notebooks run in a local pool of ``workers`` processes, or on ``executor``
     when one is given (such as a Dask cluster's, whose workers share the file system).
+    ``kernel`` is ``warm`` (one long-lived kernel per worker) or ``fresh`` (a
+    kernel per notebook); ``timeout`` bounds each cell, in seconds.
     """
+    if kernel not in KERNEL_MODES:
+        raise ValueError(f"kernel must be one of {', '.join(KERNEL_MODES)}, not {kernel!r}")
+    run = _execute_warm if kernel == "warm" else _execute
     jobs = list(jobs)
     environment = environment_fingerprint()
     results: list[NotebookResult] = []
@@ -193,7 +257,9 @@ def execute_all(
         pool = executor or ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_quiet_worker)
         try:
             futures = {
-                pool.submit(_execute, str(job.source), str(reports_dir / job.name), job.parameters, str(cwd)): (
+                pool.submit(
+                    run, str(job.source), str(reports_dir / job.name), job.parameters, str(cwd), environment, timeout
+                ): (
                     job,
                     key,
                 )

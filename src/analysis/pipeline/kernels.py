@@ -1,0 +1,345 @@
+"""Warm kernels: one long-lived kernel per worker, a fresh namespace for every notebook.
+
+A notebook's own work takes a fraction of a second; starting a kernel and
+importing pandas, scipy and Altair, and drawing the first chart with
+vl-convert, takes seconds. With ``--kernel warm`` each worker process (a local
+pool process or a Dask worker) starts one kernel, does those imports and draws
+one chart once, and then executes its notebooks on it through papermill (the
+``warm`` engine, registered under the ``papermill.engine`` entry point group).
+
+Before each notebook the kernel is put back to the state a fresh kernel would
+be in: the user namespace is emptied and the execution count set back to 1
+(``InteractiveShell.reset(new_session=True)``); modules imported since the
+warm-up from outside the Python installation (the notebook's own modules) are
+forgotten; ``sys.path``, ``os.environ``, the warning filters and pandas'
+options are restored; and the working directory is the notebook's. The
+modules imported during the warm-up stay loaded: that is the point. Module
+level caches in :mod:`analysis` are keyed by what they read (see
+``tests/test_kernels.py``), so none carries one notebook's data into another.
+
+A kernel that dies or times out is shut down and replaced, and its notebook is
+executed once more on the new kernel. ``--kernel fresh`` starts a kernel per
+notebook, as papermill does by default.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+# Run once in a new kernel: the imports every notebook makes, and one chart, so
+# vl-convert's engine is started. Nothing it defines survives: the namespace is
+# reset before each notebook.
+WARM_UP = """
+import analysis.report, analysis.report.charts, analysis.report.measure, analysis.report.explain
+import analysis.processed.quarter, analysis.processed.schemas, pandera.pandas
+import analysis.method.spc, analysis.method.stats
+import altair as _alt, pandas as _pd, scipy.stats as _stats
+analysis.report.charts.to_svg(
+    _alt.Chart(_pd.DataFrame({"x": [1, 2], "y": [1, 2]})).mark_line().encode(x="x:Q", y="y:Q")
+)
+"""
+
+# Run once after the warm-up: what a notebook may change and the next must not see.
+SNAPSHOT = """
+def __csp_snapshot():
+    import copy, os, sys, types, warnings
+    state = types.ModuleType("__csp_warm_state__")
+    state.modules = set(sys.modules) | {{"__csp_warm_state__"}}
+    state.path = list(sys.path)
+    state.environ = dict(os.environ)
+    state.filters = list(warnings.filters)
+    state.launch_dir = {launch_dir!r}
+    roots = {{os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix)}}
+    state.roots = tuple(sorted(roots))
+    try:
+        from pandas._config import config as _config
+        state.pandas = copy.deepcopy(_config._global_config)
+    except Exception:
+        state.pandas = None
+    sys.modules["__csp_warm_state__"] = state
+__csp_snapshot()
+del __csp_snapshot
+"""
+
+# Run before every notebook: the state of a fresh kernel started in ``cwd``.
+PREPARE = """
+def __csp_prepare(cwd):
+    import os, sys, warnings
+    state = sys.modules["__csp_warm_state__"]
+    for name in [m for m in sys.modules if m not in state.modules]:
+        where = getattr(sys.modules.get(name), "__file__", None)
+        if where and not os.path.realpath(where).startswith(state.roots):
+            del sys.modules[name]
+    sys.path[:] = [cwd if p == state.launch_dir else p for p in state.path]
+    os.environ.clear()
+    os.environ.update(state.environ)
+    warnings.filters[:] = state.filters
+    getattr(warnings, "_filters_mutated", lambda: None)()
+    if state.pandas is not None:
+        import copy
+        from pandas._config import config as _config
+        _config._global_config.clear()
+        _config._global_config.update(copy.deepcopy(state.pandas))
+    os.chdir(cwd)
+    get_ipython().reset(new_session=True)
+__csp_prepare({cwd!r})
+"""
+
+
+class KernelLost(RuntimeError):
+    """The kernel died or stopped answering; it is replaced and the notebook retried."""
+
+
+@dataclass
+class WarmKernel:
+    """One long-lived kernel, warmed once, owned by one worker process."""
+
+    kernel_name: str = "python3"
+    key: str = ""  # the environment it was started in; another environment needs another kernel
+    launch_dir: str = field(default_factory=os.getcwd)
+    startup_timeout: float = 120.0
+    km: Any = None
+    started: float = 0.0
+    notebooks: int = 0
+
+    def start(self) -> WarmKernel:
+        from jupyter_client.manager import KernelManager
+
+        self.launch_dir = os.path.realpath(self.launch_dir)
+        self.km = KernelManager(kernel_name=self.kernel_name)
+        self.km.start_kernel(cwd=self.launch_dir)
+        self.started = time.time()
+        self.run(WARM_UP, timeout=self.startup_timeout)
+        self.run(SNAPSHOT.format(launch_dir=self.launch_dir))
+        return self
+
+    @property
+    def pid(self) -> int | None:
+        provisioner = getattr(self.km, "provisioner", None)
+        process = getattr(provisioner, "process", None)
+        return getattr(process, "pid", None)
+
+    def alive(self) -> bool:
+        return self.km is not None and self.km.is_alive()
+
+    def connection_info(self) -> dict:
+        return self.km.get_connection_info(session=True)
+
+    def run(self, code: str, timeout: float = 60.0) -> None:
+        """Run code silently (no history, no execution count); raise when it fails."""
+        from queue import Empty
+
+        kc = self.km.blocking_client()
+        kc.start_channels(shell=True, iopub=False, stdin=False, hb=False, control=False)
+        try:
+            msg_id = kc.execute(code, silent=True, store_history=False, allow_stdin=False)
+            deadline = time.monotonic() + timeout
+            while True:
+                try:
+                    reply = kc.get_shell_msg(timeout=min(1.0, max(0.01, deadline - time.monotonic())))
+                except Empty:
+                    if not self.alive():
+                        raise KernelLost("the kernel died") from None
+                    if time.monotonic() > deadline:
+                        raise KernelLost(f"the kernel did not answer in {timeout:.0f}s") from None
+                    continue
+                if reply["parent_header"].get("msg_id") == msg_id:
+                    break
+        finally:
+            kc.stop_channels()
+        content = reply["content"]
+        if content.get("status") != "ok":
+            raise RuntimeError(f"{content.get('ename')}: {content.get('evalue')}")
+
+    def prepare(self, cwd: str) -> None:
+        """Put the kernel in a fresh kernel's state, working in ``cwd``."""
+        if not self.alive():
+            raise KernelLost("the kernel is not running")
+        self.run(PREPARE.format(cwd=os.path.realpath(cwd)))
+        self.notebooks += 1
+
+    def shutdown(self) -> None:
+        if self.km is None:
+            return
+        with contextlib.suppress(Exception):  # already dead: only its files are left to remove
+            self.km.shutdown_kernel(now=True)
+        with contextlib.suppress(Exception):
+            self.km.cleanup_resources()
+        self.km = None
+
+
+# The worker's kernel: one per worker process (and thread, for a Dask worker with several).
+_kernels: dict[int, WarmKernel] = {}
+_lock = threading.Lock()
+_finaliser_registered = False
+
+
+def _shutdown_all() -> None:
+    with _lock:
+        kernels = list(_kernels.values())
+        _kernels.clear()
+    for kernel in kernels:
+        kernel.shutdown()
+
+
+def _register_finaliser() -> None:
+    """Shut the kernels down when the worker exits, pool process or not."""
+    global _finaliser_registered
+    if _finaliser_registered:
+        return
+    import atexit
+    from multiprocessing import util
+
+    atexit.register(_shutdown_all)
+    util.Finalize(None, _shutdown_all, exitpriority=100)  # pool processes skip atexit
+    _finaliser_registered = True
+
+
+def worker_kernel(kernel_name: str, key: str, cwd: str, *, replace: bool = False) -> WarmKernel:
+    """This worker's warm kernel for ``key``, started (or replaced) when needed."""
+    ident = threading.get_ident()
+    with _lock:
+        kernel = _kernels.pop(ident, None)
+    if kernel is not None and (replace or kernel.key != key or kernel.kernel_name != kernel_name or not kernel.alive()):
+        kernel.shutdown()
+        kernel = None
+    if kernel is None:
+        _register_finaliser()
+        kernel = WarmKernel(kernel_name=kernel_name, key=key, launch_dir=cwd)
+        try:
+            kernel.start()
+        except BaseException:
+            kernel.shutdown()
+            raise
+    with _lock:
+        _kernels[ident] = kernel
+    return kernel
+
+
+def current_kernel() -> WarmKernel | None:
+    """The kernel this thread's worker holds, if any (for the benchmarks and tests)."""
+    return _kernels.get(threading.get_ident())
+
+
+def _client_class() -> type:
+    from jupyter_client.asynchronous import AsyncKernelClient
+    from nbclient.util import ensure_async, run_sync
+    from papermill.clientwrap import PapermillNotebookClient
+
+    class WarmNotebookClient(PapermillNotebookClient):
+        """papermill's client, talking to a kernel it did not start and must not stop."""
+
+        async def async_start_new_kernel_client(self):
+            options = self.km.get_connection_info(session=True)  # the kernel's key and session
+            kc = AsyncKernelClient(connection_file=self.km.connection_file, parent=self.km, **options)
+            kc.start_channels()
+            try:
+                await ensure_async(kc.wait_for_ready(timeout=self.startup_timeout))
+            except Exception as err:
+                kc.stop_channels()
+                raise KernelLost(f"the kernel did not answer: {err}") from err
+            self.kc = kc
+            self.kc.allow_stdin = False
+            return kc
+
+        # the base class binds its own coroutine here, so the override must be bound again
+        start_new_kernel_client = run_sync(async_start_new_kernel_client)
+
+    return WarmNotebookClient
+
+
+_CLIENT: type | None = None
+
+
+def _make_engine() -> type:
+    """The engine class, made on first use: papermill loads its entry point while it is being imported."""
+    from papermill.engines import NBClientEngine
+
+    class WarmEngine(NBClientEngine):
+        """The papermill engine that executes on the worker's warm kernel (``engine_name="warm"``).
+
+        Pass the kernel as ``warm_kernel=``; without one the worker's current kernel is used.
+        """
+
+        @classmethod
+        def execute_managed_notebook(
+            cls,
+            nb_man,
+            kernel_name,
+            log_output=False,
+            stdout_file=None,
+            stderr_file=None,
+            start_timeout=60,
+            execution_timeout=None,
+            warm_kernel: WarmKernel | None = None,
+            **kwargs,
+        ):
+            from papermill.engines import logger
+
+            global _CLIENT
+            kernel = warm_kernel or current_kernel()
+            if kernel is None or not kernel.alive():
+                raise KernelLost("no warm kernel is running in this worker")
+            if _CLIENT is None:
+                _CLIENT = _client_class()
+            for name in ("input_path", "timeout", "startup_timeout"):
+                kwargs.pop(name, None)
+            client = _CLIENT(
+                nb_man,
+                km=kernel.km,
+                timeout=execution_timeout,
+                startup_timeout=start_timeout,
+                kernel_name=kernel_name,
+                log=logger,
+                log_output=log_output,
+                stdout_file=stdout_file,
+                stderr_file=stderr_file,
+                **kwargs,
+            )
+            try:
+                return client.execute()
+            finally:
+                if client.kc is not None:
+                    client.kc.stop_channels()
+                    client.kc = None
+
+    return WarmEngine
+
+
+_ENGINE: type | None = None
+
+
+def __getattr__(name: str):
+    global _ENGINE
+    if name == "WarmEngine":  # the entry point papermill.engine: warm
+        if _ENGINE is None:
+            _ENGINE = _make_engine()
+        return _ENGINE
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def kernel_rss(kernel: WarmKernel | None = None) -> int | None:
+    """The resident memory of a warm kernel's process, in bytes (None without psutil or kernel)."""
+    kernel = kernel or current_kernel()
+    if kernel is None or kernel.pid is None:
+        return None
+    try:
+        import psutil
+    except ImportError:
+        return None
+    try:
+        return psutil.Process(kernel.pid).memory_info().rss
+    except psutil.Error:
+        return None
+
+
+def is_kernel_failure(err: BaseException) -> bool:
+    """Whether an error means the kernel (not the notebook's code) failed: a death or a timeout."""
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+    return isinstance(err, (KernelLost, DeadKernelError, CellTimeoutError, TimeoutError))

@@ -1,0 +1,214 @@
+"""Warm kernels give the same notebooks as fresh ones; a dead kernel is replaced; an unchanged rebuild is free."""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from analysis.cli import _parser
+from analysis.pipeline.execute import _execute, _execute_warm, environment_fingerprint
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "data" / "raw"
+QUARTER = "2015-16-Q1"
+
+
+def write_notebook(path: Path, parameters: str, *cells: str) -> Path:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    first = nbformat.v4.new_code_cell(parameters)
+    first.metadata["tags"] = ["parameters"]
+    nb.cells = [first, *(nbformat.v4.new_code_cell(c) for c in cells)]
+    nbformat.write(nb, path)
+    return path
+
+
+def code_outputs(path: Path) -> list:
+    """Every code cell's source, execution count and outputs, without timings or papermill's metadata."""
+    nb = json.loads(Path(path).read_text(encoding="utf-8"))
+    cells = []
+    for cell in nb["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        outputs = [{k: v for k, v in o.items() if k != "metadata"} for o in cell["outputs"]]
+        source = cell["source"]
+        if "injected-parameters" in cell["metadata"].get("tags", []):  # papermill writes them in any order
+            source = sorted("".join(source).splitlines())
+        cells.append((source, cell["execution_count"], outputs))
+    meta = {k: v for k, v in nb["metadata"].items() if k != "papermill"}
+    return [meta, *cells]
+
+
+@pytest.mark.parametrize("command", ["build", "build-all"], ids=["build", "build-all"])
+@pytest.mark.parametrize("flag,expected", [([], "warm"), (["--kernel", "fresh"], "fresh"),
+                                           (["--kernel", "warm"], "warm")], ids=["default", "fresh", "warm"])  # fmt: skip
+def test_kernel_flag(command, flag, expected):
+    extra = ["--data-root", "x"] if command == "build-all" else []
+    assert _parser().parse_args([command, *extra, *flag]).kernel == expected
+
+
+def test_kernel_flag_refuses_other_modes():
+    with pytest.raises(SystemExit):
+        _parser().parse_args(["build", "--kernel", "tepid"])
+
+
+PROBE_PARAMETERS = 'step = 0\nmarker = ""'
+PROBE = """
+import os, sys, warnings, pathlib
+import pandas as pd
+leaked = sorted(n for n in ("left_behind", "localmod") if n in dir())
+print("step", step, "leaked", leaked, "cwd", pathlib.Path.cwd().name)
+print("env", os.environ.get("CSP_PROBE"), "option", pd.get_option("display.max_rows"), "mod", "localmod" in sys.modules)
+if marker and pathlib.Path(marker).exists():
+    pathlib.Path(marker).unlink()
+    os.kill(os.getpid(), 9)
+left_behind = step
+os.environ["CSP_PROBE"] = "leak"
+pd.set_option("display.max_rows", 7)
+import localmod
+print(localmod.VALUE)
+"""
+
+
+def test_warm_kernel_gives_each_notebook_a_fresh_state(tmp_path):
+    """Names, local modules, environment, pandas options and the working directory do not cross notebooks."""
+    source = write_notebook(tmp_path / "probe.ipynb", PROBE_PARAMETERS, PROBE)
+    results = {}
+    for mode, run in (("fresh", _execute), ("warm", _execute_warm)):
+        for step in (1, 2):
+            cwd = tmp_path / f"{mode}-{step}"
+            cwd.mkdir()
+            (cwd / "localmod.py").write_text(f"VALUE = 'local {step}'\n")
+            target = tmp_path / f"{mode}-{step}.ipynb"
+            ok, error, _ = run(str(source), str(target), {"step": step}, str(cwd), environment_fingerprint())
+            assert ok, error
+            results[(mode, step)] = json.loads(json.dumps(code_outputs(target)[1:]).replace(mode, "MODE"))
+    assert results[("warm", 1)] == results[("fresh", 1)]
+    assert results[("warm", 2)] == results[("fresh", 2)]
+    text = json.dumps(results[("warm", 2)])
+    assert "leaked []" in text and "local 2" in text and "option 60" in text and "env None" in text
+    assert results[("warm", 2)][1][1] == 2  # the probe cell: count 1 is the parameters, then 2
+
+
+def test_killed_kernel_is_replaced_and_the_notebook_retried(tmp_path):
+    from analysis.pipeline.kernels import current_kernel
+
+    source = write_notebook(tmp_path / "probe.ipynb", PROBE_PARAMETERS, PROBE)
+    (tmp_path / "localmod.py").write_text("VALUE = 'local'\n")
+    marker = tmp_path / "kill-me"
+    ok, error, _ = _execute_warm(str(source), str(tmp_path / "a.ipynb"), {"step": 1}, str(tmp_path), "env")
+    assert ok, error
+    first = current_kernel()
+    marker.write_text("once")
+    ok, error, _ = _execute_warm(
+        str(source), str(tmp_path / "b.ipynb"), {"step": 2, "marker": str(marker)}, str(tmp_path), "env"
+    )
+    assert ok, error
+    assert not marker.exists()  # the first attempt killed its kernel; the retry ran on a new one
+    assert current_kernel() is not first and current_kernel().alive()
+    assert "step 2 leaked []" in json.dumps(code_outputs(tmp_path / "b.ipynb"))
+    # a kernel that dies between notebooks is replaced before the next one
+    os.kill(current_kernel().pid, 9)
+    for _ in range(100):
+        if not current_kernel().alive():
+            break
+        time.sleep(0.1)
+    ok, error, _ = _execute_warm(str(source), str(tmp_path / "c.ipynb"), {"step": 3}, str(tmp_path), "env")
+    assert ok, error
+
+
+def test_a_kernel_that_fails_twice_fails_its_notebook(tmp_path):
+    source = write_notebook(tmp_path / "die.ipynb", "x = 1", "import os\nos.kill(os.getpid(), 9)")
+    ok, error, _ = _execute_warm(str(source), str(tmp_path / "out.ipynb"), {}, str(tmp_path), "env")
+    assert not ok and "DeadKernelError" in error
+
+
+# Module-level caches in the package, each keyed by everything it reads, so none carries
+# one notebook's, partnership's or quarter's data into another in a long-lived kernel.
+KEYED_CACHES = {
+    ("ingest/areas.py", "load_lookup"): "package data file, keyed by its path",
+    ("ingest/areas.py", "load_former_districts"): "package data file, keyed by its path",
+    ("site/assets.py", "stylesheet"): "package template and vocabulary, the same for every build",
+    ("site/assets.py", "environment"): "package templates, the same for every build",
+    ("site/builtin.py", "exporter"): "package templates, the same for every build",
+    ("processed/schemas.py", "schemas"): "the schemas of the processed tables, code only",
+    ("pipeline/execute.py", "environment_fingerprint"): "the code and packages of this process",
+}
+
+
+def test_every_module_level_cache_is_keyed_by_what_it_reads():
+    package = ROOT / "src" / "analysis"
+    found = set()
+    for path in package.rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                names = {ast.unparse(d).split("(")[0] for d in node.decorator_list}
+                if names & {"lru_cache", "functools.lru_cache", "cache", "functools.cache"}:
+                    found.add((path.relative_to(package).as_posix(), node.name))
+    assert found <= set(KEYED_CACHES), f"a new module-level cache needs a key review: {found - set(KEYED_CACHES)}"
+
+
+@pytest.mark.slow
+def test_demo_notebooks_on_one_warm_kernel_in_any_order_match_fresh_kernels(tmp_path):
+    from analysis.pipeline.build import build_quarter
+
+    out = tmp_path / "out"
+    result = build_quarter(DEMO, out, QUARTER, jobs=2, force=True, renderer="builtin", progress=False, kernel="fresh")
+    assert result.ok, [f"{r.name}: {r.error}" for r in result.failures]
+    built = sorted((out / "reports" / QUARTER).rglob("*.ipynb"))
+    assert len(built) >= 4
+    for order, notebooks in (("forward", built), ("reversed", built[::-1])):
+        for fresh in notebooks:
+            meta = json.loads(fresh.read_text(encoding="utf-8"))["metadata"]["papermill"]
+            target = tmp_path / order / fresh.relative_to(out / "reports")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            ok, error, _ = _execute_warm(meta["input_path"], str(target), meta["parameters"], str(out), "env")
+            assert ok, f"{order} {fresh.name}: {error}"
+            assert code_outputs(target) == code_outputs(fresh), f"{order}: {fresh.name} differs from a fresh kernel"
+
+
+@pytest.mark.slow
+def test_unchanged_rebuild_decides_before_importing_pandas(tmp_path):
+    from analysis.pipeline import uptodate
+    from analysis.pipeline.build import build_quarter
+
+    data, out = tmp_path / "raw", tmp_path / "out"
+    subprocess.run(["cp", "-r", str(DEMO), str(data)], check=True)
+    result = build_quarter(data, out, None, jobs=2, renderer="builtin", progress=False)
+    assert result.ok
+    probe = (
+        "import sys\nfrom analysis.cli import main\n"
+        f"code = main(['build', '--data', {str(data)!r}, '--out', {str(out)!r}, '--renderer', 'builtin'])\n"
+        "heavy = [m for m in ('pandas', 'scipy', 'altair', 'papermill') if m in sys.modules]\n"
+        "print(code, heavy)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert run.stdout.split("\n")[0] == "0 []", run.stdout + run.stderr
+    assert "nothing changed" in run.stderr
+
+    def current():
+        return uptodate.current(data, out, None, renderer="builtin")
+
+    assert current() is not None
+    actuals = data / "actuals.csv"
+    original = actuals.read_bytes()
+    actuals.write_bytes(original + b"\n")
+    assert current() is None  # an input changed: the normal build decides
+    actuals.write_bytes(original)
+    assert current() is not None
+    report = next((out / "reports" / QUARTER).rglob("*.ipynb"))
+    kept = report.read_bytes()
+    report.unlink()
+    assert current() is None  # a published output is missing
+    report.write_bytes(kept)
+    assert current() is not None
+    assert uptodate.current(data, out, None, renderer="quarto") is None  # another request: no stamp
