@@ -41,3 +41,7 @@ class QuartoRenderError(SiteError):
 
 class OffsiteContentError(SiteError):
     """A page would fetch a script, style, font or image from outside the site."""
+
+
+class LockBusy(CspReportError):
+    """Another csp-report command holds the folder's lock, and this one was asked not to wait."""

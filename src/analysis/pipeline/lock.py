@@ -1,0 +1,86 @@
+"""One lock per folder, so that two commands never write the same outputs at once.
+
+``build``, ``status``, ``paper`` and ``build-all`` lock their ``--out`` folder;
+``new-quarter`` and ``ingest`` lock the data folder they write. A second command
+waits, saying what it waits for, or with ``wait=False`` refuses at once
+(:class:`LockBusy`, its own exit status). The lock is ``flock`` on a file in the
+folder, so the kernel releases it when its holder dies, however it dies: a
+``kill -9`` never leaves a folder locked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from analysis.errors import LockBusy
+
+LOCK_FILE = ".csp-report.lock"
+
+
+def _holder(handle) -> str:
+    """Who holds the lock, as its holder wrote it: ``csp-report build 2015-16-Q1 (pid 42, since 10:01:02)``."""
+    try:
+        handle.seek(0)
+        info = json.loads(handle.read() or "{}")
+    except (OSError, ValueError):
+        return "another csp-report command"
+    what = info.get("what") or "another csp-report command"
+    return f"{what} (pid {info.get('pid', '?')}, since {info.get('since', '?')})"
+
+
+@contextmanager
+def folder_lock(
+    folder: Path,
+    what: str,
+    *,
+    wait: bool = True,
+    say: Callable[[str], None] | None = None,
+) -> Iterator[None]:
+    """Hold the folder's lock for the block; wait for it, or raise :class:`LockBusy` without ``wait``.
+
+    ``what`` names the holder for anyone who has to wait (``csp-report build 2015-16-Q1``).
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d, folder_lock(Path(d), "a test"):  # doctest: +ELLIPSIS
+    ...     with folder_lock(Path(d), "another test", wait=False):
+    ...         pass
+    Traceback (most recent call last):
+    ...
+    analysis.errors.LockBusy: ... is in use by a test (pid ...); try again when it has finished
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / LOCK_FILE
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    with os.fdopen(fd, "r+", encoding="utf-8") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = _holder(handle)
+            if not wait:
+                raise LockBusy(f"{folder} is in use by {holder}; try again when it has finished") from None
+            (say or _stderr)(f"Waiting for {holder} to finish with {folder} ...")
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            handle.seek(0)
+            handle.truncate()
+            since = dt.datetime.now().strftime("%H:%M:%S")
+            handle.write(json.dumps({"what": what, "pid": os.getpid(), "since": since}))
+            handle.flush()
+            yield
+        finally:
+            handle.seek(0)
+            handle.truncate()
+            handle.flush()
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _stderr(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
