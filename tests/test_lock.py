@@ -70,3 +70,57 @@ def test_the_lock_file_is_readable_by_others(tmp_path: Path) -> None:
     with folder_lock(tmp_path, "csp-report status"):
         pass
     assert (tmp_path / LOCK_FILE).stat().st_mode & 0o044 == 0o044
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def csp(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "analysis.cli", *args], capture_output=True, text=True, timeout=300, cwd=ROOT
+    )
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["status", "--quarter", "2015-16-Q1"], ["paper", "--quarter", "2015-16-Q1"]],
+    ids=["status", "paper"],
+)
+def test_a_command_with_no_wait_refuses_a_locked_output_folder_with_exit_4(tmp_path: Path, command: list[str]) -> None:
+    holder = hold(tmp_path, 60)
+    try:
+        done = csp(*command, "--out", str(tmp_path), "--no-wait")
+    finally:
+        holder.kill()
+        holder.wait()
+    assert done.returncode == 4, done.stderr
+    assert "is in use by csp-report build 2015-16-Q1 (pid" in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "data").exists(), "nothing was written"
+
+
+def test_ingest_locks_the_data_folder_it_writes(tmp_path: Path, demo_copy: Path) -> None:
+    holder = hold(demo_copy, 60)
+    try:
+        done = csp("ingest", "returns", str(tmp_path / "none.xlsx"), "--data", str(demo_copy), "--no-wait")
+    finally:
+        holder.kill()
+        holder.wait()
+    assert done.returncode == 4 and "in use by" in done.stderr
+
+
+def test_two_commands_at_once_on_one_folder_both_finish_one_after_the_other(tmp_path: Path) -> None:
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "analysis.cli", "status", "--quarter", q, "--out", str(tmp_path)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+        )
+        for q in ("2015-16-Q1", "2014-15-Q4")
+    ]
+    outcomes = [run.communicate(timeout=300) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], outcomes
+    for q in ("2015-16-Q1", "2014-15-Q4"):
+        manifest = (tmp_path / "data" / "processed" / q / "manifest.json").read_text(encoding="utf-8")
+        assert f'"quarter": "{q}"' in manifest

@@ -10,11 +10,16 @@ from pathlib import Path
 from analysis.core.paths import DEFAULT_DATA, PROJECT_ROOT, resolve_dir
 from analysis.core.periods import PeriodError, parse_quarter
 from analysis.core.problems import InputError, OutputError
-from analysis.errors import CspReportError, InvalidInputError
+from analysis.errors import CspReportError, InvalidInputError, LockBusy
 
 # 0 done; 1 a notebook failed, verify found changes, or returns are due; 2 the inputs are not valid;
-# 3 the environment stopped the outputs being written (disk full, no permission, a file in the way).
-EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_OUTPUT = 0, 1, 2, 3
+# 3 the environment stopped the outputs being written (disk full, no permission, a file in the way);
+# 4 another command holds the folder's lock and --no-wait was given.
+EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_OUTPUT, EXIT_LOCKED = 0, 1, 2, 3, 4
+
+# The commands that write, and the folder each one locks while it does: the outputs, or the inputs.
+WRITES_OUTPUTS = ("build", "build-all", "status", "paper")
+WRITES_INPUTS = ("new-quarter", "ingest")
 
 
 def _quarter(text: str) -> str:
@@ -22,6 +27,15 @@ def _quarter(text: str) -> str:
         return str(parse_quarter(text))
     except PeriodError as err:
         raise argparse.ArgumentTypeError(str(err)) from err
+
+
+def no_wait_arg(p: argparse.ArgumentParser) -> None:
+    """``--no-wait``, for the commands that lock the folder they write."""
+    p.add_argument(
+        "--no-wait",
+        action="store_true",
+        help="refuse at once (exit 4) when another command is using the folder, instead of waiting",
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -76,7 +90,7 @@ def _parser() -> argparse.ArgumentParser:
 
     from analysis.ingest.cli import add_parsers as add_ingest_parsers
 
-    add_ingest_parsers(sub)
+    add_ingest_parsers(sub, each=no_wait_arg)
 
     p = sub.add_parser("new-quarter", help="start a quarter's inputs: carry the last quarter's rows forward")
     p.add_argument("--quarter", type=_quarter, required=True, help="the quarter to start, e.g. 2015-16-Q2")
@@ -91,7 +105,20 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("verify", help="list every figure of a built quarter that the inputs would now change")
     quarter_arg(p), data_arg(p), out_arg(p)
+
+    for name, command in sub.choices.items():
+        if name in WRITES_OUTPUTS or name == "new-quarter":
+            no_wait_arg(command)
     return parser
+
+
+def _locked_folder(args: argparse.Namespace) -> Path | None:
+    """The folder a command writes and so locks: ``--out`` for builds, the data folder for new-quarter and ingest."""
+    if args.command in WRITES_OUTPUTS:
+        return _out_dir(args)
+    if args.command in WRITES_INPUTS:
+        return _data_dir(args)
+    return None
 
 
 def _data_dir(args: argparse.Namespace) -> Path:
@@ -256,7 +283,18 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     args = _parser().parse_args(argv)
     try:
-        return COMMANDS[args.command](args)
+        folder = _locked_folder(args)
+        if folder is None:
+            return COMMANDS[args.command](args)
+        from analysis.pipeline.lock import folder_lock
+
+        what = " ".join(["csp-report", args.command, *([args.source] if args.command == "ingest" else [])])
+        what += f" {args.quarter}" if getattr(args, "quarter", None) else ""
+        with folder_lock(folder, what, wait=not args.no_wait):
+            return COMMANDS[args.command](args)
+    except LockBusy as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_LOCKED
     except InputError as err:
         print(err.report(), file=sys.stderr)
         return EXIT_INVALID

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from analysis.core.paths import DEFAULT_DATA, resolve_dir
@@ -25,8 +26,13 @@ def _quarter(text: str) -> str:
         raise argparse.ArgumentTypeError(str(err)) from err
 
 
-def add_parsers(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    """Add ``ingest police-uk``, ``ingest ons-csp`` and ``ingest returns`` to the command line's subcommands."""
+def add_parsers(
+    subparsers: argparse._SubParsersAction, each: Callable[[argparse.ArgumentParser], None] | None = None
+) -> argparse.ArgumentParser:
+    """Add ``ingest police-uk``, ``ingest ons-csp`` and ``ingest returns`` to the command line's subcommands.
+
+    ``each`` adds the options every ingest command shares with the other writing commands.
+    """
     ingest = subparsers.add_parser("ingest", help="bring police.uk, ONS or partners' returns into the input folder")
     sources = ingest.add_subparsers(dest="source", required=True, metavar="SOURCE")
 
@@ -64,6 +70,9 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> argparse.ArgumentPars
     p.add_argument("--revise", action="store_true", help="replace values already in actuals.csv, and log each")
     p.add_argument("--quarter", type=_quarter, help="the quarter being collected (default: the latest started)")
     p.add_argument("--data", help="the partnership's input folder (default: data/raw)")
+    for command in sources.choices.values():
+        if each is not None:
+            each(command)
     return ingest
 
 
