@@ -35,6 +35,7 @@ from analysis.core.paths import TEMPLATES
 from analysis.core.periods import PeriodError, parse_quarter, period_name
 from analysis.core.register import Register
 from analysis.core.vocabulary import STATUS_CODES
+from analysis.errors import SiteError
 
 PAPER_TEMPLATES = TEMPLATES / "paper"
 PAPER_NAME = "committee-paper.pdf"
@@ -61,7 +62,7 @@ SOURCE_STATUS_WORDS = {
 _NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 
 
-class PaperError(RuntimeError):
+class PaperError(SiteError):
     """The paper cannot be written; the message says why and what to do."""
 
 
