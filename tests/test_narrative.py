@@ -109,3 +109,8 @@ def test_mean_aggregation_speaks_of_averages():
         "In quarter two the average is 82 %, against 79 in the same quarter of 2014/15. "
         "The average for the year to date is 81.5 %, 1.5 higher than the same period in 2014/15 (+1.9%)."
     )
+
+
+def test_q1_without_a_value_of_its_own_says_no_return_yet():
+    text = draft(_row(period_end="2015-04", ytd_actual=10.0, last_year_ytd=9.0, quarter_actual=None), Q1, "x")
+    assert text.startswith("There is no return yet for quarter one")

@@ -169,7 +169,8 @@ def draft(row: dict, quarter: str | Quarter, unit: str = "") -> str:
     if row["status"] == "no_data" or not present(row.get("ytd_actual")):
         return outlook("no_data", q, None, None, row.get("polarity", ""))
     aggregation = row.get("aggregation", "sum") or "sum"
-    if q.q == 1 or aggregation == "last":
+    own = present(row["quarter_actual"]) if "quarter_actual" in row else True
+    if own and (q.q == 1 or aggregation == "last"):
         sentences = [opening(q, row["period_end"], row["ytd_actual"], unit, aggregation)]
         sentences.append(comparison(row["ytd_actual"], row.get("last_year_ytd"), unit, q.fy))
     else:
