@@ -83,7 +83,7 @@ def test_q2_lagged_measure_says_how_far_the_figures_go():
                       last_year_quarter_actual=350.0, status="monitor"), Q2, "offences")  # fmt: skip
     assert text.startswith(
         "In quarter two (to the end of August 2015) there have been 400 offences, "
-        "against 350 in the same months of 2014/15. The year to date is 900 offences, 100 more"
+        "against 350 in the same months of 2014/15. The year to date (to the end of August 2015) is 900 offences, 100 more"
     )
 
 
@@ -91,7 +91,7 @@ def test_q2_without_a_return_of_its_own_never_shows_old_figures_as_the_quarters(
     text = draft(_row(period_end="2015-06", ytd_actual=500.0, last_year_ytd=480.0, quarter_actual=None,
                       last_year_quarter_actual=700.0), Q2, "offences")  # fmt: skip
     assert text.startswith("There is no return yet for quarter two")
-    assert "The year to date is 500 offences" in text
+    assert "The year to date (to the end of June 2015) is 500 offences" in text
     assert "In quarter two there have been 500" not in text
 
 

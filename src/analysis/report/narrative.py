@@ -128,7 +128,9 @@ def quarter_sentence(
     return text + "."
 
 
-def year_to_date_sentence(ytd: float, last_year_ytd: float | None, unit: str, aggregation: str, fy: int) -> str:
+def year_to_date_sentence(
+    ytd: float, last_year_ytd: float | None, unit: str, aggregation: str, fy: int, through: str = ""
+) -> str:
     """The year to date and its difference from the same period last year (quarters two to four).
 
     >>> year_to_date_sentence(1137, 1356, "referrals", "sum", 2015)
@@ -137,10 +139,13 @@ def year_to_date_sentence(ytd: float, last_year_ytd: float | None, unit: str, ag
     'The average for the year to date is 81.5 %, 1.5 higher than the same period in 2014/15 (+1.9%).'
     >>> year_to_date_sentence(10, None, "", "sum", 2015)
     'The year to date is 10; there are no figures for the same period in 2014/15 to compare with.'
+    >>> year_to_date_sentence(525, 629, "referrals", "sum", 2015, through="2015-16-Q1")[:62]
+    'The year to date (to the end of quarter one 2015/16) is 525 re'
     """
     last = fy_short(fy - 1)
     rate = _is_rate(unit, aggregation)
-    text = f"The {'average for the ' if aggregation == 'mean' else ''}year to date is {number(ytd)}{_unit(unit)}"
+    to = f" (to the end of {period_name(through)})" if through else ""
+    text = f"The {'average for the ' if aggregation == 'mean' else ''}year to date{to} is {number(ytd)}{_unit(unit)}"
     if not present(last_year_ytd):
         return f"{text}; there are no figures for the same period in {last} to compare with."
     diff = ytd - float(last_year_ytd)  # type: ignore[arg-type]
@@ -183,7 +188,14 @@ def draft(row: dict, quarter: str | Quarter, unit: str = "") -> str:
                 unit,
                 aggregation,
             ),
-            year_to_date_sentence(row["ytd_actual"], row.get("last_year_ytd"), unit, aggregation, q.fy),
+            year_to_date_sentence(
+                row["ytd_actual"],
+                row.get("last_year_ytd"),
+                unit,
+                aggregation,
+                q.fy,
+                row["period_end"] if _lagging(row["period_end"], q) else "",
+            ),
         ]
     sentences.append(outlook(row["status"], q, row.get("annual_target"), row.get("forecast"), row.get("polarity", "")))
     return " ".join(sentences)
