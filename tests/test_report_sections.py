@@ -114,7 +114,23 @@ def hostile_data() -> QuarterData:
             },
         ]
     )
-    tables["changes.csv"] = changes
+    shown = {"status": ("green", "red"), "revision": ("10", "12")}
+    changes["before_shown"] = [shown.get(k, ("", ""))[0] for k in changes["kind"]]
+    changes["after_shown"] = [shown.get(k, ("", ""))[1] for k in changes["kind"]]
+    more = pd.DataFrame(
+        [
+            {"kind": "spc_variation", "measure_id": "asb-incidents", "what": "spc_variation",
+             "before": "common_cause", "after": "special_cause_concern", "previous_quarter": "",
+             "before_shown": "common_cause", "after_shown": "special_cause_concern"},
+            {"kind": "late_return", "measure_id": "da-reporting", "what": "value 2015-05", "before": "",
+             "after": "1234.5", "previous_quarter": "", "before_shown": "no value", "after_shown": "1,235"},
+        ]
+    )  # fmt: skip
+    tables["changes.csv"] = pd.concat([changes, more], ignore_index=True)
+    # One measure incomplete for the quarter, another with no value of its own in the quarter.
+    incomplete = status["measure_id"].isin(["asb-incidents", "da-reporting"])
+    status.loc[incomplete, "periods_missing"] = "2015-05"
+    status.loc[status["measure_id"] == "da-reporting", "quarter_actual"] = float("nan")
     return QuarterData(demo.quarter, Register.from_json(json.dumps(register)), tables, commentary)
 
 

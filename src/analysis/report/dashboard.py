@@ -1,4 +1,4 @@
-"""The sections of the quarter's dashboard (front page): title, summary, measures by priority, exceptions, changes.
+"""The sections of the quarter's dashboard (front page): title, summary, returns due, measures, exceptions, changes.
 
 Each section is a pure function ``section(data: QuarterData) -> Html`` of the
 quarter's processed tables, built with :mod:`analysis.report.html` so every
@@ -15,17 +15,30 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pandas as pd
+
 from analysis.core.formatting import number, percent
+from analysis.core.periods import PeriodError, period_name
 from analysis.processed.quarter import QuarterData, load_quarter
 from analysis.report.common import exception_items, measure_link, status_cell, summary_box
 from analysis.report.html import Html, bullets, element, paragraph, section, table
+from analysis.report.returns import (
+    in_words,
+    incomplete_note,
+    missing_periods,
+    previous_status,
+    quarter_figure,
+    status_on_data,
+)
 from analysis.report.variation import disagreement, variation_badge
 
 HEADER = [
     "Measure",
     "Lead",
     "Status",
+    "Last quarter",
     "SPC variation",
+    "This quarter",
     "Year to date",
     "Profiled target",
     "Annual target",
@@ -51,19 +64,23 @@ def measures(data: QuarterData) -> Html:
         rows = []
         for m in (m for m in data.register.measures if m.priority == priority):
             r = data.status_row(m.id)
+            before = previous_status(data, m.id)
+            note = incomplete_note(r)
             rows.append(
                 [
-                    measure_link(m),
+                    [measure_link(m), paragraph(note, class_="incomplete") if note else None],
                     m.lead or "–",
-                    status_cell(data, r["status"]),
+                    status_on_data(data, r),
+                    status_cell(data, before) if before else "–",
                     variation_badge(r.get("spc_variation"), short=True),
+                    quarter_figure(r),
                     number(r["ytd_actual"]),
                     number(r["ytd_target"]),
                     number(r["annual_target"]),
                     percent(r["change_vs_last_year"]),
                 ]
             )
-        parts.append(section(priority, table(HEADER, rows, numeric_from=4), level=3, cls="priority"))
+        parts.append(section(priority, table(HEADER, rows, numeric_from=5), level=3, cls="priority"))
     notes = [
         [
             element("strong", data.register.measure(r.measure_id).title),
@@ -83,59 +100,132 @@ def exceptions(data: QuarterData) -> Html:
     return exception_items(data)
 
 
+def returns_due(data: QuarterData) -> Html:
+    """Every measure with returns still due for the quarter, by lead, each missing period in words."""
+    from analysis.method.readiness import DueReturn, by_lead
+
+    heading = "Returns still due"
+    due = [
+        DueReturn(m.id, m.title, m.lead, tuple(missing_periods(data.status_row(m.id))))
+        for m in data.register.measures
+        if missing_periods(data.status_row(m.id))
+    ]
+    if not due:
+        return section(heading, paragraph(f"Every return for {data.quarter.label} is in."), cls="returns-due")
+    measures_by_id = {m.id: m for m in data.register.measures}
+    parts = [
+        paragraph(
+            f"{len(due)} measure{'s' if len(due) != 1 else ''} still lack{'s' if len(due) == 1 else ''} "
+            f"figures for {data.quarter.label}; their statuses rest on incomplete data."
+        )
+    ]
+    for lead, items in by_lead(due).items():
+        lines = [
+            [
+                measure_link(measures_by_id[d.measure_id]),
+                ": no return yet for ",
+                in_words(list(d.periods)),
+                ".",
+            ]
+            for d in items
+        ]
+        parts.append(section(lead, bullets(lines), level=3))
+    return section(heading, *parts, cls="returns-due")
+
+
+def _shown(row: object, side: str) -> str:
+    """A change's figure as the pages print it (``before_shown``/``after_shown``), else the raw figure."""
+    shown = getattr(row, f"{side}_shown", "")
+    if isinstance(shown, str) and shown:
+        return shown
+    raw = getattr(row, side, "")
+    try:
+        return number(float(raw))
+    except (TypeError, ValueError):
+        return str(raw) if raw else "–"
+
+
+def _period_of(what: str) -> str:
+    period = what.removeprefix("value ")
+    try:
+        return period_name(period)
+    except PeriodError:
+        return period
+
+
 def changes(data: QuarterData) -> Html:
-    """Which measures changed status since the previous quarter, and which values were revised."""
+    """What changed since the previous quarter: statuses, SPC variation, late returns and revised values."""
     changes = data.changes
     heading = "What changed since last quarter"
     if changes.empty or (changes["kind"] == "previous_build").sum() == 0:
         return section(heading, paragraph("No comparison was made."))
     previous = changes[changes["kind"] == "previous_build"].iloc[0]
+    then = previous["previous_quarter"]
     if previous["after"] != "found":
         return section(
             heading,
-            paragraph(
-                f"The previous quarter ({previous['previous_quarter']}) has not been built here, "
-                "so there is nothing to compare with."
-            ),
+            paragraph(f"The previous quarter ({then}) has not been built here, so there is nothing to compare with."),
         )
     titles = {m.id: m.title for m in data.register.measures}
-    status = changes[changes["kind"] == "status"]
-    revised = changes[changes["kind"] == "revision"]
-    parts = [paragraph(f"Compared with the build of {previous['previous_quarter']}.")]
+
+    def of(kind: str) -> pd.DataFrame:
+        return changes[changes["kind"] == kind]
+
+    def name(r: object) -> str:
+        return titles.get(r.measure_id, r.measure_id)  # type: ignore[attr-defined]
+
+    parts = [paragraph(f"Compared with the report for {then}.")]
+    status, variation, late, revised = of("status"), of("spc_variation"), of("late_return"), of("revision")
     if status.empty:
         parts.append(paragraph("No measure changed status."))
     else:
-        rows = [
-            [titles.get(r.measure_id, r.measure_id), status_cell(data, r.before), status_cell(data, r.after)]
-            for r in status.itertuples()
-        ]
+        rows = [[name(r), status_cell(data, r.before), status_cell(data, r.after)] for r in status.itertuples()]
         parts.append(
-            table(["Measure", f"Status in {previous['previous_quarter']}", "Status now"], rows, numeric_from=99)
+            table(["Measure", f"Status in {then}", "Status now"], rows, caption="Changes of status", numeric_from=99)
         )
-    if revised.empty:
-        parts.append(paragraph("No earlier value was revised."))
+    if variation.empty:
+        parts.append(paragraph("No measure's SPC variation changed."))
     else:
         rows = [
-            [
-                titles.get(r.measure_id, r.measure_id),
-                r.what.removeprefix("value "),
-                number(float(r.before)),
-                number(float(r.after)),
-            ]
-            for r in revised.itertuples()
+            [name(r), variation_badge(r.before or None, short=True), variation_badge(r.after or None, short=True)]
+            for r in variation.itertuples()
         ]
         parts.append(
             table(
-                ["Measure", "Period", "Value then", "Value now"],
+                ["Measure", f"Variation in {then}", "Variation now"],
                 rows,
-                caption="Values revised since the previous build",
+                caption="Changes of SPC variation",
+                numeric_from=99,
+            )
+        )
+    if late.empty:
+        parts.append(paragraph(f"No figure arrived late for a period the report for {then} lacked."))
+    else:
+        rows = [[name(r), _period_of(r.what), _shown(r, "after")] for r in late.itertuples()]
+        parts.append(
+            table(
+                ["Measure", "Period", "Figure now"],
+                rows,
+                caption=f"Late returns: figures that had not arrived when the report for {then} was written",
+                numeric_from=2,
+            )
+        )
+    if revised.empty:
+        parts.append(paragraph("No figure already reported was revised."))
+    else:
+        rows = [[name(r), _period_of(r.what), _shown(r, "before"), _shown(r, "after")] for r in revised.itertuples()]
+        parts.append(
+            table(
+                ["Measure", "Period", "Figure then", "Figure now"],
+                rows,
+                caption="Figures revised since they were reported",
                 numeric_from=2,
             )
         )
     return section(heading, *parts, cls="changes")
 
 
-SECTIONS = (title, summary, measures, exceptions, changes)
+SECTIONS = (title, summary, returns_due, measures, exceptions, changes)
 
 
 @dataclass(frozen=True)
@@ -149,6 +239,9 @@ class Dashboard:
 
     def summary(self) -> Html:
         return summary(self.data)
+
+    def returns_due(self) -> Html:
+        return returns_due(self.data)
 
     def measures(self) -> Html:
         return measures(self.data)

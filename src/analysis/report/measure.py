@@ -1,4 +1,4 @@
-"""The sections of a measure's page: headline, figures, tables, charts, tests, narrative and actions.
+"""The sections of a measure's page: headline, figures, history, tables, charts, tests, narrative and actions.
 
 Each section is a pure function ``section(data: QuarterData, measure_id: str)
 -> Html`` of the quarter's processed tables, built with
@@ -17,12 +17,12 @@ from dataclasses import dataclass
 import pandas as pd
 
 from analysis.core.formatting import number, percent, present
-from analysis.core.periods import fy_short, period_label, period_name
+from analysis.core.periods import fy_short, parse_quarter, period_label, period_name
 from analysis.core.register import Measure
 from analysis.core.vocabulary import ACTION_TERM_WORDS as TERM_WORDS
 from analysis.method.status import measure_status
 from analysis.processed.quarter import QuarterData, load_quarter
-from analysis.report import charts
+from analysis.report import charts, returns
 from analysis.report import narrative as drafting
 from analysis.report.common import POLARITY_WORDS, number_cell, status_cell, target_text
 from analysis.report.html import Html, element, markdown, paragraph, section, table
@@ -91,11 +91,17 @@ def headline(data: QuarterData, measure_id: str) -> Html:
 
 
 def figures(data: QuarterData, measure_id: str) -> Html:
-    """Year to date against the profiled target and last year, and the year-end forecast."""
+    """The quarter's own figure, the year to date against the profiled target and last year, and the forecast.
+
+    An incomplete measure says so in words beside its figures; when the quarter
+    has no value of its own its figure reads "no return yet".
+    """
     m, row = _measure(data, measure_id)
     fy = data.quarter.fy
     to = f"to {period_name(row['period_end'])}" if present(row["period_end"]) else "no data yet"
     rows = [
+        [f"This quarter ({data.quarter.label})", returns.quarter_figure(row)],
+        [f"Same quarter last year ({fy_short(fy - 1)})", number(row.get("last_year_quarter_actual"))],
         [f"Year to date ({to})", number(row["ytd_actual"])],
         [f"Profiled target to the same point ({fy_short(fy)})", number(row["ytd_target"])],
         [f"Same period last year ({fy_short(fy - 1)})", number(row["last_year_ytd"])],
@@ -104,7 +110,57 @@ def figures(data: QuarterData, measure_id: str) -> Html:
         [f"Annual target {fy_short(fy)}", number(row["annual_target"])],
         [f"Total last year ({fy_short(fy - 1)})", number(row["last_year_total"])],
     ]
-    return section("Year to date", table(["Figure", "Value"], rows, caption=f"{m.title}: key figures"))
+    note = returns.incomplete_note(row)
+    incomplete = (
+        paragraph(note, " Status: ", returns.status_on_data(data, row), ".", class_="incomplete")
+        if note and row["status"] != "no_data"
+        else (paragraph(note, class_="incomplete") if note else None)
+    )
+    return section(
+        "Year to date",
+        incomplete,
+        table(["Figure", "Value"], rows, caption=f"{m.title}: key figures"),
+    )
+
+
+def history(data: QuarterData, measure_id: str) -> Html:
+    """Quarter by quarter: status, year to date, forecast and SPC variation, and the direction of travel."""
+    m = data.register.measure(measure_id)
+    rows = returns.history_rows(data, measure_id)
+    heading = "Quarter by quarter"
+    if rows.empty:
+        return section(heading, paragraph("No quarter has been built for this measure yet."), cls="history")
+    body = [
+        [
+            returns.quarter_name(r.quarter),
+            status_cell(data, r.status),
+            number_cell(r.ytd_actual) or "–",
+            number_cell(r.forecast) or "–",
+            variation_badge(r.spc_variation or None, short=True) if r.spc_variation else "–",
+        ]
+        for r in rows.itertuples()
+    ]
+    this = str(data.quarter)
+    earlier = rows[[parse_quarter(q) < data.quarter for q in rows["quarter"]]]
+    now = rows[rows["quarter"] == this]
+    if earlier.empty or now.empty:
+        travel = "No earlier quarter has been built, so there is no direction of travel yet."
+    else:
+        before = earlier.iloc[-1]
+        travel = returns.direction(
+            str(before["status"]), str(now.iloc[-1]["status"]), returns.quarter_name(before["quarter"])
+        )
+    return section(
+        heading,
+        paragraph(travel, class_="direction"),
+        table(
+            ["Quarter", "Status", "Year to date", "Forecast", "SPC variation"],
+            body,
+            caption=f"{m.title}: quarter by quarter",
+            numeric_from=2,
+        ),
+        cls="history",
+    )
 
 
 def period_table(data: QuarterData, measure_id: str) -> Html:
@@ -287,6 +343,7 @@ def method_check(data: QuarterData, measure_id: str) -> Html:
 SECTIONS = (
     headline,
     figures,
+    history,
     period_table,
     cumulative_chart,
     period_chart,
@@ -315,6 +372,9 @@ class MeasurePage:
 
     def figures(self) -> Html:
         return figures(self.data, self.measure.id)
+
+    def history(self) -> Html:
+        return history(self.data, self.measure.id)
 
     def period_table(self) -> Html:
         return period_table(self.data, self.measure.id)

@@ -88,8 +88,82 @@ def outlook(status: str, quarter: Quarter, annual_target: float | None, forecast
     return f"No figures have been reported for quarter {_QUARTER_WORDS[quarter.q - 1]} yet."
 
 
+def _unit(unit: str) -> str:
+    return f" {unit}" if unit else ""
+
+
+def _is_rate(unit: str, aggregation: str) -> bool:
+    return aggregation == "mean" or (aggregation == "last" and unit.startswith(("crimes per", "rate", "%")))
+
+
+def quarter_sentence(
+    quarter: Quarter,
+    period_end: str,
+    quarter_actual: float | None,
+    last_year_quarter_actual: float | None,
+    unit: str,
+    aggregation: str,
+) -> str:
+    """The quarter's own figure against the same quarter of last year (quarters two to four).
+
+    >>> quarter_sentence(Quarter(2015, 2), "2015-09", 612, 727, "referrals", "sum")
+    'In quarter two there have been 612 referrals, against 727 in the same quarter of 2014/15.'
+    >>> quarter_sentence(Quarter(2015, 2), "2015-08", 400, None, "offences", "sum")
+    'In quarter two (to the end of August 2015) there have been 400 offences.'
+    >>> quarter_sentence(Quarter(2015, 2), "2015-08", None, 10, "offences", "sum")
+    'There is no return yet for quarter two: none of its periods has a figure.'
+    """
+    name = _QUARTER_WORDS[quarter.q - 1]
+    if not present(quarter_actual):
+        return f"There is no return yet for quarter {name}: none of its periods has a figure."
+    lagging = _lagging(period_end, quarter)
+    when = f"In quarter {name}" + (f" (to the end of {period_name(period_end)})" if lagging else "")
+    if _is_rate(unit, aggregation):
+        text = f"{when} the {'average' if aggregation == 'mean' else 'figure'} is {number(quarter_actual)}{_unit(unit)}"
+    else:
+        text = f"{when} there have been {number(quarter_actual)}{_unit(unit)}"
+    if present(last_year_quarter_actual):
+        same = "the same months" if lagging else "the same quarter"
+        text += f", against {number(last_year_quarter_actual)} in {same} of {fy_short(quarter.fy - 1)}"
+    return text + "."
+
+
+def year_to_date_sentence(
+    ytd: float, last_year_ytd: float | None, unit: str, aggregation: str, fy: int, through: str = ""
+) -> str:
+    """The year to date and its difference from the same period last year (quarters two to four).
+
+    >>> year_to_date_sentence(1137, 1356, "referrals", "sum", 2015)
+    'The year to date is 1,137 referrals, 219 fewer than the same period in 2014/15 (-16.2%).'
+    >>> year_to_date_sentence(81.5, 80, "%", "mean", 2015)
+    'The average for the year to date is 81.5 %, 1.5 higher than the same period in 2014/15 (+1.9%).'
+    >>> year_to_date_sentence(10, None, "", "sum", 2015)
+    'The year to date is 10; there are no figures for the same period in 2014/15 to compare with.'
+    >>> year_to_date_sentence(525, 629, "referrals", "sum", 2015, through="2015-16-Q1")[:62]
+    'The year to date (to the end of quarter one 2015/16) is 525 re'
+    """
+    last = fy_short(fy - 1)
+    rate = _is_rate(unit, aggregation)
+    to = f" (to the end of {period_name(through)})" if through else ""
+    text = f"The {'average for the ' if aggregation == 'mean' else ''}year to date{to} is {number(ytd)}{_unit(unit)}"
+    if not present(last_year_ytd):
+        return f"{text}; there are no figures for the same period in {last} to compare with."
+    diff = ytd - float(last_year_ytd)  # type: ignore[arg-type]
+    if diff == 0:
+        return f"{text}, the same as the same period in {last}."
+    word = ("higher" if diff > 0 else "lower") if rate else ("more" if diff > 0 else "fewer")
+    change = f" ({percent(ytd / float(last_year_ytd) - 1)})" if last_year_ytd else ""  # type: ignore[arg-type]
+    return f"{text}, {number(abs(diff))} {word} than the same period in {last}{change}."
+
+
 def draft(row: dict, quarter: str | Quarter, unit: str = "") -> str:
     """The drafted paragraph for one measure from its row of ``measure_status.csv``.
+
+    In quarter one the quarter and the year to date are the same, so the figure
+    is given once; later quarters give the quarter's own figure
+    (``quarter_actual``) against the same quarter last year, then the year to
+    date. A cumulative or point-in-time series (aggregation ``last``) has one
+    figure, the latest, so it too is given once.
 
     >>> row = dict(period_end="2015-16-Q1", ytd_actual=525.0, last_year_ytd=629.0, status="red",
     ...            annual_target=2665.0, forecast=2224.4, polarity="higher", aggregation="sum")
@@ -99,8 +173,29 @@ def draft(row: dict, quarter: str | Quarter, unit: str = "") -> str:
     q = parse_quarter(quarter)
     if row["status"] == "no_data" or not present(row.get("ytd_actual")):
         return outlook("no_data", q, None, None, row.get("polarity", ""))
-    aggregation = row.get("aggregation", "sum")
-    sentences = [opening(q, row["period_end"], row["ytd_actual"], unit, aggregation)]
-    sentences.append(comparison(row["ytd_actual"], row.get("last_year_ytd"), unit, q.fy))
+    aggregation = row.get("aggregation", "sum") or "sum"
+    own = present(row["quarter_actual"]) if "quarter_actual" in row else True
+    if own and (q.q == 1 or aggregation == "last"):
+        sentences = [opening(q, row["period_end"], row["ytd_actual"], unit, aggregation)]
+        sentences.append(comparison(row["ytd_actual"], row.get("last_year_ytd"), unit, q.fy))
+    else:
+        sentences = [
+            quarter_sentence(
+                q,
+                row["period_end"],
+                row.get("quarter_actual"),
+                row.get("last_year_quarter_actual"),
+                unit,
+                aggregation,
+            ),
+            year_to_date_sentence(
+                row["ytd_actual"],
+                row.get("last_year_ytd"),
+                unit,
+                aggregation,
+                q.fy,
+                row["period_end"] if _lagging(row["period_end"], q) else "",
+            ),
+        ]
     sentences.append(outlook(row["status"], q, row.get("annual_target"), row.get("forecast"), row.get("polarity", "")))
     return " ".join(sentences)
