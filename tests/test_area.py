@@ -36,8 +36,11 @@ def _tree(root: Path) -> dict[str, str]:
             not path.is_file()
             or {".cache", "failed"} & set(rel.parts)
             or path.suffix == ".ipynb"
-            or path.name == "manifest.json"
+            or path.name in ("manifest.json", ".csp-report.lock")
         ):
+            continue
+        if path.suffix == ".pdf":  # the committee paper: the same pages, but stamped with the time it was made
+            out[rel.as_posix()] = "<pdf>"
             continue
         out[rel.as_posix()] = _TIMESTAMP.sub("<time>", path.read_text(encoding="utf-8"))
     return out

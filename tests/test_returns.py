@@ -360,3 +360,32 @@ def test_invalid_inputs_exit_2_and_nothing_is_written(demo_copy, tmp_path, capsy
     assert "actuals.csv, row 149, column 'value': 'lots' is not a number" in capsys.readouterr().err
     assert {p.name: p.read_bytes() for p in demo_copy.iterdir() if p.is_file()} == before
     assert not (tmp_path / "out").exists()
+
+
+def test_readiness_lists_carried_forward_rows_nobody_has_updated(started, capsys):
+    data, folder = started
+    for path in folder.iterdir():
+        fill(path, FIGURES)
+    assert _run("ingest", "returns", *sorted(folder.iterdir()), "--data", data) == 0
+    capsys.readouterr()
+    assert _run("readiness", "--quarter", Q2, "--data", data) == 0, "every return is in: carried rows are not returns"
+    said = capsys.readouterr().out
+    assert f"Rows carried forward to {Q2} and not updated yet" in said
+    assert "action_plan.csv, row" in said and "family_group.csv, row" in said
+
+
+@pytest.mark.slow
+def test_the_walk_through_builds_the_quarter_from_the_filled_workbooks(started, tmp_path, capsys):
+    """new-quarter -> returns -> partners fill them in -> ingest returns -> readiness -> build, as the README says."""
+    data, folder = started
+    for path in folder.iterdir():
+        fill(path, FIGURES, {("da-referrals", Q2): NOTE})
+    assert _run("ingest", "returns", *sorted(folder.iterdir()), "--data", data) == 0
+    assert _run("readiness", "--quarter", Q2, "--data", data) == 0
+    out = tmp_path / "built"
+    assert _run("build", "--quarter", Q2, "--data", data, "--out", out, "--renderer", "builtin", "--jobs", "2") == 0
+    page = (out / "_site" / Q2 / "measures" / "da-referrals.html").read_text(encoding="utf-8")
+    assert "Partner&#39;s note" in page or "Partner's note" in page
+    assert "Referral pathway review with health went live in August." in page
+    assert "612" in page, "the quarter's own figure, from the workbook"
+    assert (out / "_site" / Q2 / "committee-paper.pdf").is_file()

@@ -143,6 +143,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_readiness(args: argparse.Namespace) -> int:
+    from analysis.inputs.quarter_start import unupdated_rows
     from analysis.inputs.tables import load_inputs
     from analysis.method.readiness import readiness_report, returns_due
 
@@ -150,6 +151,10 @@ def cmd_readiness(args: argparse.Namespace) -> int:
     quarter = parse_quarter(args.quarter) if args.quarter else inputs.latest_quarter()
     due = returns_due(inputs.register, inputs.series, quarter)
     print(readiness_report(inputs.register.partnership, quarter, due))
+    pending = unupdated_rows(_data_dir(args), quarter)
+    if pending:  # carried forward by new-quarter and not updated since: to do, not an input error
+        print(f"\nRows carried forward to {quarter} and not updated yet ({len(pending)}):")
+        print("\n".join(f"  {p}" for p in pending))
     return EXIT_FAILED if due else EXIT_OK
 
 

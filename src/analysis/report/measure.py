@@ -25,7 +25,7 @@ from analysis.processed.quarter import QuarterData, load_quarter
 from analysis.report import charts, returns
 from analysis.report import narrative as drafting
 from analysis.report.common import POLARITY_WORDS, number_cell, status_cell, target_text
-from analysis.report.html import Html, element, markdown, paragraph, section, table
+from analysis.report.html import Html, bullets, element, markdown, paragraph, section, table
 from analysis.report.variation import assurance_badge, disagreement, variation_badge
 
 
@@ -221,7 +221,21 @@ def narrative(data: QuarterData, measure_id: str) -> Html:
     commentary = (
         element("div", element("h3", "Analyst commentary"), markdown(note), class_="commentary") if note else None
     )
-    return section("Commentary", paragraph(text, class_="drafted"), commentary)
+    notes = data.table("partner_notes.csv")
+    notes = notes[notes["measure_id"] == measure_id] if not notes.empty else notes
+    partner = (
+        element(
+            "div",
+            element("h3", "Partner's note" if len(notes) == 1 else "Partners' notes"),
+            bullets(
+                [f"{n.lead or m.partner or 'Partner'}, {period_name(n.period)}: {n.note}" for n in notes.itertuples()]
+            ),
+            class_="partner-notes",
+        )
+        if not notes.empty
+        else None
+    )
+    return section("Commentary", paragraph(text, class_="drafted"), commentary, partner)
 
 
 def actions(data: QuarterData, measure_id: str) -> Html:
