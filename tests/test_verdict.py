@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 
 import pytest
@@ -44,7 +45,13 @@ def generated_rows(count: int, seed: int) -> list[dict]:
         )
         s = measure_status(m, series, quarter)
         extra, _ = _beyond_the_light(m, s, series)
-        row = {**s.as_dict(), **extra, "polarity": polarity, "profile": m.profile, "status_method": m.status_method}
+        row = {
+            **dataclasses.asdict(s),
+            **extra,
+            "polarity": polarity,
+            "profile": m.profile,
+            "status_method": m.status_method,
+        }
         row["amber_tolerance"] = m.amber_tolerance
         rows.append(row)
     return rows

@@ -117,9 +117,9 @@ def _change(row: Mapping) -> str:
     if polarity in ("higher", "lower") and change != 0:
         better = " (better)" if (change > 0) == (polarity == "higher") else " (worse)"
     if significant == "yes":
-        answer = f"Yes: {direction} of {percent(change, signed=False)}{better}, beyond what chance explains."
+        answer = f"Yes: {direction} of {percent(abs(change), signed=False)}{better}, beyond what chance explains."
     else:
-        answer = f"No: {direction} of {percent(change, signed=False)}, within what chance explains."
+        answer = f"No: {direction} of {percent(abs(change), signed=False)}, within what chance explains."
     if row.get("small_count") == "yes":
         answer += " The counts are small, so the percentage is not a concern on its own."
     return answer

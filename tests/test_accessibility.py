@@ -1,0 +1,92 @@
+"""Accessibility and print layout of the rendered fixture site, in a real browser (Chromium through Playwright).
+
+Every kind of page (home, dashboard, measure page, strategic assessment, method)
+is checked with axe-core: no serious or critical violation. The dashboard's A4
+print preview must keep every column of the measures table in view.
+
+Outside CI these tests skip when Chromium, Playwright or axe-playwright-python is
+missing; with ``CI=true`` they fail instead.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import site_fixture as fx
+from test_browser import Visit, _unavailable
+from test_browser import browser as shared_browser  # noqa: F401 (the Chromium fixture)
+
+pytestmark = pytest.mark.browser
+
+A4_WIDTH = 794  # px at 96 dpi: 210 mm
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return fx.build_site(tmp_path_factory.mktemp("a11y"))
+
+
+@pytest.fixture(scope="module")
+def axe() -> object:
+    try:
+        from axe_playwright_python.sync_playwright import Axe
+    except ImportError:
+        _unavailable("axe-playwright-python is not installed")
+    return Axe()
+
+
+def _kinds(site: Path) -> dict[str, Path]:
+    """One page of every kind the site has."""
+    quarter = site / fx.QUARTER
+    measure = sorted((quarter / "measures").glob("*.html"))[0]
+    pages = {
+        "home": site / "index.html",
+        "dashboard": quarter / "index.html",
+        "measure page": measure,
+        "assessment": quarter / "strategic-assessment.html",
+        "method": quarter / "method.html",
+    }
+    missing = [f"{kind} ({path.relative_to(site)})" for kind, path in pages.items() if not path.is_file()]
+    assert not missing, (
+        f"pages not found: {missing}; pages are {sorted(p.relative_to(site) for p in site.rglob('*.html'))}"
+    )
+    return pages
+
+
+@pytest.mark.parametrize("kind", ["home", "dashboard", "measure page", "assessment", "method"])
+def test_no_serious_accessibility_violation(shared_browser, axe, site, kind):
+    path = _kinds(site)[kind]
+    visit = Visit(shared_browser, path)
+    try:
+        results = axe.run(visit.page)
+        serious = [v for v in results.response["violations"] if v.get("impact") in ("serious", "critical")]
+        found = [f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:5]}" for v in serious]
+        assert found == [], f"{kind}: " + "; ".join(found)
+    finally:
+        visit.close()
+
+
+def test_dashboard_print_preview_keeps_every_column(shared_browser, site):
+    visit = Visit(shared_browser, _kinds(site)["dashboard"], media="print")
+    try:
+        page = visit.page
+        page.set_viewport_size({"width": A4_WIDTH, "height": 1123})
+        tables = page.locator("main .dashboard table")
+        assert tables.count() >= 1, "no measures table on the dashboard"
+        table = tables.first
+        box = table.bounding_box()
+        container = table.evaluate_handle("t => t.parentElement").as_element().bounding_box()
+        right = min(A4_WIDTH, container["x"] + container["width"])
+        headers = table.locator("thead th")
+        assert headers.count() >= 5
+        for i in range(headers.count()):
+            cell = headers.nth(i)
+            assert cell.is_visible(), f"column {i + 1} ({cell.inner_text()!r}) is hidden in print"
+            b = cell.bounding_box()
+            assert b is not None and b["width"] > 0, f"column {i + 1} has no width in print"
+            assert b["x"] >= 0 and b["x"] + b["width"] <= right + 1, (
+                f"column {i + 1} ({cell.inner_text()!r}) runs past the page: {b} (table {box}, edge {right})"
+            )
+    finally:
+        visit.close()
