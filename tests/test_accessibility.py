@@ -16,10 +16,12 @@ from pathlib import Path
 
 import pytest
 import site_fixture as fx
+import test_browser
 from test_browser import Visit, _unavailable
-from test_browser import browser as shared_browser  # noqa: F401 (the Chromium fixture)
 
 pytestmark = pytest.mark.browser
+
+shared_browser = test_browser.browser  # the one Chromium fixture of the browser tests
 
 A4_WIDTH = 794  # px at 96 dpi: 210 mm
 
@@ -34,9 +36,9 @@ KINDS = ["home", "dashboard", "measure page", "assessment", "method"]
 
 def _section_pages(folder: Path) -> dict[str, Path]:
     """Each kind of report page built from its section functions on the demo quarter, in the site's stylesheet."""
-    from test_report_sections import demo_data
-
     from importlib import import_module
+
+    from test_report_sections import demo_data
 
     from analysis.site.assets import stylesheet
 
