@@ -135,10 +135,17 @@ PATTERN = {
 
 
 def _odds(row: Mapping) -> str | None:
+    """The chance of meeting the target, in words.
+
+    >>> _odds({"p_meet_target": 0.84}), _odds({"p_meet_target": 0.5})[:5]
+    ('An 84% chance of meeting the annual target, allowing for chance in the periods still to come.', 'A 50%')
+    """
     p = _float(row, "p_meet_target")
     if p is None:
         return None
-    odds = "less than a 1%" if p < 0.005 else "more than a 99%" if p > 0.995 else f"a {p:.0%}"
+    shown = f"{p:.0%}"
+    article = "an" if shown.startswith(("8", "11%", "18%")) else "a"
+    odds = "less than a 1%" if p < 0.005 else "more than a 99%" if p > 0.995 else f"{article} {shown}"
     return f"{odds[0].upper()}{odds[1:]} chance of meeting the annual target, allowing for chance in the periods still to come."
 
 
