@@ -72,3 +72,13 @@ def test_series_table_has_both_years(tmp_path):
     assert list(asb["financial_year"].unique()) == [2014, 2015]
     assert asb[asb["period"] == "2015-06"]["cumulative_value"].item() == 2527
     assert asb[asb["period"] == "2016-03"]["cumulative_target"].item() == 10064
+
+
+def test_serious_acquisitive_crime_is_an_exception_item(status, tmp_path_factory):
+    """Monitored without a target, but lower is better: its significant 17% rise makes it an exception item."""
+    sac = status.loc["serious-acquisitive-crime"]
+    assert (sac["polarity"], sac["status"], sac["change_significant"]) == ("lower", "monitor", "yes")
+    out = tmp_path_factory.mktemp("exceptions")
+    assert main(["status", "--quarter", "2015-16 Q1", "--out", str(out)]) == 0
+    exceptions = pd.read_csv(out / "data" / "processed" / "2015-16-Q1" / "exceptions.csv").set_index("measure_id")
+    assert "a significant worsening on last year (+17.1%)" in exceptions.loc["serious-acquisitive-crime", "reason"]

@@ -86,11 +86,30 @@ def status_css() -> str:
 # The RAG an action plan's row may carry (no "monitor" or "no_data": an action is either on course or not).
 ACTION_STATUSES = ("achieved", "green", "amber", "red")
 
+# What an action's or a recommendation's status means, in the Gloucester template's words: an action is
+# judged against its own stated target, not the measure's.
+ACTION_STATUS_LABELS: dict[str, str] = {
+    "achieved": "Target has been achieved",
+    "green": "Performance on track against the stated target",
+    "amber": "Performance may not reach the stated target, and therefore requires close monitoring and if "
+    "necessary corrective action may be required",
+    "red": "Performance is not on track to reach the stated target, and immediate corrective action is required",
+}
+
 ACTION_TERMS = ("S", "M", "L")
-ACTION_TERM_WORDS: dict[str, str] = {
+ACTION_TERM_WORDS: dict[str, str] = {  # the S/M/L term of an action
     "S": "Short term (within 3 months)",
     "M": "Medium term (3-6 months)",
     "L": "Long term (6-12 months or ongoing)",
+}
+
+# --- Inputs ---------------------------------------------------------------------------------
+
+# How far each input file's figures can be relied on (the register's ``sources:``), in words for the reader.
+SOURCE_STATUS_WORDS: dict[str, str] = {
+    "official": "official figures",
+    "provisional": "PROVISIONAL: figures may change",
+    "illustrative": "ILLUSTRATIVE: not real figures, made up for the demonstration",
 }
 
 # --- Statistical process control (Making Data Count's icons) --------------------------------

@@ -62,7 +62,7 @@ NUMERIC = {
     "value", "cumulative_value", "cumulative_target", "mean", "lower_limit", "upper_limit",
     "crimes", "population", "number", "forecast_low", "forecast_high", "p_meet_target",
     "rate_per_1000", "change_ratio", "change_low", "change_high", "change_p_value",
-    "quarter_actual", "last_year_quarter_actual", "lag",
+    "quarter_actual", "last_year_quarter_actual", "lag", "amber_tolerance",
     "rate_low", "rate_high", "rank", "members", "msg_mean", "msg_sd", "band_low", "band_high", "pooled_rate",
     "expected", "lower_95", "upper_95", "lower_998", "upper_998",
 }  # fmt: skip

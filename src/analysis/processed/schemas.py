@@ -97,6 +97,9 @@ def schemas() -> dict[str, pa.DataFrameSchema]:
             "last_year_quarter_actual": _number(),
             "lag": _number(required=True),
             "periods_missing": _text(),
+            "status_method": _text("forecast", "ytd"),
+            "profile": _text(),
+            "amber_tolerance": _number(),
         },
         strict=False,  # the contract lets more columns follow
     )
@@ -217,7 +220,7 @@ def schemas() -> dict[str, pa.DataFrameSchema]:
         "exceptions.csv",
         {
             "measure_id": _text(empty=False),
-            "status": _text("amber", "red", empty=False),
+            "status": _text(*STATUS_CODES, empty=False),
             "reason": _text(empty=False),
         },
     )

@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from analysis.core.formatting import number
 from analysis.core.paths import OutputPaths
 from analysis.core.periods import Quarter
 from analysis.core.register import Measure, Register
 from analysis.method import compare
+from analysis.method.exceptions import exception_reasons
 from analysis.method.spc import COLUMNS as SPC_COLUMNS
 from analysis.method.spc import spc_for_measure
 from analysis.method.stats import compare_counts, projection
@@ -41,6 +41,7 @@ EXTRA_STATUS_COLUMNS = [
     "change_ratio", "change_low", "change_high", "change_p_value", "change_significant", "small_count",
     "change_verdict", "aggregation", "unit", "status_label", "periods_elapsed", "periods_in_year",
     "quarter_actual", "last_year_quarter_actual", "lag", "periods_missing",
+    "status_method", "profile", "amber_tolerance",
 ]  # fmt: skip
 SERIES_COLUMNS = ["measure_id", "financial_year", "period", "value", "cumulative_value", "cumulative_target"]
 
@@ -108,6 +109,9 @@ def status_and_spc(inputs: Inputs, quarter: Quarter) -> tuple[pd.DataFrame, pd.D
                 "last_year_quarter_actual": s.last_year_quarter_actual,
                 "lag": m.lag,
                 "periods_missing": ";".join(s.periods_missing),
+                "status_method": m.status_method,
+                "profile": m.profile,
+                "amber_tolerance": m.amber_tolerance,
                 **extra,
             }
         )
@@ -135,22 +139,13 @@ FUNNEL_COLUMNS = ["population", "expected", "lower_95", "upper_95", "lower_998",
 
 
 def exceptions_table(register: Register, status: pd.DataFrame) -> pd.DataFrame:
-    """The exception items: every amber and red measure, with the comparison that made it so."""
+    """The exception items by the stated rule (:data:`analysis.method.exceptions.RULE`): one row per measure,
+    its reasons joined with "; "."""
     rows = []
-    for r in status[status["status"].isin(["amber", "red"])].itertuples():
-        m = register.measure(r.measure_id)
-        if m.status_method == "ytd":
-            compared = f"year to date {number(r.ytd_actual)} against the profiled target of {number(r.ytd_target)}"
-        else:
-            compared = f"forecast {number(r.forecast)} against the annual target of {number(r.annual_target)}"
-        way = "at least" if m.polarity == "higher" else "not more than"
-        rows.append(
-            {
-                "measure_id": m.id,
-                "status": r.status,
-                "reason": f"{compared} (aiming for {way} the target; amber within {m.amber_tolerance:.0%} of it)",
-            }
-        )
+    for r in status.to_dict("records"):
+        reasons = exception_reasons(r)
+        if reasons:
+            rows.append({"measure_id": r["measure_id"], "status": r["status"], "reason": "; ".join(reasons)})
     return pd.DataFrame(rows, columns=EXCEPTION_COLUMNS)
 
 

@@ -16,9 +16,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from analysis.core.formatting import number
+from analysis.core.vocabulary import ACTION_TERM_WORDS
 from analysis.processed.quarter import QuarterData, load_quarter
 from analysis.report import charts
-from analysis.report.common import exception_items, measure_link, status_cell, summary_box
+from analysis.report.common import (
+    action_status_cell,
+    exception_items,
+    measure_link,
+    sources_note,
+    status_cell,
+    summary_box,
+)
 from analysis.report.html import Html, bullets, element, paragraph, section, table
 
 FAMILY_GROUP_METHODS = {
@@ -26,13 +34,17 @@ FAMILY_GROUP_METHODS = {
     "poisson": "against the group mean, with an exact Poisson 95% interval on the partnership's rate",
     "iquanta": "against the group mean plus or minus one standard deviation (as iQuanta shows it)",
 }
-ACTION_PLAN_HEADER = ["Tasks", "Target", "Position", "Status", "Planned improvement/action needed and deadline"]
+ACTION_PLAN_HEADER = ["Tasks", "Target", "Position", "Status", "Term", "Planned improvement/action needed and deadline"]
 
 
 def title(data: QuarterData) -> Html:
     """The partnership and the quarter."""
     text = f"{data.register.partnership}: strategic assessment, {data.quarter.label}"
-    return element("header", paragraph(text, class_="subtitle"))
+    return element(
+        "header",
+        paragraph(text, class_="subtitle"),
+        sources_note(data, "family_group.csv", "action_plan.csv", "recommendations.csv"),
+    )
 
 
 def summary(data: QuarterData) -> Html:
@@ -41,7 +53,7 @@ def summary(data: QuarterData) -> Html:
 
 
 def exceptions(data: QuarterData) -> Html:
-    """Every amber and red measure with its planned improvement."""
+    """Every exception item by the stated rule, with its planned improvement."""
     return exception_items(data)
 
 
@@ -71,7 +83,7 @@ def recommendations(data: QuarterData) -> Html:
             f"{int(r.number)}.",
             r.recommendation,
             r.progress or "–",
-            status_cell(data, r.status) if r.status else "–",
+            action_status_cell(r.status),
         ]
         for r in recs.sort_values("number").itertuples()
     ]
@@ -97,7 +109,15 @@ def action_plan(data: QuarterData) -> Html:
         blocks = []
         for (ref, action), tasks in group.groupby(["ref", "action"], sort=False):
             rows = [
-                [t.task, t.target, t.position, status_cell(data, t.status), _improvement(t)] for t in tasks.itertuples()
+                [
+                    t.task,
+                    t.target,
+                    t.position,
+                    action_status_cell(t.status),
+                    ACTION_TERM_WORDS.get(t.term, "–"),
+                    _improvement(t),
+                ]
+                for t in tasks.itertuples()
             ]
             heading = f"Ref {ref}: {action}" if ref else action
             blocks.append([element("h4", heading), table(ACTION_PLAN_HEADER, rows, numeric_from=99)])
@@ -116,7 +136,7 @@ def family_group(data: QuarterData) -> Html:
         [r.partnership, number(r.crimes), number(r.population), f"{r.rate_per_1000:.1f}", int(r.rank)]
         for r in ranked.itertuples()
     ]
-    source = data.register.population_source or "the populations supplied in family_group.csv"
+    source = data.register.population_source or "as supplied in family_group.csv"
     method = where["method"]
     return section(
         "Family group position",

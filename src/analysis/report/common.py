@@ -16,10 +16,12 @@ import pandas as pd
 from analysis.core.formatting import number, percent, present
 from analysis.core.periods import fy_short
 from analysis.core.register import Measure
+from analysis.core.vocabulary import ACTION_STATUS_LABELS, SOURCE_STATUS_WORDS, STATUS_SHORT
 from analysis.core.vocabulary import STATUS_CODES as STATUS_ORDER
-from analysis.core.vocabulary import STATUS_SHORT
+from analysis.method.exceptions import RULE
 from analysis.processed.quarter import QuarterData
 from analysis.report.html import Html, bullets, element, paragraph, section, status_badge, table
+from analysis.report.verdict import verdict
 
 POLARITY_WORDS = {"higher": "higher is better", "lower": "lower is better", "monitor": "monitoring only"}
 
@@ -27,6 +29,40 @@ POLARITY_WORDS = {"higher": "higher is better", "lower": "lower is better", "mon
 def status_cell(data: QuarterData, status: str) -> Html:
     """A status in the register's words, with its symbol."""
     return status_badge(status, data.register.label(status) if status in STATUS_ORDER else status)
+
+
+def action_status_cell(status: str) -> Html | str:
+    """An action's or a recommendation's status in the Gloucester template's words, with its symbol."""
+    if not status:
+        return "–"
+    return status_badge(status, ACTION_STATUS_LABELS.get(status, status))
+
+
+def sources_note(data: QuarterData, *files: str) -> Html | None:
+    """Where the page's inputs come from, each marked official, provisional or illustrative in words."""
+    items = []
+    for name in files:
+        source = data.register.sources.get(name)
+        if source is None:
+            continue
+        words = SOURCE_STATUS_WORDS.get(source.status, source.status)
+        strong = source.status != "official"
+        items.append(
+            [element("code", name), ": ", source.source, " (", element("strong", words) if strong else words, ")"]
+        )
+    if not items:
+        return None
+    return element("aside", element("h2", "Sources"), bullets(items), class_="sources", aria_label="Sources")
+
+
+def exception_rule() -> Html:
+    """The stated rule that makes a measure an exception item."""
+    return element(
+        "div",
+        paragraph("A measure is an exception item when it is one of these:"),
+        bullets(list(RULE)),
+        class_="exception-rule",
+    )
 
 
 def measure_link(measure: Measure, prefix: str = "measures/") -> Html:
@@ -72,7 +108,7 @@ def target_text(measure: Measure, row: pd.Series, fy: int) -> str:
 
 
 def exception_items(data: QuarterData, link_prefix: str = "measures/") -> Html:
-    """Every amber and red measure with its figures and planned improvement."""
+    """Every exception item by the stated rule, with its figures, why it is one and its planned improvement."""
     items = []
     actions = data.table("action_plan.csv")
     for item in data.exceptions.itertuples():
@@ -82,10 +118,9 @@ def exception_items(data: QuarterData, link_prefix: str = "measures/") -> Html:
         if not actions.empty:
             linked = actions[(actions["measure_id"] == m.id) & (actions["improvement"] != "")]
             plans = [[a.improvement, f" (deadline {a.deadline})" if a.deadline else None] for a in linked.itertuples()]
-        figures = (
-            f"Year to date {number(row['ytd_actual'])} against a profiled target of {number(row['ytd_target'])}; "
-            f"forecast {number(row['forecast'])} for the year; {percent(row['change_vs_last_year'])} on last year."
-        )
+        against = f" against a profiled target of {number(row['ytd_target'])}" if present(row["ytd_target"]) else ""
+        change = f"; {percent(row['change_vs_last_year'])} on last year" if present(row["change_vs_last_year"]) else ""
+        figures = f"Year to date {number(row['ytd_actual'])}{against}; forecast {number(row['forecast'])} for the year{change}."
         improvement = (
             [paragraph(element("strong", "Planned improvement:")), bullets(plans)]
             if plans
@@ -97,10 +132,11 @@ def exception_items(data: QuarterData, link_prefix: str = "measures/") -> Html:
                 element("h3", measure_link(m, link_prefix)),
                 paragraph(status_cell(data, row["status"]), " – ", target_text(m, row, data.quarter.fy)),
                 paragraph(figures),
-                paragraph(item.reason[0].upper() + item.reason[1:] + ".", class_="reason"),
+                paragraph("Why it is an exception: ", item.reason, ".", class_="reason"),
+                paragraph(verdict(row.to_dict(), data.register.label(row["status"])).why, class_="verdict-why"),
                 improvement,
                 class_=f"exception exception-{row['status']}",
             )
         )
-    body = items if items else paragraph("No measure is amber or red this quarter.")
-    return section("Exception items", body, cls="exceptions")
+    body = items if items else paragraph("No measure is an exception item this quarter.")
+    return section("Exception items", exception_rule(), body, cls="exceptions")

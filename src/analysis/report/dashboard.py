@@ -20,7 +20,7 @@ import pandas as pd
 from analysis.core.formatting import number, percent
 from analysis.core.periods import PeriodError, period_name
 from analysis.processed.quarter import QuarterData, load_quarter
-from analysis.report.common import exception_items, measure_link, status_cell, summary_box
+from analysis.report.common import exception_items, measure_link, sources_note, status_cell, summary_box
 from analysis.report.html import Html, bullets, element, paragraph, section, table
 from analysis.report.returns import (
     in_words,
@@ -49,7 +49,7 @@ HEADER = [
 def title(data: QuarterData) -> Html:
     """The partnership and the quarter."""
     text = f"{data.register.partnership}: performance report for {data.quarter.label} ({data.quarter})"
-    return element("header", paragraph(text, class_="subtitle"))
+    return element("header", paragraph(text, class_="subtitle"), sources_note(data, "actuals.csv"))
 
 
 def summary(data: QuarterData) -> Html:

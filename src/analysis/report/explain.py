@@ -13,7 +13,7 @@ import math
 from analysis.core.formatting import number, percent
 from analysis.core.periods import fy_short, period_name, periods_of_year, reporting_window
 from analysis.core.register import Measure
-from analysis.method import spc, stats
+from analysis.method import exceptions, spc, stats
 from analysis.method import status as method
 from analysis.processed.quarter import QuarterData
 from analysis.report.html import Html, bullets, element, paragraph, section, table
@@ -63,7 +63,8 @@ ASSUMPTIONS = (
     ),
     (
         "Family group",
-        "Rates per 1,000 residents use the populations supplied in family_group.csv; the group average is "
+        "Rates per 1,000 residents use the populations in family_group.csv (its source and status are given on "
+        "the strategic assessment); the group average is "
         "the unweighted mean of the members' rates, the partnership included.",
     ),
 )
@@ -78,6 +79,9 @@ def _summary(fn) -> str:
 def rules() -> Html:
     """Each rule of the method in plain English, from the docstring of the function that applies it."""
     rows = [[name, _summary(fn), element("code", f"{fn.__module__}.{fn.__name__}")] for name, fn in RULES]
+    rule = "A measure is an exception item when it is one of these: " + " ".join(exceptions.RULE)
+    fn = exceptions.exception_reasons
+    rows.append(["Exception items", rule, element("code", f"{fn.__module__}.{fn.__name__}")])
     return section("The rules", table(["Step", "What it does", "Code"], rows, numeric_from=99))
 
 

@@ -24,9 +24,17 @@ from analysis.method.status import measure_status
 from analysis.processed.quarter import QuarterData, load_quarter
 from analysis.report import charts, returns
 from analysis.report import narrative as drafting
-from analysis.report.common import POLARITY_WORDS, number_cell, status_cell, target_text
+from analysis.report.common import (
+    POLARITY_WORDS,
+    action_status_cell,
+    number_cell,
+    sources_note,
+    status_cell,
+    target_text,
+)
 from analysis.report.html import Html, bullets, element, markdown, paragraph, section, table
-from analysis.report.variation import assurance_badge, disagreement, variation_badge
+from analysis.report.variation import assurance_badge, variation_badge
+from analysis.report.verdict import QUESTIONS, Verdict, verdict
 
 
 def _measure(data: QuarterData, measure_id: str) -> tuple[Measure, pd.Series]:
@@ -63,9 +71,48 @@ def _sentence(text: str) -> str:
     return text[0].upper() + text[1:]
 
 
+NUMBER_WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six"}
+
+
+def lag_words(period_end: str, last_month: str, frequency: str, lag: int) -> str:
+    """How far behind the quarter's end a measure's data are, in months or quarters.
+
+    >>> lag_words("2015-05", "2015-06", "monthly", 1), lag_words("2015-04", "2015-06", "monthly", 1)
+    ('one month behind', 'two months behind')
+    >>> lag_words("2014-15-Q4", "2015-06", "quarterly", 1)
+    'one quarter behind'
+    """
+    try:
+        py, pm = (int(x) for x in period_end.split("-"))
+        ly, lm = (int(x) for x in last_month.split("-"))
+        months = (ly * 12 + lm) - (py * 12 + pm)
+    except ValueError:
+        months = 0
+    if frequency == "quarterly" or months <= 0:
+        n, unit = (months // 3 if months >= 3 else max(lag, 1)), "quarter"
+    else:
+        n, unit = months, "month"
+    return f"{NUMBER_WORDS.get(n, str(n))} {unit}{'' if n == 1 else 's'} behind"
+
+
+def measure_verdict(data: QuarterData, measure_id: str) -> Verdict:
+    """The measure's one verdict, in the register's words for its status."""
+    row = data.status_row(measure_id)
+    return verdict(row.to_dict(), data.register.label(row["status"]) if row["status"] else None)
+
+
+def _answer(v: Verdict, key: str) -> str | None:
+    return next((a for q, a in v.evidence if q == QUESTIONS[key]), None)
+
+
+def _question(key: str) -> Html:
+    return paragraph(element("strong", "Question: "), QUESTIONS[key], class_="question")
+
+
 def headline(data: QuarterData, measure_id: str) -> Html:
-    """Title, status in the register's words, and what the measure is aiming for."""
+    """Title, the verdict (status in the register's words, why, reconciling notes) and what the measure aims for."""
     m, row = _measure(data, measure_id)
+    v = measure_verdict(data, measure_id)
     facts = [
         ("Priority", m.priority),
         ("Lead", m.lead or "–"),
@@ -76,16 +123,17 @@ def headline(data: QuarterData, measure_id: str) -> Html:
         facts.append(("Golden threads", ", ".join(m.threads)))
     lagged = None
     if present(row["period_end"]) and row["period_end"] not in (data.quarter.last_month, str(data.quarter)):
-        lagged = paragraph(
-            f"Data to the end of {period_name(row['period_end'])} (one period behind).",
-            class_="lag",
-        )
+        behind = lag_words(str(row["period_end"]), data.quarter.last_month, m.frequency, m.lag)
+        lagged = paragraph(f"Data to the end of {period_name(row['period_end'])} ({behind}).", class_="lag")
     return element(
         "header",
-        paragraph(status_cell(data, row["status"]), class_="headline-status"),
+        paragraph(returns.status_on_data(data, row), class_="headline-status"),
+        paragraph(v.why, class_="verdict-why"),
+        element("ul", [element("li", n) for n in v.notes], class_="verdict-notes") if v.notes else None,
         paragraph(target_text(m, row, data.quarter.fy), class_="target"),
         lagged,
         element("dl", [[element("dt", k), element("dd", v)] for k, v in facts], class_="facts"),
+        sources_note(data, "actuals.csv"),
         class_="measure-head",
     )
 
@@ -249,13 +297,14 @@ def actions(data: QuarterData, measure_id: str) -> Html:
             a.task,
             a.target,
             a.position,
-            status_cell(data, a.status),
+            action_status_cell(a.status),
             TERM_WORDS.get(a.term, "–"),
             a.improvement or "–",
+            a.deadline or "–",
         ]
         for a in linked.itertuples()
     ]
-    header = ["Task", "Target", "Position", "Status", "Term", "Planned improvement / action needed and deadline"]
+    header = ["Task", "Target", "Position", "Status", "Term", "Planned improvement / action needed", "Deadline"]
     return section("Actions and interventions", table(header, rows, numeric_from=99))
 
 
@@ -270,53 +319,69 @@ def spc(data: QuarterData, measure_id: str) -> Html:
             if m.aggregation == "last"
             else "fewer than two periods have values"
         )
-        return section("Statistical process control", paragraph(f"No SPC chart: {why}."))
+        return section("Statistical process control", _question("pattern"), paragraph(f"No SPC chart: {why}."))
     from analysis.method.spc import per_period_target
 
     target = per_period_target(m, row["period_end"])
     trial = len(rows) < 12
-    note = disagreement(row["status"], row.get("spc_variation"))
-    side_by_side = table(
-        ["View", "Reading"],
-        [
-            ["Traffic light (target)", status_cell(data, row["status"])],
-            ["Variation (SPC)", variation_badge(row.get("spc_variation"))],
-            ["Assurance (SPC)", assurance_badge(row.get("spc_assurance"))],
-        ],
-        numeric_from=99,
-    )
+    answer = _answer(measure_verdict(data, measure_id), "pattern")
     return section(
         "Statistical process control",
-        side_by_side,
-        paragraph(element("strong", "Note:"), " ", note, class_="disagreement") if note else None,
+        _question("pattern"),
+        paragraph(answer, class_="answer") if answer else None,
+        _assurance(row),
         paragraph(f"Trial limits: only {len(rows)} points (12 or more are needed for firm limits).") if trial else None,
         charts.spc_chart(rows.reset_index(drop=True), m.unit, trial, target),
     )
 
 
+def _assurance(row: pd.Series) -> Html | None:
+    """SPC assurance, shown only where it agrees with the status; where it seems not to, the headline's notes say why."""
+    assurance, status = row.get("spc_assurance") or "", row["status"]
+    contradicts = (status in ("green", "achieved") and assurance == "fail") or (
+        status in ("amber", "red") and assurance == "pass"
+    )
+    if not assurance or contradicts or status in ("monitor", "no_data"):
+        return None
+    return paragraph(assurance_badge(assurance), class_="assurance")
+
+
 def change(data: QuarterData, measure_id: str) -> Html:
-    """Whether the change on last year is statistically significant (counts only)."""
+    """Is the change on last year beyond chance? The exact test of the counts (counts only)."""
     _, row = _measure(data, measure_id)
     title = "Change on last year"
-    if not present(row["last_year_ytd"]):
-        return section(title, paragraph("No comparison: last year's figures for the same periods are incomplete."))
-    c = data.change_on_last_year(measure_id)
-    if c is None:
-        text = (
-            f"{percent(row['change_vs_last_year'])} on last year. The significance test applies to counts "
-            "(aggregation 'sum'); this measure is a rate or a cumulative figure."
+    answer = _answer(measure_verdict(data, measure_id), "change")
+    if not present(row["last_year_ytd"]) or answer is None:
+        return section(
+            title,
+            _question("change"),
+            paragraph("No comparison: last year's figures for the same periods are incomplete."),
         )
-        return section(title, paragraph(text))
-    text = f"{number(row['ytd_actual'])} against {number(row['last_year_ytd'])} in the same period last year: {c['verdict']}."
-    cls = "change-small" if c["small_count"] else ("change-significant" if c["significant"] else "change-none")
-    return section(title, paragraph(_sentence(text), class_=cls))
+    figures = f"{number(row['ytd_actual'])} against {number(row['last_year_ytd'])} in the same period last year."
+    c = data.change_on_last_year(measure_id)
+    cls = (
+        "change-none"
+        if c is None
+        else ("change-small" if c["small_count"] else ("change-significant" if c["significant"] else "change-none"))
+    )
+    test = (
+        paragraph(f"Exact test of the counts: {c['verdict']}.", class_="method")
+        if c is not None
+        else paragraph(
+            "The test of chance applies to counts (aggregation 'sum'); this measure is a rate or a cumulative figure.",
+            class_="method",
+        )
+    )
+    return section(
+        title, _question("change"), paragraph(answer, class_=f"answer {cls}"), paragraph(_sentence(figures)), test
+    )
 
 
 def projection(data: QuarterData, measure_id: str) -> Html:
     """The year-end forecast with its interval and the chance of meeting the target."""
     m, row = _measure(data, measure_id)
     if not present(row["forecast"]):
-        return section("Projection", paragraph("No projection: no figures yet this year."))
+        return section("Projection", _question("odds"), paragraph("No projection: no figures yet this year."))
     from analysis.method.stats import Projection
 
     p = Projection(
@@ -331,7 +396,23 @@ def projection(data: QuarterData, measure_id: str) -> Html:
         if m.aggregation == "sum"
         else "For rates and cumulative figures the forecast is a point estimate, without a range."
     )
-    return section("Projection", paragraph(_sentence(p.describe(m.unit)), "."), paragraph(method, class_="method"))
+    answer = _answer(measure_verdict(data, measure_id), "odds")
+    forecast = Projection(p.forecast, p.low, p.high, None).describe(m.unit)
+    return section(
+        "Projection",
+        _question("odds"),
+        paragraph(answer, class_="answer") if answer else paragraph(_odds_absent(row["status"]), class_="answer"),
+        paragraph(_sentence(forecast), "."),
+        paragraph(method, class_="method"),
+    )
+
+
+def _odds_absent(status: str) -> str:
+    if status == "achieved":
+        return "The target has already been reached."
+    if status == "monitor":
+        return "There is no target to judge: the measure is monitored."
+    return "The odds cannot be worked out for this measure."
 
 
 def method_check(data: QuarterData, measure_id: str) -> Html:
@@ -341,14 +422,14 @@ def method_check(data: QuarterData, measure_id: str) -> Html:
     series = {p: v for p, v in zip(s["period"], s["value"], strict=True) if present(v)}
     result = measure_status(m, series, data.quarter)
     same = result.status == row["status"]
-    verdict = "matches the processed table" if same else f"DIFFERS from the processed table ({row['status']})"
+    outcome = "matches the processed table" if same else f"DIFFERS from the processed table ({row['status']})"
     return paragraph(
         "Recomputed with ",
         element("code", "analysis.method.status.measure_status"),
         ": status ",
         element("strong", result.status),
         f", year to date {number(result.ytd_actual)}, forecast {number(result.forecast)} – ",
-        verdict,
+        outcome,
         ".",
         class_="method-check",
     )

@@ -117,9 +117,9 @@ def _change(row: Mapping) -> str:
     if polarity in ("higher", "lower") and change != 0:
         better = " (better)" if (change > 0) == (polarity == "higher") else " (worse)"
     if significant == "yes":
-        answer = f"Yes: {direction} of {percent(change, signed=False)}{better}, beyond what chance explains."
+        answer = f"Yes: {direction} of {percent(abs(change), signed=False)}{better}, beyond what chance explains."
     else:
-        answer = f"No: {direction} of {percent(change, signed=False)}, within what chance explains."
+        answer = f"No: {direction} of {percent(abs(change), signed=False)}, within what chance explains."
     if row.get("small_count") == "yes":
         answer += " The counts are small, so the percentage is not a concern on its own."
     return answer
@@ -135,10 +135,17 @@ PATTERN = {
 
 
 def _odds(row: Mapping) -> str | None:
+    """The chance of meeting the target, in words.
+
+    >>> _odds({"p_meet_target": 0.84}), _odds({"p_meet_target": 0.5})[:5]
+    ('An 84% chance of meeting the annual target, allowing for chance in the periods still to come.', 'A 50%')
+    """
     p = _float(row, "p_meet_target")
     if p is None:
         return None
-    odds = "less than a 1%" if p < 0.005 else "more than a 99%" if p > 0.995 else f"a {p:.0%}"
+    shown = f"{p:.0%}"
+    article = "an" if shown.startswith(("8", "11%", "18%")) else "a"
+    odds = "less than a 1%" if p < 0.005 else "more than a 99%" if p > 0.995 else f"{article} {shown}"
     return f"{odds[0].upper()}{odds[1:]} chance of meeting the annual target, allowing for chance in the periods still to come."
 
 

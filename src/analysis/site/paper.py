@@ -11,7 +11,7 @@ A4 with a print stylesheet (``templates/paper/``):
 2. an executive summary: how many measures have each status, in words; each
    exception in one line; what changed since last quarter; returns still due;
 3. the dashboard's table, on landscape pages;
-4. a page for each exception (amber or red): all of that measure's sections;
+4. a page for each exception item (by the rule of exceptions.csv): all of that measure's sections;
 5. a compact block for every other measure: its headline and figures.
 
 Charts stay vector (the notebooks' inline SVG); fonts are DejaVu, embedded by
@@ -82,6 +82,7 @@ class MeasurePart:
     status: str
     label: str
     sections: list[Section] = field(default_factory=list)
+    reasons: str | None = None  # why it is an exception item (exceptions.csv); None: the tables do not say
 
     @property
     def anchor(self) -> str:
@@ -89,7 +90,8 @@ class MeasurePart:
 
     @property
     def exception(self) -> bool:
-        return self.status in EXCEPTION_STATUSES
+        """An exception item by the stated rule when the tables carry it; else every amber and red measure."""
+        return bool(self.reasons) if self.reasons is not None else self.status in EXCEPTION_STATUSES
 
     def compact(self) -> list[Section]:
         """The headline and figures sections (the first two sections when the cells do not name them)."""
@@ -228,6 +230,8 @@ def _summary(register: Register, parts: list[MeasurePart], processed_dir: Path) 
             forecast, target = row.get("forecast"), row.get("annual_target")
             if _text(forecast) and _text(target):
                 line += f": forecast {float(forecast):,.0f} against a target of {float(target):,.0f}"
+            elif p.reasons:
+                line += f": {p.reasons}"
             exceptions.append({"anchor": p.anchor, "title": p.title, "status": p.status,
                                "word": STATUS_WORDS[p.status].capitalize(), "line": line})  # fmt: skip
     changes = _changes(processed_dir, {p.id: p.title for p in parts})
@@ -284,13 +288,20 @@ def paper_html(quarter: str, reports_dir: Path, processed_dir: Path) -> str:
         nb = nbformat.read(path, as_version=4)
         return [Section(s.name, _local_links(s.html, ids)) for s in notebook_sections(nb)]
 
+    exceptions = _read_table(processed_dir, "exceptions.csv")
+    reasons = (
+        {str(r["measure_id"]): _text(r["reason"]) for r in exceptions.to_dict("records")}
+        if exceptions is not None and "reason" in exceptions.columns
+        else None
+    )
     parts = []
     for m in register.measures:
         row = rows.get(m.id, {})
         code = _text(row.get("status")) or "no_data"
         code = code if code in STATUS_CODES else "no_data"
         label = _text(row.get("status_label")) or register.label(code)
-        parts.append(MeasurePart(m.id, m.title, m.priority, code, label, sections_of(f"measures/{m.id}.ipynb")))
+        why = None if reasons is None else reasons.get(m.id, "")
+        parts.append(MeasurePart(m.id, m.title, m.priority, code, label, sections_of(f"measures/{m.id}.ipynb"), why))
     dashboard = [s for s in sections_of("dashboard.ipynb") if s.name in ("measures", "table", "dashboard")]
     if not dashboard:  # the cells do not name it: the dashboard's table is its widest section
         found = sections_of("dashboard.ipynb")
