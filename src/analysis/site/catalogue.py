@@ -53,8 +53,8 @@ def navigation_links() -> list[tuple[str, str]]:
     return [(p.nav, p.html) for p in FIXED_PAGES]
 
 
-# Cells that are for the notebook's reader, not the page's.
-REMOVE_CELL_TAGS = frozenset({"parameters", "injected-parameters", "papermill-error-cell-tag", "remove-cell"})
+# Cells that are for the notebook's reader, not the page's (``reviewer``: the method worked out, the tables behind a page).
+REMOVE_CELL_TAGS = frozenset({"parameters", "injected-parameters", "papermill-error-cell-tag", "remove-cell", "reviewer"})
 REMOVE_OUTPUT_TAGS = frozenset({"remove-output"})
 
 
