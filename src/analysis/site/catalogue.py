@@ -125,6 +125,15 @@ class Page:
         """The way back to the quarter's folder from this page."""
         return "../" * self.depth
 
+    @property
+    def view_html(self) -> str:
+        """The notebook view of this page, beside the copy of its executed notebook.
+
+        >>> Page("measures/asb.html", None, "measures/asb.ipynb", "measure", "asb").view_html
+        'notebooks/measures/asb.html'
+        """
+        return "notebooks/" + self.notebook_rel.removesuffix(".ipynb") + ".html"
+
 
 def quarter_name(quarter: str) -> str:
     """A quarter as the report's heading writes it; other text is returned as it is.
