@@ -203,6 +203,7 @@ def _render_view(page: Page, context: QuarterContext, target: Path) -> None:
         kicker="The executed notebook, for reviewers",
         page_title=title,
         page_href=view.prefix + page.html,
+        notebook_href=Path(page.notebook_rel).name,  # beside the view
         view_href="",
         code_css=code_stylesheet(),
         failure=failure_notice(page, notebook_failure(nb)),
