@@ -54,7 +54,9 @@ def navigation_links() -> list[tuple[str, str]]:
 
 
 # Cells that are for the notebook's reader, not the page's (``reviewer``: the method worked out, the tables behind a page).
-REMOVE_CELL_TAGS = frozenset({"parameters", "injected-parameters", "papermill-error-cell-tag", "remove-cell", "reviewer"})
+REMOVE_CELL_TAGS = frozenset(
+    {"parameters", "injected-parameters", "papermill-error-cell-tag", "remove-cell", "reviewer"}
+)
 REMOVE_OUTPUT_TAGS = frozenset({"remove-output"})
 
 
