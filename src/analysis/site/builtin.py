@@ -13,6 +13,7 @@ require.js, MathJax or widgets from a CDN either.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import functools
 import hashlib
@@ -209,5 +210,7 @@ def _render_view(page: Page, context: QuarterContext, target: Path) -> None:
         failure=failure_notice(page, notebook_failure(nb)),
     )
     resources = {"site": site, "metadata": {"name": Path(page.notebook_rel).stem}}
-    body, _ = view_exporter().from_notebook_node(nb, resources=resources)
+    shown = copy.deepcopy(nb)  # papermill's banner goes: the failure notice above says the same
+    shown.cells = [c for c in shown.cells if "papermill-error-cell-tag" not in c.get("metadata", {}).get("tags", [])]
+    body, _ = view_exporter().from_notebook_node(shown, resources=resources)
     target.write_text(body, encoding="utf-8", newline="\n")
