@@ -18,6 +18,7 @@ import dataclasses
 import functools
 import hashlib
 import os
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -212,5 +213,8 @@ def _render_view(page: Page, context: QuarterContext, target: Path) -> None:
     resources = {"site": site, "metadata": {"name": Path(page.notebook_rel).stem}}
     shown = copy.deepcopy(nb)  # papermill's banner goes: the failure notice above says the same
     shown.cells = [c for c in shown.cells if "papermill-error-cell-tag" not in c.get("metadata", {}).get("tags", [])]
+    for cell in shown.cells:
+        if cell.cell_type == "markdown":  # one <h1> a page: the view's own title
+            cell.source = re.sub(r"^#(?=\s)", "##", cell.source, flags=re.MULTILINE)
     body, _ = view_exporter().from_notebook_node(shown, resources=resources)
     target.write_text(body, encoding="utf-8", newline="\n")
