@@ -75,7 +75,8 @@ def test_layout_every_page_and_notebook_copy(built):
     site_root, written = built
     quarter = site_root / fx.QUARTER
     assert written == [quarter / p for p in PAGES]
-    assert sorted(p.relative_to(quarter).as_posix() for p in quarter.rglob("*.html")) == sorted(PAGES)
+    views = ["notebooks/" + n.removesuffix(".ipynb") + ".html" for n in NOTEBOOKS]  # "How this page was made"
+    assert sorted(p.relative_to(quarter).as_posix() for p in quarter.rglob("*.html")) == sorted(PAGES + views)
     for rel in NOTEBOOKS:
         source = site_root.parent / "reports" / fx.QUARTER / rel
         assert (quarter / "notebooks" / rel).read_bytes() == source.read_bytes()
@@ -84,6 +85,8 @@ def test_layout_every_page_and_notebook_copy(built):
 
 def test_code_prompts_and_warnings_are_hidden(pages):
     for name, text in pages.items():
+        if "/notebooks/" in name:
+            continue  # the notebook views show them, for reviewers
         assert "SECRET_CODE_MARKER" not in text, name
         assert "show_chart()" not in text, name
         assert "WARNING_MARKER" not in text, name
@@ -93,6 +96,9 @@ def test_code_prompts_and_warnings_are_hidden(pages):
 def test_parameter_cells_are_removed_from_pages_but_kept_in_the_notebooks(built, pages):
     site_root, _ = built
     for name, text in pages.items():
+        if "/notebooks/" in name:
+            assert "celltag_injected-parameters" in text, f"{name}: the notebook view shows its parameters"
+            continue
         assert "injected-parameters" not in text and "celltag_parameters" not in text, name
         assert "# Parameters" not in text and "measure_id =" not in text, name
     nb = nbformat.read(site_root / fx.QUARTER / "notebooks" / "measures" / "asb-incidents.ipynb", as_version=4)
@@ -152,6 +158,45 @@ def test_each_page_links_its_own_executed_notebook(built, pages):
         expected = "../" * page.count("/") + f"notebooks/{notebook}"
         assert links == [expected], page
         assert (site_root / fx.QUARTER / page).parent.joinpath(expected).resolve().is_file()
+
+
+def test_every_page_has_a_code_visible_notebook_view_that_opens_offline(built, pages):
+    """ "How this page was made": the executed notebook whole, parameters and code shown, beside its .ipynb."""
+    site_root, _ = built
+    for page, notebook in zip(PAGES, NOTEBOOKS, strict=True):
+        doc = Elements(pages[f"{fx.QUARTER}/{page}"])
+        links = [a["href"] for a in doc.all("a") if a.get("class") == "view-link"]
+        view_rel = "notebooks/" + notebook.removesuffix(".ipynb") + ".html"
+        assert links == ["../" * page.count("/") + view_rel], page
+        text = pages[f"{fx.QUARTER}/{view_rel}"]
+        view = Elements(text)
+        assert "How this page was made" in text and 'class="page page-notebook' in text, view_rel
+        assert "celltag_injected-parameters" in text and "celltag_parameters" in text, view_rel
+        assert "jp-InputArea" in text and 'class="highlight' in text, f"{view_rel} shows its code"
+        downloads = [a["href"] for a in view.all("a") if a.get("class") in ("notebook-link", "notebook-download")]
+        assert downloads and set(downloads) == {Path(notebook).name}, view_rel
+        backs = [a["href"] for a in view.all("a") if a.get("class") == "page-link"]
+        assert backs == ["../" * view_rel.count("/") + page], view_rel
+        assert assets.offsite_fetches(text) == [], view_rel
+        assert not any(p.search(text) for p in OFFSITE), view_rel
+        assert not re.search(r"mathjax|require\.js|cdn\.", text, re.I), view_rel
+    assets.check_offline({site_root / name: text for name, text in pages.items() if "/notebooks/" in name})
+
+
+def test_reviewer_cells_are_in_the_notebook_view_but_not_on_the_page(tmp_path):
+    reports = fx.write_reports(tmp_path / "reports")
+    processed = fx.write_processed(tmp_path / "processed")
+    nb = nbformat.read(reports / "measures" / "asb-incidents.ipynb", as_version=4)
+    nb.cells.append(
+        nbformat.v4.new_code_cell(
+            "worked_out", metadata={"tags": ["reviewer"]}, outputs=[fx._html("<p>Status worked out: SECRET-METHOD</p>")]
+        )
+    )
+    nbformat.write(nb, reports / "measures" / "asb-incidents.ipynb")
+    site.render_quarter(fx.QUARTER, reports, processed, tmp_path / "site", renderer="builtin")
+    assert "SECRET-METHOD" not in (tmp_path / "site" / "measures" / "asb-incidents.html").read_text(encoding="utf-8")
+    view = (tmp_path / "site" / "notebooks" / "measures" / "asb-incidents.html").read_text(encoding="utf-8")
+    assert "SECRET-METHOD" in view and "worked_out" in view
 
 
 def test_untrusted_register_text_is_escaped(pages):

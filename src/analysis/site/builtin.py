@@ -3,13 +3,22 @@
 Code hidden, parameter cells removed, the stylesheet inlined, and nothing fetched
 from the network, so a page opened from a zip or an e-mail attachment looks the
 same as on the intranet.
+
+Each page also gets its notebook view (``notebooks/<page>.html``, "How this page
+was made"): the executed notebook whole, with its parameters, code and the
+reviewers' cells, in the same template and style, beside the ``.ipynb`` to
+download. It is made with the same template as the pages, so it loads no
+require.js, MathJax or widgets from a CDN either.
 """
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import functools
 import hashlib
 import os
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -57,6 +66,37 @@ def exporter() -> Any:
     return html_exporter
 
 
+@functools.cache
+def view_exporter() -> Any:
+    """The nbconvert ``HTMLExporter`` of the notebook views: the site template with code and prompts shown."""
+    from nbconvert import HTMLExporter
+    from traitlets.config import Config
+
+    config = Config({"CSSHTMLHeaderPreprocessor": {"enabled": False}})
+    html_exporter = HTMLExporter(
+        config=config,
+        template_name="site",
+        extra_template_basedirs=[str(TEMPLATES)],
+        exclude_anchor_links=True,
+        embed_images=True,
+    )
+    html_exporter.template  # noqa: B018 - load and compile the template now, once
+    return html_exporter
+
+
+@functools.cache
+def code_stylesheet() -> str:
+    """Pygments' colours for the code of the notebook views, scoped to the notebook views."""
+    from pygments.formatters import HtmlFormatter
+
+    return HtmlFormatter(style="default").get_style_defs(".page-notebook .highlight")
+
+
+def notebook_view(page: Page) -> Page:
+    """The page of a notebook's view: ``notebooks/<page>.html``, next to the copy of the notebook."""
+    return dataclasses.replace(page, html=page.view_html)
+
+
 def page_resources(page: Page, context: QuarterContext, nb: Any, failure: Failure | None) -> dict[str, Any]:
     """Everything the page template shows around the notebook's outputs, as plain text and relative links."""
     prefix = page.prefix
@@ -92,15 +132,18 @@ def page_resources(page: Page, context: QuarterContext, nb: Any, failure: Failur
         "groups": groups,
         "failure": failure_notice(page, failure),
         "notebook_href": f"{prefix}notebooks/{page.notebook_rel}" if page.notebook is not None else "",
+        "view_href": f"{prefix}{page.view_html}" if page.notebook is not None else "",
+        "page_href": "",
+        "code_css": "",
         "provenance": [{"label": k, "value": v} for k, v in context.provenance],
         "manifest_href": f"{prefix}manifest.json" if context.provenance else "",
         "css": stylesheet(),
     }
 
 
-def page_key(page: Page, context: QuarterContext) -> str:
+def page_key(page: Page, context: QuarterContext, view: bool = False) -> str:
     """What a page depends on: its executed notebook, the quarter's navigation and footer, and the templates."""
-    digest = hashlib.sha256(repr((page.html, page.notebook_rel, page.kind, page.measure_id, context)).encode())
+    digest = hashlib.sha256(repr((page.html, page.notebook_rel, page.kind, page.measure_id, context, view)).encode())
     if page.notebook is not None:
         digest.update(page.notebook.read_bytes())
     for path in sorted(SITE_TEMPLATES.iterdir()):
@@ -109,19 +152,25 @@ def page_key(page: Page, context: QuarterContext) -> str:
     return digest.hexdigest()
 
 
-def render_page(page: Page, context: QuarterContext, site_dir: Path, cache_dir: Path | None = None) -> Path:
+def render_page(
+    page: Page, context: QuarterContext, site_dir: Path, cache_dir: Path | None = None, *, view: bool = False
+) -> Path:
     """Render one page with the built-in renderer and write it under ``site_dir``.
 
-    With ``cache_dir``, a page whose notebook, navigation and templates are
+    With ``view``, the page's notebook view instead (``page.view_html``). With
+    ``cache_dir``, a page whose notebook, navigation and templates are
     unchanged is copied from the last time it was rendered instead.
     """
-    target = site_dir / page.html
+    target = site_dir / (page.view_html if view else page.html)
     target.parent.mkdir(parents=True, exist_ok=True)
-    cached = cache_dir / f"{page_key(page, context)}.html" if cache_dir is not None else None
+    cached = cache_dir / f"{page_key(page, context, view)}.html" if cache_dir is not None else None
     if cached is not None and cached.is_file():
         shutil.copyfile(cached, target)
         return target
-    _render_page(page, context, target)
+    if view:
+        _render_view(page, context, target)
+    else:
+        _render_page(page, context, target)
     if cached is not None:
         cache_dir.mkdir(parents=True, exist_ok=True)
         tmp = cached.with_name(f".{cached.name}.{os.getpid()}.tmp")
@@ -141,4 +190,31 @@ def _render_page(page: Page, context: QuarterContext, target: Path) -> None:
         "metadata": {"name": Path(page.html).stem},
     }
     body, _ = exporter().from_notebook_node(display_notebook(nb), resources=resources)
+    target.write_text(body, encoding="utf-8", newline="\n")
+
+
+def _render_view(page: Page, context: QuarterContext, target: Path) -> None:
+    """The executed notebook whole, code and parameters shown, in the site's template."""
+    nb = nbformat.read(page.notebook, as_version=4)
+    title, _ = page_title(page, context, nb)
+    view = notebook_view(page)
+    site = page_resources(view, context, nb, None)
+    site.update(
+        kind="notebook",
+        title=f"How this page was made: {title}",
+        kicker="The executed notebook, for reviewers",
+        page_title=title,
+        page_href=view.prefix + page.html,
+        notebook_href=Path(page.notebook_rel).name,  # beside the view
+        view_href="",
+        code_css=code_stylesheet(),
+        failure=failure_notice(page, notebook_failure(nb)),
+    )
+    resources = {"site": site, "metadata": {"name": Path(page.notebook_rel).stem}}
+    shown = copy.deepcopy(nb)  # papermill's banner goes: the failure notice above says the same
+    shown.cells = [c for c in shown.cells if "papermill-error-cell-tag" not in c.get("metadata", {}).get("tags", [])]
+    for cell in shown.cells:
+        if cell.cell_type == "markdown":  # one <h1> a page: the view's own title
+            cell.source = re.sub(r"^#(?=\s)", "##", cell.source, flags=re.MULTILINE)
+    body, _ = view_exporter().from_notebook_node(shown, resources=resources)
     target.write_text(body, encoding="utf-8", newline="\n")

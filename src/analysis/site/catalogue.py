@@ -53,8 +53,10 @@ def navigation_links() -> list[tuple[str, str]]:
     return [(p.nav, p.html) for p in FIXED_PAGES]
 
 
-# Cells that are for the notebook's reader, not the page's.
-REMOVE_CELL_TAGS = frozenset({"parameters", "injected-parameters", "papermill-error-cell-tag", "remove-cell"})
+# Cells that are for the notebook's reader, not the page's (``reviewer``: the method worked out, the tables behind a page).
+REMOVE_CELL_TAGS = frozenset(
+    {"parameters", "injected-parameters", "papermill-error-cell-tag", "remove-cell", "reviewer"}
+)
 REMOVE_OUTPUT_TAGS = frozenset({"remove-output"})
 
 
@@ -124,6 +126,15 @@ class Page:
     def prefix(self) -> str:
         """The way back to the quarter's folder from this page."""
         return "../" * self.depth
+
+    @property
+    def view_html(self) -> str:
+        """The notebook view of this page, beside the copy of its executed notebook.
+
+        >>> Page("measures/asb.html", None, "measures/asb.ipynb", "measure", "asb").view_html
+        'notebooks/measures/asb.html'
+        """
+        return "notebooks/" + self.notebook_rel.removesuffix(".ipynb") + ".html"
 
 
 def quarter_name(quarter: str) -> str:

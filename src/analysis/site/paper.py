@@ -43,7 +43,9 @@ EXCEPTION_STATUSES = ("red", "amber")
 COMPACT_SECTIONS = ("headline", "figures")
 
 # Cells that are for the notebook's reader, not the page's (the same tags the site leaves out).
-_REMOVE_CELL_TAGS = frozenset({"parameters", "injected-parameters", "papermill-error-cell-tag", "remove-cell"})
+_REMOVE_CELL_TAGS = frozenset(
+    {"parameters", "injected-parameters", "papermill-error-cell-tag", "remove-cell", "reviewer"}
+)
 _REMOVE_OUTPUT_TAGS = frozenset({"remove-output"})
 
 STATUS_WORDS = {

@@ -4,7 +4,9 @@
 dashboard as ``index.html``, ``strategic-assessment.html`` and
 ``measures/<measure_id>.html``, each with the site's navigation and a link to the
 executed notebook it came from (copied into ``notebooks/``) so a reviewer can
-trace every figure. ``render_index`` writes ``_site/index.html``, which lists
+trace every figure, and its notebook view beside that copy (``notebooks/<page>.html``,
+"How this page was made": the notebook with its code and parameters shown, made
+by the built-in renderer whichever renderer made the pages). ``render_index`` writes ``_site/index.html``, which lists
 every quarter built so far.
 
 Pages are rendered by Quarto when it is installed (:mod:`analysis.site.quarto`)
@@ -71,7 +73,8 @@ def render_quarter(
     else:
         written = [render_page(page, context, site_dir, cache_dir) for page in pages]
     copy_notebooks(pages, site_dir)
+    views = [render_page(page, context, site_dir, cache_dir, view=True) for page in pages if page.notebook is not None]
     if (processed_dir / "manifest.json").is_file():
         shutil.copyfile(processed_dir / "manifest.json", site_dir / "manifest.json")
-    check_offline({p: p.read_text(encoding="utf-8") for p in written})
+    check_offline({p: p.read_text(encoding="utf-8") for p in [*written, *views]})
     return written
