@@ -20,7 +20,6 @@ from analysis.core.formatting import number, percent, present
 from analysis.core.periods import fy_short, parse_quarter, period_label, period_name
 from analysis.core.register import Measure
 from analysis.core.vocabulary import ACTION_TERM_WORDS as TERM_WORDS
-from analysis.method.status import measure_status
 from analysis.processed.quarter import QuarterData, load_quarter
 from analysis.report import charts, returns
 from analysis.report import narrative as drafting
@@ -415,26 +414,6 @@ def _odds_absent(status: str) -> str:
     return "The odds cannot be worked out for this measure."
 
 
-def method_check(data: QuarterData, measure_id: str) -> Html:
-    """The status recomputed here from the series with the method, beside the processed table."""
-    m, row = _measure(data, measure_id)
-    s = _series(data, measure_id)
-    series = {p: v for p, v in zip(s["period"], s["value"], strict=True) if present(v)}
-    result = measure_status(m, series, data.quarter)
-    same = result.status == row["status"]
-    outcome = "matches the processed table" if same else f"DIFFERS from the processed table ({row['status']})"
-    return paragraph(
-        "Recomputed with ",
-        element("code", "analysis.method.status.measure_status"),
-        ": status ",
-        element("strong", result.status),
-        f", year to date {number(result.ytd_actual)}, forecast {number(result.forecast)} – ",
-        outcome,
-        ".",
-        class_="method-check",
-    )
-
-
 SECTIONS = (
     headline,
     figures,
@@ -447,7 +426,6 @@ SECTIONS = (
     spc,
     narrative,
     actions,
-    method_check,
 )
 
 
@@ -494,9 +472,6 @@ class MeasurePage:
 
     def actions(self) -> Html:
         return actions(self.data, self.measure.id)
-
-    def method_check(self) -> Html:
-        return method_check(self.data, self.measure.id)
 
 
 def measure_page(quarter: str, measure_id: str, **kwargs) -> MeasurePage:
