@@ -163,8 +163,8 @@ def test_build_all_hands_each_partnership_its_own_tables(tmp_path):
     for slug, (name, _) in PARTNERSHIPS.items():
         dashboard = _page(out, slug, "2015-16-Q2", "index.html")
         assert "No comparison was made" not in dashboard
-        assert "Compared with the build of 2015-16-Q1" in dashboard
-        revised = "Values revised since the previous build" in dashboard
+        assert "Compared with the report for 2015-16-Q1" in dashboard
+        revised = "Figures revised since they were reported" in dashboard
         assert revised == (slug == "beta"), slug
         if slug == "beta":
             assert "777" in dashboard

@@ -98,14 +98,22 @@ def test_a_command_with_no_wait_refuses_a_locked_output_folder_with_exit_4(tmp_p
     assert not (tmp_path / "data").exists(), "nothing was written"
 
 
-def test_ingest_locks_the_data_folder_it_writes(tmp_path: Path, demo_copy: Path) -> None:
-    holder = hold(demo_copy, 60)
+HOLD_FOLDER = HOLD.replace('"csp-report build 2015-16-Q1"', '"csp-report ingest", record=False')
+
+
+def test_ingest_locks_the_data_folder_it_writes_and_adds_no_file_to_it(tmp_path: Path, demo_copy: Path) -> None:
+    before = sorted(p.name for p in demo_copy.iterdir())
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_FOLDER, str(demo_copy), "60"], stdout=subprocess.PIPE, text=True
+    )
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
     try:
         done = csp("ingest", "returns", str(tmp_path / "none.xlsx"), "--data", str(demo_copy), "--no-wait")
     finally:
         holder.kill()
         holder.wait()
-    assert done.returncode == 4 and "in use by" in done.stderr
+    assert done.returncode == 4 and "in use by another csp-report command" in done.stderr
+    assert sorted(p.name for p in demo_copy.iterdir()) == before
 
 
 def test_two_commands_at_once_on_one_folder_both_finish_one_after_the_other(tmp_path: Path) -> None:

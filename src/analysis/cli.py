@@ -295,7 +295,7 @@ def main(argv: list[str] | None = None) -> int:
 
         what = " ".join(["csp-report", args.command, *([args.source] if args.command == "ingest" else [])])
         what += f" {args.quarter}" if getattr(args, "quarter", None) else ""
-        with folder_lock(folder, what, wait=not args.no_wait):
+        with folder_lock(folder, what, wait=not args.no_wait, record=args.command in WRITES_OUTPUTS):
             return COMMANDS[args.command](args)
     except LockBusy as err:
         print(f"error: {err}", file=sys.stderr)

@@ -1,7 +1,8 @@
 """One lock per folder, so that two commands never write the same outputs at once.
 
 ``build``, ``status``, ``paper`` and ``build-all`` lock their ``--out`` folder;
-``new-quarter`` and ``ingest`` lock the data folder they write. A second command
+``new-quarter`` and ``ingest`` lock the data folder they write (the folder
+itself, so that no file is added to the partnership's inputs). A second command
 waits, saying what it waits for, or with ``wait=False`` refuses at once
 (:class:`LockBusy`, its own exit status). The lock is ``flock`` on a file in the
 folder, so the kernel releases it when its holder dies, however it dies: a
@@ -42,10 +43,13 @@ def folder_lock(
     *,
     wait: bool = True,
     say: Callable[[str], None] | None = None,
+    record: bool = True,
 ) -> Iterator[None]:
     """Hold the folder's lock for the block; wait for it, or raise :class:`LockBusy` without ``wait``.
 
-    ``what`` names the holder for anyone who has to wait (``csp-report build 2015-16-Q1``).
+    ``what`` names the holder for anyone who has to wait (``csp-report build 2015-16-Q1``),
+    written in a lock file in the folder; with ``record=False`` the folder itself is
+    locked and nothing is written into it.
 
     >>> import tempfile
     >>> with tempfile.TemporaryDirectory() as d, folder_lock(Path(d), "a test"):  # doctest: +ELLIPSIS
@@ -56,6 +60,9 @@ def folder_lock(
     analysis.errors.LockBusy: ... is in use by a test (pid ...); try again when it has finished
     """
     folder = Path(folder)
+    if not record:
+        yield from _lock_folder_itself(folder, wait, say or _stderr)
+        return
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / LOCK_FILE
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
@@ -80,6 +87,23 @@ def folder_lock(
             handle.truncate()
             handle.flush()
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _lock_folder_itself(folder: Path, wait: bool, say: Callable[[str], None]) -> Iterator[None]:
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if not wait:
+                raise LockBusy(
+                    f"{folder} is in use by another csp-report command; try again when it has finished"
+                ) from None
+            say(f"Waiting for another csp-report command to finish with {folder} ...")
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
 
 
 def _stderr(text: str) -> None:
