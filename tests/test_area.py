@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 import sys
 from pathlib import Path
@@ -89,7 +90,11 @@ def test_dask_executor_gives_the_same_outputs_as_the_local_pool(area, local_buil
     different = [
         name for name in local_tree if dask_tree[name] != local_tree[name].replace(str(local_out), str(tmp_path))
     ]
-    assert not different
+    if different:
+        first = different[0]
+        local = local_tree[first].replace(str(local_out), str(tmp_path)).splitlines()
+        diff = "\n".join(list(difflib.unified_diff(local, dask_tree[first].splitlines(), lineterm=""))[:40])
+        pytest.fail(f"{len(different)} files differ, first {first}:\n{diff}")
 
 
 def test_slug_is_a_safe_folder_name():

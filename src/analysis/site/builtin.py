@@ -213,7 +213,8 @@ def _render_view(page: Page, context: QuarterContext, target: Path) -> None:
     resources = {"site": site, "metadata": {"name": Path(page.notebook_rel).stem}}
     shown = copy.deepcopy(nb)  # papermill's banner goes: the failure notice above says the same
     shown.cells = [c for c in shown.cells if "papermill-error-cell-tag" not in c.get("metadata", {}).get("tags", [])]
-    for cell in shown.cells:
+    for i, cell in enumerate(shown.cells, start=1):
+        cell.id = f"cell-{i}"  # papermill gives its parameters cell a random id: the same view from the same build
         if cell.cell_type == "markdown":  # one <h1> a page: the view's own title
             cell.source = re.sub(r"^#(?=\s)", "##", cell.source, flags=re.MULTILINE)
     body, _ = view_exporter().from_notebook_node(shown, resources=resources)
