@@ -25,16 +25,9 @@ from pathlib import Path
 
 from analysis.core.paths import OutputPaths
 from analysis.pipeline.execute import environment_fingerprint
+from analysis.processed.manifest import sha256_file as file_digest
 
 STAMP_VERSION = 1
-
-
-def file_digest(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def tree_digest(folder: Path) -> str:
