@@ -177,7 +177,7 @@ def test_every_page_carries_the_provenance_footer(built_demo):
     assert (site / "manifest.json").read_text() == manifest
     fingerprint = __import__("json").loads(manifest)["data_fingerprint"]
     pages = sorted(site.rglob("*.html"))
-    views = [p for p in pages if p.parent.name == "notebooks"]  # "How this page was made", one per page
+    views = [p for p in pages if p.relative_to(site).parts[0] == "notebooks"]  # "How this page was made", one each
     assert len(pages) - len(views) == len(views) == len(MEASURES) + 3
     for page in pages:
         html = page.read_text()
