@@ -73,7 +73,9 @@ def environment_fingerprint() -> str:
     change when its code does: its source files are hashed as well.
     """
     digest = hashlib.sha256(sys.version.encode())
-    versions = sorted(f"{d.metadata['Name']}=={d.version}" for d in metadata.distributions() if d.metadata["Name"])
+    versions = sorted(
+        {f"{d.metadata['Name']}=={d.version}" for d in metadata.distributions() if d.metadata["Name"]}
+    )  # once each, however often sys.path shows it
     digest.update("\n".join(versions).encode())
     package = Path(__file__).resolve().parents[1]
     for path in sorted(package.rglob("*")):
