@@ -7,8 +7,9 @@ one long-lived kernel and gives every notebook a fresh namespace on it
 starts its own kernel. Both give the same executed notebooks, so the cache
 key does not depend on the choice. A notebook is executed again
 only when its source, its parameters, the processed data it reads, the
-project's code or the installed packages changed; otherwise the executed copy
-from the cache is reused.
+project's code or the installed packages changed, or when its cached copy fails
+the checks of :mod:`analysis.pipeline.cache`; otherwise the executed copy from
+the cache is reused.
 """
 
 from __future__ import annotations
@@ -16,10 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import multiprocessing
-import os
-import shutil
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
@@ -27,6 +25,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
+
+from analysis.pipeline.cache import cache_notebook, cached_notebook
 
 KERNEL_MODES = ("warm", "fresh")
 DEFAULT_KERNEL = "warm"
@@ -237,9 +237,11 @@ def execute_all(
         key = job.cache_key(environment)
         target = reports_dir / job.name
         target.parent.mkdir(parents=True, exist_ok=True)
-        cached = cache_dir / f"{key}.ipynb" if cache_dir else None
-        if cached is not None and cached.exists() and not force:
-            shutil.copyfile(cached, target)
+        cached = None
+        if cache_dir is not None and not force:  # checked first: see analysis.pipeline.cache
+            cached = cached_notebook(cache_dir, key, job.name, job.key_parameters or job.parameters)
+        if cached is not None:
+            target.write_bytes(cached)
             record(NotebookResult(job.name, True, 0.0, cached=True))
         else:
             pending.append((job, key))
@@ -274,10 +276,7 @@ def execute_all(
                 if target.exists():
                     _relocate(target, replacements or {})
                 if ok and cache_dir is not None:
-                    cache_dir.mkdir(parents=True, exist_ok=True)
-                    tmp = cache_dir / f".{key}.{os.getpid()}.{threading.get_ident()}.tmp"
-                    shutil.copyfile(target, tmp)
-                    tmp.replace(cache_dir / f"{key}.ipynb")
+                    cache_notebook(cache_dir, key, job.name, target)
                 record(NotebookResult(job.name, ok, seconds, error=error))
         finally:
             if owned:
