@@ -17,14 +17,15 @@ import copy
 import dataclasses
 import functools
 import hashlib
-import os
+import html.parser
 import re
-import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
 import nbformat
 
+from analysis.core.cachestore import fetch, store
 from analysis.core.paths import TEMPLATES
 from analysis.core.vocabulary import STATUS_CODES, STATUS_SHORT, STATUS_SYMBOLS
 from analysis.site.assets import SITE_TEMPLATES, stylesheet
@@ -159,24 +160,64 @@ def render_page(
 
     With ``view``, the page's notebook view instead (``page.view_html``). With
     ``cache_dir``, a page whose notebook, navigation and templates are
-    unchanged is copied from the last time it was rendered instead.
+    unchanged is copied from the last time it was rendered instead, once it is
+    found whole and with the hash recorded when it was cached; a cached page
+    that fails either check is rendered again, with a notice on stderr.
     """
-    target = site_dir / (page.view_html if view else page.html)
+    name = page.view_html if view else page.html
+    target = site_dir / name
     target.parent.mkdir(parents=True, exist_ok=True)
-    cached = cache_dir / f"{page_key(page, context, view)}.html" if cache_dir is not None else None
-    if cached is not None and cached.is_file():
-        shutil.copyfile(cached, target)
-        return target
+    key = page_key(page, context, view) if cache_dir is not None else ""
+    if cache_dir is not None:
+        cached, problem = fetch(cache_dir, key, ".html", page_problem)
+        if problem:
+            print(f"cache: page {name} {problem}; rendering it again", file=sys.stderr, flush=True)
+        if cached is not None:
+            target.write_bytes(cached)  # the bytes checked, not the file again
+            return target
     if view:
         _render_view(page, context, target)
     else:
         _render_page(page, context, target)
-    if cached is not None:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        tmp = cached.with_name(f".{cached.name}.{os.getpid()}.tmp")
-        shutil.copyfile(target, tmp)
-        tmp.replace(cached)
+    if cache_dir is not None:
+        store(cache_dir, key, ".html", target.read_bytes(), {"name": name})
     return target
+
+
+class _Document(html.parser.HTMLParser):
+    """Whether a page opens and closes its ``<html>`` element: a cut-off page does not."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.opened = self.closed = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.opened = self.opened or tag == "html"
+
+    def handle_endtag(self, tag: str) -> None:
+        self.closed = self.closed or (tag == "html" and self.opened)
+
+
+def page_problem(data: bytes) -> str:
+    """Why cached bytes are not a whole page; ``""`` when they are. Its hash is checked after this.
+
+    >>> page_problem(b"<!DOCTYPE html>\\n<html><body><p>Fine</p></body></html>\\n")
+    ''
+    >>> page_problem(b"<!DOCTYPE html>\\n<html><body><p>Cut")
+    'is not a whole page (it does not end with </html>)'
+    >>> page_problem(b"\\xff\\xfe<html></html>")
+    'could not be read (it is not UTF-8 text)'
+    """
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return "could not be read (it is not UTF-8 text)"
+    document = _Document()
+    document.feed(text)
+    document.close()
+    if not (document.opened and document.closed and text.rstrip().endswith("</html>")):
+        return "is not a whole page (it does not end with </html>)"
+    return ""
 
 
 def _render_page(page: Page, context: QuarterContext, target: Path) -> None:
