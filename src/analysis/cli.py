@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
+import time
 from pathlib import Path
 
 from analysis.core.paths import DEFAULT_DATA, PROJECT_ROOT, resolve_dir
@@ -18,8 +20,19 @@ from analysis.errors import CspReportError, InvalidInputError, LockBusy
 EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_OUTPUT, EXIT_LOCKED = 0, 1, 2, 3, 4
 
 # The commands that write, and the folder each one locks while it does: the outputs, or the inputs.
-WRITES_OUTPUTS = ("build", "build-all", "status", "paper")
+# `cache prune` locks the outputs too, so that it never removes what a running build is using.
+WRITES_OUTPUTS = ("build", "build-all", "status", "paper", "cache prune")
 WRITES_INPUTS = ("new-quarter", "ingest")
+
+
+def _days_or_mb(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not (math.isfinite(value) and value >= 0):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of zero or more")
+    return value
 
 
 def _quarter(text: str) -> str:
@@ -106,15 +119,30 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("verify", help="list every figure of a built quarter that the inputs would now change")
     quarter_arg(p), data_arg(p), out_arg(p)
 
+    p = sub.add_parser("cache", help="show or prune the cache of executed notebooks and rendered pages")
+    actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    out_arg(actions.add_parser("info", help="entries, size and when they were last used, per kind"))
+    p = actions.add_parser("prune", help="remove entries unused for a while, the oldest-used beyond a size, or all")
+    out_arg(p)
+    p.add_argument("--older-than", type=_days_or_mb, metavar="DAYS", help="entries unused for DAYS (default 30)")
+    p.add_argument("--max-size", type=_days_or_mb, metavar="MB", help="then the oldest-used beyond MB (default 500)")
+    p.add_argument("--all", action="store_true", help="the whole cache")
+    no_wait_arg(p)
+
     for name, command in sub.choices.items():
         if name in WRITES_OUTPUTS or name == "new-quarter":
             no_wait_arg(command)
     return parser
 
 
+def _command(args: argparse.Namespace) -> str:
+    """The command as typed, with its action: ``build``, ``cache prune``."""
+    return f"{args.command} {args.action}" if args.command == "cache" else args.command
+
+
 def _locked_folder(args: argparse.Namespace) -> Path | None:
     """The folder a command writes and so locks: ``--out`` for builds, the data folder for new-quarter and ingest."""
-    if args.command in WRITES_OUTPUTS:
+    if _command(args) in WRITES_OUTPUTS:
         return _out_dir(args)
     if args.command in WRITES_INPUTS:
         return _data_dir(args)
@@ -168,6 +196,15 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
+    from analysis.pipeline.cache import prune_after_build
+
+    started = time.time()
+    code = _build(args)
+    prune_after_build(_out_dir(args), started)  # under the --out lock: no other build is using the cache
+    return code
+
+
+def _build(args: argparse.Namespace) -> int:
     if not args.force:  # an unchanged rebuild is decided before pandas, scipy or Altair are imported
         from analysis.pipeline.uptodate import current
 
@@ -196,7 +233,9 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def cmd_build_all(args: argparse.Namespace) -> int:
     from analysis.pipeline.area import build_all
+    from analysis.pipeline.cache import prune_after_build
 
+    started = time.time()
     outcomes = build_all(
         resolve_dir(args.data_root, DEFAULT_DATA),
         _out_dir(args),
@@ -208,6 +247,7 @@ def cmd_build_all(args: argparse.Namespace) -> int:
         renderer=args.renderer,
         kernel=args.kernel,
     )
+    prune_after_build(_out_dir(args), started)
     return EXIT_OK if all(o.ok for o in outcomes) else EXIT_FAILED
 
 
@@ -270,6 +310,22 @@ def cmd_paper(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_cache(args: argparse.Namespace) -> int:
+    from analysis.pipeline.cache import KEEP_DAYS, MAX_MB, cache_info, prune
+
+    if args.action == "info":
+        print(cache_info(_out_dir(args)))
+        return EXIT_OK
+    if args.all and (args.older_than is not None or args.max_size is not None):
+        print("error: --all removes the whole cache; give it without --older-than or --max-size", file=sys.stderr)
+        return EXIT_INVALID
+    older = KEEP_DAYS if args.older_than is None else args.older_than
+    size = MAX_MB if args.max_size is None else args.max_size
+    summary = prune(_out_dir(args), older_than_days=older, max_mb=size, everything=args.all).summary()
+    print(f"{summary[0].upper()}{summary[1:]}.")
+    return EXIT_OK
+
+
 COMMANDS = {
     "paper": cmd_paper,
     "validate": cmd_validate,
@@ -281,6 +337,7 @@ COMMANDS = {
     "ingest": cmd_ingest,
     "new-quarter": cmd_new_quarter,
     "returns": cmd_returns,
+    "cache": cmd_cache,
 }
 
 
@@ -293,9 +350,9 @@ def main(argv: list[str] | None = None) -> int:
             return COMMANDS[args.command](args)
         from analysis.pipeline.lock import folder_lock
 
-        what = " ".join(["csp-report", args.command, *([args.source] if args.command == "ingest" else [])])
+        what = " ".join(["csp-report", _command(args), *([args.source] if args.command == "ingest" else [])])
         what += f" {args.quarter}" if getattr(args, "quarter", None) else ""
-        with folder_lock(folder, what, wait=not args.no_wait, record=args.command in WRITES_OUTPUTS):
+        with folder_lock(folder, what, wait=not args.no_wait, record=_command(args) in WRITES_OUTPUTS):
             return COMMANDS[args.command](args)
     except LockBusy as err:
         print(f"error: {err}", file=sys.stderr)

@@ -17,6 +17,7 @@ path and execution helpers).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -118,4 +119,8 @@ def current(
         now = _state(Path(data_dir).resolve(), out, quarter, previous, list(recorded["notebooks"]))
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    return stamp if now == recorded else None
+    if now != recorded:
+        return None
+    with contextlib.suppress(OSError):
+        os.utime(path)  # used now: the cache's pruning keeps what is used (analysis.pipeline.cache)
+    return stamp
