@@ -191,7 +191,7 @@ def cache_info(out_dir: Path) -> str:
             "left by stopped builds; pruning removes them once they are an hour old."
         )
     lines.append(f"\nAfter each build, entries are removed when {policy_text()}.")
-    return "\n".join(lines)
+    return "\n".join(line.rstrip() for line in lines)
 
 
 @dataclass(frozen=True)
