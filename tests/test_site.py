@@ -299,7 +299,7 @@ def test_renderers(tmp_path, monkeypatch):
 
 
 def test_one_exporter_and_byte_stable_pages(built, tmp_path):
-    assert builtin.exporter() is builtin.exporter()
+    assert builtin.exporter() is builtin.exporter() and builtin.exporter(code=True) is builtin.exporter(code=True)
     site_root, _ = built
     processed = fx.write_processed(tmp_path / "processed")
     shutil.copytree(site_root.parent / "reports" / fx.QUARTER, tmp_path / "reports")
