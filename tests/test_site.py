@@ -217,7 +217,7 @@ def test_a_failed_notebook_gets_a_page_that_says_why(pages):
     broken = pages[f"{fx.QUARTER}/measures/broken.html"]
     assert 'role="alert"' in broken
     assert "The notebook for this measure failed" in broken
-    assert "KeyError: 'period_end' &lt;b&gt;not found&lt;/b&gt;" in broken
+    assert "KeyError: 'period_end' &lt;b&gt;not found&lt;/b&gt;" in broken.replace("&#39;", "'")
     assert "This step stopped with an error" in broken
     assert "Before the error" in broken and "<svg" in broken
     assert "An Exception was encountered" not in broken
