@@ -139,9 +139,10 @@ KEYED_CACHES = {
     ("site/assets.py", "stylesheet"): "package template and vocabulary, the same for every build",
     ("site/assets.py", "environment"): "package templates, the same for every build",
     ("site/builtin.py", "exporter"): "package templates, the same for every build",
-    ("site/builtin.py", "view_exporter"): "package templates, the same for every build",
+    ("site/builtin.py", "_site_exporter_class"): "a class made from nbconvert's, no data",
     ("site/builtin.py", "code_stylesheet"): "the code highlighter's style, the same for every build",
     ("processed/schemas.py", "schemas"): "the schemas of the processed tables, code only",
+    ("processed/schemas.py", "_checked_text"): "keyed by the table's name and whole text; callers get a copy",
     ("pipeline/execute.py", "environment_fingerprint"): "the code and packages of this process",
 }
 

@@ -109,11 +109,18 @@ def test_staged_notebooks_are_the_readers_copies(staged):
         front = yaml.safe_load(nb.cells[0].source.strip().strip("-"))
         assert nb.cells[0].cell_type == "raw" and front["title"], path
         assert "<" not in front["title"] and "<" not in front["pagetitle"], path
-        assert "[Executed notebook](" in nb.cells[-1].source, path
+        links = nb.cells[-1].source
+        assert "[Executed notebook](" in links and "[How this page was made](" in links, path
+        assert "[Committee paper (PDF)](" in links, path
     broken = nbformat.read(staged / fx.QUARTER / "measures" / "broken.ipynb", as_version=4)
     assert broken.cells[1].source.startswith('::: {.failure role="alert"}')
     assert "KeyError" in broken.cells[1].source and "<b>" not in broken.cells[1].source
     assert "](../notebooks/measures/broken.ipynb)" in broken.cells[-1].source
+    assert "](../notebooks/measures/broken.html)" in broken.cells[-1].source
+    assert "](../committee-paper.pdf)" in broken.cells[-1].source
+    dashboard = nbformat.read(staged / fx.QUARTER / "index.ipynb", as_version=4)
+    assert "](committee-paper.pdf)" in dashboard.cells[-1].source
+    assert "](notebooks/dashboard.html)" in dashboard.cells[-1].source
 
 
 @pytest.mark.skipif(shutil.which("quarto") is None, reason="Quarto is not installed here (no `quarto` on PATH)")

@@ -228,3 +228,34 @@ def test_page_objects_delegate_to_the_section_functions():
     assert [f.__name__ for f in measure.SECTIONS] == [
         name for name in vars(MeasurePage) if not name.startswith("_") and name not in ("row", "data", "measure")
     ]
+
+
+@cache
+def valid_fixture_data() -> QuarterData:
+    """The small fixture partnership, whose quarterly hate-incidents measure has no value in the quarter."""
+    from analysis.core.paths import OutputPaths
+    from analysis.inputs.tables import load_inputs
+    from analysis.processed.tables import compute_tables
+
+    files = compute_tables(
+        load_inputs(ROOT / "tests" / "data" / "inputs" / "valid"),
+        parse_quarter(QUARTER),
+        OutputPaths(ROOT / "tests" / "data" / "no-builds"),
+    )
+    return QuarterData.from_files(parse_quarter(QUARTER), files)
+
+
+def _measure_sections():
+    from analysis.report import measure
+
+    return [pytest.param(fn, id=fn.__name__) for fn in measure.SECTIONS]
+
+
+@pytest.mark.parametrize("fn", _measure_sections())
+def test_every_section_of_a_measure_with_no_data_says_so_instead_of_failing(fn):
+    data = valid_fixture_data()
+    assert data.status_row("hate-incidents")["status"] == "no_data"
+    html = str(fn(data, "hate-incidents"))  # a blank period end once stopped the page here
+    assert "nan" not in without_svg(html).split()
+    if fn.__name__ == "figures":
+        assert "no data yet" in html

@@ -13,27 +13,13 @@ import sys
 if "jsonschema" not in sys.modules:
     sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
+from analysis.core.lazy import lazy_exports
 from analysis.core.periods import Quarter, parse_quarter
 from analysis.core.problems import InputError, Problem
+from analysis.core.register import Measure, Register
 
-# Loaded on first use: the register imports pandas, which an unchanged rebuild never needs.
-_LAZY = {
-    "Measure": "analysis.core.register",
-    "Register": "analysis.core.register",
-    "MeasureStatus": "analysis.method.status",
-    "measure_status": "analysis.method.status",
-}
-
-
-def __getattr__(name: str):
-    if name in _LAZY:
-        import importlib
-
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'analysis' has no attribute {name!r}")
-
+# Loaded on first use: the method imports pandas, which an unchanged rebuild never needs.
+__getattr__ = lazy_exports(__name__, {name: "analysis.method.status" for name in ("MeasureStatus", "measure_status")})
 
 __all__ = [
     "InputError",

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 
 def missing(value: object) -> bool:
-    """Whether a figure is absent: ``None``, NaN or pandas' ``NA``.
+    """Whether a figure is absent: ``None``, NaN, pandas' ``NA``, or empty text (a blank cell read as text).
 
-    >>> missing(None), missing(float("nan")), missing(0), missing("")
-    (True, True, False, False)
+    >>> missing(None), missing(float("nan")), missing(0), missing(""), missing("2015-06")
+    (True, True, False, True, False)
     """
-    if value is None:
+    if value is None or (isinstance(value, str) and not value.strip()):
         return True
     try:
         return bool(value != value)  # only NaN differs from itself

@@ -6,6 +6,8 @@ population into ``family_group.csv``. Both replace what they wrote before and
 keep every other row, so they can be run again whenever new data is published.
 """
 
+from analysis.core.lazy import lazy_exports
+
 # Loaded on first use, so that ``csp-report`` (whose parser names these commands) starts
 # without pandas: an unchanged rebuild is decided before it is imported.
 _LAZY = {
@@ -21,17 +23,7 @@ _LAZY = {
     "read_street_files": "analysis.ingest.police_uk",
     "IngestReport": "analysis.ingest.report",
 }
-
-
-def __getattr__(name: str):
-    if name in _LAZY:
-        import importlib
-
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'analysis.ingest' has no attribute {name!r}")
-
+__getattr__ = lazy_exports(__name__, _LAZY)
 
 __all__ = [
     "Area",

@@ -81,19 +81,26 @@ def to_bytes(table: CsvTable) -> bytes:
     return (b"\xef\xbb\xbf" if table.bom else b"") + out.getvalue().encode("utf-8")
 
 
-def write_csv_table(table: CsvTable, path: Path) -> None:
-    """Write the table by a rename, so a reader never sees half a file; the file keeps its permissions."""
+def replace_file(path: Path, write: Callable[[Path], object]) -> None:
+    """Write ``path`` by a rename, so a reader never sees half a file; ``write`` fills a temporary file beside it.
+
+    The file keeps its permissions; a new one is created as any new file is (umask), unlike ``mkstemp``'s 0600.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     temp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
     try:
-        with open(temp, "xb") as out:  # created as any new file is (umask), unlike mkstemp's 0600
-            out.write(to_bytes(table))
+        write(temp)
         if path.exists():
             shutil.copymode(path, temp)
         os.replace(temp, path)
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
+
+
+def write_csv_table(table: CsvTable, path: Path) -> None:
+    """Write the table in place of ``path`` by a rename (:func:`replace_file`)."""
+    replace_file(path, lambda temp: temp.write_bytes(to_bytes(table)))
 
 
 @dataclass(frozen=True)

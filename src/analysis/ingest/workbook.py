@@ -14,11 +14,11 @@ partnership can be refused.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import uuid
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+
+from analysis.ingest.tables import replace_file
 
 RETURNS_SHEET = "Returns"
 INSTRUCTIONS_SHEET = "Instructions"
@@ -143,14 +143,7 @@ def write_workbook(path: Path, about: About, rows: list[ReturnRow]) -> None:
         book.custom_doc_props.append(StringProperty(name=f"csp-report {name}", value=value))  # File > Properties
     book.active = 0
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        book.save(temp)
-        os.replace(temp, path)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
+    replace_file(path, book.save)
 
 
 @dataclass(frozen=True)

@@ -206,7 +206,6 @@ def build_quarter(
     kernel per worker) or ``fresh`` (a kernel per notebook): the same outputs.
     """
     from analysis.pipeline import uptodate
-    from analysis.site.paper import write_paper
     from analysis.site.render import render_index, render_quarter
 
     data_dir, out_dir = Path(data_dir).resolve(), Path(out_dir).resolve()
@@ -244,6 +243,7 @@ def build_quarter(
             executor=executor,
             kernel=kernel,
         )
+        result_ok = all(r.ok for r in results)
         render_quarter(
             str(q),
             stage.reports(str(q)),
@@ -251,10 +251,9 @@ def build_quarter(
             stage.site_quarter(str(q)),
             renderer=used,
             cache_dir=None if force else out.cache / "pages",
+            jobs=jobs,
+            paper=result_ok,  # the committee paper, from the same sections as the pages, published with them
         )
-        result_ok = all(r.ok for r in results)
-        if result_ok:  # the committee paper, from the same sections as the pages, published with them
-            write_paper(str(q), stage.reports(str(q)), stage.processed(str(q)), stage.site_quarter(str(q)))
         if result_ok:
             publish(
                 [

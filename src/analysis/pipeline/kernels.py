@@ -256,6 +256,11 @@ def _client_class() -> type:
 _CLIENT: type | None = None
 
 
+def _not_yet(**kwargs) -> None:
+    """papermill's save after each cell, skipped: it re-validates and rewrites the whole notebook every time
+    (a third of a short notebook's time); the notebook is written whole when papermill completes it, failed or not."""
+
+
 def _make_engine() -> type:
     """The engine class, made on first use: papermill loads its entry point while it is being imported."""
     from papermill.engines import NBClientEngine
@@ -301,9 +306,11 @@ def _make_engine() -> type:
                 stderr_file=stderr_file,
                 **kwargs,
             )
+            save, nb_man.save = nb_man.save, _not_yet  # written once, when papermill completes the notebook
             try:
                 return client.execute()
             finally:
+                nb_man.save = save
                 if client.kc is not None:
                     client.kc.stop_channels()
                     client.kc = None

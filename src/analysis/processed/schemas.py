@@ -9,7 +9,7 @@ back (numbers as floats, text as text), so what is checked is what a page sees.
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -298,20 +298,39 @@ def check_table(name: str, frame: pd.DataFrame, folder: Path | str, advice: str 
     """``frame`` unchanged when it matches the schema of ``name``; else :class:`ProcessedTableError`."""
     found = problems(name, frame)
     if found:
-        shown = "; ".join(found[:5]) + (f"; and {len(found) - 5} more" if len(found) > 5 else "")
-        raise ProcessedTableError(f"{Path(folder) / name} does not match its schema: {shown}. {advice}")
+        raise ProcessedTableError(f"{Path(folder) / name} {_mismatch(found)}. {advice}")
     return frame
 
 
 def check_text(name: str, text: str, folder: Path | str, advice: str = READ_ADVICE) -> pd.DataFrame:
-    """Parse a processed CSV's text and check it; the parsed frame."""
+    """Parse a processed CSV's text and check it; the parsed frame (a copy the caller may change)."""
+    frame, why = _checked_text(name, text)
+    if frame is None:
+        raise ProcessedTableError(f"{Path(folder) / name} {why}. {advice}")
+    return frame.copy()
+
+
+@lru_cache(maxsize=64)
+def _checked_text(name: str, text: str) -> tuple[pd.DataFrame | None, str]:
+    """The parsed table and ``""``, or ``None`` and why it cannot be used; keyed by the table's whole text.
+
+    Every notebook of a quarter reads the same tables: a warm kernel parses and
+    checks each text once (checking is most of a notebook's reading time), and
+    the same text always gives the same answer, whoever reads it.
+    """
     from analysis.processed.csvtext import parse_processed
 
     try:
         frame = parse_processed(text)
     except (ValueError, pd.errors.ParserError) as err:
-        raise ProcessedTableError(f"{Path(folder) / name} cannot be read ({err}). {advice}") from err
-    return check_table(name, frame, folder, advice)
+        return None, f"cannot be read ({err})"
+    found = problems(name, frame)
+    return (None, _mismatch(found)) if found else (frame, "")
+
+
+def _mismatch(found: list[str]) -> str:
+    shown = "; ".join(found[:5]) + (f"; and {len(found) - 5} more" if len(found) > 5 else "")
+    return f"does not match its schema: {shown}"
 
 
 __all__ = ["TABLE_NAMES", "ProcessedTableError", "check_table", "check_text", "problems", "schemas"]

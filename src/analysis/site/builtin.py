@@ -41,48 +41,65 @@ from analysis.site.catalogue import (
     page_title,
 )
 
+_IMAGE_WITHOUT_ALT = re.compile(r"<img(?![^>]*\balt=)")
+NO_ALT = "No description has been provided for this image"
+
 
 @functools.cache
-def exporter() -> Any:
-    """The one nbconvert ``HTMLExporter`` of this process, with the site template loaded once.
+def exporter(*, code: bool = False) -> Any:
+    """The nbconvert exporter of this process for pages, or with ``code`` for notebook views.
 
-    Code, prompts and anchor links are hidden; Pygments' stylesheet is not made,
-    since no code is shown.
+    The site template is loaded and compiled once per kind. Pages hide code and
+    prompts; the notebook views show both. Anchor links are hidden and
+    Pygments' stylesheet is not made by nbconvert (the views scope their own).
+    """
+    from traitlets.config import Config
+
+    hidden = {} if code else {"exclude_input": True, "exclude_input_prompt": True, "exclude_output_prompt": True}
+    html_exporter = _site_exporter_class()(
+        config=Config({"CSSHTMLHeaderPreprocessor": {"enabled": False}}),
+        template_name="site",
+        extra_template_basedirs=[str(TEMPLATES)],
+        exclude_anchor_links=True,
+        embed_images=True,
+        **hidden,
+    )
+    html_exporter.template  # noqa: B018 - load and compile the template now, once
+    return html_exporter
+
+
+@functools.cache
+def _site_exporter_class() -> type:
+    """nbconvert's ``HTMLExporter`` without its last pass through BeautifulSoup.
+
+    That pass parses and re-serialises the whole page (about a third of a page's
+    rendering) to give images without alternative text a placeholder and make
+    ``.jp-Notebook`` cells focusable; the site's template has no ``.jp-Notebook``,
+    so only the placeholder is kept, put in by a regular expression.
     """
     from nbconvert import HTMLExporter
-    from traitlets.config import Config
+    from nbconvert.exporters.templateexporter import TemplateExporter
+    from nbconvert.filters.highlight import Highlight2HTML
+    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 
-    config = Config({"CSSHTMLHeaderPreprocessor": {"enabled": False}})
-    html_exporter = HTMLExporter(
-        config=config,
-        template_name="site",
-        extra_template_basedirs=[str(TEMPLATES)],
-        exclude_input=True,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-        exclude_anchor_links=True,
-        embed_images=True,
-    )
-    html_exporter.template  # noqa: B018 - load and compile the template now, once
-    return html_exporter
+    class SiteExporter(HTMLExporter):
+        def default_filters(self) -> Any:
+            yield from super().default_filters()
+            yield "highlight_code", Highlight2HTML(parent=self)  # the site template names it; replaced per notebook
 
+        def from_notebook_node(self, nb: Any, resources: dict[str, Any] | None = None, **kw: Any) -> Any:
+            language = nb.metadata.get("language_info", {})
+            lexer = language.get("pygments_lexer", language.get("name", None))
+            self.register_filter(
+                "highlight_code", self.filters.get("highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self))
+            )
+            resources = self._init_resources(resources)
+            data_types = WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata, parent=self, resources=resources)
+            self.register_filter("filter_data_type", data_types)
+            body, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+            return _IMAGE_WITHOUT_ALT.sub(f'<img alt="{NO_ALT}"', body), resources
 
-@functools.cache
-def view_exporter() -> Any:
-    """The nbconvert ``HTMLExporter`` of the notebook views: the site template with code and prompts shown."""
-    from nbconvert import HTMLExporter
-    from traitlets.config import Config
-
-    config = Config({"CSSHTMLHeaderPreprocessor": {"enabled": False}})
-    html_exporter = HTMLExporter(
-        config=config,
-        template_name="site",
-        extra_template_basedirs=[str(TEMPLATES)],
-        exclude_anchor_links=True,
-        embed_images=True,
-    )
-    html_exporter.template  # noqa: B018 - load and compile the template now, once
-    return html_exporter
+    return SiteExporter
 
 
 @functools.cache
@@ -258,5 +275,5 @@ def _render_view(page: Page, context: QuarterContext, target: Path) -> None:
         cell.id = f"cell-{i}"  # papermill gives its parameters cell a random id: the same view from the same build
         if cell.cell_type == "markdown":  # one <h1> a page: the view's own title
             cell.source = re.sub(r"^#(?=\s)", "##", cell.source, flags=re.MULTILINE)
-    body, _ = view_exporter().from_notebook_node(shown, resources=resources)
+    body, _ = exporter(code=True).from_notebook_node(shown, resources=resources)
     target.write_text(body, encoding="utf-8", newline="\n")

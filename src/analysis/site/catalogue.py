@@ -48,6 +48,9 @@ FIXED_PAGES = (
 _FIXED = {p.kind: p for p in FIXED_PAGES}
 
 
+PAPER_NAME = "committee-paper.pdf"  # the quarter's committee paper, beside its dashboard
+
+
 def navigation_links() -> list[tuple[str, str]]:
     """(text, page) of the quarter's own pages, in the navigation's order, for both renderers."""
     return [(p.nav, p.html) for p in FIXED_PAGES]

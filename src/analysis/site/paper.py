@@ -36,9 +36,9 @@ from analysis.core.periods import PeriodError, parse_quarter, period_name
 from analysis.core.register import Register
 from analysis.core.vocabulary import STATUS_CODES
 from analysis.errors import SiteError
+from analysis.site.catalogue import PAPER_NAME
 
 PAPER_TEMPLATES = TEMPLATES / "paper"
-PAPER_NAME = "committee-paper.pdf"
 EXCEPTION_STATUSES = ("red", "amber")
 COMPACT_SECTIONS = ("headline", "figures")
 

@@ -12,7 +12,8 @@ the quarter's notebooks at their site paths::
 
 The staged notebooks are the readers' copies made by
 :func:`analysis.site.catalogue.display_notebook` with a title cell (and a failure banner
-where the notebook failed) put first and the "Executed notebook" link last.
+where the notebook failed) put first and, last, links to the committee paper, the
+page's notebook view ("How this page was made") and the executed notebook.
 ``_quarto.yml`` turns execution off, so Quarto renders the outputs papermill
 left and runs nothing. ``quarto render`` writes ``_site/``; its ``<quarter>/``
 folder is copied into the site folder with Quarto's ``site_libs`` beside the
@@ -38,6 +39,7 @@ from analysis.core.paths import PROJECT_ROOT
 from analysis.errors import QuartoNotFoundError, QuartoRenderError, SiteError
 from analysis.site.assets import SITE_TEMPLATES, stylesheet
 from analysis.site.catalogue import (
+    PAPER_NAME,
     Page,
     QuarterContext,
     display_notebook,
@@ -148,14 +150,15 @@ def staged_notebook(page: Page, context: QuarterContext) -> Any:
         banner = f'::: {{.failure role="alert"}}\n**{headline}**\n\n{detail}\n:::'
         cells.append(nbformat.v4.new_markdown_cell(banner))
     cells.extend(shown.cells)
+    links = [f"[Committee paper (PDF)]({page.prefix}{PAPER_NAME}){{.paper-link}} (this quarter's report for the board)"]
     if page.notebook is not None:
-        href = f"{page.prefix}notebooks/{page.notebook_rel}"
-        cells.append(
-            nbformat.v4.new_markdown_cell(
-                f"[Executed notebook]({href}){{.notebook-link}} (for reviewers: the parameters, code and outputs "
-                "behind this page)"
-            )
-        )
+        links += [
+            f"[How this page was made]({page.prefix}{page.view_html}){{.view-link}} (the notebook behind this page, "
+            "code and parameters shown)",
+            f"[Executed notebook]({page.prefix}notebooks/{page.notebook_rel}){{.notebook-link}} (for reviewers: the "
+            "parameters, code and outputs behind this page)",
+        ]
+    cells.append(nbformat.v4.new_markdown_cell(" · ".join(links)))
     shown.cells = cells
     return shown
 

@@ -20,15 +20,18 @@ still gets its page, which says that it failed and why.
 from __future__ import annotations
 
 import dataclasses
+import multiprocessing
 import shutil
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import nbformat
 
 from analysis.site.assets import check_offline
-from analysis.site.builtin import render_page
+from analysis.site.builtin import exporter, render_page
 from analysis.site.catalogue import Page, discover_pages, load_context, page_title
 from analysis.site.home import render_index
+from analysis.site.paper import write_paper
 from analysis.site.quarto import render_with_quarto
 
 __all__ = ["RENDERERS", "render_index", "render_quarter"]
@@ -53,11 +56,15 @@ def render_quarter(
     *,
     renderer: str = "auto",
     cache_dir: Path | None = None,
+    jobs: int = 1,
+    paper: bool = False,
 ) -> list[Path]:
     """Render a quarter's executed notebooks into ``site_dir`` and return the pages written.
 
     ``renderer``: ``"auto"`` uses Quarto when ``quarto`` is on PATH and the built-in
     renderer otherwise; ``"quarto"`` without Quarto raises :class:`QuartoNotFoundError`.
+    With ``paper`` the committee paper is written too. ``jobs`` processes share the
+    pages, the notebook views and the paper (each is independent of the others).
     """
     if renderer not in RENDERERS:
         raise ValueError(f"renderer {renderer!r} is not one of {', '.join(RENDERERS)}")
@@ -68,13 +75,37 @@ def render_quarter(
     titles = [page_title(p, context, nbformat.read(p.notebook, as_version=4))[0] for p in extra if p.notebook]
     context = dataclasses.replace(context, extra_pages=tuple(zip((p.html for p in extra), titles, strict=True)))
     site_dir.mkdir(parents=True, exist_ok=True)
-    if renderer == "quarto" or (renderer == "auto" and shutil.which("quarto")):
-        written = render_with_quarto(context, pages, site_dir)
-    else:
-        written = [render_page(page, context, site_dir, cache_dir) for page in pages]
+    quarto = renderer == "quarto" or (renderer == "auto" and shutil.which("quarto"))
+    tasks: list[tuple] = [("paper", str(quarter), reports_dir, processed_dir, site_dir)] if paper else []
+    if not quarto:
+        tasks += [("page", page, context, site_dir, cache_dir, False) for page in pages]
+    tasks += [("page", page, context, site_dir, cache_dir, True) for page in pages if page.notebook is not None]
+    written = render_with_quarto(context, pages, site_dir) if quarto else []
+    done = _run(tasks, jobs)
+    if not quarto:
+        written = done[int(paper) : int(paper) + len(pages)]
+    views = done[int(paper) + (0 if quarto else len(pages)) :]
     copy_notebooks(pages, site_dir)
-    views = [render_page(page, context, site_dir, cache_dir, view=True) for page in pages if page.notebook is not None]
     if (processed_dir / "manifest.json").is_file():
         shutil.copyfile(processed_dir / "manifest.json", site_dir / "manifest.json")
     check_offline({p: p.read_text(encoding="utf-8") for p in [*written, *views]})
     return written
+
+
+def _task(task: tuple) -> Path:
+    """One piece of a quarter's site: a page or notebook view (``page``), or the committee paper (``paper``)."""
+    kind, *args = task
+    if kind == "paper":
+        return write_paper(*args)
+    page, context, site_dir, cache_dir, view = args
+    return render_page(page, context, site_dir, cache_dir, view=view)
+
+
+def _run(tasks: list[tuple], jobs: int) -> list[Path]:
+    """Each task's result, in order: in this process, or forked workers that share the template compiled here."""
+    if jobs <= 1 or len(tasks) < 2:
+        return [_task(task) for task in tasks]
+    exporter(), exporter(code=True)  # compiled once here, inherited by every worker
+    pool = ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=multiprocessing.get_context("fork"))
+    with pool:
+        return list(pool.map(_task, tasks))
