@@ -19,9 +19,12 @@ still gets its page, which says that it failed and why.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import io
 import multiprocessing
 import shutil
+import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -102,10 +105,24 @@ def _task(task: tuple) -> Path:
 
 
 def _run(tasks: list[tuple], jobs: int) -> list[Path]:
-    """Each task's result, in order: in this process, or forked workers that share the template compiled here."""
+    """Each task's result, in order: in this process, or forked workers that share the template compiled here.
+
+    What a worker says on stderr (a cache notice) is passed back and said here, in order.
+    """
     if jobs <= 1 or len(tasks) < 2:
         return [_task(task) for task in tasks]
     exporter(), exporter(code=True)  # compiled once here, inherited by every worker
     pool = ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=multiprocessing.get_context("fork"))
     with pool:
-        return list(pool.map(_task, tasks))
+        done = list(pool.map(_task_telling, tasks))
+    for _, said in done:
+        if said:
+            print(said, end="", file=sys.stderr, flush=True)
+    return [path for path, _ in done]
+
+
+def _task_telling(task: tuple) -> tuple[Path, str]:
+    """:func:`_task` in a worker, with what it printed on stderr."""
+    said = io.StringIO()
+    with contextlib.redirect_stderr(said):
+        return _task(task), said.getvalue()
