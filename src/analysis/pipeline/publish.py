@@ -136,7 +136,7 @@ def _link_copy(source: Path, target: Path) -> None:
 
 
 def _write_record(version: Path, out: OutputPaths, quarter: str, made_by: str, pages_from: str) -> dict:
-    """Write ``record.json`` last: every file's hash and the tables the pages came from. The version is then complete."""
+    """Write ``record.json`` last (every file's hash, the tables the pages came from): the version is then complete."""
     record = {
         "format": RECORD_FORMAT,
         "quarter": str(quarter),
@@ -423,11 +423,11 @@ def tidy(root: Path, *, keep: int | None = None, say: Callable[[str], None] | No
         for partnership, quarter in stores(root):
             counts["old version"] += prune(OutputPaths(root, partnership), quarter, keep)
     for marker in homes:
-        partnership = "" if marker.parent.name == VERSIONS else marker.parent.name
+        partnership = "" if marker.path.parent.name == VERSIONS else marker.path.parent.name
         out = OutputPaths(root, partnership)
         if out.site.is_dir():
             write_home(out)
-        marker.unlink(missing_ok=True)
+        marker.path.unlink(missing_ok=True)
     counts = Counter({k: n for k, n in counts.items() if n})
     if counts or homes:
         words = [_counted(kind, n) for kind, n in counts.items()]

@@ -209,15 +209,8 @@ def check_version(version: Path, shown: dict[str, str]) -> list[str]:
 class Leftover:
     """Something an interrupted command left: what it is (a word for the summary line) and where."""
 
-    kind: str
+    kind: str  # "staging folder", "temporary link", "incomplete version", "home page to write", ...
     path: Path
-
-
-KINDS = (
-    "staging folder", "replaced folder", "temporary link", "temporary file", "incomplete version",
-    "version never published", "version being removed", "link to nothing", "folder still to be linked", "link still to be made",
-    "home page to write",
-)  # fmt: skip
 
 
 def _is_quarter(name: str) -> bool:
@@ -249,9 +242,13 @@ def output_folders(root: Path) -> Iterator[Path]:
             continue
         yield base
         for entry in sorted(base.iterdir()):
-            if not entry.name.startswith(".") and entry.is_dir() and not entry.is_symlink():
-                if not _is_quarter(entry.name):
-                    yield entry
+            if (
+                not entry.name.startswith(".")
+                and entry.is_dir()
+                and not entry.is_symlink()
+                and not _is_quarter(entry.name)
+            ):
+                yield entry
 
 
 def _junk_kind(name: str, own: str) -> str:
