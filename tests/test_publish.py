@@ -184,7 +184,7 @@ def test_the_next_writing_command_cleans_what_a_crash_left_and_says_so_in_one_li
     assert _status(tmp_path, small) == 0
     lines = [line for line in capsys.readouterr().err.splitlines() if "Cleaned up" in line]
     assert lines == [
-        f"Cleaned up after an interrupted command in {tmp_path}: 1 staging folder, 1 replaced folder, "
+        f"Cleaned up what earlier commands left in {tmp_path}: 1 staging folder, 1 replaced folder, "
         "1 temporary file, 1 temporary link, 1 version being removed, 1 incomplete version."
     ]
     assert not [p for p in planted if p.exists() or p.is_symlink()]

@@ -433,7 +433,7 @@ def tidy(root: Path, *, keep: int | None = None, say: Callable[[str], None] | No
         words = [_counted(kind, n) for kind, n in counts.items()]
         if homes:
             words.append("the home page written again")
-        (say or _stderr)(f"Cleaned up after an interrupted command in {root}: {', '.join(words)}.")
+        (say or _stderr)(f"Cleaned up what earlier commands left in {root}: {', '.join(words)}.")
     return counts
 
 
