@@ -247,7 +247,7 @@ BUILD = ["--jobs", "1", "--renderer", "builtin"]
 
 
 @dataclass(frozen=True)
-class Base:
+class FaultTown:
     """A one-measure partnership in two versions differing in one figure of ``Q`` (``a``, ``b``), and an output
     folder where ``a`` is published for ``PREVIOUS`` and ``Q``, ``b`` was built too, and the caches hold both."""
 
@@ -261,13 +261,13 @@ class Base:
 
 
 @pytest.fixture(scope="module")
-def fault_town(tmp_path_factory) -> Base:
+def fault_town(tmp_path_factory) -> FaultTown:
     root = tmp_path_factory.mktemp("publish")
     a, b = one_measure(root / "a"), one_measure(root / "b", change=CHANGE)
     out = root / "out"
     for quarter, data in ((PREVIOUS, a), (Q, b), (Q, a)):
         assert main(["build", "--quarter", quarter, "--data", str(data), "--out", str(out), *BUILD]) == 0
-    return Base(a, b, out)
+    return FaultTown(a, b, out)
 
 
 def csp(*args: str, fault: str = "") -> subprocess.Popen:
@@ -295,14 +295,14 @@ def _shown(nb_path: Path) -> str:
     return json.dumps([c.get("outputs", []) for c in nbformat.read(nb_path, as_version=4).cells])
 
 
-def assert_whole(base: Base, out: Path, quarter: str = Q) -> Path:
+def assert_whole(town: FaultTown, out: Path, quarter: str = Q) -> Path:
     """The published quarter is one build, whole: tables, notebooks, pages and paper agree. Returns its data folder."""
     paths = contract_paths(OutputPaths(out), quarter)
     processed, reports, site = (paths[p].resolve() for p in ("processed", "reports", "site"))
     manifest = (processed / "manifest.json").read_text()
     assert (site / "manifest.json").read_text() == manifest, "the pages were published with other tables"
     data = Path(json.loads(manifest)["data_dir"])
-    assert data in (base.a, base.b)
+    assert data in (town.a, town.b)
     figure, page, notebook = (
         number(_ytd(processed)),
         (site / "index.html").read_text(),
@@ -310,7 +310,7 @@ def assert_whole(base: Base, out: Path, quarter: str = Q) -> Path:
     )
     assert figure in page and figure in notebook, "the dashboard shows the figure of the tables"
     if quarter == Q:  # the two data folders differ in this quarter's figure
-        other = number(_ytd(processed) + (CHANGE if data == base.a else -CHANGE))
+        other = number(_ytd(processed) + (CHANGE if data == town.a else -CHANGE))
         assert other not in page and other not in notebook
     assert (site / "committee-paper.pdf").is_file()
     version = current_version(OutputPaths(out), quarter)
@@ -320,17 +320,17 @@ def assert_whole(base: Base, out: Path, quarter: str = Q) -> Path:
     return data
 
 
-def _next_build_cleans(base: Base, out: Path, capsys) -> None:
+def _next_build_cleans(town: FaultTown, out: Path, capsys) -> None:
     """The next build publishes ``b`` whole, leaves nothing to clean, and the home page lists every quarter."""
     capsys.readouterr()
-    assert main(["build", "--quarter", Q, "--data", str(base.b), "--out", str(out), *BUILD, "--keep", "2"]) == 0
-    assert assert_whole(base, out) == base.b
+    assert main(["build", "--quarter", Q, "--data", str(town.b), "--out", str(out), *BUILD, "--keep", "2"]) == 0
+    assert assert_whole(town, out) == town.b
     assert find_leftovers(out) == []
     assert all(read_record(v) for v in (out / ".versions" / Q).iterdir() if not v.name.startswith("."))
     home = (out / "_site" / "index.html").read_text()
     for quarter in (PREVIOUS, Q):
         assert f'href="{quarter}/index.html"' in home, quarter
-    assert verify_quarter(base.b, out, Q, echo=False) == []
+    assert verify_quarter(town.b, out, Q, echo=False) == []
 
 
 def _to_older_layout(out: Path) -> None:
@@ -348,36 +348,34 @@ def _to_older_layout(out: Path) -> None:
 def test_a_kill_at_any_point_of_publishing_leaves_the_old_build_or_the_new_one_whole(
     fault_town, tmp_path, capsys, point
 ):
-    base = fault_town
-    out = base.copy(tmp_path / "out")
+    out = fault_town.copy(tmp_path / "out")
     if point == "migrating":
         _to_older_layout(out)
     if point == "tidying":
         _plant_leftovers(out)
-    run = _build(out, base.b, Q, "--keep", "2", fault=point)
+    run = _build(out, fault_town.b, Q, "--keep", "2", fault=point)
     _, err = run.communicate(timeout=600)
     assert run.returncode == -signal.SIGKILL, f"the build was not killed at {point}: {err}"
     after_switch = point in ("switched", "home-written", "pruning")
-    assert assert_whole(base, out) == (base.b if after_switch else base.a)
-    _next_build_cleans(base, out, capsys)
+    assert assert_whole(fault_town, out) == (fault_town.b if after_switch else fault_town.a)
+    _next_build_cleans(fault_town, out, capsys)
 
 
 @pytest.mark.slow
 def test_a_kill_before_the_home_page_leaves_no_quarter_off_it_after_the_next_command(fault_town, tmp_path, capsys):
-    base = fault_town
-    out = base.copy(tmp_path / "out")
+    out = fault_town.copy(tmp_path / "out")
     paths = OutputPaths(out)
     for path in contract_paths(paths, Q).values():  # Q not published yet, its notebooks in the cache
         path.unlink()
     shutil.rmtree(paths.versions(Q))
     publish.write_home(paths)
     assert f'href="{Q}/index.html"' not in (out / "_site" / "index.html").read_text()
-    run = _build(out, base.a, Q, fault="switched")
+    run = _build(out, fault_town.a, Q, fault="switched")
     run.communicate(timeout=600)
     assert run.returncode == -signal.SIGKILL
-    assert assert_whole(base, out) == base.a
+    assert assert_whole(fault_town, out) == fault_town.a
     capsys.readouterr()
-    assert _status(out, base.a, PREVIOUS) == 0  # any writing command
+    assert _status(out, fault_town.a, PREVIOUS) == 0  # any writing command
     assert "the home page written again" in capsys.readouterr().err
     home = (out / "_site" / "index.html").read_text()
     assert f'href="{Q}/index.html"' in home and f'href="{PREVIOUS}/index.html"' in home
@@ -388,22 +386,21 @@ ROUNDS = 5
 
 @pytest.mark.slow
 def test_two_builds_of_one_quarter_at_once_publish_one_of_them_whole(fault_town, tmp_path):
-    base = fault_town
-    out = base.copy(tmp_path / "out")
+    out = fault_town.copy(tmp_path / "out")
     for _ in range(ROUNDS):
-        runs = [_build(out, data, Q, "--keep", "1") for data in (base.a, base.b)]
+        runs = [_build(out, data, Q, "--keep", "1") for data in (fault_town.a, fault_town.b)]
         outcomes = [run.communicate(timeout=600) for run in runs]
         assert [run.returncode for run in runs] == [0, 0], outcomes
-        winner = assert_whole(base, out)
+        winner = assert_whole(fault_town, out)
         assert verify_quarter(winner, out, Q, echo=False) == []
         assert find_leftovers(out) == []
 
 
 @pytest.mark.slow
 def test_two_quarters_built_at_once_each_find_the_quarter_before(fault_town, tmp_path):
-    base = fault_town
-    out = base.copy(tmp_path / "out")
-    runs = [_build(out, base.b, quarter) for quarter in (PREVIOUS, Q)]  # Q compares with PREVIOUS, published before
+    out = fault_town.copy(tmp_path / "out")
+    # Q compares with PREVIOUS, published before both start and published again by one of them
+    runs = [_build(out, fault_town.b, quarter) for quarter in (PREVIOUS, Q)]
     outcomes = [run.communicate(timeout=600) for run in runs]
     assert [run.returncode for run in runs] == [0, 0], outcomes
     for quarter, found in ((PREVIOUS, "not found"), (Q, "found")):  # the quarter before PREVIOUS was never built
@@ -412,4 +409,4 @@ def test_two_quarters_built_at_once_each_find_the_quarter_before(fault_town, tmp
     status = read_processed(out / "data" / "processed" / PREVIOUS, "measure_status.csv")["status"].iloc[0]
     history = (out / "data" / "processed" / Q / "status_history.csv").read_text()
     assert f",{PREVIOUS},{status}," in history
-    assert assert_whole(base, out) == base.b
+    assert assert_whole(fault_town, out) == fault_town.b

@@ -345,28 +345,24 @@ def prune(out: OutputPaths, quarter: str, keep: int) -> int:
 # ---------------------------------------------------------------------------
 # Cleaning up after an interrupted command
 
-_PLURALS = {
-    "staging folder": "staging folders",
-    "replaced folder": "replaced folders",
-    "temporary link": "temporary links",
-    "temporary file": "temporary files",
-    "incomplete version": "incomplete versions",
-    "version never published": "versions never published",
-    "version being removed": "versions being removed",
-    "link to nothing": "links to nothing",
-    "folder still to be linked": "folders replaced by their links",
-    "link still to be made": "links made",
-    "old version": "old versions beyond the number kept",
+_WORDS = {  # a kind of leftover as the summary line counts it: one, many
+    "version never published": ("version never published", "versions never published"),
+    "version being removed": ("version being removed", "versions being removed"),
+    "link to nothing": ("link to nothing", "links to nothing"),
+    "folder still to be linked": ("folder replaced by its link", "folders replaced by their links"),
+    "link still to be made": ("link made again", "links made again"),
+    "old version": ("old version beyond the number kept", "old versions beyond the number kept"),
 }
 
 
 def _counted(kind: str, n: int) -> str:
     """``3 temporary links``: a count of one kind of leftover.
 
-    >>> _counted("temporary link", 1), _counted("version being removed", 2)
-    ('1 temporary link', '2 versions being removed')
+    >>> _counted("temporary link", 1), _counted("temporary link", 2), _counted("version being removed", 2)
+    ('1 temporary link', '2 temporary links', '2 versions being removed')
     """
-    return f"{n} {kind if n == 1 else _PLURALS.get(kind, kind + 's')}"
+    one, many = _WORDS.get(kind, (kind, kind + "s"))
+    return f"{n} {one if n == 1 else many}"
 
 
 def _remove(path: Path) -> None:
