@@ -35,4 +35,4 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 clean:
-	rm -rf _site reports data/processed/*/ .cache
+	rm -rf _site reports .versions .cache $(filter-out data/processed/README.md,$(wildcard data/processed/*))

@@ -118,11 +118,15 @@ def area(root: Path, partnerships: int, measures: int) -> Path:
 
 
 def notebooks_built(out: Path) -> int:
-    return sum(1 for _ in (out / "reports").rglob("*.ipynb"))
+    """The executed notebooks published under ``reports/`` (each quarter there is a link to its version)."""
+    from analysis.processed.versions import walk_files
+
+    return sum(1 for p in walk_files(out / "reports") if p.suffix == ".ipynb")
 
 
 def tree_mb(path: Path) -> float:
-    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 1e6
+    """The size of every file under ``path``, each once (published quarters are counted in ``.versions/``)."""
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file() and not f.is_symlink()) / 1e6
 
 
 def build_all(data_root: Path, out: Path, extra: list[str]) -> tuple[float, float, float]:

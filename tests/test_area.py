@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from analysis.pipeline.area import build_all, slug
+from analysis.processed.versions import walk_files
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 from generate import generate
@@ -30,8 +31,9 @@ def area(tmp_path_factory) -> Path:
 
 
 def _tree(root: Path) -> dict[str, str]:
+    """Every published file under its contract path (quarters are links to their version), and its text."""
     out = {}
-    for path in sorted(root.rglob("*")):
+    for path in walk_files(root):
         rel = path.relative_to(root)
         if (
             not path.is_file()

@@ -431,7 +431,7 @@ def test_published_files_are_readable_by_all(data, tmp_path):
         write_text_atomic(out / "_site" / "index.html", "<p>x</p>")
     finally:
         os.umask(old)
-    written = [out / "_site" / "index.html", *(out / "data" / "processed").rglob("*")]
+    written = [out / "_site" / "index.html", *(out / "data" / "processed").rglob("*"), *(out / ".versions").rglob("*")]
     assert len(written) > 3
     for path in written:
         mode = stat.S_IMODE(path.stat().st_mode)

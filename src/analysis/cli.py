@@ -42,6 +42,17 @@ def _quarter(text: str) -> str:
         raise argparse.ArgumentTypeError(str(err)) from err
 
 
+def _keep(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"--keep must be a whole number of 1 or more, not {text!r}")
+    return int(text)
+
+
+def keep_arg(p: argparse.ArgumentParser) -> None:
+    """``--keep N``: how many versions of each quarter stay under ``.versions/`` (the published one included)."""
+    p.add_argument("--keep", type=_keep, default=3, help="versions of each quarter kept under .versions (default 3)")
+
+
 def no_wait_arg(p: argparse.ArgumentParser) -> None:
     """``--no-wait``, for the commands that lock the folder they write."""
     p.add_argument(
@@ -89,7 +100,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="notebooks run at once")
     p.add_argument("--force", action="store_true", help="execute every notebook, ignoring the cache")
     p.add_argument("--renderer", choices=("auto", "quarto", "builtin"), default="auto")
-    kernel_arg(p)
+    kernel_arg(p), keep_arg(p)
 
     p = sub.add_parser("build-all", help="build every partnership under a folder, and an area overview")
     p.add_argument("--data-root", required=True, help="a folder of partnership folders, each laid out like data/raw")
@@ -99,7 +110,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--scheduler", help="a Dask scheduler address, e.g. tcp://10.0.0.5:8786 (default: a local cluster)")
     p.add_argument("--force", action="store_true", help="execute every notebook, ignoring the cache")
     p.add_argument("--renderer", choices=("auto", "quarto", "builtin"), default="auto")
-    kernel_arg(p)
+    kernel_arg(p), keep_arg(p)
 
     from analysis.ingest.cli import add_parsers as add_ingest_parsers
 
@@ -227,6 +238,7 @@ def _build(args: argparse.Namespace) -> int:
         force=args.force,
         renderer=args.renderer,
         kernel=args.kernel,
+        keep=args.keep,
     )
     return EXIT_OK if result.ok else EXIT_FAILED
 
@@ -246,6 +258,7 @@ def cmd_build_all(args: argparse.Namespace) -> int:
         force=args.force,
         renderer=args.renderer,
         kernel=args.kernel,
+        keep=args.keep,
     )
     prune_after_build(_out_dir(args), started)
     return EXIT_OK if all(o.ok for o in outcomes) else EXIT_FAILED
@@ -283,7 +296,8 @@ def cmd_returns(args: argparse.Namespace) -> int:
 
 def cmd_paper(args: argparse.Namespace) -> int:
     from analysis.core.paths import OutputPaths
-    from analysis.site.paper import PaperError, write_paper
+    from analysis.pipeline.build import publish_paper
+    from analysis.site.paper import PaperError
 
     out = OutputPaths(_out_dir(args))
     quarter = args.quarter
@@ -302,7 +316,7 @@ def cmd_paper(args: argparse.Namespace) -> int:
         )
         return EXIT_INVALID
     try:
-        path = write_paper(quarter, reports, processed, out.site_quarter(quarter))
+        path = publish_paper(out.root, quarter)  # a new version of the quarter, switched to atomically
     except PaperError as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_FAILED

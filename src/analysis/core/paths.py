@@ -26,6 +26,7 @@ PROJECT_ROOT = _find_root()
 NOTEBOOKS = PROJECT_ROOT / "notebooks"
 DEFAULT_DATA = PROJECT_ROOT / "data" / "raw"
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
+VERSIONS = ".versions"  # under --out: every published quarter's versions, whole
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,13 @@ class OutputPaths:
 
     >>> OutputPaths(Path("/tmp/o"), "newport").site_quarter("2024-25-Q3").as_posix()
     '/tmp/o/_site/newport/2024-25-Q3'
+
+    Each published quarter's builds are kept whole, one folder per version, under
+    ``.versions/``; the three folders above are links into the current one
+    (:mod:`analysis.processed.versions`):
+
+    >>> OutputPaths(Path("/tmp/o"), "newport").versions("2024-25-Q3").as_posix()
+    '/tmp/o/.versions/newport/2024-25-Q3'
     """
 
     root: Path
@@ -65,6 +73,14 @@ class OutputPaths:
 
     def site_quarter(self, quarter: str) -> Path:
         return self.site / str(quarter)
+
+    @property
+    def versions_root(self) -> Path:
+        return self.root.joinpath(VERSIONS, *([self.partnership] if self.partnership else []))
+
+    def versions(self, quarter: str) -> Path:
+        """The folder of a quarter's versions and of the ``current`` link that names the published one."""
+        return self.versions_root / str(quarter)
 
     @property
     def cache(self) -> Path:

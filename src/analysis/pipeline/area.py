@@ -19,7 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from analysis.core.problems import InputError, Problem
-from analysis.pipeline.build import BuildResult, build_quarter
+from analysis.pipeline.build import BuildResult, build_quarter, start_writing
+from analysis.pipeline.lock import folder_lock
+from analysis.pipeline.publish import DEFAULT_KEEP
 from analysis.processed.atomic import write_text_atomic
 from analysis.site.area import AreaEntry, overview_page
 
@@ -79,21 +81,49 @@ def build_all(
     renderer: str = "auto",
     progress: bool = True,
     kernel: str = "warm",
+    keep: int = DEFAULT_KEEP,
 ) -> list[PartnershipOutcome]:
-    """Build the quarter for every partnership under ``data_root`` and write the overview page."""
+    """Build the quarter for every partnership under ``data_root`` and write the overview page.
+
+    The output folder's lock is held throughout (taken here when the command
+    line does not hold it already), leftovers of an interrupted command are
+    cleaned before any partnership starts, and the overview is written from
+    what is published, inside the same locked section.
+    """
     folders = partnership_folders(data_root)
     if not folders:
         raise InputError(
             [Problem(str(data_root), None, None, "no partnership folder (one holding measures.yml) is here")]
         )
     out_dir = Path(out_dir).resolve()
+    with folder_lock(out_dir, "csp-report build-all"):
+        start_writing(out_dir, keep=keep)
+        return _build_all(folders, out_dir, quarter, jobs=jobs, executor=executor, scheduler=scheduler, force=force,
+                          renderer=renderer, progress=progress, kernel=kernel, keep=keep)  # fmt: skip
+
+
+def _build_all(
+    folders: list[Path],
+    out_dir: Path,
+    quarter: str | None,
+    *,
+    jobs: int,
+    executor: str,
+    scheduler: str | None,
+    force: bool,
+    renderer: str,
+    progress: bool,
+    kernel: str,
+    keep: int,
+) -> list[PartnershipOutcome]:
+    """Each partnership's build, then the overview; the caller holds the lock."""
 
     def one(folder: Path, pool: Executor | None) -> PartnershipOutcome:
         name = slug(folder.name)
         try:
             result = build_quarter(
                 folder, out_dir, quarter, jobs=jobs, force=force, renderer=renderer,
-                progress=progress, partnership=name, executor=pool, kernel=kernel,
+                progress=progress, partnership=name, executor=pool, kernel=kernel, keep=keep,
             )  # fmt: skip
         except InputError as err:
             return PartnershipOutcome(name, folder, None, err.report())

@@ -1,4 +1,10 @@
-"""The quarter's pipeline: validate, compute, execute the notebooks, render, publish atomically."""
+"""The quarter's pipeline: validate, compute, execute the notebooks, render, publish atomically.
+
+Each command that writes a quarter (``build``, ``status``, ``paper``) holds the
+output folder's lock, first cleans what an interrupted command left, and
+publishes a new whole version of the quarter with one atomic switch
+(:mod:`analysis.pipeline.publish`).
+"""
 
 from __future__ import annotations
 
@@ -18,7 +24,10 @@ from analysis.core.paths import NOTEBOOKS, PROJECT_ROOT, OutputPaths
 from analysis.core.periods import Quarter, parse_quarter
 from analysis.inputs.tables import Inputs, load_inputs
 from analysis.pipeline.execute import NotebookJob, NotebookResult, execute_all
-from analysis.processed.atomic import publish, replace_path, staging
+from analysis.pipeline.faults import point
+from analysis.pipeline.lock import folder_lock, once
+from analysis.pipeline.publish import DEFAULT_KEEP, publish_quarter, tidy
+from analysis.processed.atomic import replace_path, staging
 from analysis.processed.manifest import manifest, manifest_text
 from analysis.processed.tables import compute_tables, write_tables
 
@@ -56,21 +65,63 @@ def warn_returns_due(inputs: Inputs, q: Quarter) -> str:
     return text
 
 
+def start_writing(out_dir: Path, *, keep: int | None = None) -> None:
+    """At the start of a command that writes under ``out_dir`` (its lock held): clean what a crash left, once."""
+    if once(out_dir, "tidy"):
+        tidy(out_dir, keep=keep)
+
+
 def write_status(data_dir: Path, out_dir: Path, quarter: str | None) -> tuple[str, Path]:
-    """Compute a quarter's processed tables and put them in place; return the printed table."""
-    data_dir = Path(data_dir).resolve()
-    inputs = load_inputs(data_dir)
-    q = choose_quarter(inputs, quarter)
-    out = OutputPaths(Path(out_dir).resolve())
-    files = compute_tables(inputs, q, out)
-    target = out.processed(str(q))
-    with staging(target.parent) as stage:
-        write_tables(files, stage / "tables")
-        (stage / "tables" / "manifest.json").write_text(
-            manifest_text(manifest(str(q), data_dir, list(inputs.files), files)), encoding="utf-8"
+    """Compute a quarter's processed tables and publish them; return the printed table.
+
+    The tables are published as a new version of the quarter that carries the
+    current version's notebooks and pages unchanged (hard links). When the
+    tables differ from those the pages were made from, a warning says so, the
+    version's record says so, and ``verify`` reports it until the next build.
+    """
+    data_dir, out_dir = Path(data_dir).resolve(), Path(out_dir).resolve()
+    with folder_lock(out_dir, f"csp-report status {quarter or ''}".strip()):
+        start_writing(out_dir)
+        inputs = load_inputs(data_dir)
+        q = choose_quarter(inputs, quarter)
+        out = OutputPaths(out_dir)
+        files = compute_tables(inputs, q, out)
+        with staging(out_dir) as stage:
+            write_tables(files, stage / "processed")
+            (stage / "processed" / "manifest.json").write_text(
+                manifest_text(manifest(str(q), data_dir, list(inputs.files), files)), encoding="utf-8"
+            )
+            record = publish_quarter(
+                out, str(q), made_by="status", moved={"processed": stage / "processed"}, carried=("reports", "site")
+            )
+    if record and record["pages_from"] and record["pages_from"] != record["tables"]:
+        print(
+            f"warning: the published pages of {q} were made from other tables than these; "
+            f"run `csp-report build --quarter {q}` to make them agree (`csp-report verify` reports it until then)",
+            file=sys.stderr,
+            flush=True,
         )
-        replace_path(stage / "tables", target)
-    return f"{inputs.register.partnership}, {q}\n\n{status_summary(files)}", target
+    return f"{inputs.register.partnership}, {q}\n\n{status_summary(files)}", out.processed(str(q))
+
+
+def publish_paper(out_dir: Path, quarter: str) -> Path:
+    """Write the quarter's committee paper again from its published tables and notebooks, as a new version.
+
+    The new version carries everything else of the current one (hard links);
+    the switch to it is atomic like a build's. Returns the paper's published path.
+    """
+    from analysis.site.paper import PAPER_NAME, write_paper
+
+    out_dir = Path(out_dir).resolve()
+    out = OutputPaths(out_dir)
+    with folder_lock(out_dir, f"csp-report paper {quarter}"):
+        start_writing(out_dir)
+
+        def finish(folders: dict[str, Path]) -> None:
+            write_paper(str(quarter), folders["reports"], folders["processed"], folders["site"])
+
+        publish_quarter(out, str(quarter), made_by="paper", carried=("processed", "reports", "site"), finish=finish)
+    return out.site_quarter(str(quarter)) / PAPER_NAME
 
 
 # ---------------------------------------------------------------------------
@@ -194,6 +245,7 @@ def build_quarter(
     partnership: str = "",
     executor: Executor | None = None,
     kernel: str = "warm",
+    keep: int = DEFAULT_KEEP,
 ) -> BuildResult:
     """Validate, compute, execute every notebook and render the site; publish only a complete build.
 
@@ -204,9 +256,36 @@ def build_quarter(
     builds); ``executor`` runs the notebooks (a Dask client's executor, say)
     instead of a local process pool. ``kernel`` is ``warm`` (one long-lived
     kernel per worker) or ``fresh`` (a kernel per notebook): the same outputs.
+    ``keep`` versions of each quarter are kept under ``.versions/``.
+
+    The build holds the output folder's lock (the command line holds it
+    already; called on its own, it takes it), so it is safe however it is called.
     """
+    out_dir = Path(out_dir).resolve()
+    with folder_lock(out_dir, f"csp-report build {quarter or ''}".strip()):
+        start_writing(out_dir, keep=keep)
+        return _build_quarter(
+            data_dir, out_dir, quarter, jobs=jobs, force=force, renderer=renderer, progress=progress,
+            partnership=partnership, executor=executor, kernel=kernel, keep=keep,
+        )  # fmt: skip
+
+
+def _build_quarter(
+    data_dir: Path,
+    out_dir: Path,
+    quarter: str | Quarter | None,
+    *,
+    jobs: int,
+    force: bool,
+    renderer: str,
+    progress: bool,
+    partnership: str,
+    executor: Executor | None,
+    kernel: str,
+    keep: int,
+) -> BuildResult:
     from analysis.pipeline import uptodate
-    from analysis.site.render import render_index, render_quarter
+    from analysis.site.render import render_quarter
 
     data_dir, out_dir = Path(data_dir).resolve(), Path(out_dir).resolve()
     requested = str(quarter) if quarter else None
@@ -255,14 +334,18 @@ def build_quarter(
             paper=result_ok,  # the committee paper, from the same sections as the pages, published with them
         )
         if result_ok:
-            publish(
-                [
-                    (stage.processed(str(q)), out.processed(str(q))),
-                    (stage.reports(str(q)), out.reports(str(q))),
-                    (stage.site_quarter(str(q)), out.site_quarter(str(q))),
-                ]
+            point("staged")
+            publish_quarter(  # one whole version, made current by one atomic switch; the home page follows
+                out,
+                str(q),
+                made_by="build",
+                moved={
+                    "processed": stage.processed(str(q)),
+                    "reports": stage.reports(str(q)),
+                    "site": stage.site_quarter(str(q)),
+                },
+                keep=keep,
             )
-            render_index(out.processed_root, out.site)  # written by temporary file and rename
             failed_dir = None
             uptodate.record(
                 data_dir, out_dir, requested, quarter=str(q), previous=str(q.previous), partnership=partnership,

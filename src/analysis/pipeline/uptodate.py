@@ -6,8 +6,10 @@ records the SHA-256 of every file in the inputs folder, of every notebook
 executed, of the previous quarter's processed tables (``changes.csv`` reads
 them), the environment fingerprint (Python, every installed package, the
 project's code), whether Quarto was on PATH, and of every file the build
-published. A later build whose all of these are still the same would publish
-the same outputs, and the outputs are still there unchanged: it stops. Any
+published (read from the published version, resolved once), and that no
+interrupted command left anything to clean. A later build whose all of these
+are still the same would publish the same outputs, and the outputs are still
+there unchanged: it stops. Any
 difference, a missing stamp, ``--force`` or a stamp that cannot be read falls
 through to the normal build, which decides notebook by notebook from the cache.
 
@@ -27,8 +29,9 @@ from pathlib import Path
 from analysis.core.paths import OutputPaths
 from analysis.pipeline.execute import environment_fingerprint
 from analysis.processed.manifest import sha256_file as file_digest
+from analysis.processed.versions import find_leftovers, published
 
-STAMP_VERSION = 1
+STAMP_VERSION = 2
 
 
 def tree_digest(folder: Path) -> str:
@@ -54,11 +57,13 @@ def stamp_path(data_dir: Path, out_dir: Path, quarter: str | None, partnership: 
 
 
 def _outputs(out: OutputPaths, quarter: str) -> dict[str, str]:
+    folders = published(out, quarter)  # one version, whatever is switched meanwhile
     return {
-        "processed": tree_digest(out.processed(quarter)),
-        "reports": tree_digest(out.reports(quarter)),
-        "site": tree_digest(out.site_quarter(quarter)),
+        "processed": tree_digest(folders.processed),
+        "reports": tree_digest(folders.reports),
+        "site": tree_digest(folders.site),
         "index": "yes" if (out.site / "index.html").is_file() else "",
+        "clean": "no" if find_leftovers(out.root) else "yes",
     }
 
 
@@ -70,7 +75,7 @@ def _state(data_dir: Path, out: OutputPaths, quarter: str, previous: str, notebo
         "environment": environment_fingerprint(),
         "quarto": shutil.which("quarto") or "",
         "notebooks": {path: file_digest(Path(path)) if Path(path).is_file() else "" for path in sorted(notebooks)},
-        "previous": tree_digest(out.processed(previous)),
+        "previous": tree_digest(out.processed(previous).resolve()),
         "outputs": _outputs(out, quarter),
     }
 

@@ -1,8 +1,10 @@
-"""Swap finished outputs into place so a reader never sees half a build.
+"""Write outputs so that a reader never opens half of one: staging folders, renames, files by a rename.
 
-A build writes into a staging folder beside its destination; only when the
-whole quarter succeeded are the staged folders moved into place, each with one
-rename, and the previous versions removed afterwards.
+A build writes into a staging folder under ``--out``; only when the whole
+quarter succeeded is it published, as a new version made current by one atomic
+switch (:mod:`analysis.pipeline.publish`). ``replace_path`` moves one folder
+into place by renames, for the failed builds kept aside and where links cannot
+be made.
 """
 
 from __future__ import annotations
@@ -24,10 +26,12 @@ def staging(root: Path) -> Iterator[Path]:
     """A fresh staging folder under ``root`` (same file system), removed on exit.
 
     ``mkdtemp`` makes it readable by its owner only; what is staged in it is
-    published, so it is opened up to the usual folder mode.
+    published, so it is opened up to the usual folder mode. Its name carries the
+    process id: a staging folder of another process found under a locked
+    ``--out`` was left by a crash, and the next command removes it.
     """
     root.mkdir(parents=True, exist_ok=True)
-    folder = Path(tempfile.mkdtemp(prefix=".csp-build-", dir=root))
+    folder = Path(tempfile.mkdtemp(prefix=f".csp-build-{os.getpid()}-", dir=root))
     os.chmod(folder, FOLDER_MODE)
     try:
         yield folder
@@ -53,13 +57,6 @@ def replace_path(new: Path, target: Path) -> None:
             shutil.rmtree(old, ignore_errors=True)
         else:
             old.unlink(missing_ok=True)
-
-
-def publish(pairs: list[tuple[Path, Path]]) -> None:
-    """Replace each target by its staged copy; staged paths that do not exist are skipped."""
-    for new, target in pairs:
-        if new.exists():
-            replace_path(new, target)
 
 
 def write_text_atomic(path: Path, text: str) -> None:

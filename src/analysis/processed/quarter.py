@@ -139,10 +139,13 @@ def load_quarter(quarter: str, *, processed_dir: str | Path = "") -> QuarterData
     """Read and check a quarter's built tables from ``processed_dir`` (a notebook parameter).
 
     Every table is required and checked against its schema; anything missing or
-    malformed raises :class:`ProcessedTableError` naming the folder or file.
+    malformed raises :class:`ProcessedTableError` naming the folder or file. The
+    folder is resolved once (``data/processed/<quarter>`` is a link to the
+    published version) and every file read from there, so a build published
+    meanwhile never mixes with this one.
     """
     q = parse_quarter(quarter)
-    folder = processed_folder(q, processed_dir)
+    folder = processed_folder(q, processed_dir).resolve()
     if not folder.is_dir():
         raise ProcessedTableError(
             f"{folder} does not exist: {q} has not been built there. "

@@ -218,16 +218,19 @@ def earlier_quarters(processed_root: Path, quarter: Quarter, partnership: str) -
 
     A folder counts when its name is a quarter, it holds ``measure_status.csv``
     and its ``register.json`` (when there is one) names the same partnership.
+    Each is returned resolved (the link to the published version followed once),
+    so that its files are read from one build.
     """
     from analysis.core.periods import PeriodError, parse_quarter
 
     found = []
-    for folder in processed_root.glob("*") if processed_root.is_dir() else ():
+    for entry in processed_root.glob("*") if processed_root.is_dir() else ():
         try:
-            q = parse_quarter(folder.name)
+            q = parse_quarter(entry.name)
         except PeriodError:
             continue
-        if str(q) != folder.name or q >= quarter or not (folder / "measure_status.csv").is_file():
+        folder = entry.resolve()
+        if str(q) != entry.name or q >= quarter or not (folder / "measure_status.csv").is_file():
             continue
         register = folder / "register.json"
         if register.is_file() and read_register_json(folder).partnership != partnership:
@@ -260,7 +263,8 @@ def compute_tables(inputs: Inputs, q: Quarter, out: OutputPaths) -> dict[str, st
     """The quarter's processed files, with what changed since the previous quarter built under ``out``
     and the status history of every quarter built there."""
     files = quarter_tables(inputs, q)
-    files["changes.csv"] = changes_since(out.processed(str(q.previous)), files, str(q.previous))
+    previous = out.processed(str(q.previous)).resolve()  # one published version, whatever switches meanwhile
+    files["changes.csv"] = changes_since(previous, files, str(q.previous))
     files["status_history.csv"] = status_history(
         out.processed_root, q, files["measure_status.csv"], inputs.register.partnership
     )

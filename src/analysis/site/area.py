@@ -45,27 +45,29 @@ def badge(status: str, label: str = "") -> dict[str, str]:
     }
 
 
-def latest_quarter(out_dir: Path, slug: str) -> tuple[str, pd.DataFrame, pd.DataFrame] | None:
-    """A partnership's latest built quarter: its name, status table and family-group table (maybe empty)."""
+def latest_quarter(out_dir: Path, slug: str) -> tuple[str, pd.DataFrame, pd.DataFrame, str] | None:
+    """A partnership's latest built quarter: its name, status table, family-group table (maybe empty) and the
+    partnership's name (``""`` when it cannot be read), all read from one published version of the quarter."""
     root = OutputPaths(out_dir, slug).processed_root
     built = sorted(
-        (p for p in root.iterdir() if (p / "measure_status.csv").is_file()) if root.is_dir() else [],
-        key=lambda p: p.name,
+        ((p.name, p.resolve()) for p in root.iterdir()) if root.is_dir() else [],
+        key=lambda p: p[0],
     )
+    built = [(name, folder) for name, folder in built if (folder / "measure_status.csv").is_file()]
     if not built:
         return None
-    folder = built[-1]
+    quarter, folder = built[-1]
     try:
         family = read_processed(folder, "family_group.csv")
-        return folder.name, read_processed(folder, "measure_status.csv"), family
+        return quarter, read_processed(folder, "measure_status.csv"), family, partnership_name(folder)
     except ProcessedTableError:  # built by an older version: shown as not built until rebuilt
         return None
 
 
-def partnership_name(out_dir: Path, slug: str, quarter: str) -> str:
-    """The partnership's name from its register, ``""`` when it cannot be read."""
+def partnership_name(folder: Path) -> str:
+    """The partnership's name from the register of a quarter's tables, ``""`` when it cannot be read."""
     try:
-        return read_register_json(OutputPaths(out_dir, slug).processed(quarter)).partnership
+        return read_register_json(folder).partnership
     except (OSError, ValueError, KeyError):
         return ""
 
@@ -79,8 +81,8 @@ def overview(out_dir: Path, entries: list[AreaEntry]) -> dict[str, Any]:
             rows.append({"name": entry.name, "href": "", "quarter": "–", "rate": "–", "badge": badge("failed", "Not built"),
                          "state": entry.error})  # fmt: skip
             continue
-        quarter, status, family = latest
-        name = partnership_name(out_dir, entry.slug, quarter) or entry.name
+        quarter, status, family, name = latest
+        name = name or entry.name
         rate = "–"
         own = family[family["partnership"].str.casefold() == name.casefold()] if not family.empty else family
         if not own.empty and own["population"].iloc[0] > 0:

@@ -18,17 +18,20 @@ def render_index(processed_root: Path, site_root: Path, *, publishing: tuple[str
     A quarter counts as built when ``processed_root/<quarter>/measure_status.csv``
     exists; it is linked when ``site_root/<quarter>/index.html`` exists or when it
     is named in ``publishing`` (a quarter whose site is about to be moved into place).
+    Each quarter's folders are links to its published version: each is resolved
+    once, so a row's figures and its link come from one build.
     """
     processed_root, site_root = Path(processed_root), Path(site_root)
     quarters = []
-    for folder in processed_root.iterdir() if processed_root.is_dir() else []:
+    for entry in processed_root.iterdir() if processed_root.is_dir() else []:
+        folder = entry.resolve()
         if not (folder / "measure_status.csv").is_file():
             continue
         try:
-            order = parse_quarter(folder.name)
+            order = parse_quarter(entry.name)
         except PeriodError:
             continue
-        quarters.append((order, _quarter_row(folder, site_root, set(publishing))))
+        quarters.append((order, _quarter_row(entry.name, folder, site_root, set(publishing))))
     rows = [row for _, row in sorted(quarters, key=lambda item: item[0], reverse=True)]
     partnerships = list(dict.fromkeys(row["partnership"] for row in rows)) or ["Community Safety Partnership"]
     text = (
@@ -48,16 +51,16 @@ def render_index(processed_root: Path, site_root: Path, *, publishing: tuple[str
     return target
 
 
-def _quarter_row(folder: Path, site_root: Path, publishing: set[str]) -> dict[str, Any]:
-    context = load_context(folder.name, folder)
+def _quarter_row(name: str, folder: Path, site_root: Path, publishing: set[str]) -> dict[str, Any]:
+    context = load_context(name, folder)
     counts = {code: 0 for code in STATUS_CODES}
     for m in context.measures:
         counts[m.status if m.status in counts else "no_data"] += 1
-    linked = folder.name in publishing or (site_root / folder.name / "index.html").is_file()
+    linked = name in publishing or (site_root / name / "index.html").is_file()
     return {
-        "label": quarter_name(folder.name).split(" (")[0],
-        "months": quarter_name(folder.name).partition(" (")[2].rstrip(")"),
-        "href": f"{folder.name}/index.html" if linked else "",
+        "label": quarter_name(name).split(" (")[0],
+        "months": quarter_name(name).partition(" (")[2].rstrip(")"),
+        "href": f"{name}/index.html" if linked else "",
         "partnership": context.partnership,
         "total": len(context.measures),
         "counts": counts,
