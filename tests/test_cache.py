@@ -11,11 +11,11 @@ from pathlib import Path
 import nbformat
 import pytest
 import site_fixture as fx
+from test_lock import hold
 
 from analysis.cli import main
 from analysis.core.cachestore import record_path, store
 from analysis.pipeline.cache import cache_root, cached_notebook
-from analysis.pipeline.lock import folder_lock
 from analysis.site import render as site
 
 DAY = 86_400
@@ -217,9 +217,13 @@ def test_cache_info_lists_entries_size_and_use_per_kind(tmp_path, capsys):
 
 def test_cache_prune_waits_for_the_out_lock_or_refuses_with_no_wait(tmp_path, capsys):
     paths = fill(tmp_path)
-    with folder_lock(tmp_path, "csp-report build 2015-16-Q1"):
+    holder = hold(tmp_path, 60)  # a build in another process (the lock is re-entrant within one)
+    try:
         assert main(["cache", "prune", "--all", "--out", str(tmp_path), "--no-wait"]) == 4
         assert main(["cache", "info", "--out", str(tmp_path)]) == 0, "info reads only: it takes no lock"
+    finally:
+        holder.kill()
+        holder.wait()
     assert "is in use by csp-report build 2015-16-Q1" in capsys.readouterr().err
     assert len(kept(paths)) == len(paths), "nothing was removed while a build held the folder"
 
