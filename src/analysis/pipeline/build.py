@@ -17,6 +17,7 @@ import pandas as pd
 from analysis.core.paths import NOTEBOOKS, PROJECT_ROOT, OutputPaths
 from analysis.core.periods import Quarter, parse_quarter
 from analysis.inputs.tables import Inputs, load_inputs
+from analysis.pipeline import interrupt
 from analysis.pipeline.execute import NotebookJob, NotebookResult, execute_all
 from analysis.processed.atomic import publish, replace_path, staging
 from analysis.processed.manifest import manifest, manifest_text
@@ -256,6 +257,7 @@ def build_quarter(
         if result_ok:  # the committee paper, from the same sections as the pages, published with them
             write_paper(str(q), stage.reports(str(q)), stage.processed(str(q)), stage.site_quarter(str(q)))
         if result_ok:
+            interrupt.check()  # a signal seen by a build-all thread: publish nothing
             publish(
                 [
                     (stage.processed(str(q)), out.processed(str(q))),
