@@ -13,7 +13,7 @@ FIXTURES = Path(__file__).resolve().parent / "data"
 
 
 # Fixtures that build a quarter (execute notebooks); a test that uses one must be marked slow.
-BUILDING_FIXTURES = {"built_demo", "local_build", "hostile_site", "spoiled_rebuild", "fault_town"}
+BUILDING_FIXTURES = {"built_demo", "local_build", "hostile_site", "spoiled_rebuild", "fault_town", "earlier_build"}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -12,12 +13,15 @@ from pathlib import Path
 from analysis.core.paths import DEFAULT_DATA, PROJECT_ROOT, resolve_dir
 from analysis.core.periods import PeriodError, parse_quarter
 from analysis.core.problems import InputError, OutputError
-from analysis.errors import CspReportError, InvalidInputError, LockBusy
+from analysis.errors import CspReportError, Interrupted, InvalidInputError, LockBusy
 
 # 0 done; 1 a notebook failed, verify found changes, or returns are due; 2 the inputs are not valid;
 # 3 the environment stopped the outputs being written (disk full, no permission, a file in the way);
-# 4 another command holds the folder's lock and --no-wait was given.
+# 4 another command holds the folder's lock and --no-wait was given;
+# 130 stopped by SIGINT (Ctrl-C), 143 stopped by SIGTERM (kill, a service stop): 128 + the signal's number,
+# as a shell reports it; every process the command started is stopped and nothing half-built is published.
 EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_OUTPUT, EXIT_LOCKED = 0, 1, 2, 3, 4
+EXIT_SIGINT, EXIT_SIGTERM = 128 + signal.SIGINT, 128 + signal.SIGTERM
 
 # The commands that write, and the folder each one locks while it does: the outputs, or the inputs.
 # `cache prune` locks the outputs too, so that it never removes what a running build is using.
@@ -356,8 +360,31 @@ COMMANDS = {
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line; return the exit status."""
-    args = _parser().parse_args(argv)
+    """Run the command line; return the exit status.
+
+    SIGINT and SIGTERM stop any command cleanly (:mod:`analysis.pipeline.interrupt`):
+    every process it started is stopped, one line is printed, and the status is
+    128 + the signal's number.
+    """
+    from analysis.pipeline import interrupt
+
+    command = ""
+    with interrupt.handle_signals():
+        try:
+            args = _parser().parse_args(argv)
+            command = args.command
+            return _run(args)
+        except (Interrupted, KeyboardInterrupt) as err:
+            signum = err.signum if isinstance(err, Interrupted) else signal.SIGINT
+            from analysis.pipeline.processes import stop_processes
+
+            stop_processes()  # anything still running, such as a cluster's worker restarted meanwhile
+            print(interrupt.summary(signum, command), file=sys.stderr, flush=True)
+            return EXIT_SIGINT if signum == signal.SIGINT else EXIT_SIGTERM
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Run the command under its folder's lock, and map its failures to exit statuses."""
     try:
         folder = _locked_folder(args)
         if folder is None:

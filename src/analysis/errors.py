@@ -1,8 +1,9 @@
 """One root exception for everything csp-report reports as a failure, one subclass per kind.
 
 The command line catches :class:`CspReportError` and prints its message; anything
-else is a bug and keeps its traceback. This module imports nothing of ``analysis``,
-so every stage can raise these.
+else is a bug and keeps its traceback. :class:`Interrupted` (a signal stopped the
+command) is the one exception here that is not a failure. This module imports
+nothing of ``analysis``, so every stage can raise these.
 
 >>> issubclass(SiteError, CspReportError) and issubclass(QuartoNotFoundError, SetupError)
 True
@@ -45,3 +46,19 @@ class OffsiteContentError(SiteError):
 
 class LockBusy(CspReportError):
     """Another csp-report command holds the folder's lock, and this one was asked not to wait."""
+
+
+class Interrupted(BaseException):
+    """SIGINT or SIGTERM stopped the command (see :mod:`analysis.pipeline.interrupt`).
+
+    Not a :class:`CspReportError`, nor even an ``Exception``: like ``KeyboardInterrupt``
+    it passes every ``except Exception`` on its way up (a failed notebook, one
+    partnership of many), so nothing takes it for an ordinary failure and goes on.
+
+    >>> Interrupted(15).signum, isinstance(Interrupted(2), Exception)
+    (15, False)
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum

@@ -14,11 +14,12 @@ import re
 import sys
 from collections.abc import Iterator
 from concurrent.futures import Executor, ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
 from analysis.core.problems import InputError, Problem
+from analysis.pipeline import interrupt
 from analysis.pipeline.build import BuildResult, build_quarter, start_writing
 from analysis.pipeline.lock import folder_lock
 from analysis.pipeline.publish import DEFAULT_KEEP
@@ -56,17 +57,38 @@ def partnership_folders(data_root: Path) -> list[Path]:
 
 @contextmanager
 def notebook_executor(kind: str, scheduler: str | None) -> Iterator[Executor | None]:
-    """``None`` for the local pool (each build makes its own), or a Dask client's executor."""
+    """``None`` for the local pool (each build makes its own), or a Dask client's executor.
+
+    Without ``scheduler`` the build starts a local cluster of its own, and
+    stops it with the build: on SIGINT or SIGTERM its workers are not restarted
+    but stopped, kernels and all (see :mod:`analysis.pipeline.interrupt`, which
+    is also their preload, so that Ctrl-C reaches the build alone). On a
+    cluster of someone else's, a stopped build cancels its tasks; a notebook
+    already running finishes on its worker and its result is dropped.
+    """
     if kind == "local":
         yield None
         return
     from distributed import Client
 
-    client = Client(scheduler) if scheduler else Client(processes=True, n_workers=2, threads_per_worker=1)
+    if scheduler:
+        client, own = Client(scheduler), nullcontext()
+    else:
+        client = Client(processes=True, n_workers=2, threads_per_worker=1, preload=[interrupt.__name__])
+        own = interrupt.on_stop(lambda: _no_restarts(client))
     try:
-        yield client.get_executor(pure=False)
+        with own:
+            yield client.get_executor(pure=False)
     finally:
         client.close()
+
+
+def _no_restarts(client) -> None:
+    """Tell the nannies of a cluster the build started not to restart workers that are about to be stopped."""
+    for nanny in list(getattr(client.cluster, "workers", {}).values()):
+        close = getattr(nanny, "close_gracefully", None)
+        if close is not None:
+            close()
 
 
 def build_all(
@@ -120,6 +142,7 @@ def _build_all(
 
     def one(folder: Path, pool: Executor | None) -> PartnershipOutcome:
         name = slug(folder.name)
+        interrupt.check()  # stopped by a signal: start no other partnership
         try:
             result = build_quarter(
                 folder, out_dir, quarter, jobs=jobs, force=force, renderer=renderer,
@@ -129,6 +152,8 @@ def _build_all(
             return PartnershipOutcome(name, folder, None, err.report())
         except Exception as err:  # one partnership's failure must not stop the others
             return PartnershipOutcome(name, folder, None, f"{type(err).__name__}: {err}")
+        if result.published:
+            interrupt.note_built(f"{name} {result.quarter}")
         return PartnershipOutcome(name, folder, result, "" if result.ok else "notebook(s) failed")
 
     # Partnerships run side by side on a cluster so it is kept busy; each build's own work

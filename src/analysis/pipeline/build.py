@@ -23,6 +23,7 @@ import pandas as pd
 from analysis.core.paths import NOTEBOOKS, PROJECT_ROOT, OutputPaths
 from analysis.core.periods import Quarter, parse_quarter
 from analysis.inputs.tables import Inputs, load_inputs
+from analysis.pipeline import interrupt
 from analysis.pipeline.execute import NotebookJob, NotebookResult, execute_all
 from analysis.pipeline.faults import point
 from analysis.pipeline.lock import folder_lock, once
@@ -334,6 +335,7 @@ def _build_quarter(
             paper=result_ok,  # the committee paper, from the same sections as the pages, published with them
         )
         if result_ok:
+            interrupt.check()  # a signal seen by a build-all thread: publish nothing
             point("staged")
             publish_quarter(  # one whole version, made current by one atomic switch; the home page follows
                 out,
@@ -355,17 +357,17 @@ def _build_quarter(
         else:
             failed_dir = out_dir.joinpath("failed", *([partnership] if partnership else []), str(q))
             failed_dir.parent.mkdir(parents=True, exist_ok=True)
-            keep = stage_root / "kept"
-            keep.mkdir()
+            kept = stage_root / "kept"
+            kept.mkdir()
             for src, name in (
                 (stage.processed(str(q)), "data/processed"),
                 (stage.reports(str(q)), "reports"),
                 (stage.site_quarter(str(q)), "_site"),
             ):
                 if src.exists():
-                    (keep / name).parent.mkdir(parents=True, exist_ok=True)
-                    src.rename(keep / name)
-            replace_path(keep, failed_dir)
+                    (kept / name).parent.mkdir(parents=True, exist_ok=True)
+                    src.rename(kept / name)
+            replace_path(kept, failed_dir)
     result = BuildResult(str(q), results, result_ok, failed_dir)
     if progress:
         print(build_summary(result, inputs, time.perf_counter() - started), file=sys.stderr)

@@ -19,17 +19,20 @@ import json
 import multiprocessing
 import sys
 import time
-from collections.abc import Callable, Iterable
-from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
+from analysis.errors import Interrupted
+from analysis.pipeline import interrupt
 from analysis.pipeline.cache import cache_notebook, cached_notebook
 
 KERNEL_MODES = ("warm", "fresh")
 DEFAULT_KERNEL = "warm"
+POLL = 0.25  # seconds between looks at the stop flag while notebooks run
 
 
 @dataclass(frozen=True)
@@ -90,11 +93,58 @@ def environment_fingerprint() -> str:
 
 
 def _quiet_worker() -> None:
-    """Silence kernels' start-up chatter on the terminal; errors come back in the results."""
-    import os
+    """Start a pool worker: quiet, and stopped by the build rather than by signals of its own.
 
+    Kernels' start-up chatter is kept off the terminal; errors come back in the
+    results. Ctrl-C reaches the whole process group, workers included: they
+    ignore it, and the build stops them (:mod:`analysis.pipeline.interrupt`).
+    SIGTERM ends a worker at once, not through the build's handler, which a
+    forked worker would otherwise inherit.
+    """
+    import os
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)
+
+
+def _completed(futures: Iterable[Future]) -> Iterator[Future]:
+    """Each future as it completes, like ``as_completed``, looking at the stop flag in between.
+
+    A signal interrupts the main thread wherever it is; a ``build-all`` thread
+    waiting here sees it within :data:`POLL` seconds.
+    """
+    waiting = set(futures)
+    while waiting:
+        done, waiting = wait(waiting, timeout=POLL, return_when=FIRST_COMPLETED)
+        yield from done
+        interrupt.check()
+
+
+def _stop(pool: ProcessPoolExecutor | None, futures: Iterable[Future], unfinished: int, err: BaseException) -> None:
+    """Stop the notebooks still to run when executing them ends early (a signal, Ctrl-C, a broken pool).
+
+    Queued notebooks are cancelled (on a Dask cluster, running ones too); a local
+    ``pool`` is stopped at once with its workers' kernels, so that none of them
+    writes into the staging folder while it is removed. Raises
+    :class:`~analysis.errors.Interrupted` for a worker that failed because the
+    command is stopping.
+    """
+    from analysis.pipeline.processes import stop_processes
+
+    if pool is not None:  # its own thread cancels what is queued: a future cancelled here would upset it
+        workers = [p.pid for p in (getattr(pool, "_processes", None) or {}).values()]
+        pool.shutdown(wait=False, cancel_futures=True)
+        stop_processes(workers)
+    else:
+        for future in futures:
+            future.cancel()
+    if interrupt.requested() or isinstance(err, (Interrupted, KeyboardInterrupt)):
+        interrupt.note_stopped(unfinished)
+    if interrupt.requested() and not isinstance(err, Interrupted):
+        raise Interrupted(interrupt.signal_number()) from err
 
 
 def check_parameters(job: NotebookJob) -> str:
@@ -255,10 +305,13 @@ def execute_all(
             runnable.append((job, key))
     pending = runnable
     if pending:
+        interrupt.check()
         context = multiprocessing.get_context("fork")
         workers = max(1, min(workers, len(pending)))
         owned = executor is None
         pool = executor or ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_quiet_worker)
+        futures: dict[Future, tuple[NotebookJob, str]] = {}
+        before = len(results)
         try:
             futures = {
                 pool.submit(
@@ -269,7 +322,7 @@ def execute_all(
                 )
                 for job, key in pending
             }
-            for future in as_completed(futures):
+            for future in _completed(futures):
                 job, key = futures[future]
                 ok, error, seconds = future.result()
                 target = reports_dir / job.name
@@ -278,6 +331,9 @@ def execute_all(
                 if ok and cache_dir is not None:
                     cache_notebook(cache_dir, key, job.name, target)
                 record(NotebookResult(job.name, ok, seconds, error=error))
+        except BaseException as err:
+            _stop(pool if owned else None, futures, len(futures) - (len(results) - before), err)
+            raise
         finally:
             if owned:
                 pool.shutdown()
