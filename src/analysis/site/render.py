@@ -24,6 +24,7 @@ import dataclasses
 import io
 import multiprocessing
 import shutil
+import signal
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -112,13 +113,22 @@ def _run(tasks: list[tuple], jobs: int) -> list[Path]:
     if jobs <= 1 or len(tasks) < 2:
         return [_task(task) for task in tasks]
     exporter(), exporter(code=True)  # compiled once here, inherited by every worker
-    pool = ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=multiprocessing.get_context("fork"))
+    pool = ProcessPoolExecutor(
+        max_workers=min(jobs, len(tasks)), mp_context=multiprocessing.get_context("fork"), initializer=_worker_signals
+    )
     with pool:
         done = list(pool.map(_task_telling, tasks))
     for _, said in done:
         if said:
             print(said, end="", file=sys.stderr, flush=True)
     return [path for path, _ in done]
+
+
+def _worker_signals() -> None:
+    """A rendering worker ignores Ctrl-C (sent to the whole process group) and ends at once on SIGTERM:
+    the command that started it stops it, rather than the handler a forked worker would otherwise inherit."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _task_telling(task: tuple) -> tuple[Path, str]:
