@@ -157,7 +157,7 @@ def test_dashboard_lists_every_measure_with_its_status_in_words(browser, built):
 
 def test_every_link_resolves_to_a_file_of_the_site(browser, built):
     site, _ = built
-    root = site.resolve()
+    root = Path(os.path.normpath(site))
     for path in _pages(site):
         visit = Visit(browser, path)
         try:
@@ -173,7 +173,8 @@ def test_every_link_resolves_to_a_file_of_the_site(browser, built):
             if not parts.path:
                 assert parts.fragment in ids, f"{path.relative_to(site)}: no element #{parts.fragment}"
                 continue
-            target = (path.parent / unquote(parts.path)).resolve()
+            # as a browser resolves it: by the link's own path, not through the quarter's link to its version
+            target = Path(os.path.normpath(path.parent / unquote(parts.path)))
             assert target.is_file(), f"{path.relative_to(site)}: {href} does not lead to a file"
             assert root in target.parents, f"{path.relative_to(site)}: {href} leaves the site"
 
