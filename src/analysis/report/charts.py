@@ -24,15 +24,33 @@ LEGEND = alt.Legend(
 )
 
 
-def _config(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
-    return chart.configure(font=FONT).configure_view(stroke=None).configure_axis(grid=True, gridOpacity=0.4)
+# The look of every chart, given to Vega-Lite as the spec's config (as ``chart.configure(...)`` would, without
+# copying the chart three times).
+CONFIG = {"font": FONT, "view": {"stroke": None}, "axis": {"grid": True, "gridOpacity": 0.4}}
+
+
+def spec(chart: alt.TopLevelMixin) -> dict:
+    """The chart's Vega-Lite spec with the report's config, not validated against the schema.
+
+    Validating a spec costs more than drawing it, and the charts here are fixed in shape:
+    ``tests/test_charts.py`` validates each kind once instead of every chart of every build.
+
+    >>> import altair as alt, pandas as pd
+    >>> spec(alt.Chart(pd.DataFrame({"x": [1]})).mark_point().encode(x="x:Q"))["config"]["view"]
+    {'continuousWidth': 300, 'continuousHeight': 300, 'stroke': None}
+    """
+    result = chart.to_dict(validate=False)
+    config = result.setdefault("config", {})
+    for key, value in CONFIG.items():
+        config[key] = {**config.get(key, {}), **value} if isinstance(value, dict) else value
+    return result
 
 
 def to_svg(chart: alt.TopLevelMixin) -> str:
     """The chart as an SVG document string."""
     import vl_convert
 
-    return vl_convert.vegalite_to_svg(_config(chart).to_dict())
+    return vl_convert.vegalite_to_svg(spec(chart))
 
 
 def figure(chart: alt.TopLevelMixin, alt_text: str, caption: str, kind: str) -> Html:
