@@ -248,14 +248,15 @@ def test_nothing_is_fetched_from_elsewhere(built, pages):
     assert "require.js" not in "".join(pages.values()) and "mathjax" not in "".join(pages.values()).lower()
 
 
-def test_a_page_that_would_fetch_from_a_cdn_is_refused(tmp_path):
+@pytest.mark.parametrize("jobs", [1, 2], ids=["in-process", "rendering-workers"])
+def test_a_page_that_would_fetch_from_a_cdn_is_refused(tmp_path, jobs):
     processed = fx.write_processed(tmp_path / "processed")
     reports = fx.write_reports(tmp_path / "reports")
     nb = fx.measure("hostile")
     nb.cells[-2].outputs = [fx._html('<script src="https://cdn.jsdelivr.net/npm/vega@5"></script>')]
     nbformat.write(nb, reports / "measures" / "hostile.ipynb")
     with pytest.raises(errors.OffsiteContentError, match=r"hostile\.html.*cdn\.jsdelivr\.net"):
-        site.render_quarter(fx.QUARTER, reports, processed, tmp_path / "site", renderer="builtin")
+        site.render_quarter(fx.QUARTER, reports, processed, tmp_path / "site", renderer="builtin", jobs=jobs)
 
 
 def test_home_lists_quarters_newest_first_with_status_counts(built):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import html.parser
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -104,9 +105,17 @@ def offsite_fetches(page: str) -> list[str]:
     return finder.found
 
 
-def check_offline(pages: dict[Path, str]) -> None:
-    """Raise :class:`OffsiteContentError` naming every page that would fetch from elsewhere."""
-    problems = [f"{path.name}: {ref}" for path, text in pages.items() for ref in offsite_fetches(text)]
+def offsite_problems(pages: dict[Path, str]) -> list[str]:
+    """Each fetch from elsewhere that ``pages`` (path: text) would make, as ``page name: markup``."""
+    return [f"{path.name}: {ref}" for path, text in pages.items() for ref in offsite_fetches(text)]
+
+
+def check_offline(pages: dict[Path, str], found: Iterable[str] = ()) -> None:
+    """Raise :class:`OffsiteContentError` naming every page that would fetch from elsewhere.
+
+    ``found``: problems already found by :func:`offsite_problems` where the pages were written.
+    """
+    problems = [*found, *offsite_problems(pages)]
     if problems:
         raise OffsiteContentError(
             "these pages would load content from the network, which the published report must not do "

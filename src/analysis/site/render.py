@@ -31,7 +31,7 @@ from pathlib import Path
 
 import nbformat
 
-from analysis.site.assets import check_offline
+from analysis.site.assets import check_offline, offsite_problems
 from analysis.site.builtin import exporter, render_page
 from analysis.site.catalogue import Page, discover_pages, load_context, page_title
 from analysis.site.home import render_index
@@ -87,26 +87,31 @@ def render_quarter(
     written = render_with_quarto(context, pages, site_dir) if quarto else []
     done = _run(tasks, jobs)
     if not quarto:
-        written = done[int(paper) : int(paper) + len(pages)]
-    views = done[int(paper) + (0 if quarto else len(pages)) :]
+        written = [path for path, _ in done[int(paper) : int(paper) + len(pages)]]
     copy_notebooks(pages, site_dir)
     if (processed_dir / "manifest.json").is_file():
         shutil.copyfile(processed_dir / "manifest.json", site_dir / "manifest.json")
-    check_offline({p: p.read_text(encoding="utf-8") for p in [*written, *views]})
+    rendered = {path for path, _ in done}  # checked by the worker that wrote them
+    found = [problem for _, problems in done for problem in problems]
+    check_offline({p: p.read_text(encoding="utf-8") for p in written if p not in rendered}, found)
     return written
 
 
-def _task(task: tuple) -> Path:
-    """One piece of a quarter's site: a page or notebook view (``page``), or the committee paper (``paper``)."""
+def _task(task: tuple) -> tuple[Path, list[str]]:
+    """One piece of a quarter's site: a page or notebook view (``page``), or the committee paper (``paper``).
+
+    A page comes back with what it would fetch from elsewhere (:func:`offsite_problems`), checked where it was written.
+    """
     kind, *args = task
     if kind == "paper":
-        return write_paper(*args)
+        return write_paper(*args), []
     page, context, site_dir, cache_dir, view = args
-    return render_page(page, context, site_dir, cache_dir, view=view)
+    path = render_page(page, context, site_dir, cache_dir, view=view)
+    return path, offsite_problems({path: path.read_text(encoding="utf-8")})
 
 
-def _run(tasks: list[tuple], jobs: int) -> list[Path]:
-    """Each task's result, in order: in this process, or forked workers that share the template compiled here.
+def _run(tasks: list[tuple], jobs: int) -> list[tuple[Path, list[str]]]:
+    """Each task's result (:func:`_task`), in order: in this process, or forked workers that share the template compiled here.
 
     What a worker says on stderr (a cache notice) is passed back and said here, in order.
     """
@@ -121,7 +126,7 @@ def _run(tasks: list[tuple], jobs: int) -> list[Path]:
     for _, said in done:
         if said:
             print(said, end="", file=sys.stderr, flush=True)
-    return [path for path, _ in done]
+    return [result for result, _ in done]
 
 
 def _worker_signals() -> None:
@@ -131,7 +136,7 @@ def _worker_signals() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
-def _task_telling(task: tuple) -> tuple[Path, str]:
+def _task_telling(task: tuple) -> tuple[tuple[Path, list[str]], str]:
     """:func:`_task` in a worker, with what it printed on stderr."""
     said = io.StringIO()
     with contextlib.redirect_stderr(said):
