@@ -31,13 +31,17 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-# Run once in a new kernel: the imports every notebook makes, and one chart, so
-# vl-convert's engine is started. Nothing it defines survives: the namespace is
-# reset before each notebook.
+# Run once in a new kernel: every module of the package a notebook can reach (an
+# editable install's modules imported later would be forgotten and imported again
+# after every notebook), the libraries they use, and one chart, so vl-convert's
+# engine is started. Nothing it defines survives: the namespace is reset before each notebook.
 WARM_UP = """
-import analysis.report, analysis.report.charts, analysis.report.measure, analysis.report.explain
-import analysis.processed.quarter, analysis.processed.schemas, pandera.pandas
-import analysis.method.spc, analysis.method.stats
+import importlib, pkgutil
+import analysis.core, analysis.method, analysis.processed, analysis.report
+for _package in (analysis.core, analysis.method, analysis.processed, analysis.report):
+    for _module in pkgutil.iter_modules(_package.__path__, _package.__name__ + "."):
+        importlib.import_module(_module.name)
+import pandera.pandas
 import altair as _alt, pandas as _pd, scipy.stats as _stats
 analysis.report.charts.to_svg(
     _alt.Chart(_pd.DataFrame({"x": [1, 2], "y": [1, 2]})).mark_line().encode(x="x:Q", y="y:Q")
@@ -62,6 +66,9 @@ def __csp_snapshot():
     except Exception:
         state.pandas = None
     sys.modules["__csp_warm_state__"] = state
+    import gc
+    gc.collect()
+    gc.freeze()  # what the warm-up made stays: the collection run by every reset need not walk it again
 __csp_snapshot()
 del __csp_snapshot
 """
@@ -91,6 +98,11 @@ __csp_prepare({cwd!r})
 """
 
 
+# A warm kernel keeps no input history: IPython would write every cell of every notebook to its SQLite
+# file from a thread of its own, and keep each cell's source in memory until the next reset.
+KERNEL_OPTIONS = ("--HistoryManager.enabled=False",)
+
+
 class KernelLost(RuntimeError):
     """The kernel died or stopped answering; it is replaced and the notebook retried."""
 
@@ -112,7 +124,7 @@ class WarmKernel:
 
         self.launch_dir = os.path.realpath(self.launch_dir)
         self.km = KernelManager(kernel_name=self.kernel_name)
-        self.km.start_kernel(cwd=self.launch_dir)
+        self.km.start_kernel(cwd=self.launch_dir, extra_arguments=list(KERNEL_OPTIONS))
         self.started = time.time()
         self.run(WARM_UP, timeout=self.startup_timeout)
         self.run(SNAPSHOT.format(launch_dir=self.launch_dir))
