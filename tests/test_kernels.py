@@ -215,3 +215,34 @@ def test_unchanged_rebuild_decides_before_importing_pandas(tmp_path):
     report.write_bytes(kept)
     assert current() is not None
     assert uptodate.current(data, out, None, renderer="quarto") is None  # another request: no stamp
+
+
+@pytest.mark.slow
+def test_a_build_that_stops_before_its_notebooks_stops_the_kernels_it_started(tmp_path, monkeypatch):
+    """Warm kernels start while the tables are computed; a build that ends there leaves no kernel behind."""
+    import psutil
+
+    from analysis.errors import InvalidInputError
+    from analysis.pipeline import build
+    from analysis.pipeline.processes import _connection_file, alive
+
+    before = {p.pid for p in psutil.Process().children(recursive=True)}
+
+    def started() -> list:
+        return [p for p in psutil.Process().children(recursive=True) if p.pid not in before]
+
+    running = []
+
+    def inputs_refused(data_dir):
+        deadline = time.monotonic() + 120
+        while sum(_connection_file(p) is not None for p in started()) < 2:  # both workers' kernels are up
+            assert time.monotonic() < deadline, "the build started no warm kernel before reading its inputs"
+            time.sleep(0.1)
+        running.extend(started())
+        raise InvalidInputError(f"{data_dir}: refused by the test")
+
+    monkeypatch.setattr(build, "load_inputs", inputs_refused)
+    with pytest.raises(InvalidInputError, match="refused by the test"):
+        build.build_quarter(DEMO, tmp_path / "out", QUARTER, jobs=2, progress=False)
+    assert len(running) >= 4, "two pool workers, each with a kernel"
+    assert not alive(running), "no pool worker or kernel outlives the build"

@@ -8,6 +8,7 @@ publishes a new whole version of the quarter with one atomic switch
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -24,7 +25,7 @@ from analysis.core.paths import NOTEBOOKS, PROJECT_ROOT, OutputPaths
 from analysis.core.periods import Quarter, parse_quarter
 from analysis.inputs.tables import Inputs, load_inputs
 from analysis.pipeline import interrupt
-from analysis.pipeline.execute import NotebookJob, NotebookResult, execute_all
+from analysis.pipeline.execute import NotebookJob, NotebookResult, early_pool, execute_all
 from analysis.pipeline.faults import point
 from analysis.pipeline.lock import folder_lock, once
 from analysis.pipeline.publish import DEFAULT_KEEP, publish_quarter, tidy
@@ -296,78 +297,81 @@ def _build_quarter(
             if progress:
                 print(unchanged_summary(stamp), file=sys.stderr)
             return unchanged_result(stamp)
-    inputs = load_inputs(data_dir)
-    q = choose_quarter(inputs, quarter)
-    out = OutputPaths(out_dir, partnership)
-    if progress:
-        warn_returns_due(inputs, q)
-    files = compute_tables(inputs, q, out)
-    started = time.perf_counter()
-    with staging(out_dir) as stage_root:
-        stage = OutputPaths(stage_root, partnership)
-        write_tables(files, stage.processed(str(q)))
-        used = resolve_renderer(renderer)
-        record = manifest(str(q), data_dir, list(inputs.files), files, renderer=used)
-        job_list = notebook_jobs(inputs, q, files, stage.processed(str(q)), stage_root, record["inputs"])
-        record["notebooks"] = {job.name: job.key_parameters for job in job_list}
-        (stage.processed(str(q)) / "manifest.json").write_text(manifest_text(record), encoding="utf-8")
-        results = execute_all(
-            job_list,
-            stage.reports(str(q)),
-            workers=jobs,
-            cache_dir=out.cache / "notebooks",
-            force=force,
-            replacements=relative_paths(stage_root),
-            cwd=stage_root,
-            progress=_progress if progress else None,
-            executor=executor,
-            kernel=kernel,
-        )
-        result_ok = all(r.ok for r in results)
-        render_quarter(
-            str(q),
-            stage.reports(str(q)),
-            stage.processed(str(q)),
-            stage.site_quarter(str(q)),
-            renderer=used,
-            cache_dir=None if force else out.cache / "pages",
-            jobs=jobs,
-            paper=result_ok,  # the committee paper, from the same sections as the pages, published with them
-        )
-        if result_ok:
-            interrupt.check()  # a signal seen by a build-all thread: publish nothing
-            point("staged")
-            publish_quarter(  # one whole version, made current by one atomic switch; the home page follows
-                out,
-                str(q),
-                made_by="build",
-                moved={
-                    "processed": stage.processed(str(q)),
-                    "reports": stage.reports(str(q)),
-                    "site": stage.site_quarter(str(q)),
-                },
-                keep=keep,
+    # Local warm kernels start now, while the tables they will read are computed (stopped if the build ends first).
+    with early_pool(jobs, out_dir) if kernel == "warm" and executor is None else contextlib.nullcontext() as early:
+        inputs = load_inputs(data_dir)
+        q = choose_quarter(inputs, quarter)
+        out = OutputPaths(out_dir, partnership)
+        if progress:
+            warn_returns_due(inputs, q)
+        files = compute_tables(inputs, q, out)
+        started = time.perf_counter()
+        with staging(out_dir) as stage_root:
+            stage = OutputPaths(stage_root, partnership)
+            write_tables(files, stage.processed(str(q)))
+            used = resolve_renderer(renderer)
+            record = manifest(str(q), data_dir, list(inputs.files), files, renderer=used)
+            job_list = notebook_jobs(inputs, q, files, stage.processed(str(q)), stage_root, record["inputs"])
+            record["notebooks"] = {job.name: job.key_parameters for job in job_list}
+            (stage.processed(str(q)) / "manifest.json").write_text(manifest_text(record), encoding="utf-8")
+            results = execute_all(
+                job_list,
+                stage.reports(str(q)),
+                workers=jobs,
+                cache_dir=out.cache / "notebooks",
+                force=force,
+                replacements=relative_paths(stage_root),
+                cwd=stage_root,
+                progress=_progress if progress else None,
+                executor=executor,
+                kernel=kernel,
+                pool=early,
             )
-            failed_dir = None
-            uptodate.record(
-                data_dir, out_dir, requested, quarter=str(q), previous=str(q.previous), partnership=partnership,
-                renderer=renderer, notebooks={job.name: str(job.source) for job in job_list},
-                name=inputs.register.partnership,
-            )  # fmt: skip
-        else:
-            failed_dir = out_dir.joinpath("failed", *([partnership] if partnership else []), str(q))
-            failed_dir.parent.mkdir(parents=True, exist_ok=True)
-            kept = stage_root / "kept"
-            kept.mkdir()
-            for src, name in (
-                (stage.processed(str(q)), "data/processed"),
-                (stage.reports(str(q)), "reports"),
-                (stage.site_quarter(str(q)), "_site"),
-            ):
-                if src.exists():
-                    (kept / name).parent.mkdir(parents=True, exist_ok=True)
-                    src.rename(kept / name)
-            replace_path(kept, failed_dir)
+            result_ok = all(r.ok for r in results)
+            render_quarter(
+                str(q),
+                stage.reports(str(q)),
+                stage.processed(str(q)),
+                stage.site_quarter(str(q)),
+                renderer=used,
+                cache_dir=None if force else out.cache / "pages",
+                jobs=jobs,
+                paper=result_ok,  # the committee paper, from the same sections as the pages, published with them
+            )
+            if result_ok:
+                interrupt.check()  # a signal seen by a build-all thread: publish nothing
+                point("staged")
+                publish_quarter(  # one whole version, made current by one atomic switch; the home page follows
+                    out,
+                    str(q),
+                    made_by="build",
+                    moved={
+                        "processed": stage.processed(str(q)),
+                        "reports": stage.reports(str(q)),
+                        "site": stage.site_quarter(str(q)),
+                    },
+                    keep=keep,
+                )
+                failed_dir = None
+                uptodate.record(
+                    data_dir, out_dir, requested, quarter=str(q), previous=str(q.previous), partnership=partnership,
+                    renderer=renderer, notebooks={job.name: str(job.source) for job in job_list},
+                    name=inputs.register.partnership,
+                )  # fmt: skip
+            else:
+                failed_dir = out_dir.joinpath("failed", *([partnership] if partnership else []), str(q))
+                failed_dir.parent.mkdir(parents=True, exist_ok=True)
+                kept = stage_root / "kept"
+                kept.mkdir()
+                for src, name in (
+                    (stage.processed(str(q)), "data/processed"),
+                    (stage.reports(str(q)), "reports"),
+                    (stage.site_quarter(str(q)), "_site"),
+                ):
+                    if src.exists():
+                        (kept / name).parent.mkdir(parents=True, exist_ok=True)
+                        src.rename(kept / name)
+                replace_path(kept, failed_dir)
     result = BuildResult(str(q), results, result_ok, failed_dir)
     if progress:
         print(build_summary(result, inputs, time.perf_counter() - started), file=sys.stderr)

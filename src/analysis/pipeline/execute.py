@@ -14,6 +14,7 @@ the cache is reused.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import multiprocessing
@@ -132,12 +133,8 @@ def _stop(pool: ProcessPoolExecutor | None, futures: Iterable[Future], unfinishe
     :class:`~analysis.errors.Interrupted` for a worker that failed because the
     command is stopping.
     """
-    from analysis.pipeline.processes import stop_processes
-
-    if pool is not None:  # its own thread cancels what is queued: a future cancelled here would upset it
-        workers = [p.pid for p in (getattr(pool, "_processes", None) or {}).values()]
-        pool.shutdown(wait=False, cancel_futures=True)
-        stop_processes(workers)
+    if pool is not None:
+        close_pool(pool)
     else:
         for future in futures:
             future.cancel()
@@ -145,6 +142,44 @@ def _stop(pool: ProcessPoolExecutor | None, futures: Iterable[Future], unfinishe
         interrupt.note_stopped(unfinished)
     if interrupt.requested() and not isinstance(err, Interrupted):
         raise Interrupted(interrupt.signal_number()) from err
+
+
+def close_pool(pool: ProcessPoolExecutor) -> None:
+    """Stop a local pool at once, with its workers' kernels (nothing it runs writes anything after this)."""
+    from analysis.pipeline.processes import stop_processes
+
+    workers = [p.pid for p in (getattr(pool, "_processes", None) or {}).values()]
+    pool.shutdown(wait=False, cancel_futures=True)  # its own thread cancels what is queued
+    stop_processes(workers)
+
+
+@contextlib.contextmanager
+def early_pool(workers: int, launch_dir: Path) -> Iterator[ProcessPoolExecutor]:
+    """A local pool whose ``workers`` start their warm kernels now, while the command still computes the tables.
+
+    Give it to :func:`execute_all` as ``pool``; if the command ends before that, the pool is stopped here.
+    Starting a kernel and importing what the notebooks use takes seconds of each worker's time, which
+    would otherwise wait for the tables.
+    """
+    pool = ProcessPoolExecutor(
+        max_workers=max(1, workers), mp_context=multiprocessing.get_context("fork"), initializer=_quiet_worker
+    )
+    try:
+        environment = environment_fingerprint()
+        for _ in range(max(1, workers)):  # each worker is busy seconds with one: the next goes to another worker
+            pool.submit(_warm_kernel, environment, str(launch_dir))
+        yield pool
+    except BaseException:
+        close_pool(pool)
+        raise
+
+
+def _warm_kernel(environment: str, cwd: str) -> None:
+    """Start this worker's warm kernel (in a worker process); a kernel that cannot start says why at its first notebook."""
+    from analysis.pipeline.kernels import worker_kernel
+
+    with contextlib.suppress(Exception):
+        worker_kernel("python3", environment, cwd)
 
 
 def check_parameters(job: NotebookJob) -> str:
@@ -261,13 +296,16 @@ def execute_all(
     executor: Executor | None = None,
     kernel: str = DEFAULT_KERNEL,
     timeout: float | None = None,
+    pool: ProcessPoolExecutor | None = None,
 ) -> list[NotebookResult]:
     """Execute every job into ``reports_dir``, reusing cached notebooks unless ``force``.
 
     Notebooks run in a local pool of ``workers`` processes, or on ``executor``
     when one is given (such as a Dask cluster's, whose workers share the file system).
     ``kernel`` is ``warm`` (one long-lived kernel per worker) or ``fresh`` (a
-    kernel per notebook); ``timeout`` bounds each cell, in seconds.
+    kernel per notebook); ``timeout`` bounds each cell, in seconds. ``pool`` is a
+    local pool started already (:func:`early_pool`), used instead of a new one and
+    shut down here in the same way.
     """
     if kernel not in KERNEL_MODES:
         raise ValueError(f"kernel must be one of {', '.join(KERNEL_MODES)}, not {kernel!r}")
@@ -309,7 +347,9 @@ def execute_all(
         context = multiprocessing.get_context("fork")
         workers = max(1, min(workers, len(pending)))
         owned = executor is None
-        pool = executor or ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_quiet_worker)
+        pool = (
+            executor or pool or ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_quiet_worker)
+        )
         futures: dict[Future, tuple[NotebookJob, str]] = {}
         before = len(results)
         try:
@@ -337,5 +377,7 @@ def execute_all(
         finally:
             if owned:
                 pool.shutdown()
+    elif pool is not None:  # every notebook came from the cache: its kernels are not needed
+        close_pool(pool)
     order = {job.name: i for i, job in enumerate(jobs)}
     return sorted(results, key=lambda r: order[r.name])
