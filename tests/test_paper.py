@@ -3,10 +3,15 @@ and the register's ``report:``/``sources:`` blocks it is made from."""
 
 from __future__ import annotations
 
+import base64
 import dataclasses
+import io
 import re
+import socket
+import stat
 from pathlib import Path
 
+import nbformat
 import pytest
 import site_fixture as fx
 from pypdf import PdfReader
@@ -176,12 +181,86 @@ def test_fixture_paper_has_the_exception_and_the_other_measures(hostile_paper):
 
 @pytest.mark.parametrize(
     "url",
-    ["http://example.com/font.woff", "https://example.com/x.css", "//example.com/x.png", "ftp://example.com/a"],
-    ids=["http", "https", "scheme-relative", "ftp"],
+    [
+        "http://example.com/font.woff",
+        "https://example.com/x.css",
+        "//example.com/x.png",
+        "file://example.com/x.png",  # what a scheme-relative URL becomes against the paper's file: base
+        "ftp://example.com/a",
+    ],
+    ids=["http", "https", "scheme-relative", "file-on-another-host", "ftp"],
 )
 def test_the_paper_fetches_nothing_from_the_network(url):
     with pytest.raises(ValueError, match="nothing from the network"):
-        paper.fetch_local(url)
+        paper.local_fetcher()(url)
+
+
+def _png(size: tuple[int, int]) -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", size, "#d55e00").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _with_section(root: Path, text: str) -> tuple[Path, Path]:
+    """The fixture quarter with one more HTML section in the exception item's notebook (asb-incidents)."""
+    reports, processed = root / "reports" / QUARTER, root / "data" / "processed" / QUARTER
+    path = reports / "measures" / "asb-incidents.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    output = nbformat.v4.new_output("display_data", data={"text/html": text, "text/plain": "<HTML>"})
+    nb.cells.append(nbformat.v4.new_code_cell("show_extra()", outputs=[output], execution_count=9))
+    nbformat.write(nb, path)
+    return reports, processed
+
+
+def _image_sizes(reader: PdfReader) -> list[tuple[int, int]]:
+    return [image.image.size for page in reader.pages for image in page.images]
+
+
+@pytest.mark.parametrize("where", ["data", "file"])
+def test_the_paper_lays_out_a_local_image(tmp_path, where):
+    png = _png((7, 5))
+    site = tmp_path / "_site" / QUARTER
+    if where == "data":
+        src = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+    else:
+        site.mkdir(parents=True)
+        (site / "marker.png").write_bytes(png)
+        src = "marker.png"  # relative to the quarter's folder, as on the site
+    reports, processed = _with_section(_quarter_layout(tmp_path), f'<p>Before</p><img src="{src}" alt="A marker">')
+    path = paper.write_paper(QUARTER, reports, processed, site)
+    assert (7, 5) in _image_sizes(PdfReader(path)), "the image is in the paper"
+
+
+def test_a_remote_image_is_left_out_and_nothing_is_fetched(tmp_path, monkeypatch, caplog):
+    attempts = []
+
+    def refuse(*args, **kwargs):
+        attempts.append(args)
+        raise OSError("the test allows no network")
+
+    for name in ("getaddrinfo", "gethostbyname", "gethostbyname_ex", "create_connection"):
+        monkeypatch.setattr(socket, name, refuse)
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    section = (
+        '<img src="http://example.com/a.png" alt="A"><img src="https://example.com/b.png" alt="B">'
+        '<img src="//example.com/c.png" alt="C"><div style="background: url(https://example.com/d.png)">D</div>'
+    )
+    reports, processed = _with_section(_quarter_layout(tmp_path), section)
+    path = paper.write_paper(QUARTER, reports, processed, tmp_path / "_site" / QUARTER)
+    assert path.read_bytes().startswith(b"%PDF-")
+    assert attempts == [], "nothing was looked up or connected to"
+    assert "nothing from the network" in caplog.text, "WeasyPrint says why each image is missing"
+    assert _image_sizes(PdfReader(path)) == []
+
+
+def test_the_paper_is_readable_by_all_as_every_published_file(tmp_path):
+    root = _quarter_layout(tmp_path)
+    path = paper.write_paper(QUARTER, root / "reports" / QUARTER, root / "data" / "processed" / QUARTER,
+                             root / "_site" / QUARTER)  # fmt: skip
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644
+    assert not list(path.parent.glob(".committee-paper.pdf.*")), "no temporary file is left"
 
 
 def test_paper_command_writes_the_paper_of_a_built_quarter(tmp_path, capsys):

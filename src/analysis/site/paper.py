@@ -15,12 +15,13 @@ A4 with a print stylesheet (``templates/paper/``):
 5. a compact block for every other measure: its headline and figures.
 
 Charts stay vector (the notebooks' inline SVG); fonts are DejaVu, embedded by
-WeasyPrint; nothing is fetched from the network (:func:`fetch_local` refuses
+WeasyPrint; nothing is fetched from the network (:func:`local_fetcher` refuses
 every URL that is not a local file or inline data).
 """
 
 from __future__ import annotations
 
+import functools
 import html
 import os
 import re
@@ -28,6 +29,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import nbformat
 
@@ -36,6 +38,7 @@ from analysis.core.periods import PeriodError, parse_quarter, period_name
 from analysis.core.register import Register
 from analysis.core.vocabulary import STATUS_CODES
 from analysis.errors import SiteError
+from analysis.processed.atomic import FILE_MODE
 from analysis.site.catalogue import PAPER_NAME
 
 PAPER_TEMPLATES = TEMPLATES / "paper"
@@ -164,13 +167,45 @@ def _local_links(text: str, measure_ids: set[str]) -> str:
     return _HREF.sub(fix, text)
 
 
-def fetch_local(url: str, *args: Any, **kwargs: Any) -> dict:
-    """WeasyPrint's URL fetcher for the paper: local files and inline data only, never the network."""
-    if not (url.startswith("file:") or url.startswith("data:")):
-        raise ValueError(f"the committee paper fetches nothing from the network (refused {url[:80]!r})")
-    from weasyprint.urls import default_url_fetcher
+def _refuse_remote(url: str) -> None:
+    """Raise ``ValueError`` unless ``url`` is inline data or a file on this machine.
 
-    return default_url_fetcher(url, *args, **kwargs)
+    >>> _refuse_remote("data:image/png;base64,AAAA"), _refuse_remote("file:///srv/site/chart.png")
+    (None, None)
+    >>> _refuse_remote("file://example.com/chart.png")
+    Traceback (most recent call last):
+    ...
+    ValueError: the committee paper fetches nothing from the network (refused 'file://example.com/chart.png')
+    """
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme == "data" or (scheme == "file" and parts.netloc.lower() in ("", "localhost")):
+        return
+    raise ValueError(f"the committee paper fetches nothing from the network (refused {url[:80]!r})")
+
+
+@functools.cache
+def _local_fetcher_class() -> type:
+    from weasyprint.urls import URLFetcher
+
+    class LocalFetcher(URLFetcher):
+        """WeasyPrint's URL fetcher, refusing every URL that is not inline data or a local file."""
+
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            _refuse_remote(url)
+            return super().fetch(url, headers)
+
+    return LocalFetcher
+
+
+def local_fetcher() -> Any:
+    """The paper's URL fetcher for WeasyPrint: local files and inline data only, never the network.
+
+    A refused URL (``http:``, ``ftp:``, a ``file:`` URL naming another host, a
+    scheme-relative ``//host/...``) raises ``ValueError``; WeasyPrint reports it
+    as a warning and lays the paper out without that resource.
+    """
+    return _local_fetcher_class()(allowed_protocols=("file", "data"), allow_redirects=False, fail_on_errors=False)
 
 
 def _read_table(processed_dir: Path, name: str):
@@ -352,13 +387,14 @@ def write_paper(quarter: str, reports_dir: Path, processed_dir: Path, site_dir: 
     document = weasyprint.HTML(
         string=paper_html(str(quarter), reports_dir, processed_dir),
         base_url=Path(site_dir).resolve().as_uri() + "/",
-        url_fetcher=fetch_local,
+        url_fetcher=local_fetcher(),
     )
     target = Path(site_dir) / PAPER_NAME
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{PAPER_NAME}.", dir=target.parent)
     os.close(fd)
     try:
+        os.chmod(tmp, FILE_MODE)  # mkstemp makes it the owner's alone; a published file is readable by all
         document.write_pdf(tmp, pdf_variant="pdf/ua-1", uncompressed_pdf=False)
         os.replace(tmp, target)
     except BaseException:
