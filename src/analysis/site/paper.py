@@ -339,10 +339,10 @@ def paper_html(quarter: str, reports_dir: Path, processed_dir: Path) -> str:
         label = _text(row.get("status_label")) or register.label(code)
         why = None if reasons is None else reasons.get(m.id, "")
         parts.append(MeasurePart(m.id, m.title, m.priority, code, label, sections_of(f"measures/{m.id}.ipynb"), why))
-    dashboard = [s for s in sections_of("dashboard.ipynb") if s.name in ("measures", "table", "dashboard")]
-    if not dashboard:  # the cells do not name it: the dashboard's table is its widest section
-        found = sections_of("dashboard.ipynb")
-        dashboard = [max(found, key=lambda s: len(s.html))] if found else []
+    found = sections_of("dashboard.ipynb")
+    dashboard = [s for s in found if s.name in ("measures", "table", "dashboard")]
+    if not dashboard and found:  # the cells do not name it: the dashboard's table is its widest section
+        dashboard = [max(found, key=lambda s: len(s.html))]
     report = register.report
     context = {
         "partnership": register.partnership,
