@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import html
 import io
 import re
 import socket
@@ -51,6 +52,28 @@ def _fonts(reader: PdfReader) -> dict[str, bool]:
     for page in reader.pages:
         visit(page.get("/Resources"))
     return fonts
+
+
+def _figures(reader: PdfReader) -> list[tuple[str | None, list[float]]]:
+    """Each figure of the PDF's structure tree: its alternative text (None without one) and its box on the page."""
+    found = []
+
+    def visit(node) -> None:
+        node = node.get_object()
+        if isinstance(node, list):
+            for child in node:
+                visit(child)
+            return
+        if not isinstance(node, dict):
+            return
+        if node.get("/S") == "/Figure":
+            alt = node.get("/Alt")
+            found.append((None if alt is None else str(alt), [float(x) for x in node["/A"]["/BBox"]]))
+        if "/K" in node:
+            visit(node["/K"])
+
+    visit(reader.trailer["/Root"]["/StructTreeRoot"])
+    return found
 
 
 def _quarter_layout(root: Path, report: ReportInfo | None = None) -> Path:
@@ -128,6 +151,17 @@ def test_demo_paper_embeds_its_fonts_and_is_tagged(demo_paper):
 
 
 @pytest.mark.slow
+def test_demo_paper_gives_every_chart_its_text_alternative(demo_paper, built_demo):
+    _, reader = demo_paper
+    figures = _figures(reader)
+    assert len(figures) >= 3, "the demo's paper has charts"
+    assert all(alt for alt, _ in figures), "every figure of the PDF carries its text alternative"
+    pages = (built_demo / "_site" / QUARTER / "measures").glob("*.html")
+    labels = {html.unescape(label) for page in pages for label in re.findall(r'aria-label="([^"]*)"', page.read_text())}
+    assert {alt for alt, _ in figures} <= labels, "the same words as the site's charts"
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("page", ["index.html", "strategic-assessment.html", "measures/asb-incidents.html"])
 def test_every_page_of_the_quarter_links_to_the_paper(built_demo, page):
     path = built_demo / "_site" / QUARTER / page
@@ -177,6 +211,31 @@ def test_fixture_paper_has_the_exception_and_the_other_measures(hostile_paper):
     assert 'href="#measure-asb-incidents"' in document, "links between pages become links inside the paper"
     assert "SECRET_CODE_MARKER" not in text and "WARNING_MARKER" not in text, "no code, no warnings"
     assert "Returns still due" in text and "Every return for the quarter is in" in text
+
+
+def test_the_paper_prints_each_chart_as_an_image_with_its_text_alternative(hostile_paper):
+    document, reader = hostile_paper
+    assert "<svg" not in document, "no chart is left inline"
+    assert document.count('<img src="data:image/svg+xml;base64,') == 3, "each measure's chart"
+    assert document.count('alt="Incidents by month against the target"') == 3
+    assert document.count("<figcaption>Incidents by month, April to June 2015</figcaption>") == 3
+    assert [alt for alt, _ in _figures(reader)] == ["Incidents by month against the target"] * 3, "tagged with it"
+
+
+def test_a_chart_is_the_same_size_on_the_page_as_an_image_as_inline(tmp_path):
+    """The stylesheet sizes the chart's image as it sized the inline SVG (a wide chart: held to the page's width)."""
+    import weasyprint
+
+    css = (paper.PAPER_TEMPLATES / "paper.css").read_text(encoding="utf-8")
+    wide = fx.CHART.replace('width="320" height="160"', 'width="1200" height="400"')
+    boxes = []
+    for chart in (fx.CHART, wide):
+        for figure in (chart, paper.chart_for_print(chart)):
+            document = f"<html lang='en-GB'><title>Chart</title><style>{css}</style><h2>A chart</h2>{figure}</html>"
+            pdf = weasyprint.HTML(string=document, url_fetcher=paper.local_fetcher()).write_pdf(pdf_variant="pdf/ua-1")
+            boxes.append(_figures(PdfReader(io.BytesIO(pdf)))[0][1])
+    assert boxes[0] == pytest.approx(boxes[1]) and boxes[2] == pytest.approx(boxes[3])
+    assert boxes[0] != pytest.approx(boxes[2]), "the two charts are of different sizes"
 
 
 @pytest.mark.parametrize(
