@@ -3,10 +3,16 @@ and the register's ``report:``/``sources:`` blocks it is made from."""
 
 from __future__ import annotations
 
+import base64
 import dataclasses
+import html
+import io
 import re
+import socket
+import stat
 from pathlib import Path
 
+import nbformat
 import pytest
 import site_fixture as fx
 from pypdf import PdfReader
@@ -46,6 +52,28 @@ def _fonts(reader: PdfReader) -> dict[str, bool]:
     for page in reader.pages:
         visit(page.get("/Resources"))
     return fonts
+
+
+def _figures(reader: PdfReader) -> list[tuple[str | None, list[float]]]:
+    """Each figure of the PDF's structure tree: its alternative text (None without one) and its box on the page."""
+    found = []
+
+    def visit(node) -> None:
+        node = node.get_object()
+        if isinstance(node, list):
+            for child in node:
+                visit(child)
+            return
+        if not isinstance(node, dict):
+            return
+        if node.get("/S") == "/Figure":
+            alt = node.get("/Alt")
+            found.append((None if alt is None else str(alt), [float(x) for x in node["/A"]["/BBox"]]))
+        if "/K" in node:
+            visit(node["/K"])
+
+    visit(reader.trailer["/Root"]["/StructTreeRoot"])
+    return found
 
 
 def _quarter_layout(root: Path, report: ReportInfo | None = None) -> Path:
@@ -123,6 +151,17 @@ def test_demo_paper_embeds_its_fonts_and_is_tagged(demo_paper):
 
 
 @pytest.mark.slow
+def test_demo_paper_gives_every_chart_its_text_alternative(demo_paper, built_demo):
+    _, reader = demo_paper
+    figures = _figures(reader)
+    assert len(figures) >= 3, "the demo's paper has charts"
+    assert all(alt for alt, _ in figures), "every figure of the PDF carries its text alternative"
+    pages = (built_demo / "_site" / QUARTER / "measures").glob("*.html")
+    labels = {html.unescape(label) for page in pages for label in re.findall(r'aria-label="([^"]*)"', page.read_text())}
+    assert {alt for alt, _ in figures} <= labels, "the same words as the site's charts"
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("page", ["index.html", "strategic-assessment.html", "measures/asb-incidents.html"])
 def test_every_page_of_the_quarter_links_to_the_paper(built_demo, page):
     path = built_demo / "_site" / QUARTER / page
@@ -174,14 +213,113 @@ def test_fixture_paper_has_the_exception_and_the_other_measures(hostile_paper):
     assert "Returns still due" in text and "Every return for the quarter is in" in text
 
 
+def test_the_paper_prints_each_chart_as_an_image_with_its_text_alternative(hostile_paper):
+    document, reader = hostile_paper
+    assert "<svg" not in document, "no chart is left inline"
+    assert document.count('<img src="data:image/svg+xml;base64,') == 3, "each measure's chart"
+    assert document.count('alt="Incidents by month against the target"') == 3
+    assert document.count("<figcaption>Incidents by month, April to June 2015</figcaption>") == 3
+    assert [alt for alt, _ in _figures(reader)] == ["Incidents by month against the target"] * 3, "tagged with it"
+
+
+def test_a_chart_is_the_same_size_on_the_page_as_an_image_as_inline(tmp_path):
+    """The stylesheet sizes the chart's image as it sized the inline SVG (a wide chart: held to the page's width)."""
+    import weasyprint
+
+    css = (paper.PAPER_TEMPLATES / "paper.css").read_text(encoding="utf-8")
+    wide = fx.CHART.replace('width="320" height="160"', 'width="1200" height="400"')
+    boxes = []
+    for chart in (fx.CHART, wide):
+        for figure in (chart, paper.chart_for_print(chart)):
+            document = f"<html lang='en-GB'><title>Chart</title><style>{css}</style><h2>A chart</h2>{figure}</html>"
+            pdf = weasyprint.HTML(string=document, url_fetcher=paper.local_fetcher()).write_pdf(pdf_variant="pdf/ua-1")
+            boxes.append(_figures(PdfReader(io.BytesIO(pdf)))[0][1])
+    assert boxes[0] == pytest.approx(boxes[1]) and boxes[2] == pytest.approx(boxes[3])
+    assert boxes[0] != pytest.approx(boxes[2]), "the two charts are of different sizes"
+
+
 @pytest.mark.parametrize(
     "url",
-    ["http://example.com/font.woff", "https://example.com/x.css", "//example.com/x.png", "ftp://example.com/a"],
-    ids=["http", "https", "scheme-relative", "ftp"],
+    [
+        "http://example.com/font.woff",
+        "https://example.com/x.css",
+        "//example.com/x.png",
+        "file://example.com/x.png",  # what a scheme-relative URL becomes against the paper's file: base
+        "ftp://example.com/a",
+    ],
+    ids=["http", "https", "scheme-relative", "file-on-another-host", "ftp"],
 )
 def test_the_paper_fetches_nothing_from_the_network(url):
     with pytest.raises(ValueError, match="nothing from the network"):
-        paper.fetch_local(url)
+        paper.local_fetcher()(url)
+
+
+def _png(size: tuple[int, int]) -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", size, "#d55e00").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _with_section(root: Path, text: str) -> tuple[Path, Path]:
+    """The fixture quarter with one more HTML section in the exception item's notebook (asb-incidents)."""
+    reports, processed = root / "reports" / QUARTER, root / "data" / "processed" / QUARTER
+    path = reports / "measures" / "asb-incidents.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    output = nbformat.v4.new_output("display_data", data={"text/html": text, "text/plain": "<HTML>"})
+    nb.cells.append(nbformat.v4.new_code_cell("show_extra()", outputs=[output], execution_count=9))
+    nbformat.write(nb, path)
+    return reports, processed
+
+
+def _image_sizes(reader: PdfReader) -> list[tuple[int, int]]:
+    return [image.image.size for page in reader.pages for image in page.images]
+
+
+@pytest.mark.parametrize("where", ["data", "file"])
+def test_the_paper_lays_out_a_local_image(tmp_path, where):
+    png = _png((7, 5))
+    site = tmp_path / "_site" / QUARTER
+    if where == "data":
+        src = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+    else:
+        site.mkdir(parents=True)
+        (site / "marker.png").write_bytes(png)
+        src = "marker.png"  # relative to the quarter's folder, as on the site
+    reports, processed = _with_section(_quarter_layout(tmp_path), f'<p>Before</p><img src="{src}" alt="A marker">')
+    path = paper.write_paper(QUARTER, reports, processed, site)
+    assert (7, 5) in _image_sizes(PdfReader(path)), "the image is in the paper"
+
+
+def test_a_remote_image_is_left_out_and_nothing_is_fetched(tmp_path, monkeypatch, caplog):
+    attempts = []
+
+    def refuse(*args, **kwargs):
+        attempts.append(args)
+        raise OSError("the test allows no network")
+
+    for name in ("getaddrinfo", "gethostbyname", "gethostbyname_ex", "create_connection"):
+        monkeypatch.setattr(socket, name, refuse)
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    section = (
+        '<img src="http://example.com/a.png" alt="A"><img src="https://example.com/b.png" alt="B">'
+        '<img src="//example.com/c.png" alt="C"><div style="background: url(https://example.com/d.png)">D</div>'
+    )
+    reports, processed = _with_section(_quarter_layout(tmp_path), section)
+    path = paper.write_paper(QUARTER, reports, processed, tmp_path / "_site" / QUARTER)
+    assert path.read_bytes().startswith(b"%PDF-")
+    assert attempts == [], "nothing was looked up or connected to"
+    assert "nothing from the network" in caplog.text, "WeasyPrint says why each image is missing"
+    assert _image_sizes(PdfReader(path)) == []
+
+
+def test_the_paper_is_readable_by_all_as_every_published_file(tmp_path):
+    root = _quarter_layout(tmp_path)
+    path = paper.write_paper(QUARTER, root / "reports" / QUARTER, root / "data" / "processed" / QUARTER,
+                             root / "_site" / QUARTER)  # fmt: skip
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644
+    assert not list(path.parent.glob(".committee-paper.pdf.*")), "no temporary file is left"
 
 
 def test_paper_command_writes_the_paper_of_a_built_quarter(tmp_path, capsys):
