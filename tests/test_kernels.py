@@ -70,6 +70,11 @@ print("env", os.environ.get("CSP_PROBE"), "option", pd.get_option("display.max_r
 if marker and pathlib.Path(marker).exists():
     pathlib.Path(marker).unlink()
     os.kill(os.getpid(), 9)
+import linecache
+history = get_ipython().history_manager
+kept = ["".join(entry[2]) for entry in linecache.cache.values() if len(entry) > 2 and entry[2]]
+kept += [source for _, source, _ in history.db_input_cache]
+print("earlier notebook's cells kept", sum(f"step = {step - 1}" in source for source in kept))
 left_behind = step
 os.environ["CSP_PROBE"] = "leak"
 pd.set_option("display.max_rows", 7)
@@ -79,7 +84,7 @@ print(localmod.VALUE)
 
 
 def test_warm_kernel_gives_each_notebook_a_fresh_state(tmp_path):
-    """Names, local modules, environment, pandas options and the working directory do not cross notebooks."""
+    """Names, local modules, environment, pandas options, the working directory and cells' sources do not cross notebooks."""
     source = write_notebook(tmp_path / "probe.ipynb", PROBE_PARAMETERS, PROBE)
     results = {}
     for mode, run in (("fresh", _execute), ("warm", _execute_warm)):
@@ -95,6 +100,7 @@ def test_warm_kernel_gives_each_notebook_a_fresh_state(tmp_path):
     assert results[("warm", 2)] == results[("fresh", 2)]
     text = json.dumps(results[("warm", 2)])
     assert "leaked []" in text and "local 2" in text and "option 60" in text and "env None" in text
+    assert "earlier notebook's cells kept 0" in text
     assert results[("warm", 2)][1][1] == 2  # the probe cell: count 1 is the parameters, then 2
 
 

@@ -9,7 +9,9 @@ one chart once, and then executes its notebooks on it through papermill (the
 
 Before each notebook the kernel is put back to the state a fresh kernel would
 be in: the user namespace is emptied and the execution count set back to 1
-(``InteractiveShell.reset(new_session=True)``); modules imported since the
+(``InteractiveShell.reset(new_session=True)``), and the earlier notebooks'
+cell sources (kept for the input history and for tracebacks) are dropped, so
+the kernel does not grow with the notebooks it has run; modules imported since the
 warm-up from outside the Python installation (the notebook's own modules) are
 forgotten; ``sys.path``, ``os.environ``, the warning filters and pandas'
 options are restored; and the working directory is the notebook's. The
@@ -93,7 +95,16 @@ def __csp_prepare(cwd):
         _config._global_config.clear()
         _config._global_config.update(copy.deepcopy(state.pandas))
     os.chdir(cwd)
-    get_ipython().reset(new_session=True)
+    shell = get_ipython()
+    shell.reset(new_session=True)
+    history = shell.history_manager  # it writes nothing (KERNEL_OPTIONS), so what it kept for writing goes
+    history.db_input_cache.clear()
+    history.db_output_cache.clear()
+    import linecache
+    cells = getattr(shell.compile, "_filename_map", {{}})  # each cell's source, kept for tracebacks
+    for name in list(cells):
+        linecache.cache.pop(name, None)
+    cells.clear()
 __csp_prepare({cwd!r})
 """
 
