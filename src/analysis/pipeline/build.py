@@ -297,11 +297,13 @@ def _build_quarter(
             if progress:
                 print(unchanged_summary(stamp), file=sys.stderr)
             return unchanged_result(stamp)
-    # Local warm kernels start now, while the tables they will read are computed (stopped if the build ends first).
-    with early_pool(jobs, out_dir) if kernel == "warm" and executor is None else contextlib.nullcontext() as early:
+    out = OutputPaths(out_dir, partnership)
+    # Local warm kernels start now, while the tables they will read are computed (stopped if the build ends first),
+    # when notebooks will surely run: with --force, or with nothing in the cache yet. Otherwise they start on demand.
+    warm_now = kernel == "warm" and executor is None and (force or not _has_entries(out.cache / "notebooks"))
+    with early_pool(jobs, out_dir) if warm_now else contextlib.nullcontext() as early:
         inputs = load_inputs(data_dir)
         q = choose_quarter(inputs, quarter)
-        out = OutputPaths(out_dir, partnership)
         if progress:
             warn_returns_due(inputs, q)
         files = compute_tables(inputs, q, out)
@@ -376,6 +378,14 @@ def _build_quarter(
     if progress:
         print(build_summary(result, inputs, time.perf_counter() - started), file=sys.stderr)
     return result
+
+
+def _has_entries(folder: Path) -> bool:
+    """Whether ``folder`` exists and holds anything."""
+    try:
+        return any(folder.iterdir())
+    except OSError:
+        return False
 
 
 def unchanged_result(stamp: dict) -> BuildResult:
