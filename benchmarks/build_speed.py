@@ -13,7 +13,8 @@ per notebook for each --jobs, and the peak memory of any one process.
 Each size is timed with every ``--kernels`` mode (warm and fresh by default),
 with CPU seconds per notebook (the build and every process it waited for,
 kernels included); ``--long N`` then runs N notebooks on one warm kernel and
-prints its resident memory after the first and the last.
+prints its resident memory after the first, after each of the quarter's notebooks
+once (what they import is then loaded), and after the last.
 """
 
 from __future__ import annotations
@@ -146,11 +147,12 @@ def long_run(count: int) -> None:
                 raise SystemExit(f"notebook {i} failed: {error}")
             if i > 0:
                 cpu.append(time.process_time() - before[0] + _kernel_cpu(current_kernel()) - before[1])
-            if i in (0, count - 1):
+            if i in (0, len(jobs) - 1, count - 1):  # the first, the first of each notebook once, the last
                 rss.append(kernel_rss() / 2**20)
     print(
-        f"\none warm kernel, {count} notebooks: kernel RSS {rss[0]:.0f} MB after the first, {rss[-1]:.0f} MB "
-        f"after the last; CPU s per notebook after the first (worker + kernel) {statistics.median(cpu or [0]):.2f}"
+        f"\none warm kernel, {count} notebooks: kernel RSS {rss[0]:.0f} MB after the first, {rss[1]:.0f} MB after "
+        f"each of the {len(jobs)} notebooks once, {rss[-1]:.0f} MB after the last; CPU s per notebook after the "
+        f"first (worker + kernel) {statistics.median(cpu or [0]):.2f}"
     )
 
 
