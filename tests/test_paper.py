@@ -7,6 +7,7 @@ import base64
 import dataclasses
 import html
 import io
+import itertools
 import re
 import socket
 import stat
@@ -159,6 +160,26 @@ def test_demo_paper_gives_every_chart_its_text_alternative(demo_paper, built_dem
     pages = (built_demo / "_site" / QUARTER / "measures").glob("*.html")
     labels = {html.unescape(label) for page in pages for label in re.findall(r'aria-label="([^"]*)"', page.read_text())}
     assert {alt for alt, _ in figures} <= labels, "the same words as the site's charts"
+
+
+@pytest.mark.slow
+def test_demo_paper_gives_each_exception_item_its_page_with_the_one_chart_it_is_judged_by(demo_paper, built_demo):
+    """An exception item: verdict, key figures, the evidence in words, the cumulative chart, commentary and actions;
+    the period table and the period and SPC charts stay on the site, so each item ends within two pages."""
+    _, reader = demo_paper
+    exceptions = read_processed(built_demo / "data" / "processed" / QUARTER, "exceptions.csv")
+    alts = [alt for alt, _ in _figures(reader)]
+    assert len(alts) == len(exceptions) >= 3, "one chart an exception item, none for the other measures"
+    assert all(alt.startswith("Line chart of cumulative") for alt in alts), alts
+    pages = [_text(reader, slice(i, i + 1)) for i in range(len(reader.pages))]
+    starts = [i for i, text in enumerate(pages) if "EXCEPTION:" in text]
+    starts.append(next(i for i in range(starts[-1] + 1, len(pages)) if "Other measures" in pages[i]))
+    assert len(starts) == len(exceptions) + 1
+    assert all(1 <= b - a <= 2 for a, b in itertools.pairwise(starts)), starts
+    items = " ".join(pages[starts[0] : starts[-1]])
+    for heading in ("Year to date", "Change on last year", "Projection", "Statistical process control", "Commentary"):
+        assert items.count(heading) >= len(exceptions), heading
+    assert "Period by period" not in items and "Exact test of the counts" not in items, "the site's detail"
 
 
 @pytest.mark.slow

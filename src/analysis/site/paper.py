@@ -11,7 +11,13 @@ A4 with a print stylesheet (``templates/paper/``):
 2. an executive summary: how many measures have each status, in words; each
    exception in one line; what changed since last quarter; returns still due;
 3. the dashboard's table, on landscape pages;
-4. a page for each exception item (by the rule of exceptions.csv): all of that measure's sections;
+4. a page for each exception item (by the rule of exceptions.csv; it may run onto a
+   second): the verdict and
+   key figures, the chart the traffic light is judged by (cumulative actual against
+   the profiled target), the evidence in words (change on last year, projection,
+   SPC), the commentary and the actions. The period table and the period and SPC
+   charts stay on the measure's page of the site. A notebook whose cells do not
+   name these sections (a measure's own notebook) is printed whole;
 5. a compact block for every other measure: its headline and figures.
 
 Charts stay vector, but the paper does not give WeasyPrint the notebooks'
@@ -20,11 +26,11 @@ chart an ``<img>`` of the same SVG as inline data. Inline, every element and
 attribute of a chart (most of a paper's HTML) goes through WeasyPrint's HTML
 parser, pure Python and slow, and is styled as HTML before the SVG is read
 again; as an image the SVG is read once by the XML parser, and drawn the same
-(the pages rasterise to the same pixels). On a 40-measure partnership (112
-pages, 99 charts) that is about a quarter less time. The image's ``alt`` is
+(the pages rasterise to the same pixels). On a 40-measure partnership (then 112
+pages, 99 charts) that was about a quarter less time. The image's ``alt`` is
 the figure's text alternative, so each chart is a tagged figure of the PDF
-with its ``/Alt``, which the inline SVG did not give. Fonts are DejaVu,
-embedded by WeasyPrint; nothing is fetched from the network
+with its ``/Alt``, which the inline SVG did not give. Fonts are DejaVu (chart
+text in the system's face for the charts' Helvetica and Arial), embedded by WeasyPrint; nothing is fetched from the network
 (:func:`local_fetcher` refuses every URL that is not a local file or inline data).
 """
 
@@ -55,6 +61,11 @@ from analysis.site.catalogue import PAPER_NAME
 PAPER_TEMPLATES = TEMPLATES / "paper"
 EXCEPTION_STATUSES = ("red", "amber")
 COMPACT_SECTIONS = ("headline", "figures")
+# An exception item's page (seed 003 gives each exception a few lines; the brief is a page each): the sections of the
+# measure notebook it prints, in this order (the key figures beside the evidence, then the chart), and the one chart
+# among them (the SPC section keeps its words and leaves its chart).
+EXCEPTION_SECTIONS = ("headline", "figures", "change", "projection", "spc", "cumulative_chart", "narrative", "actions")
+EXCEPTION_CHARTS = ("cumulative",)
 
 # Cells that are for the notebook's reader, not the page's (the same tags the site leaves out).
 _REMOVE_CELL_TAGS = frozenset(
@@ -108,6 +119,21 @@ class MeasurePart:
     def exception(self) -> bool:
         """An exception item by the stated rule when the tables carry it; else every amber and red measure."""
         return bool(self.reasons) if self.reasons is not None else self.status in EXCEPTION_STATUSES
+
+    @property
+    def abridged(self) -> bool:
+        """Whether the exception item's page leaves sections out (the measure notebook's cells name them)."""
+        return any(s.name in EXCEPTION_SECTIONS for s in self.sections)
+
+    def page(self) -> list[Section]:
+        """The exception item's sections (:data:`EXCEPTION_SECTIONS`, charts other than :data:`EXCEPTION_CHARTS` left
+        out); every section of a notebook whose cells name none of them."""
+        if not self.abridged:
+            return self.sections
+        chosen = sorted(
+            (s for s in self.sections if s.name in EXCEPTION_SECTIONS), key=lambda s: EXCEPTION_SECTIONS.index(s.name)
+        )
+        return [Section(s.name, drop_charts(s.html, EXCEPTION_CHARTS)) for s in chosen]
 
     def compact(self) -> list[Section]:
         """The headline and figures sections (the first two sections when the cells do not name them)."""
@@ -262,6 +288,22 @@ def _inherit(element: ElementTree.Element, name: str, inherited: str | None) -> 
         return "?"
     own = element.get(name)
     return inherited if own in (None, "inherit") else own
+
+
+def drop_charts(text: str, kinds: tuple[str, ...]) -> str:
+    """HTML without the chart figures whose kind (class ``chart-<kind>``) is not among ``kinds``.
+
+    >>> drop_charts('<p>A</p><figure class="chart chart-spc"><svg></svg></figure><p>B</p>', ("cumulative",))
+    '<p>A</p><p>B</p>'
+    >>> drop_charts('<figure class="chart chart-cumulative"><svg></svg></figure>', ("cumulative",))
+    '<figure class="chart chart-cumulative"><svg></svg></figure>'
+    """
+
+    def keep(match: re.Match) -> str:
+        kind = re.search(r"""\sclass\s*=\s*["'][^"']*\bchart-([a-z0-9-]+)""", match[0][: match[0].find(">") + 1])
+        return match[0] if kind is None or kind[1] in kinds else ""
+
+    return _CHART.sub(keep, text)
 
 
 def print_charts(text: str) -> str:
