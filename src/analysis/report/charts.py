@@ -85,7 +85,7 @@ def cumulative_chart(rows: pd.DataFrame, unit: str, this_label: str, last_label:
     }
     long["series"] = long["series"].map(names)
     domain = [names["this_year"], names["target"], names["last_year"]]
-    base = alt.Chart(long).encode(
+    base = alt.Chart().encode(  # the data once, on the layer: Altair converts each layer's own data again
         x=alt.X("period_label:N", sort=list(rows["period_label"]), title=None, axis=alt.Axis(labelAngle=0)),
         y=alt.Y("value:Q", title=f"Cumulative {unit}".strip()),
         color=alt.Color("series:N", scale=alt.Scale(domain=domain, range=[BLUE, ORANGE, GREY]), legend=LEGEND),
@@ -94,7 +94,7 @@ def cumulative_chart(rows: pd.DataFrame, unit: str, this_label: str, last_label:
         ),
         shape=alt.Shape("series:N", scale=alt.Scale(domain=domain, range=["circle", "diamond", "square"]), legend=None),
     )
-    chart = (base.mark_line(strokeWidth=2.5) + base.mark_point(filled=True, size=45)).properties(
+    chart = alt.layer(base.mark_line(strokeWidth=2.5), base.mark_point(filled=True, size=45), data=long).properties(
         width=WIDTH, height=HEIGHT
     )
     return figure(
@@ -175,7 +175,7 @@ def family_group_chart(table: pd.DataFrame, average: float, partnership: str) ->
     rule = (
         alt.Chart(pd.DataFrame({"average": [average]}))
         .mark_rule(color=ORANGE, strokeDash=[6, 3], strokeWidth=2)
-        .encode(x="average:Q")
+        .encode(x=alt.X("average:Q"))
     )
     chart = (bars + rule).properties(width=WIDTH, height=max(120, 26 * len(frame)))
     listed = "; ".join(
@@ -208,30 +208,30 @@ def spc_chart(frame: pd.DataFrame, unit: str, trial: bool, target: float | None 
     order = list(data["label"])
     x = alt.X("label:N", sort=order, title=None, axis=alt.Axis(labelAngle=-45, labelOverlap=True))
     kinds = [v[0] for v in SPC_STYLE.values()]
-    base = alt.Chart(data).encode(x=x)
+    base = alt.Chart().encode(x=x)  # the data once, on the layer (see cumulative_chart)
     line = base.mark_line(color=GREY, strokeWidth=1.5).encode(
         y=alt.Y("value:Q", title=unit or "value", scale=alt.Scale(zero=False))
     )
     points = base.mark_point(filled=True, size=70).encode(
-        y="value:Q",
+        y=alt.Y("value:Q"),
         color=alt.Color(
             "kind:N", scale=alt.Scale(domain=kinds, range=[v[1] for v in SPC_STYLE.values()]), legend=LEGEND
         ),
         shape=alt.Shape("kind:N", scale=alt.Scale(domain=kinds, range=[v[2] for v in SPC_STYLE.values()]), legend=None),
     )
-    mean = base.mark_line(color="#000000", strokeWidth=1).encode(y="mean:Q")
+    mean = base.mark_line(color="#000000", strokeWidth=1).encode(y=alt.Y("mean:Q"))
     dash = [4, 4] if not trial else [2, 6]
-    upper = base.mark_line(color=GREY, strokeDash=dash, strokeWidth=1.2).encode(y="upper_limit:Q")
-    lower = base.mark_line(color=GREY, strokeDash=dash, strokeWidth=1.2).encode(y="lower_limit:Q")
+    upper = base.mark_line(color=GREY, strokeDash=dash, strokeWidth=1.2).encode(y=alt.Y("upper_limit:Q"))
+    lower = base.mark_line(color=GREY, strokeDash=dash, strokeWidth=1.2).encode(y=alt.Y("lower_limit:Q"))
     layers = [line, mean, upper, lower, points]
     if target is not None:
         layers.insert(
             1,
             alt.Chart(pd.DataFrame({"t": [target]}))
             .mark_rule(color=GREEN, strokeDash=[8, 3], strokeWidth=1.5)
-            .encode(y="t:Q"),
+            .encode(y=alt.Y("t:Q")),
         )
-    chart = alt.layer(*layers).properties(width=WIDTH, height=HEIGHT)
+    chart = alt.layer(*layers, data=data).properties(width=WIDTH, height=HEIGHT)
     last = data.iloc[-1]
     flagged = data[data["point_type"] != "common_cause"]
     text = (
@@ -276,13 +276,13 @@ def funnel_chart(table: pd.DataFrame, limits: pd.DataFrame, pooled: float, partn
             .mark_line(color=GREY, strokeDash=dash)
             .encode(x=x, y=alt.Y(f"{column}:Q", title="Crimes per 1,000", scale=alt.Scale(zero=False)))
         )
-    centre = alt.Chart(limits.assign(pooled=pooled)).mark_line(color=ORANGE).encode(x=x, y="pooled:Q")
+    centre = alt.Chart(limits.assign(pooled=pooled)).mark_line(color=ORANGE).encode(x=x, y=alt.Y("pooled:Q"))
     dots = (
         alt.Chart(points)
         .mark_point(filled=True, size=90)
         .encode(
             x=x,
-            y="rate_per_1000:Q",
+            y=alt.Y("rate_per_1000:Q"),
             color=alt.Color(
                 "member:N", scale=alt.Scale(domain=[partnership, "Peer"], range=[BLUE, GREY]), legend=LEGEND
             ),
