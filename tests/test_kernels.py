@@ -131,6 +131,25 @@ def test_killed_kernel_is_replaced_and_the_notebook_retried(tmp_path):
     assert ok, error
 
 
+def test_a_kernel_is_replaced_once_it_has_run_its_share_of_notebooks(tmp_path, monkeypatch):
+    """What a kernel keeps of each notebook stays bounded: it runs NOTEBOOKS_PER_KERNEL, then a new one takes over."""
+    from analysis.pipeline import kernels
+
+    kernels._shutdown_all()
+    monkeypatch.setattr(kernels, "NOTEBOOKS_PER_KERNEL", 2)
+    source = write_notebook(tmp_path / "probe.ipynb", PROBE_PARAMETERS, PROBE)
+    (tmp_path / "localmod.py").write_text("VALUE = 'local'\n")
+    pids = []
+    for step in (1, 2, 3):
+        target = tmp_path / f"{step}.ipynb"
+        ok, error, _ = _execute_warm(str(source), str(target), {"step": step}, str(tmp_path), "env")
+        assert ok, error
+        assert f"step {step} leaked []" in json.dumps(code_outputs(target))
+        pids.append(kernels.current_kernel().pid)
+    assert pids[0] == pids[1] != pids[2], pids
+    assert kernels.current_kernel().notebooks == 1
+
+
 def test_a_kernel_that_fails_twice_fails_its_notebook(tmp_path):
     source = write_notebook(tmp_path / "die.ipynb", "x = 1", "import os\nos.kill(os.getpid(), 9)")
     ok, error, _ = _execute_warm(str(source), str(tmp_path / "out.ipynb"), {}, str(tmp_path), "env")
@@ -168,12 +187,21 @@ def test_every_module_level_cache_is_keyed_by_what_it_reads():
 
 
 @pytest.mark.slow
-def test_demo_notebooks_on_one_warm_kernel_in_any_order_match_fresh_kernels(tmp_path):
+def test_demo_notebooks_on_one_warm_kernel_in_any_order_match_fresh_kernels(tmp_path, built_demo):
     from analysis.pipeline.build import build_quarter
 
     out = tmp_path / "out"
     result = build_quarter(DEMO, out, QUARTER, jobs=2, force=True, renderer="builtin", progress=False, kernel="fresh")
     assert result.ok, [f"{r.name}: {r.error}" for r in result.failures]
+    # The pages and the paper of this build (fresh kernels) are those of the session's (warm kernels), byte for byte.
+    warm_site, fresh_site = built_demo / "_site" / QUARTER, out / "_site" / QUARTER
+    pages = sorted(p.relative_to(warm_site) for p in warm_site.rglob("*") if p.suffix in (".html", ".pdf"))
+    assert len(pages) > 20 and Path("committee-paper.pdf") in pages
+    assert pages == sorted(p.relative_to(fresh_site) for p in fresh_site.rglob("*") if p.suffix in (".html", ".pdf"))
+    for page in pages:
+        assert (fresh_site / page).read_bytes() == (warm_site / page).read_bytes(), (
+            f"{page} differs from a warm build's"
+        )
     built = sorted((out / "reports" / QUARTER).rglob("*.ipynb"))
     assert len(built) >= 4
     for order, notebooks in (("forward", built), ("reversed", built[::-1])):

@@ -109,6 +109,12 @@ __csp_prepare({cwd!r})
 """
 
 
+# Notebooks a warm kernel runs before it is replaced by a new one. After its first round a kernel's memory still
+# grows by about 0.06 MB a notebook (not IPython's history, nor cells kept for tracebacks, nor freed memory the
+# allocators keep: see docs/scale.md), so a kernel that ran a national quarter's share would keep growing; a new
+# kernel costs about 4 s of CPU, 0.02 s a notebook at this rate, and bounds it at about 12 MB.
+NOTEBOOKS_PER_KERNEL = 200
+
 # A warm kernel keeps no input history: IPython would write every cell of every notebook to its SQLite
 # file from a thread of its own, and keep each cell's source in memory until the next reset.
 KERNEL_OPTIONS = ("--HistoryManager.enabled=False",)
@@ -224,11 +230,18 @@ def _register_finaliser() -> None:
 
 
 def worker_kernel(kernel_name: str, key: str, cwd: str, *, replace: bool = False) -> WarmKernel:
-    """This worker's warm kernel for ``key``, started (or replaced) when needed."""
+    """This worker's warm kernel for ``key``, started (or replaced) when needed: none yet, another environment,
+    a dead kernel, or one that has run :data:`NOTEBOOKS_PER_KERNEL` notebooks."""
     ident = threading.get_ident()
     with _lock:
         kernel = _kernels.pop(ident, None)
-    if kernel is not None and (replace or kernel.key != key or kernel.kernel_name != kernel_name or not kernel.alive()):
+    if kernel is not None and (
+        replace
+        or kernel.key != key
+        or kernel.kernel_name != kernel_name
+        or kernel.notebooks >= NOTEBOOKS_PER_KERNEL
+        or not kernel.alive()
+    ):
         kernel.shutdown()
         kernel = None
     if kernel is None:
