@@ -12,9 +12,10 @@ per notebook for each --jobs, and the peak memory of any one process.
 
 Each size is timed with every ``--kernels`` mode (warm and fresh by default),
 with CPU seconds per notebook (the build and every process it waited for,
-kernels included); ``--long N`` then runs N notebooks on one warm kernel and
-prints its resident memory after the first, after each of the quarter's notebooks
-once (what they import is then loaded), and after the last.
+kernels included); ``--long N`` then runs N notebooks on warm kernels, one after
+another, and prints the kernel's resident memory after the first, after each of the
+quarter's notebooks once (what they import is then loaded), at its most (a kernel is
+replaced after its share of notebooks) and after the last.
 """
 
 from __future__ import annotations
@@ -128,31 +129,46 @@ def main() -> None:
 
 
 def long_run(count: int) -> None:
-    """The warm kernel's resident memory after its first notebook and after ``count``: it must not grow."""
+    """The warm kernel's resident memory after its first notebook, at its most, and after ``count``: it must not grow.
+
+    A kernel runs ``NOTEBOOKS_PER_KERNEL`` notebooks and is then replaced, so a long run also shows the most one
+    kernel reaches (after its last notebook) and its successor's memory at the end.
+    """
     sys.path.insert(0, str(ROOT / "src"))
     from analysis.pipeline.execute import _execute_warm
-    from analysis.pipeline.kernels import current_kernel, kernel_rss
+    from analysis.pipeline.kernels import NOTEBOOKS_PER_KERNEL, current_kernel, kernel_rss
 
     with tempfile.TemporaryDirectory(prefix="csp-long-") as tmp:
         out = Path(tmp) / "out"
         build(ROOT / "data" / "raw", out, 1, force=True, kernel="fresh")
         built = sorted((out / "reports" / QUARTER).rglob("*.ipynb"))
         jobs = [json.loads(p.read_text())["metadata"]["papermill"] for p in built]
-        rss, cpu = [], []
+        rss: dict[str, float] = {}
+        cpu, kernels = [], set()
         for i in range(count):
             meta = jobs[i % len(jobs)]
-            before = time.process_time(), _kernel_cpu(current_kernel())
+            kernel = current_kernel()
+            before = time.process_time(), _kernel_cpu(kernel)
             ok, error, _ = _execute_warm(meta["input_path"], str(Path(tmp) / "nb.ipynb"), meta["parameters"], str(out))
             if not ok:
                 raise SystemExit(f"notebook {i} failed: {error}")
-            if i > 0:
-                cpu.append(time.process_time() - before[0] + _kernel_cpu(current_kernel()) - before[1])
-            if i in (0, len(jobs) - 1, count - 1):  # the first, the first of each notebook once, the last
-                rss.append(kernel_rss() / 2**20)
+            if i > 0 and current_kernel() is kernel:  # not across a new kernel's start
+                cpu.append(time.process_time() - before[0] + _kernel_cpu(kernel) - before[1])
+            kernels.add(current_kernel().pid)
+            megabytes = kernel_rss() / 2**20
+            if i == 0:
+                rss["first"] = megabytes
+            if i == len(jobs) - 1:
+                rss["round"] = megabytes
+            if current_kernel().notebooks == NOTEBOOKS_PER_KERNEL and "most" not in rss:
+                rss["most"] = megabytes
+        rss["last"] = megabytes
+    round_ = f", {rss['round']:.0f} MB after each of the {len(jobs)} notebooks once" if "round" in rss else ""
+    most = f", {rss['most']:.0f} MB after its {NOTEBOOKS_PER_KERNEL}th (then replaced)" if "most" in rss else ""
     print(
-        f"\none warm kernel, {count} notebooks: kernel RSS {rss[0]:.0f} MB after the first, {rss[1]:.0f} MB after "
-        f"each of the {len(jobs)} notebooks once, {rss[-1]:.0f} MB after the last; CPU s per notebook after the "
-        f"first (worker + kernel) {statistics.median(cpu or [0]):.2f}"
+        f"\nwarm kernels, {count} notebooks on {len(kernels)} kernel(s) one after another: kernel RSS "
+        f"{rss['first']:.0f} MB after the first{round_}{most}, {rss['last']:.0f} MB after the last; "
+        f"CPU s per notebook after the first (worker + kernel) {statistics.median(cpu or [0]):.2f}"
     )
 
 
