@@ -11,13 +11,13 @@ A4 with a print stylesheet (``templates/paper/``):
 2. an executive summary: how many measures have each status, in words; each
    exception in one line; what changed since last quarter; returns still due;
 3. the dashboard's table, on landscape pages;
-4. a page for each exception item (by the rule of exceptions.csv; it may run onto a
-   second): the verdict and
-   key figures, the chart the traffic light is judged by (cumulative actual against
-   the profiled target), the evidence in words (change on last year, projection,
-   SPC), the commentary and the actions. The period table and the period and SPC
-   charts stay on the measure's page of the site. A notebook whose cells do not
-   name these sections (a measure's own notebook) is printed whole;
+4. a page for each exception item (by the rule of exceptions.csv; a long one runs
+   onto a second): the verdict and key figures, the evidence in words (change on
+   last year, projection, SPC), the chart the traffic light is judged by
+   (cumulative actual against the profiled target), the commentary and the
+   actions. The period table and the period and SPC charts stay on the measure's
+   page of the site. A notebook whose cells do not name these sections (a
+   measure's own notebook) is printed whole;
 5. a compact block for every other measure: its headline and figures.
 
 Charts stay vector, but the paper does not give WeasyPrint the notebooks'
@@ -30,8 +30,9 @@ again; as an image the SVG is read once by the XML parser, and drawn the same
 pages, 99 charts) that was about a quarter less time. The image's ``alt`` is
 the figure's text alternative, so each chart is a tagged figure of the PDF
 with its ``/Alt``, which the inline SVG did not give. Fonts are DejaVu (chart
-text in the system's face for the charts' Helvetica and Arial), embedded by WeasyPrint; nothing is fetched from the network
-(:func:`local_fetcher` refuses every URL that is not a local file or inline data).
+text in the system's face for the charts' Helvetica and Arial), embedded by
+WeasyPrint; nothing is fetched from the network (:func:`local_fetcher` refuses
+every URL that is not a local file or inline data).
 """
 
 from __future__ import annotations
