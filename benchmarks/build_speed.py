@@ -42,19 +42,20 @@ from generate import generate  # noqa: E402
 _MEASURE = """
 import resource, subprocess, sys, time
 start = time.perf_counter()
-code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
+run = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-print(time.perf_counter() - start, usage.ru_maxrss, code, usage.ru_utime + usage.ru_stime)
+print(time.perf_counter() - start, usage.ru_maxrss, run.returncode, usage.ru_utime + usage.ru_stime)
+sys.stderr.write(run.stderr[-4000:] if run.returncode else "")
 """
 CPU: list[float] = []  # CPU seconds of each timed command and every process it waited for (kernels too)
 
 
 def timed(command: list[str]) -> tuple[float, float]:
     """Seconds and peak resident memory (MB) of the largest process the command ran."""
-    out = subprocess.run([sys.executable, "-c", _MEASURE, *command], capture_output=True, text=True, check=True).stdout
-    seconds, rss_kb, code, cpu = out.split()
-    if code != "0":
-        raise SystemExit(f"command failed ({code}): {' '.join(command)}")
+    run = subprocess.run([sys.executable, "-c", _MEASURE, *command], capture_output=True, text=True, check=True)
+    seconds, rss_kb, code, cpu = run.stdout.split()
+    if code != "0":  # with the end of what it said, to see why
+        raise SystemExit(f"command failed ({code}): {' '.join(command)}\n{run.stderr}")
     CPU.append(float(cpu))
     return float(seconds), int(rss_kb) / 1024
 
