@@ -301,7 +301,9 @@ def drop_charts(text: str, kinds: tuple[str, ...]) -> str:
     """
 
     def keep(match: re.Match) -> str:
-        kind = re.search(r"""\sclass\s*=\s*["'][^"']*\bchart-([a-z0-9-]+)""", match[0][: match[0].find(">") + 1])
+        opening = _CHART_PARTS.fullmatch(match[0])[1]
+        names = re.search(_ATTRIBUTE.format(name="class"), opening, re.IGNORECASE)
+        kind = re.search(r"\bchart-([a-z0-9-]+)", (names[1] or names[2]) if names else "")
         return match[0] if kind is None or kind[1] in kinds else ""
 
     return _CHART.sub(keep, text)
