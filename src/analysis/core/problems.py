@@ -32,6 +32,8 @@ class Problem:
     "measures.yml, line 12, measure 'asb', field 'polarity': 'up' is not a polarity"
     >>> str(Problem("measures.yml", None, None, "the file is missing"))
     'measures.yml: the file is missing'
+    >>> str(Problem("boundaries.geojson", None, "code", "missing", "feature 3"))
+    "boundaries.geojson, feature 3, property 'code': missing"
     """
 
     file: str
@@ -43,13 +45,14 @@ class Problem:
     def __str__(self) -> str:
         yaml = self.file.endswith((".yml", ".yaml"))
         text = yaml or self.file.endswith(".md")  # a text file has lines; a table has rows
+        geo = self.file.endswith(".geojson")  # features have properties
         where = [self.file]
         if self.row is not None:
             where.append(f"{'line' if text else 'row'} {self.row}")
         if self.item is not None:
             where.append(self.item)
         if self.column is not None:
-            where.append(f"{'field' if yaml else 'column'} {self.column!r}")
+            where.append(f"{'field' if yaml else 'property' if geo else 'column'} {self.column!r}")
         return f"{', '.join(where)}: {self.message}"
 
 

@@ -43,6 +43,12 @@ class Measure:
     small_count_threshold: float = 10
     description: str = ""
     lag: int = 0  # how many periods behind the measure's data normally are ("one month behind" = 1)
+    gap_areas: int = 0  # a gap measure (``gap: {areas: 10}``): how many highest-rate small areas; 0 for any other
+
+    @property
+    def is_gap(self) -> bool:
+        """Whether the measure is a gap between its highest-rate small areas and the partnership (contract 3)."""
+        return self.gap_areas > 0
 
     def target(self, fy: int) -> float | None:
         """The annual target for a financial year, or ``None`` when there is none."""

@@ -9,6 +9,8 @@ to areas once per distinct LSOA name and counted in one group-by.
 A register measure takes its series from here when its ``source`` names
 police.uk crime types (``source: {police_uk: [Burglary]}``); ``all-crime`` is
 every crime type except anti-social behaviour, as police recorded crime is.
+When the data folder has ``neighbourhoods/``, the LSOA code is read too and the
+same group-by counts each measure by small area (:mod:`analysis.ingest.small_areas`).
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ COLUMNS = (
     "Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude", "Location",
     "LSOA code", "LSOA name", "Crime type", "Last outcome category", "Context",
 )  # fmt: skip
-MONTH, LSOA_NAME, CRIME_TYPE = "Month", "LSOA name", "Crime type"
+MONTH, LSOA_NAME, CRIME_TYPE, LSOA_CODE = "Month", "LSOA name", "Crime type", "LSOA code"
 USED = (MONTH, LSOA_NAME, CRIME_TYPE)
 ASB = "Anti-social behaviour"
 ALL_CRIME = "all-crime"
@@ -83,7 +85,7 @@ def street_files(paths: Iterable[Path | str]) -> list[Path]:
     return unique
 
 
-def header_problems(path: Path) -> list[Problem]:
+def header_problems(path: Path, used: Sequence[str] = USED) -> list[Problem]:
     """Problems with a file's header row: empty, or a column the counts need is missing."""
     with open(path, "rb") as handle:
         first = handle.readline(1 << 16)
@@ -94,7 +96,7 @@ def header_problems(path: Path) -> list[Problem]:
     have = {h.strip() for h in header}
     return [
         Problem(path.name, 1, column, f"the column is missing; police.uk street files have {', '.join(COLUMNS)}")
-        for column in USED
+        for column in used
         if column not in have
     ]
 
@@ -111,15 +113,17 @@ def _is_month(text: str | None) -> bool:
     return bool(text) and len(text) == 7 and text[4] == "-" and text[:4].isdigit() and "01" <= text[5:] <= "12"
 
 
-def read_street_file(path: Path) -> pa.Table:
-    """One street file's Month, LSOA name and Crime type, dictionary-encoded; empty cells null."""
-    raise_if_any(header_problems(path))
+def read_street_file(path: Path, codes: bool = False) -> pa.Table:
+    """One street file's Month, LSOA name and Crime type (and with ``codes`` its LSOA code), dictionary-encoded;
+    empty cells null."""
+    used = (*USED, LSOA_CODE) if codes else USED
+    raise_if_any(header_problems(path, used))
     try:
         table = pv.read_csv(
             path,
             read_options=pv.ReadOptions(block_size=_BLOCK),
             convert_options=pv.ConvertOptions(
-                include_columns=list(USED), column_types=dict.fromkeys(USED, _TEXT), strings_can_be_null=True
+                include_columns=list(used), column_types=dict.fromkeys(used, _TEXT), strings_can_be_null=True
             ),
         )
     except (pa.ArrowInvalid, UnicodeDecodeError) as err:
@@ -128,14 +132,14 @@ def read_street_file(path: Path) -> pa.Table:
     return table
 
 
-def read_street_files(paths: Iterable[Path | str]) -> pa.Table:
-    """Every record of the files and folders given, as one table of Month, LSOA name, Crime type."""
+def read_street_files(paths: Iterable[Path | str], codes: bool = False) -> pa.Table:
+    """Every record of the files and folders given, as one table of Month, LSOA name, Crime type (and LSOA code)."""
     files = street_files(paths)
     tables = []
     problems: list[Problem] = []
     for path in files:
         try:
-            tables.append(read_street_file(path))
+            tables.append(read_street_file(path, codes))
         except InputError as err:
             problems += err.problems
     raise_if_any(problems)
@@ -207,9 +211,24 @@ def _blank(names: pa.Array) -> pa.Array:
 
 
 def monthly_counts(table: pa.Table) -> pa.Table:
-    """Records by month and crime type, in one group-by: columns Month, Crime type, count."""
-    grouped = table.select([MONTH, CRIME_TYPE]).group_by([MONTH, CRIME_TYPE]).aggregate([([], "count_all")])
-    return grouped.rename_columns([MONTH, CRIME_TYPE, "count"])
+    """Records by month and crime type (and LSOA code, when the table has it), in one group-by: those columns
+    and ``count``."""
+    keys = [MONTH, CRIME_TYPE, *([LSOA_CODE] if LSOA_CODE in table.column_names else [])]
+    grouped = table.select(keys).group_by(keys).aggregate([([], "count_all")])
+    return grouped.rename_columns([*keys, "count"])
+
+
+def wanted_types(table: pa.Table, crime_types: Sequence[str]) -> set[str]:
+    """The crime types a measure counts, spelt as the table spells them (``all-crime``: every type but ASB present).
+
+    >>> sorted(wanted_types(pa.table({"Crime type": ["Drugs", "Anti-social behaviour"]}), ["all-crime"]))[:3]
+    ['Bicycle theft', 'Burglary', 'Criminal damage and arson']
+    """
+    wanted = set(crime_types_for(crime_types))
+    if ALL_CRIME in {c.casefold() for c in crime_types}:
+        present = pc.unique(table[CRIME_TYPE].combine_chunks()).to_pylist()
+        wanted |= {t for t in present if t is not None and t != ASB}
+    return wanted
 
 
 def count_by_month(table: pa.Table, crime_types: Sequence[str], months: Sequence[str] | None = None) -> dict[str, int]:
@@ -223,10 +242,7 @@ def count_by_month(table: pa.Table, crime_types: Sequence[str], months: Sequence
     >>> count_by_month(t, ["Burglary"]), count_by_month(t, ["all-crime"], months=["2024-01", "2024-02", "2024-03"])
     ({'2024-01': 1, '2024-02': 1}, {'2024-01': 1, '2024-02': 2, '2024-03': 0})
     """
-    wanted = set(crime_types_for(crime_types))
-    if ALL_CRIME in {c.casefold() for c in crime_types}:
-        present = pc.unique(table[CRIME_TYPE].combine_chunks()).to_pylist()
-        wanted |= {t for t in present if t is not None and t != ASB}
+    wanted = wanted_types(table, crime_types)
     keep = table.filter(pc.is_in(table[CRIME_TYPE], value_set=pa.array(sorted(wanted), pa.string())))
     month = keep[MONTH]
     if pa.types.is_dictionary(month.type):
@@ -283,8 +299,17 @@ def _actuals_sheet(data_dir: Path) -> str | None:
     return None
 
 
-def write_actuals(data_dir: Path, series: list[tuple[str, str, int]]) -> Merge:
-    """Merge ``(measure_id, period, value)`` rows into ``actuals.csv``; return the merge's figures."""
+def _value(v: float) -> str:
+    """A value as ``actuals.csv`` holds it: a count whole, a rate in its shortest exact form."""
+    return str(int(v)) if float(v).is_integer() else repr(float(v))
+
+
+def write_actuals(data_dir: Path, series: list[tuple[str, str, float]], computed: Iterable[str] = ()) -> Merge:
+    """Merge ``(measure_id, period, value)`` rows into ``actuals.csv``; return the merge's figures.
+
+    Every other row of a ``computed`` measure (a gap measure) is removed: its values are exactly what the ingest
+    computes, never typed.
+    """
     path = data_dir / "actuals.csv"
     if not path.exists():
         sheet = _actuals_sheet(data_dir)
@@ -293,9 +318,14 @@ def write_actuals(data_dir: Path, series: list[tuple[str, str, int]]) -> Merge:
             raise_if_any([Problem("actuals.csv", None, None, message)])
     table = read_csv_table(path, ACTUALS_HEADER)
     mid, period = table.column("measure_id", path.name), table.column("period", path.name)
-    new = [place(table, {"measure_id": m, "period": p, "value": str(v)}, path.name) for m, p, v in series]
+    new = [place(table, {"measure_id": m, "period": p, "value": _value(v)}, path.name) for m, p, v in series]
+    replaced = set(computed)
     table.rows, merge = merge_rows(
-        table.rows, new, key=lambda r: (r[mid].strip(), r[period].strip()), group=lambda r: r[mid].strip()
+        table.rows,
+        new,
+        key=lambda r: (r[mid].strip(), r[period].strip()),
+        group=lambda r: r[mid].strip(),
+        drop=lambda r: r[mid].strip() in replaced,
     )
     write_csv_table(table, path)
     return merge
@@ -306,30 +336,56 @@ def ingest_police_uk(paths: Iterable[Path | str], partnership: str, data_dir: Pa
 
     Every month found in the files gets a value (0 when none of its records are
     of the measure's types); a month already in ``actuals.csv`` is replaced, so
-    running again with the same files changes nothing.
+    running again with the same files changes nothing. With ``neighbourhoods/``,
+    each measure's counts by small area go into ``neighbourhoods/counts.csv`` and
+    each gap measure's values, computed from them, into ``actuals.csv``.
     """
+    from analysis.ingest import small_areas
+    from analysis.inputs.tables import load_neighbourhoods
+
     data_dir = Path(data_dir)
     register = read_register(data_dir / "measures.yml")
     measures = police_measures(register)
     area = find_area(partnership)
+    hoods = load_neighbourhoods(data_dir, register, counts=False)
     files = street_files(paths)
-    table = read_street_files(files)
+    table = read_street_files(files, codes=hoods is not None)
     if table.num_rows == 0:
         raise_if_any([Problem(files[0].name, None, None, "the files hold no records")])
     months = sorted(m for m in pc.unique(table[MONTH].combine_chunks().dictionary).to_pylist() if m)
     split = split_by_area(table, area.lsoa_authorities)
     counts = monthly_counts(split.table)
-    series: list[tuple[str, str, int]] = []
-    totals: dict[str, int] = {}
+    series: list[tuple[str, str, float]] = []
+    totals: dict[str, float] = {}
     notes = list(area.notes)
     for measure, names in measures:
+        if measure.is_gap:
+            continue
         by_month = count_by_month(counts, names, months)
         values = to_quarters(by_month) if measure.frequency == "quarterly" else by_month
         if measure.frequency == "quarterly" and len(values) * 3 < len(by_month):
             notes.append(f"{measure.id} is quarterly: quarters the files cover only in part were not written")
         series += [(measure.id, period, n) for period, n in values.items()]
         totals[measure.id] = sum(values.values())
-    merge = write_actuals(data_dir, series)
+    small = None
+    if hoods is not None:
+        wanted = [(m.id, wanted_types(counts, names)) for m, names in measures]
+        found, unplaced = small_areas.count_by_area(counts, wanted, months, hoods.code_map())
+        raise_if_any(small_areas.unplaced_problems(unplaced, files))
+        folder = data_dir / small_areas.FOLDER
+        old, dropped = small_areas.read_counts(folder, {m.id for m, _ in measures}, hoods.residents)
+        rows = small_areas.merge_counts(old, found.rows, [m.id for m, _ in measures])
+        gaps = [m for m, _ in measures if m.is_gap]
+        for measure_id, values in small_areas.gap_values(rows, gaps, hoods).items():
+            series += [(measure_id, period, v) for period, v in values.items()]
+            if values:
+                notes.append(f"{measure_id}: the gap per 1,000 computed for {min(values)} to {max(values)}")
+            else:
+                notes.append(f"{measure_id}: no year has a whole year before it in the counts, so the gap has no value yet")
+        if dropped:
+            notes.append(f"{dropped:,} rows of counts.csv for measures or areas no longer known were dropped")
+        small = (small_areas.write_counts(folder, rows), len(found.rows), found)
+    merge = write_actuals(data_dir, series, computed=[m.id for m, _ in measures if m.is_gap])
     return IngestReport(
         partnership=area.name,
         target=data_dir / "actuals.csv",
@@ -344,4 +400,9 @@ def ingest_police_uk(paths: Iterable[Path | str], partnership: str, data_dir: Pa
         outside_by_name=split.outside_by_name,
         totals=totals,
         notes=tuple(notes),
+        area_counts=small[0] if small else None,
+        area_rows=small[1] if small else 0,
+        mapped=small[2].mapped if small else 0,
+        mapped_codes=small[2].mapped_codes if small else (),
+        no_code=small[2].no_code if small else 0,
     )

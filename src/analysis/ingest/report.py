@@ -40,6 +40,11 @@ class IngestReport:
     totals: dict[str, int] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     source: str = ""
+    area_counts: Path | None = None  # neighbourhoods/counts.csv, when the folder has neighbourhoods/
+    area_rows: int = 0
+    mapped: int = 0  # records whose 2011 LSOA code was mapped to a 2021 one
+    mapped_codes: tuple[str, ...] = ()
+    no_code: int = 0
 
     @property
     def span(self) -> str:
@@ -66,5 +71,15 @@ class IngestReport:
         lines.append(
             f"Wrote {self.written} rows for {self.span} to {self.target} ({self.replaced} replaced, {new} new)."
         )
+        if self.area_counts is not None:
+            lines.append(f"Wrote {self.area_rows:,} counts by month and small area to {self.area_counts}.")
+            codes = len(self.mapped_codes)
+            lines.append(
+                f"  2011 LSOA codes mapped to 2021 areas: {_n(self.mapped)} records"
+                + (f" ({codes} code{'s' if codes != 1 else ''}: {', '.join(self.mapped_codes[:6])}"
+                   f"{', ...' if codes > 6 else ''})" if codes else "")  # fmt: skip
+            )
+            if self.no_code:
+                lines.append(f"  records with an LSOA name but no code, left out of the small-area counts: {_n(self.no_code)}")
         lines += [f"Note: {note}" for note in self.notes]
         return "\n".join(lines)

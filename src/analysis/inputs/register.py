@@ -37,7 +37,7 @@ _MEASURE_KEYS = {
     "id", "title", "priority", "lead", "partner", "threads", "polarity", "frequency",
     "aggregation", "unit", "targets", "profile", "status_method", "amber_tolerance",
     "notebook", "source", "spc_baseline", "spc_screen_outliers", "small_count_threshold",
-    "description", "lag",
+    "description", "lag", "gap",
 }  # fmt: skip
 _TOP_KEYS = {
     "partnership", "amber_tolerance", "status_method", "status_labels", "measures",
@@ -471,13 +471,15 @@ def _measure(entry: dict, row: dict[str, str], bad, method: str, tolerance: floa
         bad("spc_screen_outliers", "must be true or false")
         screen = True
     own_tolerance = parse_number(entry["amber_tolerance"]) if "amber_tolerance" in entry else tolerance
+    source = _source(entry.get("source"), bad)
+    gap = _gap(entry, row, source, bad)
     return Measure(
         id=row["id"],
         title=row["title"],
         priority=row["priority"],
         polarity=row["polarity"],
         frequency=row["frequency"],
-        aggregation=row["aggregation"] or "sum",
+        aggregation=row["aggregation"] or ("cumulative" if gap else "sum"),
         lead=row["lead"],
         partner=row["partner"],
         threads=tuple(_text(t) for t in threads),
@@ -487,13 +489,39 @@ def _measure(entry: dict, row: dict[str, str], bad, method: str, tolerance: floa
         status_method=row["status_method"] or method,
         amber_tolerance=own_tolerance if own_tolerance is not None else 0.15,
         notebook=notebook,
-        source=_source(entry.get("source"), bad),
+        source=source,
         spc_baseline=baseline,
         spc_screen_outliers=screen,
         small_count_threshold=threshold,
         description=row["description"],
         lag=_lag(row["lag"]),
+        gap_areas=gap,
     )
+
+
+def _gap(entry: dict, row: dict[str, str], source: dict, bad) -> int:
+    """How many small areas a gap measure compares (``gap: {areas: 10}``), 0 for any other measure.
+
+    A gap is computed from police.uk counts, so it needs a police.uk source; it is the year's running figure
+    (aggregation ``cumulative``), and closing it is the aim (polarity lower, or monitor).
+    """
+    raw = entry.get("gap")
+    if raw is None:
+        return 0
+    areas = raw.get("areas") if isinstance(raw, dict) else None
+    unknown = sorted(set(raw) - {"areas"}, key=str) if isinstance(raw, dict) else []
+    if unknown:
+        bad("gap", f"{unknown[0]!r} is not a field of gap: use areas, like gap: {{areas: 10}}")
+    if isinstance(areas, bool) or not isinstance(areas, int) or areas < 1:
+        bad("gap", "must give the number of small areas compared, a whole number 1 or more, like gap: {areas: 10}")
+        return 0
+    if not source.get("police_uk"):
+        bad("gap", "a gap measure is computed from police.uk counts: give it a source, like source: {police_uk: [all-crime]}")
+    if row["aggregation"] not in ("", "cumulative"):
+        bad("aggregation", "a gap measure is the year's running figure: use aggregation cumulative, or leave it out")
+    if row["polarity"] == "higher":
+        bad("polarity", "a gap measure aims to close the gap: use polarity lower (or monitor)")
+    return areas
 
 
 def _lag(text: str) -> int:

@@ -19,7 +19,6 @@ import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-
 import pandas as pd
 
 from analysis.core.files import (
@@ -33,6 +32,7 @@ from analysis.core.files import (
 from analysis.core.periods import PeriodError, Quarter, is_period, parse_quarter, quarter_of_period
 from analysis.core.problems import InputError, Problem, raise_if_any, suggest
 from analysis.core.register import Measure, Register
+from analysis.inputs.neighbourhoods import Neighbourhoods, check_neighbourhoods
 from analysis.inputs.register import check_register_file
 from analysis.inputs.schemas import FREQUENCIES, TABLES, id_problem, parse_number, schema_problems
 
@@ -55,6 +55,7 @@ class Inputs:
     commentary: dict[tuple[str, str], str] = field(default_factory=dict)
     files: tuple[Path, ...] = ()
     partner_notes: pd.DataFrame = field(default_factory=lambda: _empty("partner_notes"))
+    neighbourhoods: Neighbourhoods | None = None  # the optional neighbourhoods/ folder
 
     def series(self, measure_id: str) -> dict[str, float]:
         """One measure's values by period."""
@@ -619,6 +620,9 @@ def load_inputs(data_dir: Path) -> Inputs:
     commentary, comment_problems, comment_files = _read_commentary(data_dir, checks)
     problems.extend(comment_problems)
     files.extend(comment_files)
+    neighbourhoods, hood_problems = check_neighbourhoods(data_dir, checks, read_input_table)
+    problems += hood_problems
+    files.extend(neighbourhoods.files if neighbourhoods is not None else ())
     raise_if_any(problems)
     assert register is not None
     return Inputs(
@@ -630,4 +634,20 @@ def load_inputs(data_dir: Path) -> Inputs:
         commentary=commentary,
         files=tuple(dict.fromkeys(files)),
         partner_notes=_typed(tables["partner_notes"], "partner_notes"),
+        neighbourhoods=neighbourhoods,
     )
+
+
+def read_input_table(folder: Path, name: str) -> Table | None:
+    """One table of ``folder`` (``name.csv`` or a sheet of a workbook there) with its layout problems; ``None``
+    when the folder does not have it. For the tables of a sub-folder such as ``neighbourhoods/``."""
+    return _Folder(Path(folder)).read(name)
+
+
+def load_neighbourhoods(data_dir: Path, register: Register | None = None, counts: bool = True) -> Neighbourhoods | None:
+    """Read and check a data folder's ``neighbourhoods/`` alone (``None`` when it has none); raise ``InputError``
+    listing every problem. The ingest uses it (without ``counts``, which it rewrites); a build reads it with every
+    other input (:func:`load_inputs`)."""
+    found, problems = check_neighbourhoods(Path(data_dir), register, read_input_table, counts=counts)
+    raise_if_any(problems)
+    return found
