@@ -30,11 +30,16 @@ from analysis.core.files import MAX_TABLE_BYTES, FileRefused, read_confined
 from analysis.core.periods import is_period
 from analysis.core.problems import Problem, suggest
 from analysis.core.register import Register
-from analysis.inputs.schemas import MEASURE_ID, required, rule, schema_problems
+from analysis.inputs.schemas import MEASURE_ID, rule, schema_problems
 
 FOLDER = "neighbourhoods"
 BOUNDARIES, WARDS, MSOAS = "boundaries.geojson", "wards.geojson", "msoas.geojson"
 _CODE = re.compile(r"^[A-Za-z0-9]{1,16}$")
+
+
+def required(column: str, words: str) -> pa.Check:
+    """The cell must not be empty (a rule of its own name, so the other tables keep their words)."""
+    return rule(f"neighbourhoods: required {column}", lambda v: v != "", lambda v: words)
 
 
 def _column(*checks: pa.Check, required_column: bool = True) -> pa.Column:
@@ -42,27 +47,27 @@ def _column(*checks: pa.Check, required_column: bool = True) -> pa.Column:
 
 
 AREA_CODE = rule(
-    "area code",
+    "neighbourhoods: area code",
     lambda v: v == "" or bool(_CODE.match(v)),
     lambda v: f"{v!r} is not a small area's code: use the code as ONS writes it, like W01001649",
 )
 _WHOLE = rule(
-    "count",
+    "neighbourhoods: count",
     lambda v: v == "" or (parse_number(v) is not None and parse_number(v) >= 0 and parse_number(v) % 1 == 0),
     lambda v: f"{v!r} is not a count: use a whole number, 0 or more",
 )
 _POSITIVE = rule(
-    "residents",
+    "neighbourhoods: residents",
     lambda v: v == "" or (parse_number(v) is not None and parse_number(v) > 0),
     lambda v: f"{v!r} is not a number of residents: it must be a number above 0",
 )
 _DECILE = rule(
-    "decile",
+    "neighbourhoods: decile",
     lambda v: v == "" or parse_number(v) in {float(d) for d in range(1, 11)},
     lambda v: f"{v!r} is not a decile: use a whole number from 1 (most deprived) to 10",
 )
 _MONTH = rule(
-    "month", lambda v: v == "" or is_period(v, "monthly"), lambda v: f"{v!r} is not a month: write it like 2024-01"
+    "neighbourhoods: month", lambda v: v == "" or is_period(v, "monthly"), lambda v: f"{v!r} is not a month: write it like 2024-01"
 )
 
 
