@@ -1,6 +1,6 @@
 """``csp-report ingest``: bring police.uk and ONS data, and partners' returns, into a partnership's input folder.
 
-``add_parsers`` adds the ``ingest`` command and its three sources to the main
+``add_parsers`` adds the ``ingest`` command and its four sources to the main
 parser; ``run`` carries one out and returns the exit status: 0 when the data is
 in, 2 when an input is wrong (the message says which file and what to do).
 """
@@ -29,7 +29,8 @@ def _quarter(text: str) -> str:
 def add_parsers(
     subparsers: argparse._SubParsersAction, each: Callable[[argparse.ArgumentParser], None] | None = None
 ) -> argparse.ArgumentParser:
-    """Add ``ingest police-uk``, ``ingest ons-csp`` and ``ingest returns`` to the command line's subcommands.
+    """Add ``ingest police-uk``, ``ingest neighbourhoods``, ``ingest ons-csp`` and ``ingest returns`` to the command
+    line's subcommands.
 
     ``each`` adds the options every ingest command shares with the other writing commands.
     """
@@ -43,6 +44,28 @@ def add_parsers(
         "records and write the monthly count of every measure with a police_uk source into actuals.csv.",
     )
     p.add_argument("paths", nargs="+", metavar="PATH", type=Path, help="street-level CSV files or folders")
+    p.add_argument("--partnership", required=True, help="the Community Safety Partnership, as the ONS names it")
+    p.add_argument("--data", help="the partnership's input folder (default: data/raw)")
+
+    p = sources.add_parser(
+        "neighbourhoods",
+        help="keep a partnership's small areas, residents and boundaries in neighbourhoods/",
+        description="Keep the partnership's small areas (2021 LSOAs) from national or force-wide files: ONS LSOA "
+        "population estimates, an LSOA lookup (LSOA -> MSOA -> ward -> local authority or partnership) and LSOA "
+        "boundaries (GeoJSON), and write neighbourhoods/ in the data folder. Each file's code column or property "
+        "is found from its values.",
+    )
+    p.add_argument("--population", required=True, type=Path, metavar="CSV", help="residents of each 2021 LSOA")
+    p.add_argument("--areas", required=True, type=Path, metavar="CSV", help="LSOA -> MSOA -> ward -> authority lookup")
+    p.add_argument("--boundaries", required=True, type=Path, metavar="GEOJSON", help="LSOA boundaries")
+    p.add_argument("--wards", type=Path, metavar="GEOJSON", help="ward boundaries, for the map by ward")
+    p.add_argument("--msoas", type=Path, metavar="GEOJSON", help="MSOA boundaries")
+    p.add_argument(
+        "--lsoa-lookup", type=Path, metavar="CSV", help="the 2011 -> 2021 LSOA lookup, for older police.uk months"
+    )
+    p.add_argument(
+        "--deprivation", type=Path, metavar="CSV", help="a deprivation index by LSOA (deciles; 2011 LSOAs mapped)"
+    )
     p.add_argument("--partnership", required=True, help="the Community Safety Partnership, as the ONS names it")
     p.add_argument("--data", help="the partnership's input folder (default: data/raw)")
 
@@ -82,6 +105,15 @@ def _police_uk(args: argparse.Namespace, data: Path):
     return ingest_police_uk(args.paths, args.partnership, data)
 
 
+def _neighbourhoods(args: argparse.Namespace, data: Path):
+    from analysis.ingest.neighbourhoods import ingest_neighbourhoods
+
+    return ingest_neighbourhoods(
+        args.partnership, data, population=args.population, areas=args.areas, boundaries=args.boundaries,
+        wards=args.wards, msoas=args.msoas, lsoa_lookup=args.lsoa_lookup, deprivation=args.deprivation,
+    )  # fmt: skip
+
+
 def _ons_csp(args: argparse.Namespace, data: Path):
     from analysis.ingest.ons import ingest_ons_csp, split_names
 
@@ -102,7 +134,7 @@ def _returns(args: argparse.Namespace, data: Path):
     return ingest_returns(args.workbooks, data, revise=args.revise, quarter=args.quarter)
 
 
-SOURCES = {"police-uk": _police_uk, "ons-csp": _ons_csp, "returns": _returns}
+SOURCES = {"police-uk": _police_uk, "neighbourhoods": _neighbourhoods, "ons-csp": _ons_csp, "returns": _returns}
 
 
 def run(args: argparse.Namespace) -> int:

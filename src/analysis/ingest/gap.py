@@ -96,7 +96,9 @@ class GapYear:
     last_year_rates: dict[str, float]  # the gap areas' rates over the whole of FY-1, which chose them
 
 
-def gap_year(counts: Counts, residents: Mapping[str, float], fy: int, n: int, frequency: str = "monthly") -> GapYear | None:
+def gap_year(
+    counts: Counts, residents: Mapping[str, float], fy: int, n: int, frequency: str = "monthly"
+) -> GapYear | None:
     """The gap of one financial year, or ``None`` when FY-1 is incomplete (no gap areas).
 
     The running figure at a period needs every month from the start of FY to

@@ -116,7 +116,13 @@ def partnership_areas(lookup: CsvFile, partnership: str) -> list[Area]:
     cols = {key: lookup.column(p) for key, p in _PATTERNS.items()}
     if cols["area_code"] is None:
         heads = ", ".join(lookup.header)
-        raise_if_any([Problem(lookup.name, 1, None, f"no column holds the small areas' codes (like lsoa21_code); it has {heads}")])
+        raise_if_any(
+            [
+                Problem(
+                    lookup.name, 1, None, f"no column holds the small areas' codes (like lsoa21_code); it has {heads}"
+                )
+            ]
+        )
     by_csp, by_la = lookup.column(_PARTNERSHIP), lookup.column(_AUTHORITY)
     authorities = {name_key(a) for a in (*area.local_authorities, *area.lsoa_authorities)}
     problems: list[Problem] = []
@@ -139,7 +145,9 @@ def partnership_areas(lookup: CsvFile, partnership: str) -> list[Area]:
         if not mine:
             continue
         if not code:
-            problems.append(Problem(lookup.name, row, lookup.header[cols["area_code"]], "the small area's code is empty"))
+            problems.append(
+                Problem(lookup.name, row, lookup.header[cols["area_code"]], "the small area's code is empty")
+            )
             continue
         values = {k: cell.get(i, "") if i is not None else "" for k, i in cols.items()}
         if code in found:
@@ -167,7 +175,9 @@ def populations(table: CsvFile, areas: Sequence[Area]) -> dict[str, float]:
     pick = next((i for i, h in enumerate(heads) if h == "population"), None)
     pick = pick if pick is not None else next((i for i, h in enumerate(heads) if "population" in h), None)
     if pick is None:
-        raise_if_any([Problem(table.name, 1, None, f"no column is the population: the columns are {', '.join(table.header)}")])
+        raise_if_any(
+            [Problem(table.name, 1, None, f"no column is the population: the columns are {', '.join(table.header)}")]
+        )
     out: dict[str, float] = {}
     problems, bad = [], set()
     for row, cells in table.rows:
@@ -253,7 +263,9 @@ def lsoa11_rows(table: CsvFile, codes: set[str]) -> list[tuple[str, str]]:
     old = table.column(r"lsoa11_?(code|cd)")
     new = table.column(r"lsoa21_?(code|cd)|area_code")
     if old is None or new is None:
-        message = f"the 2011 to 2021 lookup needs columns like lsoa11_code and lsoa21_code; it has {', '.join(table.header)}"
+        message = (
+            f"the 2011 to 2021 lookup needs columns like lsoa11_code and lsoa21_code; it has {', '.join(table.header)}"
+        )
         raise_if_any([Problem(table.name, 1, None, message)])
     rows = {(cells[old], cells[new]) for _, cells in table.rows if max(old, new) < len(cells) and cells[new] in codes}
     if not rows:
@@ -277,7 +289,9 @@ def deprivation_deciles(table: CsvFile, codes: set[str], lsoa11: list[tuple[str,
     decile = decile if decile is not None else next((i for i, h in enumerate(heads) if "decile" in h), None)
     if at is None or decile is None:
         what = "the small areas' codes" if at is None else "a decile"
-        raise_if_any([Problem(table.name, 1, None, f"no column holds {what}: the columns are {', '.join(table.header)}")])
+        raise_if_any(
+            [Problem(table.name, 1, None, f"no column holds {what}: the columns are {', '.join(table.header)}")]
+        )
     by_code: dict[str, int] = {}
     for _, cells in table.rows:
         value = parse_number(cells[decile]) if max(at, decile) < len(cells) else None

@@ -381,7 +381,9 @@ def ingest_police_uk(paths: Iterable[Path | str], partnership: str, data_dir: Pa
             if values:
                 notes.append(f"{measure_id}: the gap per 1,000 computed for {min(values)} to {max(values)}")
             else:
-                notes.append(f"{measure_id}: no year has a whole year before it in the counts, so the gap has no value yet")
+                notes.append(
+                    f"{measure_id}: no year has a whole year before it in the counts, so the gap has no value yet"
+                )
         if dropped:
             notes.append(f"{dropped:,} rows of counts.csv for measures or areas no longer known were dropped")
         small = (small_areas.write_counts(folder, rows), len(found.rows), found)

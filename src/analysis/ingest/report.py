@@ -76,10 +76,16 @@ class IngestReport:
             codes = len(self.mapped_codes)
             lines.append(
                 f"  2011 LSOA codes mapped to 2021 areas: {_n(self.mapped)} records"
-                + (f" ({codes} code{'s' if codes != 1 else ''}: {', '.join(self.mapped_codes[:6])}"
-                   f"{', ...' if codes > 6 else ''})" if codes else "")  # fmt: skip
+                + (
+                    f" ({codes} code{'s' if codes != 1 else ''}: {', '.join(self.mapped_codes[:6])}"
+                    f"{', ...' if codes > 6 else ''})"
+                    if codes
+                    else ""
+                )
             )
             if self.no_code:
-                lines.append(f"  records with an LSOA name but no code, left out of the small-area counts: {_n(self.no_code)}")
+                lines.append(
+                    f"  records with an LSOA name but no code, left out of the small-area counts: {_n(self.no_code)}"
+                )
         lines += [f"Note: {note}" for note in self.notes]
         return "\n".join(lines)

@@ -105,7 +105,11 @@ def unplaced_problems(unplaced: Mapping[str, int], files: Iterable[Path], column
             for row, cells in enumerate(reader, start=2):
                 code = cells[at] if at < len(cells) else ""
                 if code in wanted and code not in where:
-                    where[code] = (path.name, row, cells[name_at] if name_at is not None and name_at < len(cells) else "")
+                    where[code] = (
+                        path.name,
+                        row,
+                        cells[name_at] if name_at is not None and name_at < len(cells) else "",
+                    )
     problems = []
     for code, n in wanted.items():
         file, row, name = where.get(code, ("police-uk", None, ""))
@@ -127,7 +131,9 @@ def read_counts(folder: Path, known: set[str], residents: Mapping[str, float]) -
     reader = csv.reader(io.StringIO(text, newline=""))
     header = [h.strip() for h in next(reader, [])]
     if tuple(header) != COUNTS_HEADER:
-        message = f"the header row must be {','.join(COUNTS_HEADER)}: the ingest writes this file; remove it to start again"
+        message = (
+            f"the header row must be {','.join(COUNTS_HEADER)}: the ingest writes this file; remove it to start again"
+        )
         raise_if_any([Problem(f"{FOLDER}/{COUNTS_FILE}", 1, None, message)])
     rows, dropped = [], 0
     for number, cells in enumerate(reader, start=2):
@@ -137,7 +143,9 @@ def read_counts(folder: Path, known: set[str], residents: Mapping[str, float]) -
             mid, period, area, value = (c.strip() for c in cells)
             row = (mid, period, area, int(value))
         except ValueError:
-            raise_if_any([Problem(f"{FOLDER}/{COUNTS_FILE}", number, None, "this row is not measure_id,period,area_code,count")])
+            raise_if_any(
+                [Problem(f"{FOLDER}/{COUNTS_FILE}", number, None, "this row is not measure_id,period,area_code,count")]
+            )
         if mid in known and area in residents:
             rows.append(row)
         else:

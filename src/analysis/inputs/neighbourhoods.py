@@ -67,7 +67,9 @@ _DECILE = rule(
     lambda v: f"{v!r} is not a decile: use a whole number from 1 (most deprived) to 10",
 )
 _MONTH = rule(
-    "neighbourhoods: month", lambda v: v == "" or is_period(v, "monthly"), lambda v: f"{v!r} is not a month: write it like 2024-01"
+    "neighbourhoods: month",
+    lambda v: v == "" or is_period(v, "monthly"),
+    lambda v: f"{v!r} is not a month: write it like 2024-01",
 )
 
 
@@ -77,7 +79,10 @@ def _code(column: str) -> pa.Column:
 
 SCHEMAS: dict[str, pa.DataFrameSchema] = {
     "population": pa.DataFrameSchema(
-        {"area_code": _code("area_code"), "population": _column(required("population", "the population is empty"), _POSITIVE)},
+        {
+            "area_code": _code("area_code"),
+            "population": _column(required("population", "the population is empty"), _POSITIVE),
+        },
         name="population",
     ),
     "areas": pa.DataFrameSchema(
@@ -243,7 +248,12 @@ def check_neighbourhoods(
         if not path.exists() and not path.is_symlink():
             if name == BOUNDARIES:
                 problems.append(
-                    Problem(f"{FOLDER}/{name}", None, None, "the boundaries are missing: run `csp-report ingest neighbourhoods`")
+                    Problem(
+                        f"{FOLDER}/{name}",
+                        None,
+                        None,
+                        "the boundaries are missing: run `csp-report ingest neighbourhoods`",
+                    )
                 )
             texts[name] = ""
             continue
@@ -288,7 +298,9 @@ def _duplicates(frame: pd.DataFrame, columns: list[str], file: str, what: str) -
     seen: dict[tuple, int] = {}
     for row, key in zip(frame.index, frame[columns].itertuples(index=False, name=None), strict=True):
         if all(key) and key in seen:
-            problems.append(Problem(file, row, columns[-1], f"{what} {' '.join(key)} is given twice (also row {seen[key]})"))
+            problems.append(
+                Problem(file, row, columns[-1], f"{what} {' '.join(key)} is given twice (also row {seen[key]})")
+            )
         seen.setdefault(key, row)
     return problems
 
@@ -327,5 +339,7 @@ def _cross_checks(frames: dict[str, pd.DataFrame], where: dict[str, str], regist
         frame = frames[name]
         for row, code in zip(frame.index, frame["area_code"], strict=True):
             if code and placed and code not in placed:
-                problems.append(Problem(where[name], row, "area_code", f"{code} is not one of the areas of {where['areas']}"))
+                problems.append(
+                    Problem(where[name], row, "area_code", f"{code} is not one of the areas of {where['areas']}")
+                )
     return problems

@@ -516,7 +516,10 @@ def _gap(entry: dict, row: dict[str, str], source: dict, bad) -> int:
         bad("gap", "must give the number of small areas compared, a whole number 1 or more, like gap: {areas: 10}")
         return 0
     if not source.get("police_uk"):
-        bad("gap", "a gap measure is computed from police.uk counts: give it a source, like source: {police_uk: [all-crime]}")
+        bad(
+            "gap",
+            "a gap measure is computed from police.uk counts: give it a source, like source: {police_uk: [all-crime]}",
+        )
     if row["aggregation"] not in ("", "cumulative"):
         bad("aggregation", "a gap measure is the year's running figure: use aggregation cumulative, or leave it out")
     if row["polarity"] == "higher":

@@ -168,7 +168,7 @@ def measure_slice(files: dict[str, str], measure_id: str) -> bytes:
             register = json.loads(text)
             register["measures"] = [m for m in register["measures"] if m.get("id") == measure_id]
             parts.append(json.dumps(register, sort_keys=True))
-        elif name == f"commentary/{measure_id}.md":
+        elif name == f"commentary/{measure_id}.md" or name.endswith(".geojson"):  # a measure's map: the boundaries
             parts.append(name + text)
     return "\n".join(parts).encode()
 
@@ -205,6 +205,10 @@ def notebook_jobs(
             published,
         ),
     ]
+    if "neighbourhoods.csv" in files:  # the data folder has neighbourhoods/: a page of the small areas
+        jobs.append(
+            NotebookJob("neighbourhoods.ipynb", NOTEBOOKS / "neighbourhoods.ipynb", common, everything, published)
+        )
     for m in inputs.register.measures:
         source = PROJECT_ROOT / m.notebook if m.notebook else NOTEBOOKS / "measure.ipynb"
         params = {**common, "measure_id": m.id}

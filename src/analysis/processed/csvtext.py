@@ -65,6 +65,7 @@ NUMERIC = {
     "quarter_actual", "last_year_quarter_actual", "lag", "amber_tolerance",
     "rate_low", "rate_high", "rank", "members", "msg_mean", "msg_sd", "band_low", "band_high", "pooled_rate",
     "expected", "lower_95", "upper_95", "lower_998", "upper_998",
+    "crimes_ytd", "last_year_crimes_ytd", "last_year_rate_per_1000", "gap_rank", "deprivation_decile", "areas",
 }  # fmt: skip
 
 

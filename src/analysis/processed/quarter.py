@@ -18,10 +18,12 @@ import pandas as pd
 from analysis.core.paths import PROJECT_ROOT, OutputPaths
 from analysis.core.periods import Quarter, parse_quarter
 from analysis.core.register import Register
-from analysis.processed.schemas import TABLE_NAMES, ProcessedTableError, check_text
+from analysis.processed.schemas import OPTIONAL_TABLE_NAMES, TABLE_NAMES, ProcessedTableError, check_text
 
 TABLE_FILES = TABLE_NAMES
 """Every table a built quarter holds; all are required."""
+OPTIONAL_FILES = (*OPTIONAL_TABLE_NAMES, "boundaries.geojson", "wards.geojson")
+"""What a quarter whose data folder has ``neighbourhoods/`` holds besides: its small-area tables and boundaries."""
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,7 @@ class QuarterData:
     commentary: dict[str, str] = field(default_factory=dict)
     folder: Path | None = None
     manifest: dict | None = None  # the build's record: inputs and their hashes, code version
+    geojson: dict[str, str] = field(default_factory=dict)  # the boundaries the maps are drawn from, by file name
 
     @property
     def status(self) -> pd.DataFrame:
@@ -51,6 +54,11 @@ class QuarterData:
 
     def _where(self, name: str) -> Path | str:
         return self.folder / name if self.folder is not None else name
+
+    @property
+    def neighbourhoods(self) -> pd.DataFrame | None:
+        """Each police.uk measure by small area (``neighbourhoods.csv``); ``None`` without ``neighbourhoods/``."""
+        return self.tables.get("neighbourhoods.csv")
 
     @property
     def exceptions(self) -> pd.DataFrame:
@@ -105,6 +113,7 @@ class QuarterData:
                 "Run `csp-report build` for this quarter."
             )
         tables = {name: check_text(name, text, where) for name, text in files.items() if name.endswith(".csv")}
+        geojson = {name: text for name, text in files.items() if name.endswith(".geojson")}
         commentary = {
             name.removeprefix("commentary/").removesuffix(".md"): text
             for name, text in files.items()
@@ -116,7 +125,7 @@ class QuarterData:
             raise ProcessedTableError(
                 f"{where}: register.json cannot be read ({err}). Run `csp-report build` for this quarter again."
             ) from err
-        return cls(quarter, register, tables, commentary, folder)
+        return cls(quarter, register, tables, commentary, folder, geojson=geojson)
 
 
 def processed_folder(quarter: str | Quarter, processed_dir: str | Path = "") -> Path:
@@ -151,7 +160,11 @@ def load_quarter(quarter: str, *, processed_dir: str | Path = "") -> QuarterData
             f"{folder} does not exist: {q} has not been built there. "
             f"Run `csp-report build --quarter {q}` (or `csp-report status`) first."
         )
-    files = {name: (folder / name).read_text(encoding="utf-8") for name in TABLE_FILES if (folder / name).is_file()}
+    files = {
+        name: (folder / name).read_text(encoding="utf-8")
+        for name in (*TABLE_FILES, *OPTIONAL_FILES)
+        if (folder / name).is_file()
+    }
     if (folder / "register.json").is_file():
         files["register.json"] = (folder / "register.json").read_text(encoding="utf-8")
     for path in sorted((folder / "commentary").glob("*.md")):
@@ -168,4 +181,4 @@ def load_quarter(quarter: str, *, processed_dir: str | Path = "") -> QuarterData
     return replace(data, manifest=record)
 
 
-__all__ = ["TABLE_FILES", "ProcessedTableError", "QuarterData", "load_quarter", "processed_folder"]
+__all__ = ["OPTIONAL_FILES", "TABLE_FILES", "ProcessedTableError", "QuarterData", "load_quarter", "processed_folder"]

@@ -33,6 +33,9 @@ TABLE_NAMES = (
     "exceptions.csv", "changes.csv", "status_history.csv", "partner_notes.csv",
 )  # fmt: skip
 """Every processed CSV by file name; each is required in a built quarter."""
+OPTIONAL_TABLE_NAMES = ("neighbourhoods.csv", "neighbourhood_wards.csv")
+"""Processed CSVs of a quarter whose data folder has ``neighbourhoods/``; checked like the others when present."""
+SCHEMA_NAMES = TABLE_NAMES + OPTIONAL_TABLE_NAMES
 YES_NO = ("yes", "no")
 
 
@@ -262,12 +265,51 @@ def schemas() -> dict[str, pa.DataFrameSchema]:
         },
     )
 
+    change_test = {"change_p_value": _number(), "change_significant": _text(*YES_NO), "small_count": _text(*YES_NO)}
+    NEIGHBOURHOODS = _schema(
+        "neighbourhoods.csv",
+        {
+            "measure_id": _text(empty=False),
+            "area_code": _text(empty=False),
+            "area_name": _text(),
+            "crimes_ytd": _number(),
+            "population": _number(required=True),
+            "rate_per_1000": _number(),
+            "last_year_crimes_ytd": _number(),
+            "change_vs_last_year": _number(),
+            "gap_area": _text("true", "false", empty=False),
+            **change_test,
+            "last_year_total": _number(),
+            "last_year_rate_per_1000": _number(),
+            "gap_rank": _number(),
+            "deprivation_decile": _number(),
+            "ward_code": _text(),
+            "ward_name": _text(),
+        },
+    )
+
+    NEIGHBOURHOOD_WARDS = _schema(
+        "neighbourhood_wards.csv",
+        {
+            "measure_id": _text(empty=False),
+            "ward_code": _text(empty=False),
+            "ward_name": _text(),
+            "areas": _number(required=True),
+            "crimes_ytd": _number(),
+            "population": _number(required=True),
+            "rate_per_1000": _number(),
+            "last_year_crimes_ytd": _number(),
+            "change_vs_last_year": _number(),
+            **change_test,
+        },
+    )
+
     return {
         s.name: s
         for s in (
             MEASURE_STATUS, SPC, MEASURE_SERIES, ACTION_PLAN, RECOMMENDATIONS, FAMILY_GROUP,
             FAMILY_GROUP_RANK, FAMILY_GROUP_POSITION, FAMILY_GROUP_FUNNEL, EXCEPTIONS, CHANGES,
-            STATUS_HISTORY, PARTNER_NOTES,
+            STATUS_HISTORY, PARTNER_NOTES, NEIGHBOURHOODS, NEIGHBOURHOOD_WARDS,
         )
     }  # fmt: skip
 
@@ -333,4 +375,13 @@ def _mismatch(found: list[str]) -> str:
     return f"does not match its schema: {shown}"
 
 
-__all__ = ["TABLE_NAMES", "ProcessedTableError", "check_table", "check_text", "problems", "schemas"]
+__all__ = [
+    "OPTIONAL_TABLE_NAMES",
+    "SCHEMA_NAMES",
+    "TABLE_NAMES",
+    "ProcessedTableError",
+    "check_table",
+    "check_text",
+    "problems",
+    "schemas",
+]

@@ -26,7 +26,8 @@ from analysis.method.stats import compare_counts, projection
 from analysis.method.status import MeasureStatus, cumulative_rows, measure_status
 from analysis.processed.csvtext import NUMERIC, format_number, parse_processed, safe_text, to_csv_text  # noqa: F401
 from analysis.processed.manifest import changes_since
-from analysis.processed.schemas import TABLE_NAMES, ProcessedTableError, check_text
+from analysis.processed.neighbourhoods import neighbourhood_files
+from analysis.processed.schemas import SCHEMA_NAMES, ProcessedTableError, check_text
 
 if TYPE_CHECKING:  # the inputs module loads pandera, which the notebooks' kernels need not
     from analysis.inputs.tables import Inputs
@@ -203,6 +204,7 @@ def quarter_tables(inputs: Inputs, quarter: Quarter) -> dict[str, str]:
         **family_group_tables(inputs.register, family),
     }
     files = {name: to_csv_text(frame, NUMERIC) for name, frame in frames.items()}
+    files.update(neighbourhood_files(inputs, quarter))  # when the data folder has neighbourhoods/
     files["register.json"] = inputs.register.to_json()
     for (cq, mid), text in sorted(inputs.commentary.items()):
         if cq == q:
@@ -277,11 +279,11 @@ def write_tables(files: dict[str, str], folder: Path) -> None:
     A table that does not match its schema raises :class:`ProcessedTableError`
     before anything is written.
     """
-    unknown = sorted(n for n in files if n.endswith(".csv") and n not in TABLE_NAMES)
+    unknown = sorted(n for n in files if n.endswith(".csv") and n not in SCHEMA_NAMES)
     if unknown:
         raise ProcessedTableError(f"{folder}: no schema for {', '.join(unknown)}")
     for name, text in files.items():
-        if name in TABLE_NAMES:
+        if name in SCHEMA_NAMES:
             check_text(name, text, folder, advice=WRITE_ADVICE)
     for name, text in files.items():
         path = folder / name
@@ -298,7 +300,7 @@ def read_processed(folder: Path, name: str) -> pd.DataFrame:
     if not path.is_file():
         raise ProcessedTableError(f"{path} is missing. Run `csp-report build` for this quarter.")
     text = path.read_text(encoding="utf-8")
-    return check_text(name, text, folder) if name in TABLE_NAMES else parse_processed(text)
+    return check_text(name, text, folder) if name in SCHEMA_NAMES else parse_processed(text)
 
 
 def read_register_json(folder: Path) -> Register:

@@ -32,6 +32,7 @@ from analysis.report.common import (
     target_text,
 )
 from analysis.report.html import Html, bullets, element, markdown, paragraph, section, table
+from analysis.report.neighbourhoods import measure_section
 from analysis.report.variation import assurance_badge, variation_badge
 from analysis.report.verdict import QUESTIONS, Verdict, verdict
 
@@ -414,6 +415,12 @@ def _odds_absent(status: str) -> str:
     return "The odds cannot be worked out for this measure."
 
 
+def neighbourhoods(data: QuarterData, measure_id: str) -> Html:
+    """By small area (police.uk measures, when the data has ``neighbourhoods/``): the map, the highest rates and,
+    for a gap measure, its gap areas and why."""
+    return measure_section(data, measure_id)
+
+
 SECTIONS = (
     headline,
     figures,
@@ -424,6 +431,7 @@ SECTIONS = (
     change,
     projection,
     spc,
+    neighbourhoods,
     narrative,
     actions,
 )
@@ -466,6 +474,9 @@ class MeasurePage:
 
     def spc(self) -> Html:
         return spc(self.data, self.measure.id)
+
+    def neighbourhoods(self) -> Html:
+        return neighbourhoods(self.data, self.measure.id)
 
     def narrative(self) -> Html:
         return narrative(self.data, self.measure.id)

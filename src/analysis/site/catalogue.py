@@ -30,6 +30,7 @@ class FixedPage(NamedTuple):
     title: str
     nav: str
     subject: str  # what a failure banner calls it
+    optional: bool = False  # a page only some quarters have: there when its notebook was executed
 
 
 # The quarter's own pages, in navigation order; then one page per measure (``measures/<id>``),
@@ -44,16 +45,22 @@ FIXED_PAGES = (
         "Strategic assessment",
         "the strategic assessment",
     ),
-)
+    FixedPage(  # a quarter whose data folder has neighbourhoods/
+        "neighbourhoods.ipynb", "neighbourhoods.html", "neighbourhoods", "Neighbourhoods", "Neighbourhoods",
+        "the neighbourhoods page", optional=True,
+    ),
+)  # fmt: skip
 _FIXED = {p.kind: p for p in FIXED_PAGES}
+OPTIONAL_KINDS = frozenset(p.kind for p in FIXED_PAGES if p.optional)
 
 
 PAPER_NAME = "committee-paper.pdf"  # the quarter's committee paper, beside its dashboard
 
 
 def navigation_links() -> list[tuple[str, str]]:
-    """(text, page) of the quarter's own pages, in the navigation's order, for both renderers."""
-    return [(p.nav, p.html) for p in FIXED_PAGES]
+    """(text, page) of the pages every quarter has, in the navigation's order, for both renderers (an optional
+    page a quarter has follows them, among its ``extra_pages``)."""
+    return [(p.nav, p.html) for p in FIXED_PAGES if not p.optional]
 
 
 # Cells that are for the notebook's reader, not the page's (``reviewer``: the method worked out, the tables behind a page).
@@ -269,7 +276,11 @@ def discover_pages(reports_dir: Path, context: QuarterContext) -> list[Page]:
         if ".ipynb_checkpoints" not in p.parts
         and not any(part.startswith(".") for part in p.relative_to(reports_dir).parts)
     }
-    pages = [Page(p.html, found.pop(p.notebook, None), p.notebook, p.kind) for p in FIXED_PAGES]
+    pages = [
+        Page(p.html, found.pop(p.notebook, None), p.notebook, p.kind)
+        for p in FIXED_PAGES
+        if not p.optional or p.notebook in found
+    ]
     for m in context.measures:
         rel = f"measures/{m.id}.ipynb"
         pages.append(Page(f"measures/{m.id}.html", found.pop(rel, None), rel, "measure", m.id))

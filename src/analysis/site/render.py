@@ -33,7 +33,7 @@ import nbformat
 
 from analysis.site.assets import check_offline, offsite_problems
 from analysis.site.builtin import exporter, render_page
-from analysis.site.catalogue import Page, discover_pages, load_context, page_title
+from analysis.site.catalogue import OPTIONAL_KINDS, Page, discover_pages, load_context, page_title
 from analysis.site.home import render_index
 from analysis.site.paper import write_paper
 from analysis.site.quarto import render_with_quarto
@@ -75,7 +75,7 @@ def render_quarter(
     reports_dir, processed_dir, site_dir = Path(reports_dir), Path(processed_dir), Path(site_dir)
     context = load_context(str(quarter), processed_dir)
     pages = discover_pages(reports_dir, context)
-    extra = [p for p in pages if p.kind == "other"]
+    extra = [p for p in pages if p.kind == "other" or p.kind in OPTIONAL_KINDS]  # linked after the usual pages
     titles = [page_title(p, context, nbformat.read(p.notebook, as_version=4))[0] for p in extra if p.notebook]
     context = dataclasses.replace(context, extra_pages=tuple(zip((p.html for p in extra), titles, strict=True)))
     site_dir.mkdir(parents=True, exist_ok=True)
