@@ -67,6 +67,8 @@ COMPACT_SECTIONS = ("headline", "figures")
 # among them (the SPC section keeps its words and leaves its chart).
 EXCEPTION_SECTIONS = ("headline", "figures", "change", "projection", "spc", "cumulative_chart", "narrative", "actions")
 EXCEPTION_CHARTS = ("cumulative",)
+# What the paper takes from the neighbourhoods notebook (a quarter with neighbourhoods/): the map and the gap areas.
+NEIGHBOURHOOD_SECTIONS = ("area_map", "gap_areas")
 
 # Cells that are for the notebook's reader, not the page's (the same tags the site leaves out).
 _REMOVE_CELL_TAGS = frozenset(
@@ -490,6 +492,7 @@ def paper_html(quarter: str, reports_dir: Path, processed_dir: Path) -> str:
     dashboard = [s for s in found if s.name in ("measures", "table", "dashboard")]
     if not dashboard and found:  # the cells do not name it: the dashboard's table is its widest section
         dashboard = [max(found, key=lambda s: len(s.html))]
+    hoods = [s for s in sections_of("neighbourhoods.ipynb") if s.name in NEIGHBOURHOOD_SECTIONS]
     report = register.report
     context = {
         "partnership": register.partnership,
@@ -505,6 +508,7 @@ def paper_html(quarter: str, reports_dir: Path, processed_dir: Path) -> str:
         "dashboard": dashboard,
         "exceptions": [p for p in parts if p.exception],
         "others": [p for p in parts if not p.exception],
+        "neighbourhoods": hoods,
         "status_words": STATUS_WORDS,
         "css": (PAPER_TEMPLATES / "paper.css").read_text(encoding="utf-8"),
     }
