@@ -46,6 +46,16 @@ def _quarter(text: str) -> str:
         raise argparse.ArgumentTypeError(str(err)) from err
 
 
+def _quarters(text: str) -> list[str]:
+    """``--quarter`` of build-all: one quarter, or a range ``2023-24-Q1..2024-25-Q3``."""
+    from analysis.core.periods import parse_quarter_range
+
+    try:
+        return [str(q) for q in parse_quarter_range(text)]
+    except PeriodError as err:
+        raise argparse.ArgumentTypeError(str(err)) from err
+
+
 def _keep(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"--keep must be a whole number of 1 or more, not {text!r}")
@@ -108,7 +118,13 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("build-all", help="build every partnership under a folder, and an area overview")
     p.add_argument("--data-root", required=True, help="a folder of partnership folders, each laid out like data/raw")
-    quarter_arg(p), out_arg(p)
+    p.add_argument(
+        "--quarter",
+        type=_quarters,
+        help="e.g. 2024-25-Q3, or every quarter of a range, oldest first: 2023-24-Q1..2024-25-Q3 "
+        "(default: the latest with data)",
+    )
+    out_arg(p)
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="notebooks run at once (local executor)")
     p.add_argument("--executor", choices=("local", "dask"), default="local")
     p.add_argument("--scheduler", help="a Dask scheduler address, e.g. tcp://10.0.0.5:8786 (default: a local cluster)")
@@ -392,7 +408,10 @@ def _run(args: argparse.Namespace) -> int:
         from analysis.pipeline.lock import folder_lock
 
         what = " ".join(["csp-report", _command(args), *([args.source] if args.command == "ingest" else [])])
-        what += f" {args.quarter}" if getattr(args, "quarter", None) else ""
+        quarter = getattr(args, "quarter", None)
+        if isinstance(quarter, list):  # build-all over a range of quarters
+            quarter = quarter[0] if len(quarter) == 1 else f"{quarter[0]}..{quarter[-1]}"
+        what += f" {quarter}" if quarter else ""
         with folder_lock(folder, what, wait=not args.no_wait, record=_command(args) in WRITES_OUTPUTS):
             return COMMANDS[args.command](args)
     except LockBusy as err:

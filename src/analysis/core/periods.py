@@ -221,3 +221,26 @@ def period_name(period: str) -> str:
     if match:
         return f"{_MONTH_NAMES[int(match['month']) - 1]} {match['year']}"
     return parse_quarter(period).label
+
+
+def parse_quarter_range(text: str) -> list[Quarter]:
+    """One quarter, or every quarter from the first to the last of ``first..last``, oldest first.
+
+    >>> [str(q) for q in parse_quarter_range("2023-24-Q4..2024-25-Q2")]
+    ['2023-24-Q4', '2024-25-Q1', '2024-25-Q2']
+    >>> [str(q) for q in parse_quarter_range("Q3 2024-25")]
+    ['2024-25-Q3']
+    >>> parse_quarter_range("2024-25-Q2..2023-24-Q1")
+    Traceback (most recent call last):
+    analysis.core.periods.PeriodError: '2024-25-Q2..2023-24-Q1': the first quarter comes after the last; write the earlier one first
+    """
+    first, sep, last = str(text).partition("..")
+    start = parse_quarter(first.strip())
+    end = parse_quarter(last.strip()) if sep else start
+    if end < start:
+        raise PeriodError(f"{text!r}: the first quarter comes after the last; write the earlier one first")
+    quarters = [start]
+    while quarters[-1] < end:
+        q = quarters[-1]
+        quarters.append(Quarter(q.fy + 1, 1) if q.q == 4 else Quarter(q.fy, q.q + 1))
+    return quarters

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
@@ -94,7 +94,7 @@ def _no_restarts(client) -> None:
 def build_all(
     data_root: Path,
     out_dir: Path,
-    quarter: str | None = None,
+    quarter: str | Sequence[str] | None = None,
     *,
     jobs: int = 2,
     executor: str = "local",
@@ -107,7 +107,10 @@ def build_all(
 ) -> list[PartnershipOutcome]:
     """Build the quarter for every partnership under ``data_root`` and write the overview page.
 
-    The output folder's lock is held throughout (taken here when the command
+    ``quarter`` may be several quarters (``--quarter 2023-24-Q1..2024-25-Q3``):
+    each partnership builds them oldest first, so that each quarter has the ones
+    before it (its history, and what changed since the previous one); a quarter
+    that fails stops that partnership's later quarters. The output folder's lock is held throughout (taken here when the command
     line does not hold it already), leftovers of an interrupted command are
     cleaned before any partnership starts, and the overview is written from
     what is published, inside the same locked section.
@@ -127,7 +130,7 @@ def build_all(
 def _build_all(
     folders: list[Path],
     out_dir: Path,
-    quarter: str | None,
+    quarter: str | Sequence[str] | None,
     *,
     jobs: int,
     executor: str,
@@ -140,21 +143,31 @@ def _build_all(
 ) -> list[PartnershipOutcome]:
     """Each partnership's build, then the overview; the caller holds the lock."""
 
-    def one(folder: Path, pool: Executor | None) -> PartnershipOutcome:
+    quarters = [quarter] if quarter is None or isinstance(quarter, str) else list(quarter)
+
+    def one_quarter(folder: Path, pool: Executor | None, q: str | None) -> PartnershipOutcome:
         name = slug(folder.name)
         interrupt.check()  # stopped by a signal: start no other partnership
+        where = f"{q}: " if len(quarters) > 1 else ""
         try:
             result = build_quarter(
-                folder, out_dir, quarter, jobs=jobs, force=force, renderer=renderer,
+                folder, out_dir, q, jobs=jobs, force=force, renderer=renderer,
                 progress=progress, partnership=name, executor=pool, kernel=kernel, keep=keep,
             )  # fmt: skip
         except InputError as err:
-            return PartnershipOutcome(name, folder, None, err.report())
+            return PartnershipOutcome(name, folder, None, where + err.report())
         except Exception as err:  # one partnership's failure must not stop the others
-            return PartnershipOutcome(name, folder, None, f"{type(err).__name__}: {err}")
+            return PartnershipOutcome(name, folder, None, f"{where}{type(err).__name__}: {err}")
         if result.published:
             interrupt.note_built(f"{name} {result.quarter}")
-        return PartnershipOutcome(name, folder, result, "" if result.ok else "notebook(s) failed")
+        return PartnershipOutcome(name, folder, result, "" if result.ok else f"{where}notebook(s) failed")
+
+    def one(folder: Path, pool: Executor | None) -> PartnershipOutcome:
+        for q in quarters:  # oldest first: each quarter's history and changes read the ones before it
+            outcome = one_quarter(folder, pool, q)
+            if not outcome.ok:
+                break
+        return outcome
 
     # Partnerships run side by side on a cluster so it is kept busy; each build's own work
     # happens in its notebooks' processes, so threads here only orchestrate.
@@ -163,13 +176,19 @@ def _build_all(
     entries = [AreaEntry(o.slug, o.folder.name, o.ok, o.error) for o in outcomes]
     write_text_atomic(out_dir / "_site" / "index.html", overview_page(out_dir, entries))
     if progress:
-        print(area_summary(outcomes), file=sys.stderr)
+        print(area_summary(outcomes, [q for q in quarters if q]), file=sys.stderr)
     return outcomes
 
 
-def area_summary(outcomes: list[PartnershipOutcome]) -> str:
-    """The lines printed at the end of ``build-all``, naming every failure."""
+def area_summary(outcomes: list[PartnershipOutcome], quarters: Sequence[str] = ()) -> str:
+    """The lines printed at the end of ``build-all``, naming every failure.
+
+    >>> print(area_summary([], ["2023-24-Q4", "2024-25-Q1"]))
+    <BLANKLINE>
+    0 of 0 partnerships built (2 quarters each, 2023-24-Q4 to 2024-25-Q1).
+    """
     good = [o for o in outcomes if o.ok]
-    lines = [f"\n{len(good)} of {len(outcomes)} partnerships built."]
+    each = f" ({len(quarters)} quarters each, {quarters[0]} to {quarters[-1]})" if len(quarters) > 1 else ""
+    lines = [f"\n{len(good)} of {len(outcomes)} partnerships built{each}."]
     lines += [f"  - FAILED {o.slug} ({o.folder}): {o.error}" for o in outcomes if not o.ok]
     return "\n".join(lines)
