@@ -8,11 +8,16 @@ side in one run:
   ``monthly_counts`` and ``count_by_month`` for seven measures);
 - ``pandas``: plain ``pandas.read_csv`` of the three columns, the local
   authority taken off the LSOA name with ``str.replace``, then ``groupby``;
-- ``pandas read_csv only``: the read alone, a floor for any pandas approach.
+- ``pandas read_csv only``: the read alone, a floor for any pandas approach;
+- ``pyarrow with small areas``: the ingest as it runs for a data folder with
+  ``neighbourhoods/``: the LSOA code read as well, the same group-by with the
+  code as a third key, and each measure counted by month and small area
+  (``count_by_area``), beside the monthly counts.
 
 Each is run ``--repeat`` times, in turns; the medians (and the best runs, less
 disturbed by other work on the machine) and the ratio are printed. The goal is
-for the ingest to be at least three times faster than the plain pandas way. The
+for the ingest to be at least three times faster than the plain pandas way, and
+for counting by small area to cost at most 1.5 times the ingest without it. The
 CSV tokenizer bounds both: pyarrow's spreads over every CPU, pandas' uses one,
 and pandas then spends most of its time taking the authority off 6 million LSOA
 names, which the ingest does once per distinct name.
@@ -38,7 +43,8 @@ import pyarrow.csv as pv
 
 from analysis.ingest import count_by_month, find_area, load_lookup, read_street_files
 from analysis.ingest.areas import LSOA_SUFFIX
-from analysis.ingest.police_uk import ASB, COLUMNS, CRIME_TYPES, monthly_counts, split_by_area
+from analysis.ingest.police_uk import ASB, COLUMNS, CRIME_TYPES, monthly_counts, split_by_area, wanted_types
+from analysis.ingest.small_areas import count_by_area
 
 PARTNERSHIP = "Newport"
 MEASURES = (
@@ -125,6 +131,22 @@ def with_pyarrow(path: Path) -> dict[str, int]:
     return {m[0]: sum(count_by_month(counts, m).values()) for m in MEASURES}
 
 
+def with_small_areas(path: Path) -> dict[str, int]:
+    """The ingest with ``neighbourhoods/``: the LSOA code read too, and every measure counted by small area."""
+    table = read_street_files([path], codes=True)
+    counts = monthly_counts(split_by_area(table, find_area(PARTNERSHIP).lsoa_authorities).table)
+    months = sorted(m for m in counts["Month"].to_pylist() if m)
+    codes = {c: c for c in counts["LSOA code"].to_pylist() if c}  # every code of the area is one of its small areas
+    measures = [(m[0], wanted_types(counts, m)) for m in MEASURES]
+    by_area, _ = count_by_area(counts, measures, sorted(set(months)), codes)
+    monthly = {m[0]: sum(count_by_month(counts, m).values()) for m in MEASURES}
+    per_area = {mid: 0 for mid, _ in measures}
+    for mid, _, _, n in by_area.rows:
+        per_area[mid] += n
+    assert per_area == monthly, f"the small-area counts do not add up to the monthly ones: {per_area} != {monthly}"
+    return monthly
+
+
 def with_pandas(path: Path) -> dict[str, int]:
     """Plain pandas: read_csv, the authority off the LSOA name, groupby."""
     df = pd.read_csv(path, usecols=["Month", "LSOA name", "Crime type"])
@@ -181,12 +203,15 @@ def main() -> None:
                 "pyarrow (the ingest)": with_pyarrow,
                 "pandas read_csv + groupby": with_pandas,
                 "pandas read_csv only": read_only,
+                "pyarrow with small areas": with_small_areas,
             },
             path,
             args.repeat,
         )
-    (fast, fast_best, _, mine), (slow, slow_best, _, theirs), (floor, _, _, _) = runs.values()
-    assert mine == theirs, f"the two ways disagree: {mine} != {theirs}"
+    (fast, fast_best, _, mine), (slow, slow_best, _, theirs), (floor, _, _, _), (areas, areas_best, _, by_area) = (
+        runs.values()
+    )
+    assert mine == theirs == by_area, f"the ways disagree: {mine}, {theirs}, {by_area}"
     print(f"{'reader':28}{'median s':>10}{'best s':>8}{'CPU s':>8}{'rows/s':>14}")
     for name, (seconds, best, cpu, _) in runs.items():
         print(f"{name:28}{seconds:10.2f}{best:8.2f}{cpu:8.2f}{args.rows / seconds:14,.0f}")
@@ -194,6 +219,10 @@ def main() -> None:
         f"ratio (medians): the ingest is {slow / fast:.1f}x faster than pandas read_csv + groupby "
         f"(best runs: {slow_best / fast_best:.1f}x; goal: at least 3x); pandas read_csv alone takes "
         f"{floor / fast:.1f}x the ingest's whole time"
+    )
+    print(
+        f"ratio (medians): counting by small area as well takes {areas / fast:.2f}x the ingest without it "
+        f"(best runs: {areas_best / fast_best:.2f}x; goal: at most 1.5x)"
     )
     print(f"({os.cpu_count()} CPUs; CPU s counts every thread, and pyarrow reads on all of them)")
     print(f"counts agree for {PARTNERSHIP}: {mine}")
