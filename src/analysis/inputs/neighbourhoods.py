@@ -224,6 +224,7 @@ def check_neighbourhoods(
     files: list[Path] = []
     frames: dict[str, pd.DataFrame] = {}
     where: dict[str, str] = {}
+    broken: set[str] = set()  # tables whose layout is wrong: not checked against the others (one problem, not many)
     for name, schema in SCHEMAS.items():
         table = read_table(folder, name) if counts or name != "counts" else None
         where[name] = f"{FOLDER}/{table.file if table is not None else name + '.csv'}"
@@ -237,10 +238,14 @@ def check_neighbourhoods(
         problems += [Problem(f"{FOLDER}/{p.file}", p.row, p.column, p.message) for p in table.problems]
         if not table.readable:
             frames[name] = _empty(name)
+            broken.add(name)
             continue
-        problems += schema_problems(schema, table.frame, where[name], table.header_row)
+        found = schema_problems(schema, table.frame, where[name], table.header_row)
+        if any(p.row == table.header_row and p.column is None for p in found):
+            broken.add(name)
+        problems += found
         frames[name] = table.frame.reindex(columns=list(schema.columns), fill_value="")
-    problems += _cross_checks(frames, where, register)
+    problems += _cross_checks(frames, where, register, broken)
     codes = set(frames["areas"]["area_code"]) - {""}
     texts: dict[str, str] = {}
     for name, wanted in ((BOUNDARIES, codes), (WARDS, None), (MSOAS, None)):
@@ -305,8 +310,14 @@ def _duplicates(frame: pd.DataFrame, columns: list[str], file: str, what: str) -
     return problems
 
 
-def _cross_checks(frames: dict[str, pd.DataFrame], where: dict[str, str], register: Register | None) -> list[Problem]:
-    """Each table against the others: every area has residents and a place, counts only of known areas and measures."""
+def _cross_checks(
+    frames: dict[str, pd.DataFrame], where: dict[str, str], register: Register | None, broken: set[str]
+) -> list[Problem]:
+    """Each table against the others: every area has residents and a place, counts only of known areas and measures.
+
+    A table in ``broken`` (its header is wrong) is not compared: its own problem says what to fix."""
+    if {"population", "areas"} & broken:
+        return []
     population, areas, counts = frames["population"], frames["areas"], frames["counts"]
     problems = _duplicates(population, ["area_code"], where["population"], "the area")
     problems += _duplicates(areas, ["area_code"], where["areas"], "the area")
