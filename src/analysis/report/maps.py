@@ -166,15 +166,16 @@ def _px(value: float) -> str:
 
 
 def nice(value: float) -> float:
-    """A round number near ``value`` for a class boundary: two figures, the second a multiple of 5 from 30 up.
+    """A round number near ``value`` for a class boundary: 10 to 19 in ones, 20 to 45 in fives, 50 to 90 in tens
+    (times a power of ten).
 
-    >>> nice(37.2), nice(143), nice(0.46), nice(0)
-    (35.0, 140.0, 0.45, 0.0)
+    >>> nice(37.2), nice(143), nice(0.46), nice(21), nice(336.8), nice(0)
+    (35.0, 140.0, 0.45, 20.0, 350.0, 0.0)
     """
     if value <= 0:
         return 0.0
     step = 10 ** math.floor(math.log10(value))
-    step = step / 10 if value / step < 3 else step / 2 if value / step < 6 else step
+    step = step / 10 if value / step < 2 else step / 2 if value / step < 5 else step
     return float(round(round(value / step) * step, 10))
 
 
