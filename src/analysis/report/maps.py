@@ -275,12 +275,15 @@ def choropleth(
     ranked: Sequence[str] = (),
     outlined: Sequence[str] = (),
     outlined_words: str = "",
+    names: Mapping[str, str] | None = None,
 ) -> Html:
     """A map of ``values`` by area code: shaded by class, ``ranked`` areas numbered 1, 2 ..., ``outlined`` areas
     outlined; a legend in words in the caption, the text alternative as the figure's label.
 
-    ``kind`` names the figure's class (``chart-<kind>``); ``what`` names the areas in the legend ("small areas").
+    ``kind`` names the figure's class (``chart-<kind>``); ``what`` names the areas in the legend ("small areas");
+    ``names`` the areas in their tooltips (default: the boundaries' ``name``).
     """
+    names = names or {}
     projected = project(geojson)
     drawn = [s for s in projected.shapes if s.code in values]
     breaks = class_breaks([values[s.code] for s in drawn if values[s.code] is not None])
@@ -294,7 +297,7 @@ def choropleth(
         paths.append(
             element(
                 "path",
-                element("title", f"{s.name}: {_value(values[s.code], unit)}"),
+                element("title", f"{names.get(s.code, s.name)}: {_value(values[s.code], unit)}"),
                 d=s.path,
                 fill=shades[k] if k is not None else NO_DATA,
             )

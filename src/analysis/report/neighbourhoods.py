@@ -204,10 +204,11 @@ def area_map(data: QuarterData, measure: Measure, top: int = TOP) -> Html:
         what="areas",
         alt_text=_alt(data, measure, rows, "small area", "area_name")
         + (f" The {len(outlined)} gap areas are outlined." if outlined else ""),
-        caption=f"{measure.title}: {PER} residents by small area (2021 LSOA), {_span(data, measure)}",
+        caption=f"{_subject(measure).capitalize()} {PER} residents by small area (2021 LSOA), {_span(data, measure)}",
         ranked=list(ranked(rows.dropna(subset=["rate_per_1000"]))["area_code"].head(top)),
         outlined=outlined,
         outlined_words=f"the {len(outlined)} gap areas (highest rates in {year}), outlined",
+        names=dict(zip(rows["area_code"], rows["area_name"], strict=True)),
     )
 
 
@@ -225,8 +226,9 @@ def ward_map(data: QuarterData, measure: Measure) -> Html | None:
         kind="map",
         what="wards",
         alt_text=_alt(data, measure, rows, "ward", "ward_name"),
-        caption=f"{measure.title}: {PER} residents by ward, {_span(data, measure)}",
+        caption=f"{_subject(measure).capitalize()} {PER} residents by ward, {_span(data, measure)}",
         ranked=list(ranked(rows.dropna(subset=["rate_per_1000"]))["area_code"].head(TOP)),
+        names=dict(zip(rows["area_code"], rows["ward_name"], strict=True)),
     )
 
 
