@@ -247,7 +247,7 @@ CASES = [
     case(
         "aggregation-not-an-aggregation",
         {"measures.yml": append("    aggregation: total\n")},
-        "measures.yml, line 36, measure 'hate-incidents', field 'aggregation': 'total' is not an aggregation: use sum, last or mean",
+        "measures.yml, line 36, measure 'hate-incidents', field 'aggregation': 'total' is not an aggregation: use sum, cumulative, last or mean",
     ),
     case(
         "profile-not-a-profile",

@@ -81,6 +81,13 @@ def status_css() -> str:
     return "\n".join([*lines, "}", ""])
 
 
+# --- The register's measures --------------------------------------------------------------
+
+# How a measure's period values combine into the year to date (contract section 3): ``sum`` adds counts,
+# ``cumulative`` values are already the year's running total, ``last`` is a point-in-time figure and
+# ``mean`` averages rates and percentages.
+AGGREGATIONS = ("sum", "cumulative", "last", "mean")
+
 # --- Action plans ------------------------------------------------------------------------
 
 # The RAG an action plan's row may carry (no "monitor" or "no_data": an action is either on course or not).

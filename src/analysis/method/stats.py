@@ -218,9 +218,9 @@ def projection(
     still to come (``remaining_distribution``); the interval is its 2.5% and
     97.5% quantiles; ``p_meet_target`` is P(total >= target) for higher and
     P(total <= target) for lower polarity, None for monitor or without a target.
-    ``mean`` and ``last`` measures (rates, percentages, cumulative or
-    point-in-time figures) are not counts of independent events, so they get the
-    point forecast only.
+    ``mean``, ``cumulative`` and ``last`` measures (rates, percentages, running
+    totals or point-in-time figures) are not counts of independent events, so they
+    get the point forecast only.
 
     >>> p = projection(100, 6, 12, None, None, 180, "lower", "sum", rate_uncertainty=False)
     >>> p.forecast, p.low, p.high, round(p.p_meet_target, 3)
