@@ -152,7 +152,7 @@ def worked_example(data: QuarterData, measure_id: str = "") -> Html:
         margin = m.amber_tolerance * abs(t)
         bound = t - margin if m.polarity == "higher" else t + margin
         steps.append(
-            f"Status ({m.status_method} method, tolerance {m.amber_tolerance:.0%}): {number(v)} against {number(t)}; "
+            f"Status ({m.status_method} method, tolerance {percent(m.amber_tolerance, 0, signed=False)}): {number(v)} against {number(t)}; "
             f"amber bound {number(bound)}; so {result.status}."
         )
     else:

@@ -51,6 +51,7 @@ from xml.etree import ElementTree
 
 import nbformat
 
+from analysis.core.formatting import number
 from analysis.core.paths import TEMPLATES
 from analysis.core.periods import PeriodError, parse_quarter, period_name
 from analysis.core.register import Register
@@ -413,7 +414,7 @@ def _summary(register: Register, parts: list[MeasurePart], processed_dir: Path) 
             line = p.label or register.label(p.status)
             forecast, target = row.get("forecast"), row.get("annual_target")
             if _text(forecast) and _text(target):
-                line += f": forecast {float(forecast):,.0f} against a target of {float(target):,.0f}"
+                line += f": forecast {number(forecast)} against a target of {number(target)}"
             elif p.reasons:
                 line += f": {p.reasons}"
             exceptions.append({"anchor": p.anchor, "title": p.title, "status": p.status,
