@@ -80,3 +80,18 @@ def percent(value: object, decimals: int = 1, signed: bool = True) -> str:
     if not math.isfinite(x):
         return f"{x:{sign}.{decimals}%}"
     return f"{rounded(x, decimals, scale=2):{sign}.{decimals}f}%"
+
+
+def date_in_words(day: str) -> str:
+    """An ISO date as a report writes it: ``2015-07-23`` -> ``23 July 2015`` (other text as it is).
+
+    >>> date_in_words("2015-07-23"), date_in_words("2015-10-01"), date_in_words("soon")
+    ('23 July 2015', '1 October 2015', 'soon')
+    """
+    import datetime as dt
+
+    try:
+        d = dt.date.fromisoformat(day)
+    except ValueError:
+        return day
+    return f"{d.day} {d:%B %Y}"

@@ -88,6 +88,10 @@ def status_css() -> str:
 # ``mean`` averages rates and percentages.
 AGGREGATIONS = ("sum", "cumulative", "last", "mean")
 
+# Whether a measure reports yet (the register's ``status:``): an ``in_development`` measure needs no target or
+# data; it is listed, with the quarter it is ``expected`` to report, but no figure is computed for it.
+MEASURE_STATUSES = ("reported", "in_development")
+
 # --- Action plans ------------------------------------------------------------------------
 
 # The RAG an action plan's row may carry (no "monitor" or "no_data": an action is either on course or not).

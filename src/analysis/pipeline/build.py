@@ -104,7 +104,11 @@ def write_status(data_dir: Path, out_dir: Path, quarter: str | None) -> tuple[st
             file=sys.stderr,
             flush=True,
         )
-    return f"{inputs.register.partnership}, {q}\n\n{status_summary(files)}", out.processed(str(q))
+    from analysis.method.readiness import plan_lines
+
+    lines = plan_lines(inputs.register, q)  # measures in development, priorities with none reported
+    notes = "\n\n" + "\n".join(lines) if lines else ""
+    return f"{inputs.register.partnership}, {q}\n\n{status_summary(files)}{notes}", out.processed(str(q))
 
 
 def publish_paper(out_dir: Path, quarter: str) -> Path:
