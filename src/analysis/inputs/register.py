@@ -509,8 +509,11 @@ def _priorities(raw: Any, at, within) -> tuple[Priority, ...]:
     if raw is None:
         return ()
     if not isinstance(raw, list) or not raw:
-        at("priorities", "must list the plan's priorities in order, one per line, like '- {name: Hate crime, lead: "
-           "Hate Crime Delivery Group}'")  # fmt: skip
+        at(
+            "priorities",
+            "must list the plan's priorities in order, one per line, like '- {name: Hate crime, lead: "
+            "Hate Crime Delivery Group}'",
+        )
         return ()
     plan: list[Priority] = []
     seen: dict[str, int] = {}
@@ -519,12 +522,20 @@ def _priorities(raw: Any, at, within) -> tuple[Priority, ...]:
         if isinstance(entry, str):
             entry = {"name": entry}
         if not isinstance(entry, dict):
-            within(("priorities", i), "priorities", "give the priority's name and lead, like {name: Hate crime, "
-                   "lead: Hate Crime Delivery Group}", item)  # fmt: skip
+            within(
+                ("priorities", i),
+                "priorities",
+                "give the priority's name and lead, like {name: Hate crime, lead: Hate Crime Delivery Group}",
+                item,
+            )
             continue
         for key in sorted(set(entry) - set(PRIORITY_KEYS), key=str):
-            within(("priorities", i, key), str(key),
-                   f"this is not a field of a priority: use name and lead{suggest(key, PRIORITY_KEYS)}", item)  # fmt: skip
+            within(
+                ("priorities", i, key),
+                str(key),
+                f"this is not a field of a priority: use name and lead{suggest(key, PRIORITY_KEYS)}",
+                item,
+            )
         name = "" if isinstance(entry.get("name"), dict | list) else _text(entry.get("name"))
         lead = entry.get("lead")
         if isinstance(lead, dict | list):
@@ -535,8 +546,12 @@ def _priorities(raw: Any, at, within) -> tuple[Priority, ...]:
             continue
         item = f"priority {name!r}"
         if name.casefold() in seen:
-            within(("priorities", i, "name"), "name", f"this priority is listed twice (also priority {seen[name.casefold()]})",
-                   item)  # fmt: skip
+            within(
+                ("priorities", i, "name"),
+                "name",
+                f"this priority is listed twice (also priority {seen[name.casefold()]})",
+                item,
+            )
             continue
         seen[name.casefold()] = i + 1
         plan.append(Priority(name, _text(lead)))
@@ -663,8 +678,10 @@ def _development(row: dict[str, str], bad) -> tuple[str, str]:
     if not expected:
         return status, ""
     if status != "in_development":
-        bad("expected", "only a measure in development has an expected quarter: add 'status: in_development', "
-            "or remove this line")  # fmt: skip
+        bad(
+            "expected",
+            "only a measure in development has an expected quarter: add 'status: in_development', or remove this line",
+        )
         return status, ""
     try:
         quarter = parse_quarter(expected)
