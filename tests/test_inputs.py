@@ -247,7 +247,128 @@ CASES = [
     case(
         "aggregation-not-an-aggregation",
         {"measures.yml": append("    aggregation: total\n")},
-        "measures.yml, line 36, measure 'hate-incidents', field 'aggregation': 'total' is not an aggregation: use sum, last or mean",
+        "measures.yml, line 36, measure 'hate-incidents', field 'aggregation': 'total' is not an aggregation: use sum, cumulative, last or mean",
+    ),
+    case(
+        "single-meeting-refused",
+        {
+            "measures.yml": replace(
+                "status_method: forecast\n",
+                "status_method: forecast\nreport:\n  board: The Board\n  meeting: 2015-07-23\n",
+            )
+        },
+        "measures.yml, line 7, report, field 'meeting': one meeting date for every quarter is no longer read, since "
+        "each quarter's paper goes to its own meeting: write the meetings per quarter under 'meetings:', like "
+        "'meetings: {2015-16-Q1: 2015-07-23}' (the quarter a paper reports on, then the date of the meeting)",
+    ),
+    case(
+        "meetings-problems",
+        {
+            "measures.yml": replace(
+                "status_method: forecast\n",
+                "status_method: forecast\nreport:\n  meetings:\n    2015-16-Q1: 2015-07-23\n    Q2 2015-16: 2015-10-22\n"
+                "    2015-16-Q3: 2015-07-23\n    2015-16-Q4: 23/04/2016\n",
+            )
+        },
+        "measures.yml, line 8, report, field 'meetings': 'Q2 2015-16' is not a quarter as the register writes them: "
+        "write it as 2015-16-Q2",
+        "measures.yml, line 9, report, field 'meetings': the meeting for 2015-16-Q3 is on 2015-07-23, before the "
+        "quarter ends (2015-12-31): a quarter's paper goes to a meeting after it (is the date another quarter's?)",
+        "measures.yml, line 10, report, field 'meetings': the meeting date for 2015-16-Q4, '23/04/2016', is not a "
+        "date: write it like 2015-07-23",
+    ),
+    case(
+        "meetings-not-a-mapping",
+        {
+            "measures.yml": replace(
+                "status_method: forecast\n", "status_method: forecast\nreport:\n  meetings: 2015-07-23\n"
+            )
+        },
+        "measures.yml, line 6, report, field 'meetings': must map each quarter to its meeting's date, like "
+        "'meetings: {2015-16-Q1: 2015-07-23, 2015-16-Q2: 2015-10-22}'",
+    ),
+    case(
+        "measure-status-not-a-status",
+        {"measures.yml": append("    status: in development\n")},
+        "measures.yml, line 36, measure 'hate-incidents', field 'status': 'in development' is not a measure status: "
+        "use reported or in_development (did you mean 'in_development'?)",
+    ),
+    case(
+        "expected-needs-in-development",
+        {"measures.yml": append("    expected: 2015-16-Q3\n")},
+        "measures.yml, line 36, measure 'hate-incidents', field 'expected': only a measure in development has an "
+        "expected quarter: add 'status: in_development', or remove this line",
+    ),
+    case(
+        "expected-not-a-quarter",
+        {"measures.yml": append("    status: in_development\n    expected: next board\n")},
+        "measures.yml, line 37, measure 'hate-incidents', field 'expected': 'next board' is not a quarter: write the "
+        "first quarter it will report, like 2015-16-Q3",
+    ),
+    case(
+        "in-development-still-needs-its-priority-and-a-valid-polarity",
+        {
+            "measures.yml": replace(
+                "    priority: Hate crime\n    polarity: higher\n    frequency: quarterly\n",
+                "    polarity: up\n    status: in_development\n",
+            )
+        },
+        "measures.yml, line 31, measure 'hate-incidents', field 'priority': the priority is missing: name the plan's "
+        "priority or theme it serves",
+        "measures.yml, line 33, measure 'hate-incidents', field 'polarity': 'up' is not a polarity: use higher, "
+        "lower or monitor",
+    ),
+    case(
+        "figures-for-a-measure-in-development",
+        {
+            "measures.yml": replace(
+                "    priority: Domestic abuse\n", "    priority: Domestic abuse\n    status: in_development\n"
+            ),
+            "commentary/2015-16-Q1/da-referrals.md": "Not yet.\n",
+        },
+        "actuals.csv, row 7, column 'measure_id': 'da-referrals' is a measure in development in measures.yml, which "
+        "reports nothing yet: set its status to reported",
+        "actuals.csv, row 8, column 'measure_id': 'da-referrals' is a measure in development in measures.yml, which "
+        "reports nothing yet: set its status to reported",
+        "commentary/2015-16-Q1/da-referrals.md: 'da-referrals' is a measure in development in measures.yml, which "
+        "reports nothing yet: set its status to reported, so this commentary would not be shown",
+    ),
+    case(
+        "priorities-lacking-a-measures-priority",
+        {
+            "measures.yml": replace(
+                "measures:\n",
+                "priorities:\n  - {name: Anti-social behaviour, lead: ASB Delivery Group}\n  - Domestic abuse\n"
+                "  - name: Overall crime\n  - name: Hate crimes\nmeasures:\n",
+            )
+        },
+        "measures.yml, line 38, measure 'hate-incidents', field 'priority': 'Hate crime' is not one of the plan's "
+        "priorities under 'priorities:' (Anti-social behaviour, Domestic abuse, Overall crime, Hate crimes) (did you "
+        "mean 'Hate crimes'?): name one of them, or add it there",
+    ),
+    case(
+        "priorities-problems",
+        {
+            "measures.yml": replace(
+                "measures:\n",
+                "priorities:\n  - name: Anti-social behaviour\n    leader: ASB Delivery Group\n  - lead: Someone\n"
+                "  - name: anti-social behaviour\n  - [Domestic abuse]\n  - name: Overall crime\n  - name: Hate crime\n"
+                "  - name: Domestic abuse\nmeasures:\n",
+            )
+        },
+        "measures.yml, line 9, priority 1, field 'leader': this is not a field of a priority: use name and lead "
+        "(did you mean 'lead'?)",
+        "measures.yml, line 10, priority 2, field 'name': the priority's name is missing",
+        "measures.yml, line 11, priority 'anti-social behaviour', field 'name': this priority is listed twice (also "
+        "priority 1)",
+        "measures.yml, line 12, priority 4, field 'priorities': give the priority's name and lead, like {name: Hate "
+        "crime, lead: Hate Crime Delivery Group}",
+    ),
+    case(
+        "priorities-not-a-list",
+        {"measures.yml": replace("measures:\n", "priorities: Anti-social behaviour\nmeasures:\n")},
+        "measures.yml, line 7, field 'priorities': must list the plan's priorities in order, one per line, like "
+        "'- {name: Hate crime, lead: Hate Crime Delivery Group}'",
     ),
     case(
         "profile-not-a-profile",

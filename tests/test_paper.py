@@ -195,10 +195,28 @@ def test_every_page_of_the_quarter_links_to_the_paper(built_demo, page):
 
 HOSTILE_REPORT = ReportInfo(
     board="Board <b>bold</b> & co",
-    meeting="2015-07-23",
+    meetings={QUARTER: "2015-07-23"},
     author="</title><script>alert(2)</script>",
     version="1.0",
 )
+
+
+@pytest.mark.parametrize(
+    ("meetings", "quarter", "cover"),
+    [
+        ({"2015-16-Q1": "2015-07-23", "2015-16-Q2": "2015-10-22"}, "2015-16-Q1", "Meeting of 23 July 2015"),
+        ({"2015-16-Q1": "2015-07-23", "2015-16-Q2": "2015-10-22"}, "2015-16-Q2", "Meeting of 22 October 2015"),
+        ({"2015-16-Q1": "2015-07-23"}, "2015-16-Q2", "Meeting date to be confirmed"),
+        ({}, "2015-16-Q1", "Meeting date to be confirmed"),
+    ],
+    ids=["q1-own-date", "q2-own-date", "q2-to-be-confirmed", "none-given"],
+)
+def test_the_cover_gives_the_quarters_own_meeting(tmp_path, meetings, quarter, cover):
+    root = _quarter_layout(tmp_path, ReportInfo(board="The Board", meetings=meetings))
+    document = paper.paper_html(quarter, root / "reports" / QUARTER, root / "data" / "processed" / QUARTER)
+    shown = re.search(r'<p class="cover-meeting">([^<]*)</p>', document)
+    assert shown is not None and shown[1] == cover
+    assert document.count("Meeting of") <= 1, "only the quarter's own meeting"
 
 
 @pytest.fixture(scope="module")
@@ -369,10 +387,10 @@ BASE = "partnership: Safer Example\nmeasures:\n  - {id: asb, title: ASB, priorit
 
 def test_register_reads_the_report_and_sources_blocks():
     register = parse_register(
-        BASE + "report: {board: The Board, meeting: 2015-07-23, author: Analyst, contact: a@example.org, "
-        "version: 2}\nsources:\n  actuals.csv: {source: Police recorded crime, status: Official}\n"
+        BASE + "report: {board: The Board, meetings: {2015-16-Q1: 2015-07-23}, author: Analyst, "
+        "contact: a@example.org, version: 2}\nsources:\n  actuals.csv: {source: Police recorded crime, status: Official}\n"
     )
-    assert register.report == ReportInfo("The Board", "2015-07-23", "Analyst", "a@example.org", "2")
+    assert register.report == ReportInfo("The Board", {"2015-16-Q1": "2015-07-23"}, "Analyst", "a@example.org", "2")
     assert register.sources == {"actuals.csv": Source("Police recorded crime", "official")}
     assert type(register).from_json(register.to_json()) == register
     assert parse_register(BASE).report == ReportInfo() and parse_register(BASE).sources == {}
@@ -383,7 +401,11 @@ def test_register_reads_the_report_and_sources_blocks():
     [
         ("report: The Board", "'report': must be a mapping"),
         ("report: {board: B, meting: 2015-07-23}", "'meting' is not a field of report"),
-        ("report: {meeting: 23/07/2015}", "the meeting date '23/07/2015' is not a date: write it like 2015-07-23"),
+        (
+            "report: {meetings: {2015-16-Q1: 23/07/2015}}",
+            "the meeting date for 2015-16-Q1, '23/07/2015', is not a date",
+        ),
+        ("report: {meeting: 2015-07-23}", "like 'meetings: {2015-16-Q1: 2015-07-23}'"),
         ("report: {board: [a, b]}", "board must be a single piece of text"),
         ("sources: [actuals.csv]", "'sources': must map input files"),
         ("sources: {actuals.csv: {source: Police, status: draft}}", "'draft' is not a status: use official"),
@@ -396,6 +418,7 @@ def test_register_reads_the_report_and_sources_blocks():
         "report-not-mapping",
         "report-misspelt-key",
         "meeting-not-iso",
+        "single-meeting-refused",
         "board-list",
         "sources-list",
         "status-unknown",

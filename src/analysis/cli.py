@@ -192,8 +192,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from analysis.inputs.tables import load_inputs
 
     inputs = load_inputs(_data_dir(args))
-    n = len(inputs.register.measures)
-    print(f"{inputs.register.partnership}: the inputs are valid ({n} measures, {len(inputs.actuals)} values).")
+    n, developing = len(inputs.register.measures), len(inputs.register.in_development)
+    also = f" and {developing} in development" if developing else ""
+    print(f"{inputs.register.partnership}: the inputs are valid ({n} measures{also}, {len(inputs.actuals)} values).")
     if not inputs.actuals.empty:
         from analysis.pipeline.build import warn_returns_due
 
@@ -204,12 +205,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_readiness(args: argparse.Namespace) -> int:
     from analysis.inputs.quarter_start import unupdated_rows
     from analysis.inputs.tables import load_inputs
-    from analysis.method.readiness import readiness_report, returns_due
+    from analysis.method.readiness import meeting_line, plan_lines, readiness_report, returns_due
 
     inputs = load_inputs(_data_dir(args))
     quarter = parse_quarter(args.quarter) if args.quarter else inputs.latest_quarter()
     due = returns_due(inputs.register, inputs.series, quarter)
     print(readiness_report(inputs.register.partnership, quarter, due))
+    print("\n".join([meeting_line(inputs.register, quarter), *plan_lines(inputs.register, quarter)]))
     pending = unupdated_rows(_data_dir(args), quarter)
     if pending:  # carried forward by new-quarter and not updated since: to do, not an input error
         print(f"\nRows carried forward to {quarter} and not updated yet ({len(pending)}):")

@@ -11,6 +11,7 @@ import math
 import re
 
 from analysis.core.periods import PeriodError, parse_quarter
+from analysis.core.vocabulary import AGGREGATIONS  # noqa: F401  (the register's words, read from here too)
 
 MAX_ID_LENGTH = 64
 ID_PATTERN = re.compile(rf"^(?=.{{1,{MAX_ID_LENGTH}}}$)[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -145,10 +146,9 @@ def number_words(text: str) -> str:
     return f"{text!r} is not a number"
 
 
-# The words of the register's enumerated fields.
+# The words of the register's enumerated fields (the aggregations are a vocabulary of their own).
 POLARITIES = ("higher", "lower", "monitor")
 FREQUENCIES = ("monthly", "quarterly")
-AGGREGATIONS = ("sum", "last", "mean")
 PROFILES = ("even", "seasonal")
 STATUS_METHODS = ("forecast", "ytd")
 

@@ -81,6 +81,17 @@ def status_css() -> str:
     return "\n".join([*lines, "}", ""])
 
 
+# --- The register's measures --------------------------------------------------------------
+
+# How a measure's period values combine into the year to date (contract section 3): ``sum`` adds counts,
+# ``cumulative`` values are already the year's running total, ``last`` is a point-in-time figure and
+# ``mean`` averages rates and percentages.
+AGGREGATIONS = ("sum", "cumulative", "last", "mean")
+
+# Whether a measure reports yet (the register's ``status:``): an ``in_development`` measure needs no target or
+# data; it is listed, with the quarter it is ``expected`` to report, but no figure is computed for it.
+MEASURE_STATUSES = ("reported", "in_development")
+
 # --- Action plans ------------------------------------------------------------------------
 
 # The RAG an action plan's row may carry (no "monitor" or "no_data": an action is either on course or not).

@@ -23,6 +23,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from analysis.core.formatting import date_in_words
 from analysis.core.periods import Quarter, parse_quarter, period_name
 from analysis.core.problems import InputError, Problem, raise_if_any, suggest
 from analysis.core.register import Measure
@@ -80,6 +81,7 @@ class QuarterStart:
     due: dict[str, list[str]]
     leads: dict[str, str]
     pending: list = field(default_factory=list)
+    meeting: str = ""  # the date of the meeting the quarter's paper goes to; "" while it is to be confirmed
 
     def summary(self) -> str:
         words = {"action_plan": "tasks", "recommendations": "recommendations", "family_group": "partnerships"}
@@ -104,6 +106,13 @@ class QuarterStart:
         lines += [f"    {p}" for p in positions]
         lines.append(f"  Family group counts ({len(counts)}):" if counts else "  Family group counts: none")
         lines += [f"    {p}" for p in counts]
+        if self.meeting:
+            lines.append(f"  Meeting date: {date_in_words(self.meeting)} (given in measures.yml)")
+        else:
+            lines.append(
+                f"  Meeting date: to be confirmed: add it to measures.yml under report: meetings:, "
+                f"like '{self.quarter}: YYYY-MM-DD' (until then the paper's cover says 'to be confirmed')"
+            )
         lines.append(f"Next: csp-report returns --quarter {self.quarter}")
         return "\n".join(lines)
 
@@ -130,6 +139,7 @@ def start_quarter(data_dir: Path, quarter: Quarter | str) -> QuarterStart:
         figures_due(inputs, quarter),
         {m.id: m.lead or NO_LEAD for m in inputs.register.measures},
         unupdated_rows(data_dir, quarter),
+        inputs.register.report.meeting(quarter),
     )
 
 

@@ -335,7 +335,9 @@ def read_table(data_dir: Path, name: str) -> tuple[pd.DataFrame, str, Path] | No
     return None if table is None else (table.frame, table.file, table.path)
 
 
-def _unknown(mid: str, known: Iterable[str]) -> str:
+def _unknown(mid: str, known: Iterable[str], register: Register | None = None) -> str:
+    if register is not None and any(m.id == mid for m in register.in_development):
+        return f"{mid!r} is a measure in development in measures.yml, which reports nothing yet: set its status to reported"
     return f"{mid!r} is not a measure in measures.yml{suggest(mid, known)}"
 
 
@@ -352,7 +354,7 @@ def _check_actuals(frame: pd.DataFrame, file: str, register: Register | None) ->
             continue
         measure = known.get(mid)
         if register is not None and measure is None and id_problem(mid) is None:
-            problems.append(Problem(file, row, "measure_id", _unknown(mid, known)))
+            problems.append(Problem(file, row, "measure_id", _unknown(mid, known, register)))
         some_period = is_period(period, "monthly") or is_period(period, "quarterly")
         checkable = measure is not None and measure.frequency in FREQUENCIES
         if checkable and some_period and not is_period(period, measure.frequency):
@@ -381,7 +383,7 @@ def _check_action_plan(frame: pd.DataFrame, file: str, register: Register | None
                 )
                 problems.append(Problem(file, row, "improvement", message))
     if register is not None and "measure_id" in frame.columns:
-        known = [m.id for m in register.measures]
+        known = [m.id for m in (*register.measures, *register.in_development)]  # an action may develop a measure
         for row, mid in zip(frame.index, frame["measure_id"], strict=True):
             if mid and id_problem(mid) is None and mid not in known:
                 problems.append(Problem(file, row, "measure_id", _unknown(mid, known)))
@@ -437,7 +439,7 @@ def _check_partner_notes(frame: pd.DataFrame, file: str, register: Register | No
         frame.index, frame["quarter"], frame["measure_id"], frame["period"], strict=True
     ):
         if register is not None and mid and id_problem(mid) is None and mid not in known:
-            problems.append(Problem(file, row, "measure_id", _unknown(mid, known)))
+            problems.append(Problem(file, row, "measure_id", _unknown(mid, known, register)))
         key = (quarter, mid, period)
         if all(key) and key in seen:
             message = f"{mid} has a second note for {period} in {quarter} (also row {seen[key]}): keep one"
@@ -488,7 +490,7 @@ def _read_commentary(data_dir: Path, register: Register | None) -> tuple[dict, l
             problems.append(Problem(rel, None, None, message))
             continue
         if known is not None and path.stem not in known:
-            message = f"{_unknown(path.stem, known)}, so this commentary would not be shown"
+            message = f"{_unknown(path.stem, known, register)}, so this commentary would not be shown"
             problems.append(Problem(rel, None, None, message))
             continue
         if (quarter, path.stem) in where:

@@ -14,7 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from analysis.core.periods import Quarter, period_name
+from analysis.core.formatting import date_in_words
+from analysis.core.periods import Quarter, parse_quarter, period_name
 from analysis.core.register import Register
 from analysis.method.status import periods_missing
 
@@ -117,3 +118,63 @@ def _count(due: list[DueReturn]) -> str:
     returns = "return" if n == 1 else "returns"
     measures = "measure" if len(due) == 1 else "measures"
     return f"{n} {returns} still due, for {len(due)} {measures}"
+
+
+def meeting_line(register: Register, quarter: Quarter) -> str:
+    """The meeting the quarter's paper goes to, or that it is still to be confirmed (``readiness``, ``new-quarter``).
+
+    >>> from analysis.core.register import ReportInfo
+    >>> reg = Register("P", (), {}, report=ReportInfo(meetings={"2015-16-Q1": "2015-07-23"}))
+    >>> meeting_line(reg, Quarter(2015, 1))
+    'Meeting: 23 July 2015, for the 2015-16-Q1 paper.'
+    >>> print(meeting_line(reg, Quarter(2015, 2)))
+    Meeting: to be confirmed: measures.yml gives no date for 2015-16-Q2 under report: meetings:, so the paper's cover says the meeting is to be confirmed.
+    """
+    day = register.report.meeting(quarter)
+    if day:
+        return f"Meeting: {date_in_words(day)}, for the {quarter} paper."
+    return (
+        f"Meeting: to be confirmed: measures.yml gives no date for {quarter} under report: meetings:, "
+        "so the paper's cover says the meeting is to be confirmed."
+    )
+
+
+def plan_lines(register: Register, quarter: Quarter) -> list[str]:
+    """The measures in development and the plan's priorities with no measure reported yet (``status``,
+    ``readiness``); none when there are neither.
+
+    >>> from analysis.core.register import Measure, Priority
+    >>> dev = Measure("victims", "Victims seen", "ASB", "higher", "quarterly", lead="ASB group",
+    ...               status="in_development", expected="2015-16-Q2")
+    >>> reg = Register("P", (Measure("asb", "ASB", "ASB", "lower", "monthly"),), {}, in_development=(dev,),
+    ...                plan=(Priority("ASB"), Priority("Emerging issues", "Community Safety Manager")))
+    >>> print("\\n".join(plan_lines(reg, Quarter(2015, 1))))
+    In development, not reported yet (1; no figures or returns are due):
+      - victims (ASB group; ASB): Victims seen; expected to report from 2015-16-Q2
+    Priorities of the plan with no measure reported yet (1):
+      - Emerging issues (Community Safety Manager)
+    >>> plan_lines(reg, Quarter(2015, 2))[1].split("; ")[-1]
+    'expected from 2015-16-Q2: set status: reported once figures come in'
+    """
+    lines = []
+    if register.in_development:
+        n = len(register.in_development)
+        lines.append(f"In development, not reported yet ({n}; no figures or returns are due):")
+        for m in register.in_development:
+            if not m.expected:
+                when = "no quarter expected yet"
+            elif parse_quarter(m.expected) <= quarter:
+                when = f"expected from {m.expected}: set status: reported once figures come in"
+            else:
+                when = f"expected to report from {m.expected}"
+            lines.append(f"  - {m.id} ({m.lead or NO_LEAD}; {m.priority}): {m.title}; {when}")
+    reported = {m.priority for m in register.measures}
+    empty = [p for p in register.plan if p.name not in reported]
+    if empty:
+        lines.append(f"Priorities of the plan with no measure reported yet ({len(empty)}):")
+        for p in empty:
+            developing = sum(m.priority == p.name for m in register.in_development)
+            notes = [p.lead] if p.lead else []
+            notes += [f"{developing} in development"] if developing else []
+            lines.append(f"  - {p.name}" + (f" ({'; '.join(notes)})" if notes else ""))
+    return lines

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis.core.formatting import number, percent
 from analysis.core.paths import NOTEBOOKS, PROJECT_ROOT, OutputPaths
 from analysis.core.periods import Quarter, parse_quarter
 from analysis.inputs.tables import Inputs, load_inputs
@@ -52,8 +53,8 @@ def status_summary(files: dict[str, str]) -> str:
     shown = frame[["measure_id", "period_end", "ytd_actual", "ytd_target", "annual_target",
                    "last_year_ytd", "change_vs_last_year", "forecast", "status"]].copy()  # fmt: skip
     for column in ("ytd_actual", "ytd_target", "annual_target", "last_year_ytd", "forecast"):
-        shown[column] = [f"{float(v):,.1f}".removesuffix(".0") if v else "" for v in shown[column]]
-    shown["change_vs_last_year"] = [f"{float(v):+.1%}" if v else "" for v in shown["change_vs_last_year"]]
+        shown[column] = [number(v, 1).removesuffix(".0") if v else "" for v in shown[column]]
+    shown["change_vs_last_year"] = [percent(v) if v else "" for v in shown["change_vs_last_year"]]
     return shown.to_string(index=False)
 
 
@@ -103,7 +104,11 @@ def write_status(data_dir: Path, out_dir: Path, quarter: str | None) -> tuple[st
             file=sys.stderr,
             flush=True,
         )
-    return f"{inputs.register.partnership}, {q}\n\n{status_summary(files)}", out.processed(str(q))
+    from analysis.method.readiness import plan_lines
+
+    lines = plan_lines(inputs.register, q)  # measures in development, priorities with none reported
+    notes = "\n\n" + "\n".join(lines) if lines else ""
+    return f"{inputs.register.partnership}, {q}\n\n{status_summary(files)}{notes}", out.processed(str(q))
 
 
 def publish_paper(out_dir: Path, quarter: str) -> Path:

@@ -17,7 +17,7 @@ import pandas as pd
 
 from analysis.core.cells import FREQUENCIES, POLARITIES
 from analysis.core.register import FAMILY_GROUP_METHODS
-from analysis.core.vocabulary import ACTION_STATUSES, ACTION_TERMS, ASSURANCE, STATUS_CODES, VARIATION
+from analysis.core.vocabulary import ACTION_STATUSES, ACTION_TERMS, AGGREGATIONS, ASSURANCE, STATUS_CODES, VARIATION
 from analysis.errors import ProcessedTableError
 
 POINT_TYPES = tuple(VARIATION)
@@ -91,7 +91,7 @@ def schemas() -> dict[str, pa.DataFrameSchema]:
             "change_significant": _text(*YES_NO),
             "small_count": _text(*YES_NO),
             "change_verdict": _text(),
-            "aggregation": _text("sum", "last", "mean", empty=False),
+            "aggregation": _text(*AGGREGATIONS, empty=False),
             "unit": _text(),
             "status_label": _text(),
             "periods_elapsed": _number(),

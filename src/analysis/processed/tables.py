@@ -23,7 +23,7 @@ from analysis.method.exceptions import exception_reasons
 from analysis.method.spc import COLUMNS as SPC_COLUMNS
 from analysis.method.spc import spc_for_measure
 from analysis.method.stats import compare_counts, projection
-from analysis.method.status import MeasureStatus, cumulative_rows, measure_status
+from analysis.method.status import MeasureStatus, cumulative_rows, increments, measure_status
 from analysis.processed.csvtext import NUMERIC, format_number, parse_processed, safe_text, to_csv_text  # noqa: F401
 from analysis.processed.manifest import changes_since
 from analysis.processed.neighbourhoods import neighbourhood_files
@@ -50,7 +50,8 @@ SERIES_COLUMNS = ["measure_id", "financial_year", "period", "value", "cumulative
 def _beyond_the_light(m: Measure, s: MeasureStatus, series: dict[str, float]) -> tuple[dict, pd.DataFrame | None]:
     """SPC variation and assurance, the significance of the change on last year and the odds."""
     extra: dict = {}
-    spc = spc_for_measure(m, series, s.period_end) if s.period_end else None
+    points = increments(series, m.frequency) if m.aggregation == "cumulative" else series  # SPC on the increases
+    spc = spc_for_measure(m, points, s.period_end) if s.period_end else None
     if spc is not None:
         extra["spc_variation"], extra["spc_assurance"] = spc.variation, spc.assurance
     if s.ytd_actual is not None:

@@ -179,9 +179,9 @@ def family_group_chart(table: pd.DataFrame, average: float, partnership: str) ->
     )
     chart = (bars + rule).properties(width=WIDTH, height=max(120, 26 * len(frame)))
     listed = "; ".join(
-        f"{r.partnership} {r.rate_per_1000:.1f}" for r in frame.sort_values("rate_per_1000").itertuples()
+        f"{r.partnership} {number(r.rate_per_1000, 1)}" for r in frame.sort_values("rate_per_1000").itertuples()
     )
-    text = f"Bar chart of crimes per 1,000 residents, lowest first: {listed}. Family group average {average:.1f} (dashed line)."
+    text = f"Bar chart of crimes per 1,000 residents, lowest first: {listed}. Family group average {number(average, 1)} (dashed line)."
     return figure(
         chart, text, "Crimes per 1,000 residents in the most similar group; dashed line: group average", "family-group"
     )
@@ -297,9 +297,9 @@ def funnel_chart(table: pd.DataFrame, limits: pd.DataFrame, pooled: float, partn
     inside = row["lower_95"] <= own["rate_per_1000"] <= row["upper_95"]
     text = (
         f"Funnel plot of crimes per 1,000 against population for {len(points)} partnerships. {partnership}: "
-        f"{own['rate_per_1000']:.1f} at a population of {number(own['population'])}, "
-        f"{'inside' if inside else 'outside'} the 95% limits of {row['lower_95']:.1f} to {row['upper_95']:.1f} "
-        f"around the group rate of {pooled:.1f}."
+        f"{number(own['rate_per_1000'], 1)} at a population of {number(own['population'])}, "
+        f"{'inside' if inside else 'outside'} the 95% limits of {number(row['lower_95'], 1)} to "
+        f"{number(row['upper_95'], 1)} around the group rate of {number(pooled, 1)}."
     )
     caption = "Funnel plot: orange line the group's pooled rate; dashed lines 95% limits, dotted lines 99.8% limits"
     return figure(chart, text, caption, "funnel")

@@ -219,7 +219,7 @@ def period_table(data: QuarterData, measure_id: str) -> Html:
         percent(c / p - 1, 0) if present(c) and present(p) and p else ""
         for c, p in zip(y["cum_this"], y["cum_last"], strict=True)
     ]
-    cumulative = m.aggregation != "last"
+    cumulative = m.aggregation in ("sum", "mean")  # a running total or point-in-time figure is its own
     label = "Cumulative" if cumulative else "Year to date"
     rows = [
         [f"Actual {fy_short(fy - 1)}", *map(number_cell, y["last_year"])],

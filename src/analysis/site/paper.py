@@ -6,7 +6,7 @@ takes the HTML sections of the quarter's executed notebooks in
 ``parameters``/``remove-cell`` left out, as on the site) and lays them out for
 A4 with a print stylesheet (``templates/paper/``):
 
-1. a cover: partnership, board, meeting, author, quarter, version (the
+1. a cover: partnership, board, the quarter's own meeting (or "to be confirmed"), author, quarter, version (the
    register's ``report:`` block) and the status of each input (``sources:``);
 2. an executive summary: how many measures have each status, in words; each
    exception in one line; what changed since last quarter; returns still due;
@@ -51,6 +51,7 @@ from xml.etree import ElementTree
 
 import nbformat
 
+from analysis.core.formatting import date_in_words, number
 from analysis.core.paths import TEMPLATES
 from analysis.core.periods import PeriodError, parse_quarter, period_name
 from analysis.core.register import Register
@@ -370,17 +371,6 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-def _meeting(day: str) -> str:
-    """``2015-07-23`` -> ``23 July 2015``."""
-    import datetime as dt
-
-    try:
-        d = dt.date.fromisoformat(day)
-    except ValueError:
-        return day
-    return f"{d.day} {d:%B %Y}"
-
-
 def _quarter_words(quarter: str) -> str:
     try:
         return parse_quarter(quarter).label
@@ -415,7 +405,7 @@ def _summary(register: Register, parts: list[MeasurePart], processed_dir: Path) 
             line = p.label or register.label(p.status)
             forecast, target = row.get("forecast"), row.get("annual_target")
             if _text(forecast) and _text(target):
-                line += f": forecast {float(forecast):,.0f} against a target of {float(target):,.0f}"
+                line += f": forecast {number(forecast)} against a target of {number(target)}"
             elif p.reasons:
                 line += f": {p.reasons}"
             exceptions.append({"anchor": p.anchor, "title": p.title, "status": p.status,
@@ -499,7 +489,7 @@ def paper_html(quarter: str, reports_dir: Path, processed_dir: Path) -> str:
         "quarter": quarter,
         "quarter_words": _quarter_words(quarter),
         "report": report,
-        "meeting": _meeting(report.meeting) if report.meeting else "",
+        "meeting": date_in_words(report.meeting(parse_quarter(quarter))),  # "": the meeting is to be confirmed
         "sources": [
             {"file": name, "source": s.source, "status": s.status, "status_words": SOURCE_STATUS_WORDS[s.status]}
             for name, s in register.sources.items()
