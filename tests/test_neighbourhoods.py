@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from test_ingest import REGISTER  # police.uk measures, "acquisitive" being burglary and vehicle crime
 
 from analysis.core.periods import months_of_year
 from analysis.core.problems import InputError
@@ -29,17 +30,6 @@ SLICE = DATA / "police-uk"
 OLD_CODES = DATA / "police-uk-2022"
 NEWPORT = {"W01001617", "W01001619", "W01001623", "W01001624", "W01001625", "W01001652", "W01001654",
            "W01002026", "W01002027", "W01002099"}  # fmt: skip
-
-REGISTER = """\
-partnership: Newport
-measures:
-  - {id: all-crime, title: All crime, priority: Crime, polarity: lower, frequency: monthly,
-     source: {police_uk: [all-crime]}}
-  - {id: burglary, title: Burglary, priority: Crime, polarity: lower, frequency: monthly,
-     source: {police_uk: [Burglary]}}
-  - {id: asb, title: ASB, priority: ASB, polarity: lower, frequency: monthly,
-     source: {police_uk: [Anti-social behaviour]}}
-"""
 
 
 def _inputs(**changes: Path | None) -> dict[str, Path | None]:
@@ -179,7 +169,7 @@ def test_police_uk_counts_by_small_area_add_up_to_the_monthly_counts(folder):
 
 @pytest.mark.parametrize(
     ("measure_id", "area", "value"),
-    [("burglary", "W01002026", 2), ("burglary", "W01002027", 0), ("all-crime", "W01002099", 2), ("asb", "W01001623", 1)],
+    [("acquisitive", "W01002026", 2), ("acquisitive", "W01002027", 0), ("all-crime", "W01002099", 2), ("asb", "W01001623", 1)],
     ids=["split-counted-once-against-the-lowest-code", "split-not-counted-twice", "merged-codes-to-their-one-code",
          "a-2021-code-is-itself"],
 )  # fmt: skip
@@ -240,7 +230,7 @@ def test_a_code_no_lookup_places_names_the_file_row_and_column(folder, tmp_path)
 
 def _counts_unknown_area(folder: Path) -> None:
     (folder / "neighbourhoods" / "counts.csv").write_text(
-        "measure_id,period,area_code,value\nburglary,2024-01,W01001623,2\nburglary,2024-01,W01009999,1\n"
+        "measure_id,period,area_code,value\nacquisitive,2024-01,W01001623,2\nacquisitive,2024-01,W01009999,1\n"
     )
 
 
@@ -256,7 +246,7 @@ def _boundary_code(folder: Path) -> None:
 
 def _counts_bad_value(folder: Path) -> None:
     (folder / "neighbourhoods" / "counts.csv").write_text(
-        "measure_id,period,area_code,value\nburglary,2024-1,W01001623,two\n"
+        "measure_id,period,area_code,value\nacquisitive,2024-1,W01001623,two\n"
     )
 
 

@@ -30,7 +30,7 @@ from pathlib import Path
 from analysis.core.cells import parse_number
 from analysis.core.problems import InputError, Problem, raise_if_any
 from analysis.ingest.areas import find_area, name_key
-from analysis.ingest.tables import replace_file
+from analysis.ingest.tables import csv_text, number_text, replace_file
 from analysis.inputs.neighbourhoods import AREAS_COLUMNS, BOUNDARIES, FOLDER, MSOAS, WARDS
 
 # Header patterns of the lookup's columns, as ONS names them in any year (LSOA21CD, lsoa21_code, ward24_name ...).
@@ -306,18 +306,6 @@ def deprivation_deciles(table: CsvFile, codes: set[str], lsoa11: list[tuple[str,
     return out
 
 
-def _csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return out.getvalue()
-
-
-def _number(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else repr(float(value))
-
-
 @dataclass(frozen=True)
 class NeighbourhoodsReport:
     """What ``ingest neighbourhoods`` wrote."""
@@ -364,8 +352,10 @@ def ingest_neighbourhoods(
     codes = {a.code for a in found}
     residents = populations(read_csv_file(population), found)
     files: dict[str, str] = {
-        "population.csv": _csv_text(["area_code", "population"], [(a.code, _number(residents[a.code])) for a in found]),
-        "areas.csv": _csv_text(
+        "population.csv": csv_text(
+            ["area_code", "population"], [(a.code, number_text(residents[a.code])) for a in found]
+        ),
+        "areas.csv": csv_text(
             AREAS_COLUMNS, [(a.code, a.name, a.ward_code, a.ward_name, a.msoa_code, a.msoa_name) for a in found]
         ),
         BOUNDARIES: keep_features(boundaries, {a.code: a.name for a in found}, "small areas", complete=True),
@@ -380,10 +370,10 @@ def ingest_neighbourhoods(
         files[file] = keep_features(path, names, what, complete=True)
     mapped = lsoa11_rows(read_csv_file(lsoa_lookup), codes) if lsoa_lookup is not None else []
     if lsoa_lookup is not None:
-        files["lsoa11.csv"] = _csv_text(["lsoa11_code", "area_code"], mapped)
+        files["lsoa11.csv"] = csv_text(["lsoa11_code", "area_code"], mapped)
     if deprivation is not None:
         deciles = deprivation_deciles(read_csv_file(deprivation), codes, mapped)
-        files["deprivation.csv"] = _csv_text(["area_code", "decile"], sorted(deciles.items()))
+        files["deprivation.csv"] = csv_text(["area_code", "decile"], sorted(deciles.items()))
     folder = data_dir / FOLDER
     for file, text in files.items():
         replace_file(folder / file, lambda temp, text=text: temp.write_text(text, encoding="utf-8", newline=""))

@@ -30,7 +30,7 @@ from analysis.core.problems import InputError, Problem, raise_if_any
 from analysis.core.register import Measure, Register
 from analysis.ingest.areas import close_names, find_area, local_authority_of, lsoa_authority_names
 from analysis.ingest.report import IngestReport
-from analysis.ingest.tables import Merge, merge_rows, place, read_csv_table, write_csv_table
+from analysis.ingest.tables import Merge, merge_rows, number_text, place, read_csv_table, write_csv_table
 from analysis.inputs.register import read_register
 
 COLUMNS = (
@@ -299,11 +299,6 @@ def _actuals_sheet(data_dir: Path) -> str | None:
     return None
 
 
-def _value(v: float) -> str:
-    """A value as ``actuals.csv`` holds it: a count whole, a rate in its shortest exact form."""
-    return str(int(v)) if float(v).is_integer() else repr(float(v))
-
-
 def write_actuals(data_dir: Path, series: list[tuple[str, str, float]], computed: Iterable[str] = ()) -> Merge:
     """Merge ``(measure_id, period, value)`` rows into ``actuals.csv``; return the merge's figures.
 
@@ -318,7 +313,7 @@ def write_actuals(data_dir: Path, series: list[tuple[str, str, float]], computed
             raise_if_any([Problem("actuals.csv", None, None, message)])
     table = read_csv_table(path, ACTUALS_HEADER)
     mid, period = table.column("measure_id", path.name), table.column("period", path.name)
-    new = [place(table, {"measure_id": m, "period": p, "value": _value(v)}, path.name) for m, p, v in series]
+    new = [place(table, {"measure_id": m, "period": p, "value": number_text(v)}, path.name) for m, p, v in series]
     replaced = set(computed)
     table.rows, merge = merge_rows(
         table.rows,

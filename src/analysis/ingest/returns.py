@@ -27,7 +27,7 @@ from analysis.core.formatting import date_in_words
 from analysis.core.periods import Quarter, parse_quarter, period_name
 from analysis.core.problems import InputError, Problem, raise_if_any, suggest
 from analysis.core.register import Measure
-from analysis.ingest.tables import CsvTable, merge_rows, place, read_csv_table, write_csv_table
+from analysis.ingest.tables import CsvTable, merge_rows, number_text, place, read_csv_table, write_csv_table
 from analysis.ingest.workbook import (
     ABOUT_SHEET,
     FORMAT,
@@ -228,15 +228,6 @@ def write_returns(data_dir: Path, out_dir: Path, quarter: Quarter | str | None =
 # --- ingest returns ----------------------------------------------------------------------------
 
 
-def _number_text(value: float) -> str:
-    """A value as actuals.csv holds it.
-
-    >>> _number_text(612.0), _number_text(12.5)
-    ('612', '12.5')
-    """
-    return str(int(value)) if float(value).is_integer() else repr(float(value))
-
-
 @dataclass(frozen=True)
 class Revision:
     measure_id: str
@@ -246,7 +237,7 @@ class Revision:
     workbook: str
 
     def __str__(self) -> str:
-        old, new = _number_text(self.old), _number_text(self.new)
+        old, new = number_text(self.old), number_text(self.new)
         return f"{self.measure_id} {self.period}: {old} -> {new} ({self.workbook})"
 
 
@@ -354,14 +345,14 @@ def ingest_returns(
                 continue
             number = float(number)
             if number < 0 and is_count(m):
-                message = f"{_number_text(number)} is below 0, but {m.id} is a count: give a number of 0 or more"
+                message = f"{number_text(number)} is below 0, but {m.id} is a count: give a number of 0 or more"
                 problems.append(Problem(where, r.row, "value", message))
                 continue
             key = (m.id, r.period)
             if key in values and values[key][0] != number:
                 other, other_row = values[key][1], values[key][2]
                 message = (
-                    f"{m.id} {r.period} is {_number_text(number)} here but {_number_text(values[key][0])} in "
+                    f"{m.id} {r.period} is {number_text(number)} here but {number_text(values[key][0])} in "
                     f"{other}, row {other_row}: keep one"
                 )
                 problems.append(Problem(where, r.row, "value", message))
@@ -376,8 +367,8 @@ def ingest_returns(
                 report.revised.append(Revision(m.id, r.period, old, number, wb))
             else:
                 message = (
-                    f"actuals.csv has {_number_text(old)} for {m.id} {r.period}, the workbook gives "
-                    f"{_number_text(number)}: use --revise to replace it"
+                    f"actuals.csv has {number_text(old)} for {m.id} {r.period}, the workbook gives "
+                    f"{number_text(number)}: use --revise to replace it"
                 )
                 problems.append(Problem(where, r.row, "value", message))
     raise_if_any(problems)
@@ -397,7 +388,7 @@ def _write_values(data_dir: Path, report: ReturnsReport) -> None:
     path = data_dir / "actuals.csv"
     table = read_csv_table(path, ACTUALS_HEADER)
     mid, period = table.column("measure_id", path.name), table.column("period", path.name)
-    new = [place(table, {"measure_id": m, "period": p, "value": _number_text(v)}, path.name) for m, p, v in rows]
+    new = [place(table, {"measure_id": m, "period": p, "value": number_text(v)}, path.name) for m, p, v in rows]
     table.rows, _ = merge_rows(
         table.rows, new, key=lambda r: (r[mid].strip(), r[period].strip()), group=lambda r: r[mid].strip()
     )
@@ -406,8 +397,7 @@ def _write_values(data_dir: Path, report: ReturnsReport) -> None:
         log = read_csv_table(log_path, REVISIONS_HEADER)
         today = dt.date.today().isoformat()
         log.rows += [
-            [r.measure_id, r.period, _number_text(r.old), _number_text(r.new), r.workbook, today]
-            for r in report.revised
+            [r.measure_id, r.period, number_text(r.old), number_text(r.new), r.workbook, today] for r in report.revised
         ]
         write_csv_table(log, log_path)
     write_csv_table(table, path)

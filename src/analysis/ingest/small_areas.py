@@ -23,7 +23,7 @@ import pyarrow as pa
 from analysis.core.problems import Problem, raise_if_any
 from analysis.core.register import Measure
 from analysis.ingest.gap import counts_by_month, gap_series
-from analysis.ingest.tables import replace_file
+from analysis.ingest.tables import csv_text, replace_file
 from analysis.inputs.neighbourhoods import FOLDER, Neighbourhoods
 
 COUNTS_FILE = "counts.csv"
@@ -168,12 +168,9 @@ def merge_counts(old: list[Row], new: list[Row], order: Sequence[str]) -> list[R
 
 def write_counts(folder: Path, rows: list[Row]) -> Path:
     """Write ``counts.csv`` whole, by a rename."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(COUNTS_HEADER)
-    writer.writerows(rows)
+    text = csv_text(COUNTS_HEADER, rows)
     path = folder / COUNTS_FILE
-    replace_file(path, lambda temp: temp.write_text(out.getvalue(), encoding="utf-8", newline=""))
+    replace_file(path, lambda temp: temp.write_text(text, encoding="utf-8", newline=""))
     return path
 
 

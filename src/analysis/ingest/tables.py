@@ -15,7 +15,7 @@ import io
 import os
 import shutil
 import uuid
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +38,28 @@ class CsvTable:
             if title.replace("\ufeff", "").strip().lower() == wanted:
                 return i
         raise InputError([Problem(file, 1, name, "the column is missing; the ingest needs it")])
+
+
+def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    """A table written whole as CSV text, ``\\n`` line ends.
+
+    >>> csv_text(["a", "b"], [[1, "x,y"]])
+    'a,b\\n1,"x,y"\\n'
+    """
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def number_text(value: float) -> str:
+    """A value as an input table holds it: a whole number without a decimal point, else its shortest exact form.
+
+    >>> number_text(612.0), number_text(12.5), number_text(153.48465351177703)
+    ('612', '12.5', '153.48465351177703')
+    """
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
 def parse_csv_table(raw: bytes, default_header: Sequence[str]) -> CsvTable:

@@ -265,6 +265,14 @@ def schemas() -> dict[str, pa.DataFrameSchema]:
         },
     )
 
+    # the columns the small areas' and the wards' tables share: the year to date, its rate and the change on last year
+    rates = {
+        "crimes_ytd": _number(),
+        "population": _number(required=True),
+        "rate_per_1000": _number(),
+        "last_year_crimes_ytd": _number(),
+        "change_vs_last_year": _number(),
+    }
     change_test = {"change_p_value": _number(), "change_significant": _text(*YES_NO), "small_count": _text(*YES_NO)}
     NEIGHBOURHOODS = _schema(
         "neighbourhoods.csv",
@@ -272,11 +280,7 @@ def schemas() -> dict[str, pa.DataFrameSchema]:
             "measure_id": _text(empty=False),
             "area_code": _text(empty=False),
             "area_name": _text(),
-            "crimes_ytd": _number(),
-            "population": _number(required=True),
-            "rate_per_1000": _number(),
-            "last_year_crimes_ytd": _number(),
-            "change_vs_last_year": _number(),
+            **rates,
             "gap_area": _text("true", "false", empty=False),
             **change_test,
             "last_year_total": _number(),
@@ -295,11 +299,7 @@ def schemas() -> dict[str, pa.DataFrameSchema]:
             "ward_code": _text(empty=False),
             "ward_name": _text(),
             "areas": _number(required=True),
-            "crimes_ytd": _number(),
-            "population": _number(required=True),
-            "rate_per_1000": _number(),
-            "last_year_crimes_ytd": _number(),
-            "change_vs_last_year": _number(),
+            **rates,
             **change_test,
         },
     )
