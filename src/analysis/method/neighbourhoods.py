@@ -90,7 +90,7 @@ def neighbourhood_table(
     >>> t = neighbourhood_table(counts, areas, {"A": 2000, "B": 1000}, [m], Quarter(2024, 1))
     >>> t[["area_code", "crimes_ytd", "rate_per_1000", "last_year_crimes_ytd", "change_vs_last_year"]].to_dict("records")
     [{'area_code': 'A', 'crimes_ytd': 6.0, 'rate_per_1000': 3.0, 'last_year_crimes_ytd': 4.0, 'change_vs_last_year': 0.5}, \
-{'area_code': 'B', 'crimes_ytd': 1.0, 'rate_per_1000': 1.0, 'last_year_crimes_ytd': 0.0, 'change_vs_last_year': None}]
+{'area_code': 'B', 'crimes_ytd': 1.0, 'rate_per_1000': 1.0, 'last_year_crimes_ytd': 0.0, 'change_vs_last_year': nan}]
     """
     gap_areas = gap_areas or {}
     deprivation = deprivation or {}

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from analysis.core.formatting import date_in_words
 from analysis.core.periods import Quarter, parse_quarter, period_name
 from analysis.core.register import Register
-from analysis.method.status import periods_missing
+from analysis.method.status import returns_due as measure_returns_due
 
 NO_LEAD = "(no lead named)"
 
@@ -54,7 +54,7 @@ def returns_due(register: Register, series: Callable[[str], Mapping[str, float]]
     """
     due = []
     for m in register.measures:
-        missing = periods_missing(series(m.id), quarter, m.frequency, m.lag)
+        missing = measure_returns_due(m, series(m.id), quarter)
         if missing:
             due.append(DueReturn(m.id, m.title, m.lead, missing))
     return due

@@ -250,6 +250,21 @@ def periods_missing(series: Series, quarter: Quarter, frequency: str, lag: int =
     return tuple(p for p in due if p not in series)
 
 
+def returns_due(measure: Measure, series: Series, quarter: Quarter) -> tuple[str, ...]:
+    """The measure's :func:`periods_missing`; none for a gap measure without a value in the year.
+
+    A gap measure's values are computed by the ingest; a year with none has no gap
+    areas (the year before it is not whole in the counts), so no value is due.
+
+    >>> gap = Measure("gap", "Gap", "P", "lower", "monthly", gap_areas=10)
+    >>> returns_due(gap, {}, Quarter(2023, 1)), returns_due(gap, {"2023-04": 1.5}, Quarter(2023, 1))
+    ((), ('2023-05', '2023-06'))
+    """
+    if measure.is_gap and not any(p in series for p in periods_of_year(quarter.fy, measure.frequency)):
+        return ()
+    return periods_missing(series, quarter, measure.frequency, measure.lag)
+
+
 def quarter_figures(
     series: Series, quarter: Quarter, frequency: str, aggregation: str, period_end: str | None
 ) -> tuple[float | None, float | None]:
@@ -368,7 +383,7 @@ def measure_status(measure: Measure, series: Series, quarter: Quarter) -> Measur
     last_year = periods_of_year(quarter.fy - 1, measure.frequency)
     last_year_total = year_to(series, last_year, measure.aggregation, complete=True)
     present = [p for p in window if p in series]
-    missing = periods_missing(series, quarter, measure.frequency, measure.lag)
+    missing = returns_due(measure, series, quarter)
     if not present:
         return MeasureStatus(
             measure.id, None, None, None, annual_target, None, last_year_total, None, None, "no_data", 0, n,
