@@ -94,7 +94,7 @@ def _partnership_rate(rows: pd.DataFrame) -> float | None:
 def _change_words(row: pd.Series) -> str:
     """The change on last year with its significance, in words."""
     if not present(row.get("change_vs_last_year")):
-        return "no count last year" if present(row.get("last_year_crimes_ytd")) else "–"
+        return "none last year" if present(row.get("last_year_crimes_ytd")) else "–"
     change = percent(row["change_vs_last_year"], 0)
     if row.get("change_significant") == "yes":
         word = "significant rise" if row["change_vs_last_year"] > 0 else "significant fall"
