@@ -29,6 +29,7 @@ from analysis.core.formatting import number
 from analysis.report.html import Html, element
 
 WIDTH = 720
+MAX_HEIGHT = 640  # a tall area is drawn narrower, so the map fits a screen and half an A4 page
 LABEL_RADIUS = 7.0
 PAD = 8
 TOLERANCE = 0.4  # pixels: what simplification may move an outline by
@@ -116,14 +117,19 @@ def _label_point(ring: Ring) -> tuple[float, float]:
 
 
 @lru_cache(maxsize=8)
-def project(geojson: str, width: float = WIDTH) -> Projected:
-    """Every feature of a GeoJSON text (its ``code`` and ``name`` properties) projected to a map ``width`` wide.
+def project(geojson: str, width: float = WIDTH, max_height: float = MAX_HEIGHT) -> Projected:
+    """Every feature of a GeoJSON text (its ``code`` and ``name`` properties) projected to fit a map ``width``
+    wide and at most ``max_height`` tall.
 
     >>> square = {"type": "Polygon", "coordinates": [[[-3, 51.5], [-2.9, 51.5], [-2.9, 51.6], [-3, 51.6], [-3, 51.5]]]}
     >>> p = project(json.dumps({"type": "FeatureCollection", "features": [
     ...     {"type": "Feature", "properties": {"code": "A", "name": "Alpha"}, "geometry": square}]}), 100)
     >>> p.width, round(p.height), p.shapes[0].path
     (100, 152, 'M8,143.1L92,143.1L92,8L8,8Z')
+    >>> tall = project(json.dumps({"type": "FeatureCollection", "features": [
+    ...     {"type": "Feature", "properties": {"code": "A", "name": "Alpha"}, "geometry": square}]}), 100, 80)
+    >>> tall.width, tall.height
+    (56, 80)
     """
     features = json.loads(geojson).get("features", [])
     parsed = [(f.get("properties", {}), _polygons(f.get("geometry") or {})) for f in features]
@@ -133,8 +139,8 @@ def project(geojson: str, width: float = WIDTH) -> Projected:
     west, east = min(x for x, _ in points), max(x for x, _ in points)
     south, north = min(y for _, y in points), max(y for _, y in points)
     kx = math.cos(math.radians((south + north) / 2))
-    span = max((east - west) * kx, north - south, 1e-9)
-    scale = (width - 2 * PAD) / max((east - west) * kx, 1e-9) if east > west else (width - 2 * PAD) / span
+    scale = min((width - 2 * PAD) / max((east - west) * kx, 1e-9), (max_height - 2 * PAD) / max(north - south, 1e-9))
+    width = math.ceil((east - west) * kx * scale + 2 * PAD)
     height = (north - south) * scale + 2 * PAD
 
     def xy(lon: float, lat: float) -> tuple[float, float]:
