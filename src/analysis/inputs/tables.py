@@ -33,11 +33,12 @@ from analysis.core.files import (
 from analysis.core.periods import PeriodError, Quarter, is_period, parse_quarter, quarter_of_period
 from analysis.core.problems import InputError, Problem, raise_if_any, suggest
 from analysis.core.register import Measure, Register
-from analysis.inputs.register import check_register_file
+from analysis.inputs.events import check_events, rebase_problems, typed_events
+from analysis.inputs.register import check_register_file, field_lines
 from analysis.inputs.schemas import FREQUENCIES, TABLES, id_problem, parse_number, schema_problems
 
 REQUIRED_TABLES = ("actuals",)
-OPTIONAL_TABLES = ("action_plan", "recommendations", "family_group", "partner_notes")
+OPTIONAL_TABLES = ("action_plan", "recommendations", "family_group", "partner_notes", "events")
 WORKBOOKS = (".xlsx", ".xlsm")
 PERIOD_COLUMNS = ("period",)
 _IGNORED = ("Thumbs.db", "desktop.ini")
@@ -55,6 +56,8 @@ class Inputs:
     commentary: dict[tuple[str, str], str] = field(default_factory=dict)
     files: tuple[Path, ...] = ()
     partner_notes: pd.DataFrame = field(default_factory=lambda: _empty("partner_notes"))
+    events: pd.DataFrame = field(default_factory=lambda: _empty("events"))  # measure_id, period, text
+    register_lines: dict[str, dict[str, int]] = field(default_factory=dict)  # measure id -> field -> line
 
     def series(self, measure_id: str) -> dict[str, float]:
         """One measure's values by period."""
@@ -450,6 +453,7 @@ _CHECKS = {
     "recommendations": _check_recommendations,
     "family_group": _check_family_group,
     "partner_notes": _check_partner_notes,
+    "events": check_events,
 }
 
 
@@ -554,6 +558,10 @@ def _register_path(folder: _Folder) -> Path:
     return folder.file("measures.yml") or folder.file("measures.yaml") or folder.dir / "measures.yml"
 
 
+def _has_columns(frame: pd.DataFrame, name: str = "actuals") -> bool:
+    return set(TABLES[name].columns) <= set(frame.columns)
+
+
 def _typed_actuals(frame: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame(
         {
@@ -619,6 +627,10 @@ def load_inputs(data_dir: Path) -> Inputs:
     commentary, comment_problems, comment_files = _read_commentary(data_dir, checks)
     problems.extend(comment_problems)
     files.extend(comment_files)
+    lines: dict[str, dict[str, int]] = {}
+    if checks is not None and any(m.spc_rebase for m in checks.measures) and _has_columns(tables["actuals"]):
+        lines = field_lines(register_path)  # rebases against the series (its valid rows: the rest are reported)
+        problems += rebase_problems(checks, _typed_actuals(tables["actuals"]), lines, register_path.name)
     raise_if_any(problems)
     assert register is not None
     return Inputs(
@@ -630,4 +642,6 @@ def load_inputs(data_dir: Path) -> Inputs:
         commentary=commentary,
         files=tuple(dict.fromkeys(files)),
         partner_notes=_typed(tables["partner_notes"], "partner_notes"),
+        events=typed_events(tables["events"], list(TABLES["events"].columns)),
+        register_lines=lines,
     )
