@@ -22,9 +22,9 @@ def drawn() -> dict[str, list[alt.TopLevelMixin]]:
     found: dict[str, list[alt.TopLevelMixin]] = {}
     real = charts.figure
 
-    def keep(chart, alt_text, caption, kind):
+    def keep(chart, alt_text, caption, kind, notes=None):
         found.setdefault(kind, []).append(chart)
-        return real(chart, alt_text, caption, kind)
+        return real(chart, alt_text, caption, kind, notes)
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(charts, "figure", keep)
