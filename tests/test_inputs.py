@@ -673,8 +673,8 @@ CASES = [
     case(
         "rebase-of-the-other-frequency",
         {"measures.yml": replace("    unit: incidents\n", "    unit: incidents\n    spc_rebase: [2015-16-Q1]\n")},
-        "measures.yml, line 15, measure 'asb-incidents', field 'spc_rebase': '2015-16-Q1' is a quarter, but this is "
-        "a monthly measure: give a month like 2016-04",
+        "measures.yml, line 15, measure 'asb-incidents', field 'spc_rebase': '2015-16-Q1' is a quarter, but "
+        "asb-incidents is a monthly measure: give a month like 2015-04",
     ),
     case(
         "rebase-not-a-period-of-the-series",

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis.core.cells import FREQUENCIES, id_problem
+from analysis.core.cells import frequency_words, id_problem
 from analysis.core.periods import is_period
 from analysis.core.problems import Problem, suggest
 from analysis.core.rebase import rebase_problem
@@ -38,18 +38,9 @@ def check_events(frame: pd.DataFrame, file: str, register: Register | None) -> l
             problems.append(
                 Problem(file, row, "measure_id", f"{mid!r} is not a measure in measures.yml{suggest(mid, known)}")
             )
-        written = is_period(period, "monthly") or is_period(period, "quarterly")
-        if (
-            measure is not None
-            and measure.frequency in FREQUENCIES
-            and written
-            and not is_period(period, measure.frequency)
-        ):
-            if measure.frequency == "monthly":
-                message = f"{period!r} is a quarter, but {mid} is a monthly measure: give a month like 2015-04"
-            else:
-                message = f"{period!r} is a month, but {mid} is a quarterly measure: give a quarter like 2015-16-Q1"
-            problems.append(Problem(file, row, "period", message))
+        wrong = frequency_words(period, mid, measure.frequency) if measure is not None else ""
+        if wrong:
+            problems.append(Problem(file, row, "period", wrong))
         key = (mid, period)
         if mid and period and key in seen:
             message = f"{mid} already has an event in {period} (row {seen[key]}): put both in one row's text"

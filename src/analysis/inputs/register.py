@@ -17,7 +17,16 @@ import pandas as pd
 import yaml
 
 from analysis.core import paths
-from analysis.core.cells import STATUS_METHODS, choices, is_tolerance, parse_number, period_words, tolerance_words
+from analysis.core.cells import (
+    FREQUENCIES,
+    STATUS_METHODS,
+    choices,
+    frequency_words,
+    is_tolerance,
+    parse_number,
+    period_words,
+    tolerance_words,
+)
 from analysis.core.files import MAX_REGISTER_BYTES, MAX_YAML_ALIASES, MAX_YAML_NODES, FileRefused, read_confined
 from analysis.core.periods import PeriodError, fy_label, is_period, parse_financial_year
 from analysis.core.problems import Problem, raise_if_any, suggest
@@ -490,14 +499,14 @@ def _measure(entry: dict, row: dict[str, str], bad, method: str, tolerance: floa
         source=_source(entry.get("source"), bad),
         spc_baseline=baseline,
         spc_screen_outliers=screen,
-        spc_rebase=_rebases(entry.get("spc_rebase"), row["frequency"], bad),
+        spc_rebase=_rebases(entry.get("spc_rebase"), row["id"], row["frequency"], bad),
         small_count_threshold=threshold,
         description=row["description"],
         lag=_lag(row["lag"]),
     )
 
 
-def _rebases(raw: Any, frequency: str, bad) -> tuple[str, ...]:
+def _rebases(raw: Any, measure_id: str, frequency: str, bad) -> tuple[str, ...]:
     """The periods where the measure's process changed (``spc_rebase``), in time order; ``bad`` records problems.
 
     Each must be written as a period of the measure's frequency; whether it is a
@@ -505,18 +514,14 @@ def _rebases(raw: Any, frequency: str, bad) -> tuple[str, ...]:
     """
     if raw is None:
         return ()
-    items = raw if isinstance(raw, list) else [raw]
-    example = "2016-17-Q1" if frequency == "quarterly" else "2016-04"
     out: list[str] = []
-    for item in items:
+    for item in raw if isinstance(raw, list) else [raw]:
         text = _text(item)
         if isinstance(item, dict | list | bool) or not text:
+            example = "2015-16-Q1" if frequency == "quarterly" else "2015-04"
             bad("spc_rebase", f"must list the periods where the process changed, like [{example}]")
-        elif frequency in ("monthly", "quarterly") and not is_period(text, frequency):
-            kind, other = ("month", "quarter") if frequency == "quarterly" else ("quarter", "month")
-            written = is_period(text, "monthly") or is_period(text, "quarterly")
-            why = f"{text!r} is a {kind}, but this is a {frequency} measure: give a {other} like {example}"
-            bad("spc_rebase", why if written else period_words(text))
+        elif frequency in FREQUENCIES and not is_period(text, frequency):
+            bad("spc_rebase", frequency_words(text, measure_id, frequency) or period_words(text))
         elif text in out:
             bad("spc_rebase", f"{text} is given twice")
         else:

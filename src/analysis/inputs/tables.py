@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis.core.cells import frequency_words
 from analysis.core.files import (
     MAX_COLUMNS,
     MAX_COMMENTARY_BYTES,
@@ -30,12 +31,12 @@ from analysis.core.files import (
     FileRefused,
     read_confined,
 )
-from analysis.core.periods import PeriodError, Quarter, is_period, parse_quarter, quarter_of_period
+from analysis.core.periods import PeriodError, Quarter, parse_quarter, quarter_of_period
 from analysis.core.problems import InputError, Problem, raise_if_any, suggest
 from analysis.core.register import Measure, Register
 from analysis.inputs.events import check_events, rebase_problems, typed_events
 from analysis.inputs.register import check_register_file, field_lines
-from analysis.inputs.schemas import FREQUENCIES, TABLES, id_problem, parse_number, schema_problems
+from analysis.inputs.schemas import TABLES, id_problem, parse_number, schema_problems
 
 REQUIRED_TABLES = ("actuals",)
 OPTIONAL_TABLES = ("action_plan", "recommendations", "family_group", "partner_notes", "events")
@@ -354,14 +355,9 @@ def _check_actuals(frame: pd.DataFrame, file: str, register: Register | None) ->
         measure = known.get(mid)
         if register is not None and measure is None and id_problem(mid) is None:
             problems.append(Problem(file, row, "measure_id", _unknown(mid, known)))
-        some_period = is_period(period, "monthly") or is_period(period, "quarterly")
-        checkable = measure is not None and measure.frequency in FREQUENCIES
-        if checkable and some_period and not is_period(period, measure.frequency):
-            if measure.frequency == "monthly":
-                message = f"{period!r} is a quarter, but {mid} is a monthly measure: give a month like 2015-04"
-            else:
-                message = f"{period!r} is a month, but {mid} is a quarterly measure: give a quarter like 2015-16-Q1"
-            problems.append(Problem(file, row, "period", message))
+        wrong = frequency_words(period, mid, measure.frequency) if measure is not None else ""
+        if wrong:
+            problems.append(Problem(file, row, "period", wrong))
         key = (mid, period)
         if key in seen:
             message = f"{mid} already has a value for {period} (row {seen[key]}): keep one of the two"
