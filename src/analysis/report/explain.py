@@ -58,8 +58,10 @@ ASSUMPTIONS = (
     ),
     (
         "SPC",
-        "XmR charts assume the periods are comparable; fewer than 12 points give trial limits only. "
-        "Cumulative and point-in-time figures (aggregation 'last') get no SPC chart.",
+        "XmR charts assume the periods are comparable; where the process changed (a new recording rule, a "
+        "merger), the register's spc_rebase restarts the mean and limits, and nothing crosses the rebase. Fewer "
+        "than 12 points in a segment give trial limits only. Cumulative and point-in-time figures (aggregation "
+        "'last') get no SPC chart.",
     ),
     (
         "Family group",
