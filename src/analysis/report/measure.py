@@ -367,7 +367,9 @@ def _pattern(segment: pd.DataFrame, frequency: str) -> str:
     phrases = pattern_phrases(segment, frequency)
     head = f"The latest figure, {period_name(last['period'])} ({number(last['value'])}), is "
     if not phrases:
-        return head + "within the process limits, and not part of a run, a trend or two of three points close to a limit."
+        return (
+            head + "within the process limits, and not part of a run, a trend or two of three points close to a limit."
+        )
     return head + "; ".join(phrases) + "."
 
 
