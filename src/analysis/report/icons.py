@@ -27,9 +27,13 @@ SHAPES = {
 }
 
 
-def _icon(kind: str, letter: str, shape: str | None, title: str) -> Html:
+def _icon(kind: str, letter: str, shape: str | None, title: str, words: str) -> Html:
+    """One icon; ``words`` its title (a PDF's figures need one: the page hides the icon, its words are beside it)."""
     fill, glyph = SPC_ICON_COLOURS[kind]
-    parts = [element("circle", cx=14, cy=14, r=13, fill=fill, stroke="#000000", stroke_width=0.75)]
+    parts = [
+        element("title", words),
+        element("circle", cx=14, cy=14, r=13, fill=fill, stroke="#000000", stroke_width=0.75),
+    ]
     if letter:
         size, y = (10, 12) if shape else (17, 20)
         parts.append(
@@ -80,17 +84,18 @@ def variation_words(code: str, polarity: str) -> str:
 
 def variation_icon(code: str, polarity: str) -> Html:
     """The variation icon of a measure's latest point: grey level line, or a coloured H or L with its rise or fall."""
+    words = f"Variation: {variation_words(code, polarity)}"
     if code == "common_cause":
-        return _icon("common_cause", "", "level", "common-cause")
+        return _icon("common_cause", "", "level", "common-cause", words)
     kind = {"special_cause_improvement": "improvement", "special_cause_concern": "concern"}.get(code, "neutral")
     way = _high_or_low(code, polarity)
-    return _icon(kind, "H" if way == "high" else "L", way, f"{kind}-{way}")
+    return _icon(kind, "H" if way == "high" else "L", way, f"{kind}-{way}", words)
 
 
 def assurance_icon(code: str) -> Html:
     """The assurance icon: P (pass), F (fail) or ? (hit and miss)."""
     letter = {"pass": "P", "fail": "F", "hit_and_miss": "?"}[code]
-    return _icon(code, letter, None, code.replace("_", "-"))
+    return _icon(code, letter, None, code.replace("_", "-"), f"Assurance: {ASSURANCE_SHORT[code]}")
 
 
 def _with_words(icon: Html, words: str) -> Html:
