@@ -101,32 +101,41 @@ def marks(events: Sequence[tuple[str, str]], rebases: Sequence[str], labels: dic
     return [Mark(p, labels[p], i, texts.get(p, ""), p in rebases) for i, p in enumerate(periods, start=1)]
 
 
-def _mark_layers(found: list[Mark], x: alt.X, field: str) -> list[alt.Chart]:
-    """Vertical rules at the marks (solid for a rebase, dotted for an event) with each one's number at the top.
+def _mark_layers(found: list[Mark], x: alt.X, field: str, axis: Sequence[str]) -> list[alt.Chart]:
+    """Vertical rules at the marks (solid for a rebase, dotted for an event), each labelled at the top with its
+    number and words (cut short with an ellipsis; the list under the chart has them whole).
 
-    ``x`` encodes ``field``, the chart's own field of period labels (one field keeps the axis in its order).
+    ``x`` encodes ``field``, the chart's own field of period labels (one field keeps the axis in its order);
+    ``axis`` is the axis's labels in order. Neighbouring labels take turns on two lines; a label in the right
+    third of the chart runs leftwards from its line, so it stays inside the chart.
     """
     if not found:
         return []
     frame = pd.DataFrame(
         {
             field: [m.label for m in found],
-            "mark": [f"{m.number}" for m in found],
+            "text": [f"{m.number} {'Rebase: ' if m.rebase else ''}{m.text}".strip() for m in found],
             "kind": ["rebase" if m.rebase else "event" for m in found],
+            "line": [i % 2 for i in range(len(found))],
+            "right": [axis.index(m.label) > 0.66 * (len(axis) - 1) if m.label in axis else False for m in found],
         }
     )
     kinds = alt.Scale(domain=["rebase", "event"], range=[[1, 0], [2, 3]])
-    rule = (
+    layers = [
         alt.Chart(frame)
         .mark_rule(color=VERMILLION, strokeWidth=1.5)
         .encode(x=x, strokeDash=alt.StrokeDash("kind:N", scale=kinds, legend=None))
-    )
-    number = (
-        alt.Chart(frame)
-        .mark_text(color=VERMILLION, fontWeight="bold", fontSize=12, dx=7, align="left", baseline="top")
-        .encode(x=x, y=alt.value(2), text="mark:N")
-    )
-    return [rule, number]
+    ]
+    for (line, right), part in frame.groupby(["line", "right"]):
+        layers.append(
+            alt.Chart(part)
+            .mark_text(
+                color=VERMILLION, fontWeight="bold", fontSize=10, dx=-4 if right else 4,
+                align="right" if right else "left", baseline="top", limit=170,
+            )
+            .encode(x=x, y=alt.value(2 + 13 * int(line)), text="text:N")
+        )  # fmt: skip
+    return layers
 
 
 def _marks_list(found: list[Mark]) -> Html | None:
@@ -220,7 +229,8 @@ def period_chart(
     )
     found = marks(events, (), dict(zip(rows["period"], rows["period_label"], strict=True)))
     at_centre = alt.X("period_label:N", sort=list(rows["period_label"]), bandPosition=0.5, title=None)
-    chart = alt.layer(bars, *_mark_layers(found, at_centre, "period_label")).properties(width=WIDTH, height=HEIGHT)
+    layers = _mark_layers(found, at_centre, "period_label", list(rows["period_label"]))
+    chart = alt.layer(bars, *layers).properties(width=WIDTH, height=HEIGHT)
     pairs = [
         f"{r.period_label} {number(r.this_year)} (last year {number(r.last_year)})"
         for r in rows.itertuples()
@@ -232,7 +242,7 @@ def period_chart(
     if found:
         text += " Events marked: " + "; ".join(m.words() for m in found) + "."
     caption = f"Each period of {this_label} beside the same period of {last_label}" + (
-        "; numbered dotted lines mark the events listed below" if found else ""
+        "; dotted lines mark the events listed below" if found else ""
     )
     return figure(chart, text, caption, "periods", _marks_list(found))
 
@@ -338,7 +348,7 @@ def spc_chart(
             .encode(y=alt.Y("t:Q")),
         )
     found = marks(events, [r for r in rebases if r in periods], dict(zip(periods, data["label"], strict=True)))
-    layers += _mark_layers(found, alt.X("label:N", sort=order, title=None), "label")
+    layers += _mark_layers(found, alt.X("label:N", sort=order, title=None), "label", order)
     chart = alt.layer(*layers, data=data).properties(width=WIDTH, height=HEIGHT)
     last = data.iloc[-1]
     flagged = data[data["point_type"] != "common_cause"]
@@ -362,7 +372,7 @@ def spc_chart(
         + (", drawn separately for each segment" if len(bounds) > 1 else "")
         + (", long-dashed green line the target per period" if target is not None else "")
         + ("; sparsely dashed limits are trial limits (fewer than 12 points)" if any(trial) else "")
-        + ("; a solid red line marks a rebase, a dotted red line an event, numbered as listed below" if found else "")
+        + ("; a solid red line marks a rebase, a dotted red line an event, each as listed below" if found else "")
         + "."
     )
     return figure(chart, text, caption, "spc", _marks_list(found))
