@@ -635,7 +635,11 @@ def test_the_last_points_pattern_in_plain_words(segment, frequency, expected):
     assert pattern_phrases(segment, frequency) == expected
 
 
-@pytest.mark.parametrize(("n", "word"), [(1, "first"), (7, "seventh"), (11, "eleventh"), (21, "21st"), (113, "113th")])
+@pytest.mark.parametrize(
+    ("n", "word"),
+    [(1, "first"), (7, "seventh"), (11, "eleventh"), (21, "21st"), (113, "113th")],
+    ids=["1", "7", "11", "21", "113"],
+)
 def test_ordinals(n, word):
     assert ordinal(n) == word
 
