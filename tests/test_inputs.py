@@ -784,6 +784,63 @@ CASES = [
         "measures.yml, line 21, measure 'da-referrals', field 'notebook': 'notebooks/gone.ipynb' does not exist: "
         "add it to the project's notebooks/ folder, or remove this line",
     ),
+    # --- SPC rebases (the register's spc_rebase, checked against actuals.csv) and events.csv
+    case(
+        "rebase-not-a-month",
+        {"measures.yml": replace("    unit: incidents\n", "    unit: incidents\n    spc_rebase: [Apr-15]\n")},
+        "measures.yml, line 15, measure 'asb-incidents', field 'spc_rebase': 'Apr-15' is not written as a month like "
+        "2015-04 (Excel may have changed it): write it as 2015-04",
+    ),
+    case(
+        "rebase-of-the-other-frequency",
+        {"measures.yml": replace("    unit: incidents\n", "    unit: incidents\n    spc_rebase: [2015-16-Q1]\n")},
+        "measures.yml, line 15, measure 'asb-incidents', field 'spc_rebase': '2015-16-Q1' is a quarter, but "
+        "asb-incidents is a monthly measure: give a month like 2015-04",
+    ),
+    case(
+        "rebase-not-a-period-of-the-series",
+        {"measures.yml": replace("    unit: incidents\n", "    unit: incidents\n    spc_rebase: [2014-09]\n")},
+        "measures.yml, line 15, measure 'asb-incidents', field 'spc_rebase': the rebase September 2014 has no value "
+        "in the series: a rebase must be a period of the series after its first",
+    ),
+    case(
+        "rebase-at-the-first-period",
+        {"measures.yml": replace("    unit: incidents\n", "    unit: incidents\n    spc_rebase: [2014-04]\n")},
+        "measures.yml, line 15, measure 'asb-incidents', field 'spc_rebase': the rebase April 2014 is the first "
+        "period of the series: a rebase must be a later period of it",
+    ),
+    case(
+        "rebase-leaves-one-point",
+        {"measures.yml": replace("    unit: incidents\n", "    unit: incidents\n    spc_rebase: [2015-06]\n")},
+        "measures.yml, line 15, measure 'asb-incidents', field 'spc_rebase': the rebase June 2015 leaves the segment "
+        "from June 2015 with one point: every segment needs at least 2",
+    ),
+    case(
+        "events-unknown-measure-and-bad-period",
+        {"events.csv": "measure_id,period,text\nasb-incident,2015-05,Operation\nall-crime,May-15,New rule\n"},
+        "events.csv, row 2, column 'measure_id': 'asb-incident' is not a measure in measures.yml (did you mean "
+        "'asb-incidents'?)",
+        "events.csv, row 3, column 'period': 'May-15' is not written as a month like 2015-04 (Excel may have "
+        "changed it): write it as 2015-05",
+    ),
+    case(
+        "events-other-frequency-empty-text-and-twice",
+        {
+            "events.csv": "measure_id,period,text\nda-referrals,2015-05,Campaign\nall-crime,2015-05,\n"
+            "asb-incidents,2015-05,Operation\nasb-incidents,2015-05,Campaign\n"
+        },
+        "events.csv, row 2, column 'period': '2015-05' is a month, but da-referrals is a quarterly measure: give a "
+        "quarter like 2015-16-Q1",
+        "events.csv, row 3, column 'text': the text is empty: say what happened, like 'New crime recording rules "
+        "from today'",
+        "events.csv, row 5, column 'period': asb-incidents already has an event in 2015-05 (row 4): put both in one "
+        "row's text",
+    ),
+    case(
+        "events-header-misspelt",
+        {"events.csv": "measure_id,period,txt\nall-crime,2015-05,New rule\n"},
+        "events.csv, row 1: the header row has no column 'text' (is 'txt' a misspelling of it?)",
+    ),
     case(
         "csv-too-many-columns",
         {"family_group.csv": ",".join(f"c{j}" for j in range(201)) + "\n"},

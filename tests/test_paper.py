@@ -55,6 +55,22 @@ def _fonts(reader: PdfReader) -> dict[str, bool]:
     return fonts
 
 
+ICONS = ("Variation: ", "Assurance: ")  # the icon summary's icons, each a figure with its words
+
+
+@pytest.mark.slow
+def test_demo_paper_shows_the_icon_summary_beside_the_traffic_lights(demo_paper, built_demo):
+    _, reader = demo_paper
+    status = read_processed(built_demo / "data" / "processed" / QUARTER, "measure_status.csv")
+    icons = [alt for alt, _ in _figures(reader) if (alt or "").startswith(ICONS)]
+    assert len(icons) == (status["spc_variation"] != "").sum() + (status["spc_assurance"] != "").sum()
+    assert (
+        "Variation: Improvement (high)" in icons
+        and "Assurance: Fail: the target will not be met without change" in icons
+    )
+    assert "Variation and assurance" in _text(reader)
+
+
 def _figures(reader: PdfReader) -> list[tuple[str | None, list[float]]]:
     """Each figure of the PDF's structure tree: its alternative text (None without one) and its box on the page."""
     found = []
@@ -154,7 +170,7 @@ def test_demo_paper_embeds_its_fonts_and_is_tagged(demo_paper):
 @pytest.mark.slow
 def test_demo_paper_gives_every_chart_its_text_alternative(demo_paper, built_demo):
     _, reader = demo_paper
-    figures = _figures(reader)
+    figures = [f for f in _figures(reader) if not (f[0] or "").startswith(ICONS)]
     assert len(figures) >= 3, "the demo's paper has charts"
     assert all(alt for alt, _ in figures), "every figure of the PDF carries its text alternative"
     pages = (built_demo / "_site" / QUARTER / "measures").glob("*.html")
@@ -168,7 +184,7 @@ def test_demo_paper_gives_each_exception_item_its_page_with_the_one_chart_it_is_
     the period table and the period and SPC charts stay on the site, so each item ends within two pages."""
     _, reader = demo_paper
     exceptions = read_processed(built_demo / "data" / "processed" / QUARTER, "exceptions.csv")
-    alts = [alt for alt, _ in _figures(reader)]
+    alts = [alt for alt, _ in _figures(reader) if not (alt or "").startswith(ICONS)]
     assert len(alts) == len(exceptions) >= 3, "one chart an exception item, none for the other measures"
     assert all(alt.startswith("Line chart of cumulative") for alt in alts), alts
     pages = [_text(reader, slice(i, i + 1)) for i in range(len(reader.pages))]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 
-from analysis.core.periods import PeriodError, parse_quarter
+from analysis.core.periods import PeriodError, is_period, parse_quarter
 from analysis.core.vocabulary import AGGREGATIONS  # noqa: F401  (the register's words, read from here too)
 
 MAX_ID_LENGTH = 64
@@ -110,6 +110,24 @@ def period_words(text: str) -> str:
         fixed = f"{year}-{_MONTHS.index(m[1].lower()) + 1:02d}"
         return f"{text!r} is not written as a month like 2015-04 (Excel may have changed it): write it as {fixed}"
     return quarter_words(text, "is not a period: give a month like 2015-04 or a quarter like 2015-16-Q1")
+
+
+def frequency_words(period: str, measure_id: str, frequency: str) -> str:
+    """What is wrong with a period written for the other frequency than its measure's; ``""`` when nothing is.
+
+    >>> frequency_words("2015-16-Q1", "asb", "monthly")
+    "'2015-16-Q1' is a quarter, but asb is a monthly measure: give a month like 2015-04"
+    >>> frequency_words("2015-04", "asb", "monthly"), frequency_words("Apr-15", "asb", "monthly")
+    ('', '')
+    """
+    kinds = {"monthly": ("month", "2015-04"), "quarterly": ("quarter", "2015-16-Q1")}
+    if frequency not in kinds or is_period(period, frequency):
+        return ""
+    other = "quarterly" if frequency == "monthly" else "monthly"
+    if not is_period(period, other):
+        return ""  # not a period at all: the period's own check says so
+    (kind, example), (written, _) = kinds[frequency], kinds[other]
+    return f"{period!r} is a {written}, but {measure_id} is a {frequency} measure: give a {kind} like {example}"
 
 
 def quarter_words(text: str, otherwise: str = "is not a quarter like 2015-16-Q1") -> str:

@@ -41,6 +41,7 @@ class Measure:
     source: dict[str, tuple[str, ...]] = field(default_factory=dict)
     spc_baseline: int | None = None
     spc_screen_outliers: bool = True
+    spc_rebase: tuple[str, ...] = ()  # periods where the process changed: each starts a new SPC segment
     small_count_threshold: float = 10
     description: str = ""
     lag: int = 0  # how many periods behind the measure's data normally are ("one month behind" = 1)
@@ -166,4 +167,5 @@ def _measure(m: dict) -> Measure:
     m["targets"] = {int(k): v for k, v in m["targets"].items()}
     m["threads"] = tuple(m["threads"])
     m["source"] = {k: tuple(v) for k, v in m["source"].items()}
+    m["spc_rebase"] = tuple(m.get("spc_rebase", ()))
     return Measure(**m)

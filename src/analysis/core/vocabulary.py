@@ -145,3 +145,28 @@ ASSURANCE: dict[str, tuple[str, str]] = {
     "fail": ("✘", "Assurance: the target will not be met without change to the process"),
     "hit_and_miss": ("±", "Assurance: the target will be met only some of the time (hit and miss)"),
 }
+# The four special-cause rules, by the names spc.csv's ``rules`` writes (alphabetical, ``;``-joined), in words.
+SPC_RULES: dict[str, str] = {
+    "beyond_limits": "a point beyond a process limit",
+    "shift": "a run of seven or more points on one side of the average",
+    "trend": "seven or more points each rising, or each falling",
+    "two_of_three": "two of three points close to a limit, on one side of the average",
+}
+
+# Making Data Count's icons, as the icon summary draws them: (fill, glyph) colours of each variation and assurance,
+# in MDC's convention (common cause grey, improvement blue, concern orange, neutral purple; assurance pass blue,
+# fail orange, hit and miss grey), each glyph at least 4.5:1 on its fill. Words are always shown beside them.
+SPC_ICON_COLOURS: dict[str, tuple[str, str]] = {
+    "common_cause": ("#a6a6a6", "#000000"),
+    "improvement": ("#0072b2", "#ffffff"),
+    "concern": ("#e69f00", "#000000"),
+    "neutral": ("#6a3d9a", "#ffffff"),
+    "pass": ("#0072b2", "#ffffff"),
+    "fail": ("#e69f00", "#000000"),
+    "hit_and_miss": ("#a6a6a6", "#000000"),
+}
+ASSURANCE_SHORT: dict[str, str] = {
+    "pass": "Pass: the target is consistently met",
+    "fail": "Fail: the target will not be met without change",
+    "hit_and_miss": "Hit and miss: the target is met only some of the time",
+}

@@ -18,9 +18,26 @@ import pandas as pd
 import yaml
 
 from analysis.core import paths
-from analysis.core.cells import STATUS_METHODS, choices, is_tolerance, parse_number, tolerance_words
+from analysis.core.cells import (
+    FREQUENCIES,
+    STATUS_METHODS,
+    choices,
+    frequency_words,
+    is_tolerance,
+    parse_number,
+    period_words,
+    tolerance_words,
+)
 from analysis.core.files import MAX_REGISTER_BYTES, MAX_YAML_ALIASES, MAX_YAML_NODES, FileRefused, read_confined
-from analysis.core.periods import PeriodError, Quarter, fy_label, parse_financial_year, parse_quarter, quarter_of_period
+from analysis.core.periods import (
+    PeriodError,
+    Quarter,
+    fy_label,
+    is_period,
+    parse_financial_year,
+    parse_quarter,
+    quarter_of_period,
+)
 from analysis.core.problems import Problem, raise_if_any, suggest
 from analysis.core.register import (
     FAMILY_GROUP_METHODS,
@@ -40,7 +57,7 @@ _MEASURE_KEYS = {
     "id", "title", "priority", "lead", "partner", "threads", "polarity", "frequency",
     "aggregation", "unit", "targets", "profile", "status_method", "amber_tolerance",
     "notebook", "source", "spc_baseline", "spc_screen_outliers", "small_count_threshold",
-    "description", "lag", "status", "expected", "gap",
+    "description", "lag", "status", "expected", "spc_rebase", "gap",
 }  # fmt: skip
 _TOP_KEYS = {
     "partnership", "amber_tolerance", "status_method", "status_labels", "measures",
@@ -661,6 +678,7 @@ def _measure(entry: dict, row: dict[str, str], bad, method: str, tolerance: floa
         source=source,
         spc_baseline=baseline,
         spc_screen_outliers=screen,
+        spc_rebase=_rebases(entry.get("spc_rebase"), row["id"], row["frequency"], bad),
         small_count_threshold=threshold,
         description=row["description"],
         lag=_lag(row["lag"]),
@@ -723,6 +741,29 @@ def _development(row: dict[str, str], bad) -> tuple[str, str]:
         bad("expected", f"{expected!r}: write the quarter as {quarter}")
         return status, ""
     return status, expected
+
+
+def _rebases(raw: Any, measure_id: str, frequency: str, bad) -> tuple[str, ...]:
+    """The periods where the measure's process changed (``spc_rebase``), in time order; ``bad`` records problems.
+
+    Each must be written as a period of the measure's frequency; whether it is a
+    period of the series is checked against ``actuals.csv`` (:mod:`analysis.inputs.events`).
+    """
+    if raw is None:
+        return ()
+    out: list[str] = []
+    for item in raw if isinstance(raw, list) else [raw]:
+        text = _text(item)
+        if isinstance(item, dict | list | bool) or not text:
+            example = "2015-16-Q1" if frequency == "quarterly" else "2015-04"
+            bad("spc_rebase", f"must list the periods where the process changed, like [{example}]")
+        elif frequency in FREQUENCIES and not is_period(text, frequency):
+            bad("spc_rebase", frequency_words(text, measure_id, frequency) or period_words(text))
+        elif text in out:
+            bad("spc_rebase", f"{text} is given twice")
+        else:
+            out.append(text)
+    return tuple(sorted(out))
 
 
 def _lag(text: str) -> int:
@@ -831,11 +872,38 @@ def check_register_file(path: Path, root: Path | None = None) -> tuple[Register 
     if not path.exists() and not path.is_symlink():
         return None, [Problem(path.name, None, None, "the measure register is missing: every input folder needs one")]
     try:
-        raw = read_confined(path, path.parent if root is None else root, MAX_REGISTER_BYTES)
+        text = _register_text(path, root)
     except FileRefused as err:
         return None, [Problem(path.name, None, None, str(err))]
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("cp1252", errors="replace")
     return check_register(text, path.name)
+
+
+def _register_text(path: Path, root: Path | None) -> str:
+    raw = read_confined(path, path.parent if root is None else root, MAX_REGISTER_BYTES)
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="replace")
+
+
+def field_lines(path: Path) -> dict[str, dict[str, int]]:
+    """The line of each field of each measure in the register file, by measure id (``""``: the entry's first line).
+
+    For problems found once the other inputs are read, such as a rebase checked
+    against ``actuals.csv``; empty when the file cannot be read.
+    """
+    try:
+        _, root = _load(_register_text(Path(path), None))
+    except (FileRefused, OSError, yaml.YAMLError):
+        return {}
+    lines: dict[str, dict[str, int]] = {}
+    measures = (
+        next((v for k, v in root.value if k.value == "measures"), None) if isinstance(root, yaml.MappingNode) else None
+    )
+    for node in measures.value if isinstance(measures, yaml.SequenceNode) else ():
+        if isinstance(node, yaml.MappingNode):
+            fields = {k.value: k.start_mark.line + 1 for k, _ in reversed(node.value)}
+            ids = [v.value for k, v in node.value if k.value == "id" and isinstance(v, yaml.ScalarNode)]
+            if ids:
+                lines.setdefault(_text(ids[0]), {"": node.start_mark.line + 1, **fields})
+    return lines

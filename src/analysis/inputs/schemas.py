@@ -191,6 +191,20 @@ PARTNER_NOTES = pa.DataFrameSchema(
 )
 
 
+EVENTS = pa.DataFrameSchema(
+    {
+        "measure_id": _text(required("measure_id", "the measure id is empty"), MEASURE_ID),
+        "period": _text(
+            required("period", "the period is empty: give a month like 2015-04 or a quarter like 2015-16-Q1"), PERIOD
+        ),
+        "text": _text(
+            required("text", "the text is empty: say what happened, like 'New crime recording rules from today'")
+        ),
+    },
+    name="events",
+)
+
+
 def _one_of(what: str, allowed: tuple[str, ...]) -> pa.Check:
     return rule(
         f"register {what}",
@@ -249,6 +263,7 @@ TABLES: dict[str, pa.DataFrameSchema] = {
     "recommendations": RECOMMENDATIONS,
     "family_group": FAMILY_GROUP,
     "partner_notes": PARTNER_NOTES,
+    "events": EVENTS,
 }
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis.core.cells import frequency_words
 from analysis.core.files import (
     MAX_COLUMNS,
     MAX_COMMENTARY_BYTES,
@@ -30,15 +31,16 @@ from analysis.core.files import (
     FileRefused,
     read_confined,
 )
-from analysis.core.periods import PeriodError, Quarter, is_period, parse_quarter, quarter_of_period
+from analysis.core.periods import PeriodError, Quarter, parse_quarter, quarter_of_period
 from analysis.core.problems import InputError, Problem, raise_if_any, suggest
 from analysis.core.register import Measure, Register
+from analysis.inputs.events import check_events, rebase_problems, typed_events
 from analysis.inputs.neighbourhoods import Neighbourhoods, check_neighbourhoods
-from analysis.inputs.register import check_register_file
-from analysis.inputs.schemas import FREQUENCIES, TABLES, id_problem, parse_number, schema_problems
+from analysis.inputs.register import check_register_file, field_lines
+from analysis.inputs.schemas import TABLES, id_problem, parse_number, schema_problems
 
 REQUIRED_TABLES = ("actuals",)
-OPTIONAL_TABLES = ("action_plan", "recommendations", "family_group", "partner_notes")
+OPTIONAL_TABLES = ("action_plan", "recommendations", "family_group", "partner_notes", "events")
 WORKBOOKS = (".xlsx", ".xlsm")
 PERIOD_COLUMNS = ("period",)
 _IGNORED = ("Thumbs.db", "desktop.ini")
@@ -56,6 +58,8 @@ class Inputs:
     commentary: dict[tuple[str, str], str] = field(default_factory=dict)
     files: tuple[Path, ...] = ()
     partner_notes: pd.DataFrame = field(default_factory=lambda: _empty("partner_notes"))
+    events: pd.DataFrame = field(default_factory=lambda: _empty("events"))  # measure_id, period, text
+    register_lines: dict[str, dict[str, int]] = field(default_factory=dict)  # measure id -> field -> line
     neighbourhoods: Neighbourhoods | None = None  # the optional neighbourhoods/ folder
 
     def series(self, measure_id: str) -> dict[str, float]:
@@ -355,14 +359,9 @@ def _check_actuals(frame: pd.DataFrame, file: str, register: Register | None) ->
         measure = known.get(mid)
         if register is not None and measure is None and id_problem(mid) is None:
             problems.append(Problem(file, row, "measure_id", _unknown(mid, known, register)))
-        some_period = is_period(period, "monthly") or is_period(period, "quarterly")
-        checkable = measure is not None and measure.frequency in FREQUENCIES
-        if checkable and some_period and not is_period(period, measure.frequency):
-            if measure.frequency == "monthly":
-                message = f"{period!r} is a quarter, but {mid} is a monthly measure: give a month like 2015-04"
-            else:
-                message = f"{period!r} is a month, but {mid} is a quarterly measure: give a quarter like 2015-16-Q1"
-            problems.append(Problem(file, row, "period", message))
+        wrong = frequency_words(period, mid, measure.frequency) if measure is not None else ""
+        if wrong:
+            problems.append(Problem(file, row, "period", wrong))
         key = (mid, period)
         if key in seen:
             message = f"{mid} already has a value for {period} (row {seen[key]}): keep one of the two"
@@ -454,6 +453,7 @@ _CHECKS = {
     "recommendations": _check_recommendations,
     "family_group": _check_family_group,
     "partner_notes": _check_partner_notes,
+    "events": check_events,
 }
 
 
@@ -558,6 +558,10 @@ def _register_path(folder: _Folder) -> Path:
     return folder.file("measures.yml") or folder.file("measures.yaml") or folder.dir / "measures.yml"
 
 
+def _has_columns(frame: pd.DataFrame, name: str = "actuals") -> bool:
+    return set(TABLES[name].columns) <= set(frame.columns)
+
+
 def _typed_actuals(frame: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame(
         {
@@ -623,6 +627,10 @@ def load_inputs(data_dir: Path) -> Inputs:
     commentary, comment_problems, comment_files = _read_commentary(data_dir, checks)
     problems.extend(comment_problems)
     files.extend(comment_files)
+    lines: dict[str, dict[str, int]] = {}
+    if checks is not None and any(m.spc_rebase for m in checks.measures) and _has_columns(tables["actuals"]):
+        lines = field_lines(register_path)  # rebases against the series (its valid rows: the rest are reported)
+        problems += rebase_problems(checks, _typed_actuals(tables["actuals"]), lines, register_path.name)
     neighbourhoods, hood_problems = check_neighbourhoods(data_dir, checks, read_input_table)
     problems += hood_problems
     files.extend(neighbourhoods.files if neighbourhoods is not None else ())
@@ -637,6 +645,8 @@ def load_inputs(data_dir: Path) -> Inputs:
         commentary=commentary,
         files=tuple(dict.fromkeys(files)),
         partner_notes=_typed(tables["partner_notes"], "partner_notes"),
+        events=typed_events(tables["events"], list(TABLES["events"].columns)),
+        register_lines=lines,
         neighbourhoods=neighbourhoods,
     )
 

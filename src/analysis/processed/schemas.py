@@ -10,6 +10,7 @@ back (numbers as floats, text as text), so what is checked is what a page sees.
 from __future__ import annotations
 
 from functools import cache, lru_cache
+from itertools import combinations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,11 +18,21 @@ import pandas as pd
 
 from analysis.core.cells import FREQUENCIES, POLARITIES
 from analysis.core.register import FAMILY_GROUP_METHODS
-from analysis.core.vocabulary import ACTION_STATUSES, ACTION_TERMS, AGGREGATIONS, ASSURANCE, STATUS_CODES, VARIATION
+from analysis.core.vocabulary import (
+    ACTION_STATUSES,
+    ACTION_TERMS,
+    AGGREGATIONS,
+    ASSURANCE,
+    SPC_RULES,
+    STATUS_CODES,
+    VARIATION,
+)
 from analysis.errors import ProcessedTableError
 
 POINT_TYPES = tuple(VARIATION)
 ASSURANCE_TYPES = tuple(ASSURANCE)
+RULE_SETS = tuple(";".join(c) for n in range(1, 5) for c in combinations(sorted(SPC_RULES), n))
+"""What spc.csv's ``rules`` may hold: the rules that flagged a point, alphabetical, ``;``-joined (or empty)."""
 
 if TYPE_CHECKING:  # pandera costs about a fifth of a kernel's start-up: imported when a table is checked
     import pandera.pandas as pa
@@ -30,7 +41,7 @@ if TYPE_CHECKING:  # pandera costs about a fifth of a kernel's start-up: importe
 TABLE_NAMES = (
     "measure_status.csv", "spc.csv", "measure_series.csv", "action_plan.csv", "recommendations.csv",
     "family_group.csv", "family_group_rank.csv", "family_group_position.csv", "family_group_funnel.csv",
-    "exceptions.csv", "changes.csv", "status_history.csv", "partner_notes.csv",
+    "exceptions.csv", "changes.csv", "status_history.csv", "partner_notes.csv", "events.csv",
 )  # fmt: skip
 """Every processed CSV by file name; each is required in a built quarter."""
 OPTIONAL_TABLE_NAMES = ("neighbourhoods.csv", "neighbourhood_wards.csv")
@@ -117,6 +128,7 @@ def schemas() -> dict[str, pa.DataFrameSchema]:
             "lower_limit": _number(),
             "upper_limit": _number(),
             "point_type": _text(*POINT_TYPES, empty=False),
+            "rules": _text(*RULE_SETS),
         },
     )
 
@@ -265,6 +277,11 @@ def schemas() -> dict[str, pa.DataFrameSchema]:
         },
     )
 
+    EVENTS = _schema(
+        "events.csv",
+        {"measure_id": _text(empty=False), "period": _text(empty=False), "text": _text(empty=False)},
+    )
+
     # the columns the small areas' and the wards' tables share: the year to date, its rate and the change on last year
     rates = {
         "crimes_ytd": _number(),
@@ -309,7 +326,7 @@ def schemas() -> dict[str, pa.DataFrameSchema]:
         for s in (
             MEASURE_STATUS, SPC, MEASURE_SERIES, ACTION_PLAN, RECOMMENDATIONS, FAMILY_GROUP,
             FAMILY_GROUP_RANK, FAMILY_GROUP_POSITION, FAMILY_GROUP_FUNNEL, EXCEPTIONS, CHANGES,
-            STATUS_HISTORY, PARTNER_NOTES, NEIGHBOURHOODS, NEIGHBOURHOOD_WARDS,
+            STATUS_HISTORY, PARTNER_NOTES, EVENTS, NEIGHBOURHOODS, NEIGHBOURHOOD_WARDS,
         )
     }  # fmt: skip
 

@@ -21,7 +21,7 @@ from analysis.core.register import Measure, Register
 from analysis.method import compare
 from analysis.method.exceptions import exception_reasons
 from analysis.method.spc import COLUMNS as SPC_COLUMNS
-from analysis.method.spc import spc_for_measure
+from analysis.method.spc import RebaseError, spc_for_measure
 from analysis.method.stats import compare_counts, projection
 from analysis.method.status import MeasureStatus, cumulative_rows, increments, measure_status
 from analysis.processed.csvtext import NUMERIC, format_number, parse_processed, safe_text, to_csv_text  # noqa: F401
@@ -82,7 +82,10 @@ def status_and_spc(inputs: Inputs, quarter: Quarter) -> tuple[pd.DataFrame, pd.D
     for m in register.measures:
         series = inputs.series(m.id)
         s = measure_status(m, series, quarter)
-        extra, spc_frame = _beyond_the_light(m, s, series)
+        try:
+            extra, spc_frame = _beyond_the_light(m, s, series)
+        except RebaseError as err:  # the register's rebases cannot split this report's series (SPC.md)
+            raise _rebase_error(inputs, m.id, quarter, s.period_end, err) from None
         if spc_frame is not None:
             spc_frames.append(spc_frame)
         rows.append(
@@ -119,6 +122,24 @@ def status_and_spc(inputs: Inputs, quarter: Quarter) -> tuple[pd.DataFrame, pd.D
         )
     spc = pd.concat(spc_frames, ignore_index=True) if spc_frames else pd.DataFrame(columns=SPC_COLUMNS)
     return pd.DataFrame(rows, columns=STATUS_COLUMNS + EXTRA_STATUS_COLUMNS), spc[SPC_COLUMNS]
+
+
+def _rebase_error(inputs: Inputs, measure_id: str, quarter: Quarter, period_end: str, err: RebaseError) -> Exception:
+    from analysis.core.periods import period_name
+    from analysis.core.problems import InputError
+    from analysis.inputs.events import rebase_at
+
+    why = f"in the report for {quarter.label} (data to {period_name(period_end)}), {err}"
+    return InputError([rebase_at(measure_id, why, inputs.register_lines)])
+
+
+def events_table(inputs: Inputs, quarter: Quarter) -> pd.DataFrame:
+    """The events of the register's measures up to the end of the quarter (later ones had not happened)."""
+    from analysis.core.periods import quarter_of_period
+
+    events = inputs.events
+    happened = pd.Series([quarter_of_period(p) <= quarter for p in events["period"]], index=events.index, dtype=bool)
+    return events[happened].reset_index(drop=True)
 
 
 def series_table(inputs: Inputs, quarter: Quarter) -> pd.DataFrame:
@@ -202,6 +223,7 @@ def quarter_tables(inputs: Inputs, quarter: Quarter) -> dict[str, str]:
         "recommendations.csv": this_quarter(inputs.recommendations),
         "family_group.csv": family,
         "partner_notes.csv": this_quarter(inputs.partner_notes),
+        "events.csv": events_table(inputs, quarter),
         **family_group_tables(inputs.register, family),
     }
     files = {name: to_csv_text(frame, NUMERIC) for name, frame in frames.items()}

@@ -22,6 +22,7 @@ from analysis.core.periods import PeriodError, period_name
 from analysis.processed.quarter import QuarterData, load_quarter
 from analysis.report.common import exception_items, measure_link, sources_note, status_cell, summary_box
 from analysis.report.html import Html, bullets, element, paragraph, section, table
+from analysis.report.icons import icon_summary
 from analysis.report.returns import (
     in_words,
     incomplete_note,
@@ -225,7 +226,7 @@ def changes(data: QuarterData) -> Html:
     return section(heading, *parts, cls="changes")
 
 
-SECTIONS = (title, summary, returns_due, measures, exceptions, changes)
+SECTIONS = (title, summary, returns_due, measures, icon_summary, exceptions, changes)
 
 
 @dataclass(frozen=True)
@@ -245,6 +246,9 @@ class Dashboard:
 
     def measures(self) -> Html:
         return measures(self.data)
+
+    def icon_summary(self) -> Html:
+        return icon_summary(self.data)
 
     def exceptions(self) -> Html:
         return exceptions(self.data)

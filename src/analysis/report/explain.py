@@ -58,9 +58,11 @@ ASSUMPTIONS = (
     ),
     (
         "SPC",
-        "XmR charts assume the periods are comparable; fewer than 12 points give trial limits only. "
-        "Running totals of the year (aggregation 'cumulative') are charted by each period's own increase; "
-        "point-in-time figures (aggregation 'last') get no SPC chart.",
+        "XmR charts assume the periods are comparable; where the process changed (a new recording rule, a "
+        "merger), the register's spc_rebase restarts the mean and limits, and nothing crosses the rebase. Fewer "
+        "than 12 points in a segment give trial limits only. Running totals of the year (aggregation "
+        "'cumulative') are charted by each period's own increase; point-in-time figures (aggregation 'last') "
+        "get no SPC chart.",
     ),
     (
         "Family group",

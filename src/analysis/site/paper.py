@@ -479,7 +479,7 @@ def paper_html(quarter: str, reports_dir: Path, processed_dir: Path) -> str:
         why = None if reasons is None else reasons.get(m.id, "")
         parts.append(MeasurePart(m.id, m.title, m.priority, code, label, sections_of(f"measures/{m.id}.ipynb"), why))
     found = sections_of("dashboard.ipynb")
-    dashboard = [s for s in found if s.name in ("measures", "table", "dashboard")]
+    dashboard = [s for s in found if s.name in ("measures", "table", "dashboard", "icon_summary")]
     if not dashboard and found:  # the cells do not name it: the dashboard's table is its widest section
         dashboard = [max(found, key=lambda s: len(s.html))]
     hoods = [s for s in sections_of("neighbourhoods.ipynb") if s.name in NEIGHBOURHOOD_SECTIONS]
