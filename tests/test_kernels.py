@@ -170,6 +170,7 @@ KEYED_CACHES = {
     ("processed/schemas.py", "schemas"): "the schemas of the processed tables, code only",
     ("processed/schemas.py", "_checked_text"): "keyed by the table's name and whole text; callers get a copy",
     ("pipeline/execute.py", "environment_fingerprint"): "the code and packages of this process",
+    ("report/maps.py", "project"): "keyed by the boundaries' whole text and the map's size; the shapes are frozen",
 }
 
 
