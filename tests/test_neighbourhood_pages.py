@@ -132,3 +132,12 @@ def test_the_gap_areas_section_says_why_and_gives_the_gap():
 
 def test_a_measure_not_counted_by_small_area_has_no_section():
     assert str(hoods.measure_section(quarter(), "partner")) == ""
+
+
+def test_a_quarter_without_small_areas_gets_a_page_that_says_so():
+    from test_report_sections import demo_data
+
+    page = hoods.NeighbourhoodsPage(demo_data())
+    assert "the data folder has no small areas (neighbourhoods/)" in str(page.intro())
+    assert [str(getattr(page, name)()) for name in hoods.SECTIONS[1:]] == [""] * (len(hoods.SECTIONS) - 1)
+    assert page.table.empty and list(page.table.columns)[:3] == ["measure_id", "area_code", "area_name"]

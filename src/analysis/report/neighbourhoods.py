@@ -19,7 +19,6 @@ import pandas as pd
 from analysis.core.formatting import number, percent, present
 from analysis.core.periods import fy_short, months_of_year, period_name
 from analysis.core.register import Measure
-from analysis.errors import ProcessedTableError
 from analysis.processed.quarter import QuarterData, load_quarter
 from analysis.report.html import Html, element, paragraph, section, table
 from analysis.report.maps import choropleth
@@ -345,6 +344,12 @@ def measures_table(data: QuarterData) -> Html:
 
 def intro(data: QuarterData) -> Html:
     """What the page shows and where the figures come from."""
+    if data.neighbourhoods is None:
+        return paragraph(
+            f"{data.register.partnership}, {data.quarter.label}: the data folder has no small areas "
+            "(neighbourhoods/), so there is nothing to show by area. `csp-report ingest neighbourhoods` writes them.",
+            class_="hood-none",
+        )
     m = main_measure(data)
     rows = _rows(data, m.id) if m is not None else pd.DataFrame()
     people = rows["population"].sum() if not rows.empty else 0
@@ -388,16 +393,30 @@ class NeighbourhoodsPage:
     def measure(self) -> Measure | None:
         return main_measure(self.data)
 
+    @property
+    def table(self) -> pd.DataFrame:
+        """``neighbourhoods.csv`` as read (empty, with its columns, for a quarter without small areas)."""
+        from analysis.method.neighbourhoods import COLUMNS, EXTRA_COLUMNS  # here: it loads scipy, which pages need not
+
+        table = self.data.neighbourhoods
+        return table if table is not None else pd.DataFrame(columns=COLUMNS + EXTRA_COLUMNS)
+
+    @property
+    def has_areas(self) -> bool:
+        return self.data.neighbourhoods is not None
+
     def intro(self) -> Html:
         return intro(self.data)
 
     def area_map(self) -> Html:
         m = self.measure
-        return section("By small area", area_map(self.data, m), cls="hood-map") if m else paragraph("No measure.")
+        return section("By small area", area_map(self.data, m), cls="hood-map") if m else Html("")
 
     def ward_map(self) -> Html:
         m = self.measure
-        found = ward_map(self.data, m) if m else None
+        if m is None:
+            return Html("")
+        found = ward_map(self.data, m)
         if found is None:
             return section(
                 "By ward", paragraph("No ward boundaries were given (wards.geojson), so there is no map by ward.")
@@ -406,28 +425,26 @@ class NeighbourhoodsPage:
 
     def highest_rates(self) -> Html:
         m = self.measure
-        if m is None:
-            return paragraph("No measure is counted by small area.")
-        return section("The highest rates", rates_table(self.data, m), cls="hood-highest")
+        return section("The highest rates", rates_table(self.data, m), cls="hood-highest") if m else Html("")
 
     def gap_areas(self) -> Html:
         gaps = [m for m in police_measures(self.data) if m.is_gap]
+        if not self.has_areas:
+            return Html("")
         if not gaps:
             return section("Gap areas", paragraph("No measure of the register is a gap measure (gap: {areas: 10})."))
         return element("div", [gap_areas_section(self.data, g) for g in gaps], class_="gaps")
 
     def measures(self) -> Html:
-        return measures_table(self.data)
+        return measures_table(self.data) if self.has_areas else Html("")
 
 
 SECTIONS = ("intro", "area_map", "ward_map", "highest_rates", "gap_areas", "measures")
 
 
 def neighbourhoods_page(quarter: str, **kwargs) -> NeighbourhoodsPage:
-    """The neighbourhoods page of a quarter, from the notebook's parameters (passed to :func:`load_quarter`)."""
-    data = load_quarter(quarter, **kwargs)
-    if data.neighbourhoods is None:
-        raise ProcessedTableError(
-            f"{data.folder}: this quarter has no neighbourhoods.csv (no neighbourhoods/ in its data)"
-        )
-    return NeighbourhoodsPage(data)
+    """The neighbourhoods page of a quarter, from the notebook's parameters (passed to :func:`load_quarter`).
+
+    A quarter without small areas (its data folder has no ``neighbourhoods/``) gets a page saying so; the build
+    makes the page only for a quarter with them."""
+    return NeighbourhoodsPage(load_quarter(quarter, **kwargs))
