@@ -369,6 +369,20 @@ def test_a_row_updated_again_is_replaced_and_listed(started, capsys):
     assert row["position"] == "Campaign reached 15 employers"
 
 
+def test_the_analysts_own_layout_of_the_action_plan_is_kept(started, capsys):
+    data, folder = started
+    plan = data / "action_plan.csv"
+    lines = plan.read_text().splitlines(keepends=True)
+    lines[0] = lines[0].replace("position,status", "Position ,Status").replace("quarter", "Quarter")
+    plan.write_text("".join([*lines, lines[10]]))  # row 11, DA2 in Q2, written twice
+    type_in(folder / DA, "Actions", {DASH: {"position": "70 professionals trained", "status": "green"}})
+    assert _run("ingest", "returns", folder / DA, "--data", data) == 0
+    after = plan.read_text().splitlines(keepends=True)
+    assert after[0] == lines[0], "the header as the analyst wrote it"
+    assert after[:10] == lines[:10] and after[11:-1] == lines[11:]
+    assert "70 professionals trained" in after[10] and after[-1] == lines[10], "the second copy is kept"
+
+
 def test_a_return_before_new_quarter_carries_the_row_forward(demo_copy, tmp_path, capsys):
     assert _run("returns", "--quarter", Q2, "--data", demo_copy, "--out", tmp_path) == 0
     path = tmp_path / "returns" / Q2 / DA

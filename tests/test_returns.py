@@ -285,6 +285,8 @@ def test_new_quarter_carries_forward_and_says_what_is_left(demo_copy, capsys):
     said = capsys.readouterr().out
     assert "action_plan.csv: 7 tasks carried forward from 2015-16-Q1" in said
     assert "family_group.csv: 8 partnerships carried forward from 2015-16-Q1; the crime counts are left empty" in said
+    assert "  signoff.csv: started, for the leads' sign-off of each measure (in their returns workbooks)\n" in said
+    assert (demo_copy / "signoff.csv").read_text() == "quarter,measure_id,signed_by,signed_on\n"
     assert "Figures due (21):" in said
     assert "    da-referrals (Domestic Abuse Partnership): 2015-16-Q2" in said
     assert "Positions to update (24):" in said

@@ -441,9 +441,14 @@ def _changes(u: Update) -> bool:
     return not u.item.in_file or any(cell_text(u.item.cells.get(n)) != v for n, v in u.cells.items())
 
 
+def _names(table: CsvTable) -> list[str]:
+    """The header's column names as the validator reads them: ``Planned-Improvement `` is ``planned_improvement``."""
+    return ["_".join(h.replace("\ufeff", "").replace("-", " ").split()).lower() for h in table.header]
+
+
 def _column(table: CsvTable, name: str) -> int:
     """The index of a column, added at the end (empty in every row) when the file has left it out."""
-    names = [h.replace("\ufeff", "").strip().lower() for h in table.header]
+    names = _names(table)
     if name not in names:
         table.header.append(name)
         table.rows = [[*r, ""] for r in table.rows]
@@ -477,32 +482,30 @@ def _merge_signoff(path: Path, rows: list[list[str]]) -> None:
 
 
 def _merge(path: Path, h: Held, name: str, updates: list[Update]) -> None:
-    """Set each update's cells in its row of the quarter, or add the carried-forward row after the quarter's."""
+    """Set each update's cells in its row of the quarter (the first, should a task be there twice), or add the
+    carried-forward row after the quarter's rows; every other row is kept as it was."""
     table = read_csv_table(path, tuple(TABLES[name].columns))
     for u in updates:
         for column in u.cells:
             _column(table, column)
-    header = [c.replace("\ufeff", "").strip().lower() for c in table.header]
+    header = _names(table)
     qi = header.index("quarter")
 
     def key(row: list[str]) -> tuple:
         return (quarter_or_none(row[qi]), row_key(name, dict(zip(header, row, strict=True))))
 
-    new = []
+    carried = []
     for u in updates:
-        at = (
-            (h.quarter, row_key(name, u.item.cells))
-            if u.item.in_file
-            else (h.sources[name], row_key(name, u.item.cells))
-        )
-        row = next(list(r) for r in table.rows if key(r) == at)
+        at = (h.quarter if u.item.in_file else h.sources[name], row_key(name, u.item.cells))
+        row = next(r for r in table.rows if key(r) == at)
         if not u.item.in_file:  # carried forward by this return, as new-quarter would have
+            row = list(row)
             row[qi] = str(h.quarter)
             for column in EMPTIED.get(name, ()):
                 if column in header:
                     row[header.index(column)] = ""
+            carried.append(row)
         for column, value in u.cells.items():
             row[header.index(column)] = value
-        new.append(row)
-    table.rows, _ = merge_rows(table.rows, new, key=key, group=lambda r: quarter_or_none(r[qi]))
+    table.rows, _ = merge_rows(table.rows, carried, key=key, group=lambda r: quarter_or_none(r[qi]))
     write_csv_table(table, path)
