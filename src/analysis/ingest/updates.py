@@ -27,7 +27,7 @@ from analysis.core.periods import Quarter
 from analysis.core.problems import Problem
 from analysis.core.register import Measure
 from analysis.core.vocabulary import ACTION_STATUSES
-from analysis.ingest.lead_sheets import ACTIONS, FAMILY, NO_CHANGE, RECOMMENDATIONS, SIGNOFF, YES_NO, sheet_rows
+from analysis.ingest.lead_sheets import ACTIONS, FAMILY, NO_CHANGE, RECOMMENDATIONS, SIGNOFF, sheet_rows
 from analysis.ingest.tables import CsvTable, merge_rows, read_csv_table, write_csv_table
 from analysis.inputs.leads import ANALYST
 from analysis.inputs.quarter_start import (
@@ -160,10 +160,35 @@ def sheets_for(h: Held, lead: str, measures: list[Measure]) -> dict[str, list[di
 
 
 def _date(text: str) -> dt.date | None:
+    """A date as the tables hold it (``2015-10-05``), or ``None``."""
     try:
-        return dt.date.fromisoformat(text)
+        return dt.date.fromisoformat(text) if len(text) == 10 else None
     except ValueError:
         return None
+
+
+def typed_date(value: object) -> dt.date | None:
+    """A date typed into a sign-off cell: a date cell, ``2015-10-05``, or in the UK's order (``5/10/2015``,
+    ``5 October 2015``, ``5 Oct 2015``); ``None`` when it is none of these.
+
+    >>> [typed_date(v) for v in ("2015-10-05", "5/10/2015", "05.10.2015", "5 October 2015", "10/5/15", "Oct 5")]
+    [datetime.date(2015, 10, 5), datetime.date(2015, 10, 5), datetime.date(2015, 10, 5), datetime.date(2015, 10, 5), None, None]
+    """
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = " ".join(cell_text(value).replace(".", "/").replace("-", "/").split()) if isinstance(value, str) else ""
+    for form in ("%Y/%m/%d", "%d/%m/%Y", "%d %B %Y", "%d %b %Y"):
+        try:
+            return dt.datetime.strptime(text, form).date()
+        except ValueError:
+            continue
+    return None
+
+
+YES = ("yes", "y", "true", "x")  # "reviewed, no change" as a lead may type it; the drop-down gives yes or no
+NO = ("no", "n", "false")
 
 
 # --- reading ------------------------------------------------------------------------------------
@@ -277,9 +302,10 @@ class Collector:
         fields = UPDATED_BY[table]
         given = {n: cells.get(n, "") for n in fields}
         given["status"] = given["status"].lower()
-        no_change = cells.get(NO_CHANGE, "").lower()
+        typed_choice = cells.get(NO_CHANGE, "").lower()
+        no_change = typed_choice in YES
         problems = []
-        if no_change not in ("", *YES_NO):
+        if typed_choice and typed_choice not in (*YES, *NO):
             message = f"{cells[NO_CHANGE]!r} is not yes or no: choose yes when nothing has changed since last quarter"
             problems.append(Problem(where, number, NO_CHANGE, message))
         if given["status"] and given["status"] not in ACTION_STATUSES:
@@ -290,7 +316,7 @@ class Collector:
         before = item.last if item.last is not None else item.cells
         was = {n: before.get(n, "") for n in fields}
         typed = any(given.values())
-        if no_change == "yes":
+        if no_change:
             if typed and watched(table, given) != watched(table, was):
                 since = self.held.sources[table] or "last quarter"
                 message = (
@@ -323,7 +349,7 @@ class Collector:
         mid, by = cells.get("measure_id", ""), cells.get("signed_by", "")
         if mid not in self.measures:
             return [Problem(where, number, "measure_id", f"{mid!r} is not a measure reported in measures.yml")]
-        day = on.date() if isinstance(on, dt.datetime) else on if isinstance(on, dt.date) else _date(cell_text(on))
+        day = typed_date(on)
         problems = []
         if on not in (None, "") and day is None:
             message = f"{cell_text(on)!r} is not a date: type the day you signed off, like 05/10/2015"
