@@ -5,19 +5,22 @@ a lead's measures are due, with the measure's title and unit, the period as
 ``actuals.csv`` writes it and in words, last year's figure for the same period
 and the value and note cells the partner fills in. Only the value and note
 cells are unlocked (sheet protection without a password); a value cell accepts
-only a number (a count: a number of 0 or more). A sheet of instructions, and a
-hidden sheet (``About``, also kept as the workbook's custom properties) naming
-the partnership, quarter and lead so a workbook returned for another quarter or
-partnership can be refused.
+only a number (a count: a number of 0 or more). The lead's tasks,
+recommendations and sign-off, and the analyst's family group, are sheets of
+their own (:mod:`analysis.ingest.lead_sheets`), there when they have rows. A
+sheet of instructions, and a hidden sheet (``About``, also kept as the
+workbook's custom properties) naming the partnership, quarter and lead so a
+workbook returned for another quarter or partnership can be refused.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from analysis.ingest import lead_sheets
 from analysis.ingest.tables import replace_file
 
 RETURNS_SHEET = "Returns"
@@ -57,11 +60,15 @@ def _letter(name: str) -> str:
     return chr(ord("A") + COLUMNS.index(name))
 
 
-def _instructions(about: About) -> list[str]:
+LAST_LINE = "Do not add, remove or reorder rows or sheets; save as .xlsx and send the file back."
+
+
+def _instructions(about: About, figures: bool = True) -> list[str]:
+    head = [f"{about.partnership}: performance return for {about.quarter}", f"Lead: {about.lead}", ""]
+    if not figures:
+        return [*head, "How to fill in this return", "No figures are due from you this quarter.", LAST_LINE]
     return [
-        f"{about.partnership}: performance return for {about.quarter}",
-        f"Lead: {about.lead}",
-        "",
+        *head,
         "How to fill in this return",
         f"1. On the sheet '{RETURNS_SHEET}', type each figure in the 'value' column, one row per measure and period.",
         "2. Type numbers only: no units, per cent signs or words. Counts cannot be below 0.",
@@ -70,12 +77,19 @@ def _instructions(about: About) -> list[str]:
         "5. 'last_year' is the figure for the same period a year earlier, as a check.",
         "6. Use the 'note' column to explain a figure (for example a change in recording);",
         "   the note is shown with the measure in the report.",
-        "7. Do not add, remove or reorder rows or sheets; save as .xlsx and send the file back.",
+        f"7. {LAST_LINE}",
     ]
 
 
-def write_workbook(path: Path, about: About, rows: list[ReturnRow]) -> None:
-    """Write a returns workbook to ``path`` by a rename, so a reader never sees half a file."""
+def write_workbook(
+    path: Path, about: About, rows: list[ReturnRow], sheets: dict[str, list[dict]] | None = None, last_quarter: str = ""
+) -> None:
+    """Write a returns workbook to ``path`` by a rename, so a reader never sees half a file.
+
+    ``sheets`` are the rows of the lead's other sheets (:mod:`analysis.ingest.lead_sheets`), whose position
+    and status are ``last_quarter``'s. The figures' sheet is always there, with its header row only when no
+    figure is due.
+    """
     from openpyxl import Workbook
     from openpyxl.packaging.custom import StringProperty
     from openpyxl.styles import Alignment, Font, PatternFill, Protection
@@ -116,8 +130,10 @@ def write_workbook(path: Path, about: About, rows: list[ReturnRow]) -> None:
     sheet.freeze_panes = "A2"
     sheet.protection.sheet = True  # no password: it guards against slips, not people
 
+    sheets = sheets or {}
+    lead_sheets.add_sheets(book, sheets)
     notes = book.create_sheet(INSTRUCTIONS_SHEET)
-    for line in _instructions(about):
+    for line in _instructions(about, bool(rows)) + lead_sheets.instructions(sheets, last_quarter):
         notes.append([line])
     notes["A1"].font = Font(bold=True, size=14)
     notes["A4"].font = Font(bold=True)
@@ -165,6 +181,7 @@ class Returned:
     about: dict[str, tuple[int, str]]  # field -> (row of the About sheet, value)
     rows: list[FilledRow]
     missing_columns: tuple[str, ...] = ()
+    sheets: dict[str, list[tuple]] = field(default_factory=dict)  # the other sheets' rows, as typed
 
 
 class NotAReturn(Exception):
@@ -201,12 +218,15 @@ def read_workbook(path: Path) -> Returned:
         for r, (name, value, *_) in enumerate(book[ABOUT_SHEET].iter_rows(values_only=True, max_col=2), start=1)
         if name
     }
+    others = {
+        name: list(book[name].iter_rows(values_only=True)) for name in lead_sheets.SHEETS if name in book.sheetnames
+    }
     sheet = book[RETURNS_SHEET]
     rows = list(sheet.iter_rows(values_only=True))
     header = [_text(c).lower() for c in rows[0]] if rows else []
     missing = tuple(c for c in ("measure_id", "period", "value", "note") if c not in header)
     if missing:
-        return Returned(Path(path), about, [], missing)
+        return Returned(Path(path), about, [], missing, others)
     at = {name: header.index(name) for name in ("measure_id", "period", "value", "note")}
     filled: list[FilledRow] = []
     for number, cells in enumerate(rows[1:], start=2):
@@ -219,4 +239,4 @@ def read_workbook(path: Path) -> Returned:
         )
         if row.measure_id or row.period or row.value is not None or row.note:
             filled.append(row)
-    return Returned(Path(path), about, filled)
+    return Returned(Path(path), about, filled, (), others)

@@ -39,7 +39,7 @@ from analysis.inputs.register import check_register_file, field_lines
 from analysis.inputs.schemas import TABLES, id_problem, parse_number, schema_problems
 
 REQUIRED_TABLES = ("actuals",)
-OPTIONAL_TABLES = ("action_plan", "recommendations", "family_group", "partner_notes", "events")
+OPTIONAL_TABLES = ("action_plan", "recommendations", "family_group", "partner_notes", "events", "signoff", "reviews")
 WORKBOOKS = (".xlsx", ".xlsm")
 PERIOD_COLUMNS = ("period",)
 _IGNORED = ("Thumbs.db", "desktop.ini")
@@ -59,6 +59,8 @@ class Inputs:
     partner_notes: pd.DataFrame = field(default_factory=lambda: _empty("partner_notes"))
     events: pd.DataFrame = field(default_factory=lambda: _empty("events"))  # measure_id, period, text
     register_lines: dict[str, dict[str, int]] = field(default_factory=dict)  # measure id -> field -> line
+    signoff: pd.DataFrame = field(default_factory=lambda: _empty("signoff"))  # the leads' sign-off of each measure
+    reviews: pd.DataFrame = field(default_factory=lambda: _empty("reviews"))  # rows returned as "no change"
 
     def series(self, measure_id: str) -> dict[str, float]:
         """One measure's values by period."""
@@ -445,6 +447,22 @@ def _check_partner_notes(frame: pd.DataFrame, file: str, register: Register | No
     return problems
 
 
+def _check_signoff(frame: pd.DataFrame, file: str, register: Register | None) -> list[Problem]:
+    if not {"quarter", "measure_id"} <= set(frame.columns):
+        return []
+    problems: list[Problem] = []
+    known = [m.id for m in register.measures] if register else []
+    seen: dict[tuple[str, str], int] = {}
+    for row, quarter, mid in zip(frame.index, frame["quarter"], frame["measure_id"], strict=True):
+        if register is not None and mid and id_problem(mid) is None and mid not in known:
+            problems.append(Problem(file, row, "measure_id", _unknown(mid, known, register)))
+        elif quarter and mid and (quarter, mid) in seen:
+            message = f"{mid} is signed off twice for {quarter} (also row {seen[quarter, mid]}): keep one"
+            problems.append(Problem(file, row, "measure_id", message))
+        seen.setdefault((quarter, mid), row)
+    return problems
+
+
 _CHECKS = {
     "actuals": _check_actuals,
     "action_plan": _check_action_plan,
@@ -452,6 +470,8 @@ _CHECKS = {
     "family_group": _check_family_group,
     "partner_notes": _check_partner_notes,
     "events": check_events,
+    "signoff": _check_signoff,
+    "reviews": lambda frame, file, register: [],  # written by ingest returns; its schema is the check
 }
 
 
@@ -642,4 +662,6 @@ def load_inputs(data_dir: Path) -> Inputs:
         partner_notes=_typed(tables["partner_notes"], "partner_notes"),
         events=typed_events(tables["events"], list(TABLES["events"].columns)),
         register_lines=lines,
+        signoff=_typed(tables["signoff"], "signoff"),
+        reviews=_typed(tables["reviews"], "reviews"),
     )
