@@ -17,7 +17,7 @@ import pandas as pd
 import yaml
 
 from analysis.core import paths
-from analysis.core.cells import STATUS_METHODS, choices, is_tolerance, parse_number, tolerance_words
+from analysis.core.cells import STATUS_METHODS, choices, is_tolerance, parse_number, text_problem, tolerance_words
 from analysis.core.files import MAX_REGISTER_BYTES, MAX_YAML_ALIASES, MAX_YAML_NODES, FileRefused, read_confined
 from analysis.core.periods import PeriodError, fy_label, parse_financial_year
 from analysis.core.problems import Problem, raise_if_any, suggest
@@ -230,6 +230,31 @@ def _node_lines(root: yaml.Node | None, file: str) -> tuple[dict[str, int], list
     return top, entries, problems
 
 
+def _text_problems(root: yaml.Node | None, file: str) -> list[Problem]:
+    """Every text of the register that no workbook can hold (a control character, such as YAML's ``"\\a"``,
+    or a text too long), at its line and field: titles and names go into the partners' workbooks."""
+    problems: list[Problem] = []
+
+    def walk(node: yaml.Node, field: str | None, item: str | None) -> None:
+        if isinstance(node, yaml.ScalarNode):
+            why = text_problem(str(node.value))
+            if why:
+                problems.append(Problem(file, node.start_mark.line + 1, field, why, item))
+        elif isinstance(node, yaml.SequenceNode):
+            for child in node.value:
+                walk(child, field, item)
+        elif isinstance(node, yaml.MappingNode):
+            ids = [v.value for k, v in node.value if k.value == "id" and isinstance(v, yaml.ScalarNode)]
+            item = f"measure {ids[0]!r}" if ids else item
+            for key, value in node.value:
+                walk(key, field, item)
+                walk(value, str(key.value) if isinstance(key, yaml.ScalarNode) else field, item)
+
+    if root is not None:
+        walk(root, None, None)
+    return problems
+
+
 def parse_register(text: str, file: str = "measures.yml") -> Register:
     """Validate the register's text and return it; raise ``InputError`` with every problem.
 
@@ -271,6 +296,7 @@ def check_register(text: str, file: str = "measures.yml") -> tuple[Register | No
     if not isinstance(data, dict):
         return None, [Problem(file, 1, None, "the register must be a mapping with 'partnership:' and 'measures:'")]
     top_lines, entry_lines, problems = _node_lines(root, file)
+    problems += _text_problems(root, file)
 
     def at(key: str, message: str) -> None:
         problems.append(Problem(file, top_lines.get(key), key, message))
