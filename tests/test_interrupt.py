@@ -307,3 +307,40 @@ def test_sigterm_stops_build_all_on_a_dask_cluster_it_started(start, tmp_path):
     assert not alive(started), "no Dask worker or kernel outlives the build"
     assert not list(out.glob(".csp-build-*"))
     assert not (out / "_site" / "echo-bay").exists(), "nothing is published"
+
+
+# ---------------------------------------------------------------------------
+# kill -9 of the main process: nothing can stop the tree, so each process ends itself when its parent is gone
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kernel", ["warm", "fresh"])
+def test_a_build_killed_with_sigkill_leaves_no_process_and_no_lock(earlier_build, start, tmp_path, kernel):
+    data, built = earlier_build
+    out = tmp_path / "out"
+    shutil.copytree(built, out, symlinks=True)
+    before = published(out)
+    project, markers = slow_project(tmp_path)
+    proc, log = start(
+        project, "build", "--data", str(data), "--out", str(out), "--quarter", Q,
+        "--jobs", "2", "--kernel", kernel, "--renderer", "builtin", "--force",
+    )  # fmt: skip
+    wait_for(lambda: all((markers / n).exists() for n in SLOW_NOTEBOOKS), proc, log)
+    started = psutil.Process(proc.pid).children(recursive=True)
+    assert len([k for k in started if _connection_file(k) is not None]) == 2, "two pool workers, each with a kernel"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    deadline = time.monotonic() + 5
+    while alive(started) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not alive(started), "no pool worker or kernel outlives the killed build by more than a few seconds"
+    assert published(out) == before
+    # the next build finds the folder free (--no-wait) and cleans what the killed one left
+    again = subprocess.run(
+        [sys.executable, "-m", "analysis.cli", "build", "--data", str(data), "--out", str(out), "--quarter", Q,
+         "--jobs", "2", "--renderer", "builtin", "--no-wait"],
+        capture_output=True, text=True, timeout=300, cwd=tmp_path,
+    )  # fmt: skip
+    assert again.returncode == 0, again.stderr
+    assert f"Cleaned up what earlier commands left in {out}: 1 staging folder." in again.stderr
+    assert not list(out.glob(".csp-build-*"))
