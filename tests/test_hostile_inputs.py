@@ -17,6 +17,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+import test_returns
 from test_returns import DA, FIGURES, Q2, fill, set_cells
 
 from analysis.cli import main
@@ -24,6 +25,7 @@ from analysis.core.files import MAX_CELL_CHARS, MAX_UNZIPPED_BYTES, MB
 
 ROOT = Path(__file__).resolve().parents[1]
 WHERE = f"{DA}, sheet 'Returns'"
+started = test_returns.started  # the demo copy with 2015-16 Q2 started and its returns written
 
 
 def run(*argv: object) -> int:
@@ -43,15 +45,6 @@ def in_child(*argv: object, timeout: float = 90) -> subprocess.CompletedProcess:
 
 def files_of(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
-
-
-@pytest.fixture
-def started(demo_copy: Path, tmp_path: Path, capsys) -> tuple[Path, Path]:
-    """The demo copy with 2015-16 Q2 started and its returns written: (data folder, workbook folder)."""
-    assert run("new-quarter", "--quarter", Q2, "--data", demo_copy) == 0
-    assert run("returns", "--quarter", Q2, "--data", demo_copy, "--out", tmp_path / "out") == 0
-    capsys.readouterr()
-    return demo_copy, tmp_path / "out" / "returns" / Q2
 
 
 def rewrite(path: Path, old: str, new: str) -> None:

@@ -251,15 +251,11 @@ def start(tmp_path: Path):
             proc.wait()
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize(
-    "kernel,how",
-    [("warm", "sigterm"), ("fresh", "sigterm"), ("warm", "ctrl-c"), ("fresh", "ctrl-c")],
-    ids=["warm-sigterm", "fresh-sigterm", "warm-ctrl-c", "fresh-ctrl-c"],
-)
-def test_a_signal_stops_a_build_with_its_workers_and_kernels_and_publishes_nothing(
-    earlier_build, start, tmp_path, kernel, how
-):
+def busy_build(earlier_build, start, tmp_path: Path, kernel: str) -> tuple:
+    """A build of the earlier one's copy with both pool workers and their kernels busy on slow notebooks.
+
+    Returns the data and output folders, what was published before, the process, its log and its processes.
+    """
     data, built = earlier_build
     out = tmp_path / "out"
     shutil.copytree(built, out, symlinks=True)
@@ -273,7 +269,20 @@ def test_a_signal_stops_a_build_with_its_workers_and_kernels_and_publishes_nothi
     started = psutil.Process(proc.pid).children(recursive=True)
     kernels = [k for k in started if _connection_file(k) is not None]
     assert len(started) >= 4 and len(kernels) == 2, "two pool workers, each with a kernel"
-    connection_files = [_connection_file(k) for k in kernels]
+    return data, out, before, proc, log, started
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "kernel,how",
+    [("warm", "sigterm"), ("fresh", "sigterm"), ("warm", "ctrl-c"), ("fresh", "ctrl-c")],
+    ids=["warm-sigterm", "fresh-sigterm", "warm-ctrl-c", "fresh-ctrl-c"],
+)
+def test_a_signal_stops_a_build_with_its_workers_and_kernels_and_publishes_nothing(
+    earlier_build, start, tmp_path, kernel, how
+):
+    _, out, before, proc, log, started = busy_build(earlier_build, start, tmp_path, kernel)
+    connection_files = [f for f in map(_connection_file, started) if f is not None]
     name = send(proc, how)
     assert proc.wait(timeout=120) == EXIT[name], log.read_text()
     text = log.read_text()
@@ -316,18 +325,7 @@ def test_sigterm_stops_build_all_on_a_dask_cluster_it_started(start, tmp_path):
 @pytest.mark.slow
 @pytest.mark.parametrize("kernel", ["warm", "fresh"])
 def test_a_build_killed_with_sigkill_leaves_no_process_and_no_lock(earlier_build, start, tmp_path, kernel):
-    data, built = earlier_build
-    out = tmp_path / "out"
-    shutil.copytree(built, out, symlinks=True)
-    before = published(out)
-    project, markers = slow_project(tmp_path)
-    proc, log = start(
-        project, "build", "--data", str(data), "--out", str(out), "--quarter", Q,
-        "--jobs", "2", "--kernel", kernel, "--renderer", "builtin", "--force",
-    )  # fmt: skip
-    wait_for(lambda: all((markers / n).exists() for n in SLOW_NOTEBOOKS), proc, log)
-    started = psutil.Process(proc.pid).children(recursive=True)
-    assert len([k for k in started if _connection_file(k) is not None]) == 2, "two pool workers, each with a kernel"
+    data, out, before, proc, _, started = busy_build(earlier_build, start, tmp_path, kernel)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     deadline = time.monotonic() + 5
