@@ -228,3 +228,13 @@ def test_a_lock_naming_a_process_that_has_ended_is_taken_over(tmp_path):
         f"{tmp_path} was locked by csp-report build 2015-16-Q1 (pid {ended.pid}, since 10:00:00), which has ended; "
         "its lock is taken over"
     ]
+
+
+def test_a_returns_folder_that_is_a_link_is_refused(data, tmp_path, capsys):
+    out, theirs = tmp_path / "out", tmp_path / "my-folder"
+    theirs.mkdir()
+    (out / "returns").mkdir(parents=True)
+    (out / "returns" / Q).symlink_to(theirs)
+    assert main(["returns", "--quarter", Q, "--data", str(data), "--out", str(out)]) == 3
+    assert f"cannot write {out / 'returns' / Q}: it is a link to {theirs}" in capsys.readouterr().err
+    assert list(theirs.iterdir()) == []

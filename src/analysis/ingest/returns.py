@@ -24,8 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from analysis.core.cells import number_problem, number_words, text_problem
+from analysis.core.files import linked_folder
 from analysis.core.periods import Quarter, parse_quarter, period_name
-from analysis.core.problems import InputError, Problem, raise_if_any, suggest
+from analysis.core.problems import InputError, OutputError, Problem, raise_if_any, suggest
 from analysis.core.register import Measure
 from analysis.ingest.tables import CsvTable, merge_rows, place, read_csv_table, write_csv_table
 from analysis.ingest.workbook import (
@@ -201,6 +202,12 @@ def write_returns(data_dir: Path, out_dir: Path, quarter: Quarter | str | None =
     for m in inputs.register.measures:
         by_lead.setdefault(m.lead or NO_LEAD, []).append(m)
     folder = Path(out_dir) / "returns" / str(quarter)
+    link = linked_folder(Path(out_dir), "returns", str(quarter))
+    if link is not None:  # the workbooks would go into someone else's folder
+        raise OutputError(
+            f"cannot write {link}: it is a link to {os.readlink(link)}, and csp-report writes the returns workbooks "
+            "only into a folder of its own: remove the link, or choose another output folder (--out)"
+        )
     written: list[Path] = []
     names: set[str] = set()
     for lead, measures in by_lead.items():

@@ -160,8 +160,9 @@ def folder_lock(
             handle.seek(0)
             handle.truncate()
             handle.flush()
+            fcntl.flock(handle, fcntl.LOCK_UN)  # for every copy of the descriptor, wherever one may be
         _DESCRIPTORS.discard(handle.fileno())
-        handle.close()  # closing the only descriptor releases the lock
+        handle.close()
 
 
 def _take(folder: Path, path: Path, wait: bool, say: Callable[[str], None]):
