@@ -333,7 +333,10 @@ def test_a_build_killed_with_sigkill_leaves_no_process_and_no_lock(earlier_build
         time.sleep(0.1)
     assert not alive(started), "no pool worker or kernel outlives the killed build by more than a few seconds"
     assert published(out) == before
-    # the next build finds the folder free (--no-wait) and cleans what the killed one left
+    mine = [out / ".env.old-2024", out / "_site" / ".drafts.link-ideas"]  # the user's, looking like leftovers
+    mine[0].write_text("SECRET=1\n")
+    mine[1].mkdir()
+    # the next build finds the folder free (--no-wait) and cleans what the killed one left, and only that
     again = subprocess.run(
         [sys.executable, "-m", "analysis.cli", "build", "--data", str(data), "--out", str(out), "--quarter", Q,
          "--jobs", "2", "--renderer", "builtin", "--no-wait"],
@@ -342,3 +345,4 @@ def test_a_build_killed_with_sigkill_leaves_no_process_and_no_lock(earlier_build
     assert again.returncode == 0, again.stderr
     assert f"Cleaned up what earlier commands left in {out}: 1 staging folder." in again.stderr
     assert not list(out.glob(".csp-build-*"))
+    assert mine[0].read_text() == "SECRET=1\n" and mine[1].is_dir()
