@@ -376,7 +376,9 @@ def main(argv: list[str] | None = None) -> int:
     128 + the signal's number.
     """
     from analysis.pipeline import interrupt
+    from analysis.pipeline.processes import end_with_parent
 
+    end_with_parent()  # a process forked by the command ends with it, even when it is killed with SIGKILL
     command = ""
     with interrupt.handle_signals():
         try:
@@ -394,12 +396,18 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     """Run the command under its folder's lock, and map its failures to exit statuses."""
+    folder = None
     try:
         folder = _locked_folder(args)
         if folder is None:
             return COMMANDS[args.command](args)
         from analysis.pipeline.lock import folder_lock
 
+        if _command(args) in WRITES_OUTPUTS:  # before the lock file is made: never in the inputs, never through a link
+            from analysis.pipeline.publish import check_folders
+
+            data = resolve_dir(args.data_root, DEFAULT_DATA) if args.command == "build-all" else None
+            check_folders(folder, data if data is not None else _data_dir(args) if hasattr(args, "data") else None)
         what = " ".join(["csp-report", _command(args), *([args.source] if args.command == "ingest" else [])])
         what += f" {args.quarter}" if getattr(args, "quarter", None) else ""
         with folder_lock(folder, what, wait=not args.no_wait, record=_command(args) in WRITES_OUTPUTS):
@@ -417,6 +425,9 @@ def _run(args: argparse.Namespace) -> int:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_INVALID if isinstance(err, InvalidInputError) else EXIT_FAILED
     except OSError as err:  # the disk, permissions or the output path: one line, never a traceback
+        where = folder if folder is not None else _out_dir(args) if hasattr(args, "out") else None
+        if err.filename is None and where is not None:  # a write that did not say where: the folder written
+            err = OSError(err.errno, err.strerror, str(where))
         print(f"error: {OutputError.from_os_error(err)}", file=sys.stderr)
         return EXIT_OUTPUT
 

@@ -26,9 +26,11 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from analysis.core.cells import number_problem, number_words, text_problem
+from analysis.core.files import linked_folder
 from analysis.core.formatting import date_in_words
 from analysis.core.periods import Quarter, parse_quarter, period_name
-from analysis.core.problems import InputError, Problem, raise_if_any, suggest
+from analysis.core.problems import InputError, OutputError, Problem, raise_if_any, suggest
 from analysis.core.register import Measure
 from analysis.ingest.issued import record_written, refuse_filled
 from analysis.ingest.tables import CsvTable, merge_rows, place, read_csv_table, write_csv_table
@@ -233,6 +235,12 @@ def write_returns(
     leads = list(dict.fromkeys([*by_lead, *(i.lead for table in h.items.values() for i in table.values())]))
     last = next((str(q) for q in h.sources.values() if q is not None), "")
     folder = Path(out_dir) / "returns" / str(quarter)
+    link = linked_folder(Path(out_dir), "returns", str(quarter))
+    if link is not None:  # the workbooks would go into someone else's folder
+        raise OutputError(
+            f"cannot write {link}: it is a link to {os.readlink(link)}, and csp-report writes the returns workbooks "
+            "only into a folder of its own: remove the link, or choose another output folder (--out)"
+        )
     books: list[tuple[Path, str, list[ReturnRow], dict[str, list[dict]]]] = []
     names: set[str] = set()
     for lead in sorted(leads, key=lambda lead: lead == ANALYST):  # the analyst's last
@@ -323,6 +331,22 @@ def _about_problems(wb: str, about: dict[str, tuple[int, str]], partnership: str
     return problems
 
 
+def _value_problem(typed: object, number: object) -> str:
+    """Why a value cell's content (``typed``, read as ``number``) is not a figure; ``""`` when it is.
+
+    >>> _value_problem("12 incidents", None)
+    "'12 incidents' is not a number: type the figure alone (no words or units), or leave it empty"
+    >>> _value_problem(float("inf"), float("inf"))
+    'inf is not a number that can be reported: the value must be finite'
+    """
+    if isinstance(number, int | float):
+        return number_problem(number)
+    words = number_words(typed) if isinstance(typed, str) else ""
+    if words and not words.endswith(" is not a number"):
+        return words
+    return f"{typed!r} is not a number: type the figure alone (no words or units), or leave it empty"
+
+
 def ingest_returns(
     workbooks: list[Path], data_dir: Path, *, revise: bool = False, quarter: Quarter | str | None = None
 ) -> ReturnsReport:
@@ -358,6 +382,7 @@ def ingest_returns(
             problems.append(Problem(where, 1, None, f"the header row has lost its column(s) {missing}"))
             continue
         lead = returned.about.get("lead", (0, ""))[1]
+        rows_seen: dict[tuple[str, str], int] = {}  # (measure, period) -> its row in this workbook
         for r in returned.rows:
             m = measures.get(r.measure_id)
             if m is None:
@@ -372,7 +397,17 @@ def ingest_returns(
                 )
                 problems.append(Problem(where, r.row, "period", message))
                 continue
+            key = (m.id, r.period)
+            if key in rows_seen:
+                message = f"{m.id} {r.period} is given twice in this workbook (also row {rows_seen[key]}): keep one row"
+                problems.append(Problem(where, r.row, "period", message))
+                continue
+            rows_seen[key] = r.row
             if r.note:
+                why = text_problem(r.note)
+                if why:
+                    problems.append(Problem(where, r.row, "note", why))
+                    continue
                 notes[(m.id, r.period)] = (lead, r.note)
             if r.value is None:
                 report.blank += 1
@@ -380,8 +415,8 @@ def ingest_returns(
             number = None if isinstance(r.value, bool) else r.value
             if isinstance(number, str):
                 number = parse_number(number)
-            if not isinstance(number, int | float):
-                message = f"{r.value!r} is not a number: type the figure alone (no words or units), or leave it empty"
+            message = _value_problem(r.value, number)
+            if message:
                 problems.append(Problem(where, r.row, "value", message))
                 continue
             number = float(number)
@@ -389,7 +424,6 @@ def ingest_returns(
                 message = f"{_number_text(number)} is below 0, but {m.id} is a count: give a number of 0 or more"
                 problems.append(Problem(where, r.row, "value", message))
                 continue
-            key = (m.id, r.period)
             if key in values and values[key][0] != number:
                 other, other_row = values[key][1], values[key][2]
                 message = (
@@ -397,6 +431,8 @@ def ingest_returns(
                     f"{other}, row {other_row}: keep one"
                 )
                 problems.append(Problem(where, r.row, "value", message))
+                continue
+            if key in values:  # the same figure in two workbooks: one value
                 continue
             values[key] = (number, wb, r.row)
             old = inputs.series(m.id).get(r.period)
