@@ -659,6 +659,32 @@ CASES = [
         {"family_group.csv": replace("Safer Example", "safer example")},
         "family_group.csv, column 'partnership': the family group for 2015-16-Q1 has no row for 'Safer Example', the partnership in measures.yml (row 2 has 'safer example': spell it exactly as measures.yml does)",
     ),
+    # --- the leads' sign-off and reviews, written by ingest returns
+    case(
+        "signoff-unknown-measure",
+        {"signoff.csv": "quarter,measure_id,signed_by,signed_on\n2015-16-Q1,asb-incident,Sam Taylor,2015-07-10\n"},
+        "signoff.csv, row 2, column 'measure_id': 'asb-incident' is not a measure in measures.yml "
+        "(did you mean 'asb-incidents'?)",
+    ),
+    case(
+        "signoff-twice",
+        {
+            "signoff.csv": "quarter,measure_id,signed_by,signed_on\n2015-16-Q1,all-crime,Sam Taylor,2015-07-10\n"
+            "2015-16-Q1,all-crime,Jo Jones,2015-07-11\n"
+        },
+        "signoff.csv, row 3, column 'measure_id': all-crime is signed off twice for 2015-16-Q1 (also row 2): keep one",
+    ),
+    case(
+        "signoff-date-and-name",
+        {"signoff.csv": "quarter,measure_id,signed_by,signed_on\n2015-16-Q1,all-crime,,10/07/2015\n"},
+        "signoff.csv, row 2, column 'signed_by': the name is empty: give who signed the measure off",
+        "signoff.csv, row 2, column 'signed_on': '10/07/2015' is not a date: write it like 2015-10-05",
+    ),
+    case(
+        "reviews-unknown-table",
+        {"reviews.csv": "quarter,table,item,lead,reviewed_on\n2015-16-Q1,actions,ASB1: Patrols,ASB,2015-07-10\n"},
+        "reviews.csv, row 2, column 'table': 'actions' is not action_plan or recommendations",
+    ),
     # --- commentary
     case(
         "commentary-folder-not-a-quarter",

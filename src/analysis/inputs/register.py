@@ -26,6 +26,7 @@ from analysis.core.cells import (
     is_tolerance,
     parse_number,
     period_words,
+    text_problem,
     tolerance_words,
 )
 from analysis.core.files import MAX_REGISTER_BYTES, MAX_YAML_ALIASES, MAX_YAML_NODES, FileRefused, read_confined
@@ -274,6 +275,31 @@ def _key_lines(root: yaml.Node | None) -> dict[tuple, int]:
     return lines
 
 
+def _text_problems(root: yaml.Node | None, file: str) -> list[Problem]:
+    """Every text of the register that no workbook can hold (a control character, such as YAML's ``"\\a"``,
+    or a text too long), at its line and field: titles and names go into the partners' workbooks."""
+    problems: list[Problem] = []
+
+    def walk(node: yaml.Node, field: str | None, item: str | None) -> None:
+        if isinstance(node, yaml.ScalarNode):
+            why = text_problem(str(node.value))
+            if why:
+                problems.append(Problem(file, node.start_mark.line + 1, field, why, item))
+        elif isinstance(node, yaml.SequenceNode):
+            for child in node.value:
+                walk(child, field, item)
+        elif isinstance(node, yaml.MappingNode):
+            ids = [v.value for k, v in node.value if k.value == "id" and isinstance(v, yaml.ScalarNode)]
+            item = f"measure {ids[0]!r}" if ids else item
+            for key, value in node.value:
+                walk(key, field, item)
+                walk(value, str(key.value) if isinstance(key, yaml.ScalarNode) else field, item)
+
+    if root is not None:
+        walk(root, None, None)
+    return problems
+
+
 def parse_register(text: str, file: str = "measures.yml") -> Register:
     """Validate the register's text and return it; raise ``InputError`` with every problem.
 
@@ -316,6 +342,7 @@ def check_register(text: str, file: str = "measures.yml") -> tuple[Register | No
         return None, [Problem(file, 1, None, "the register must be a mapping with 'partnership:' and 'measures:'")]
     top_lines, entry_lines, problems = _node_lines(root, file)
     key_lines = _key_lines(root)
+    problems += _text_problems(root, file)
 
     def at(key: str, message: str) -> None:
         problems.append(Problem(file, top_lines.get(key), key, message))

@@ -11,6 +11,7 @@ when a cell fails it, with a hint at the likely fix where one can be guessed
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 from collections.abc import Callable, Iterator
 
@@ -205,6 +206,45 @@ EVENTS = pa.DataFrameSchema(
 )
 
 
+def _iso_date(v: str) -> bool:
+    try:
+        return len(v) == 10 and dt.date.fromisoformat(v) is not None
+    except ValueError:
+        return False
+
+
+DATE = rule("date", lambda v: v == "" or _iso_date(v), lambda v: f"{v!r} is not a date: write it like 2015-10-05")
+
+SIGNOFF = pa.DataFrameSchema(  # written by ingest returns from the leads' sign-off cells
+    {
+        "quarter": _text(required("quarter", _QUARTER_EMPTY), QUARTER),
+        "measure_id": _text(required("measure_id", "the measure id is empty"), MEASURE_ID),
+        "signed_by": _text(required("signed_by", "the name is empty: give who signed the measure off")),
+        "signed_on": _text(required("signed_on", "the date is empty: give the day it was signed off"), DATE),
+    },
+    name="signoff",
+)
+
+REVIEWED_TABLES = ("action_plan", "recommendations")
+REVIEWS = pa.DataFrameSchema(  # written by ingest returns: rows a lead returned as "reviewed, no change"
+    {
+        "quarter": _text(required("quarter", _QUARTER_EMPTY), QUARTER),
+        "table": _text(
+            required("table", "the table is empty: use action_plan or recommendations"),
+            rule(
+                "reviewed table",
+                lambda v: v in REVIEWED_TABLES,
+                lambda v: f"{v!r} is not action_plan or recommendations",
+            ),
+        ),
+        "item": _text(required("item", "the item is empty: give the task (ref: task) or the recommendation number")),
+        "lead": _text(required=False),
+        "reviewed_on": _text(required("reviewed_on", "the date is empty: give the day of the review"), DATE),
+    },
+    name="reviews",
+)
+
+
 def _one_of(what: str, allowed: tuple[str, ...]) -> pa.Check:
     return rule(
         f"register {what}",
@@ -264,6 +304,8 @@ TABLES: dict[str, pa.DataFrameSchema] = {
     "family_group": FAMILY_GROUP,
     "partner_notes": PARTNER_NOTES,
     "events": EVENTS,
+    "signoff": SIGNOFF,
+    "reviews": REVIEWS,
 }
 
 

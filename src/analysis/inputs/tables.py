@@ -22,14 +22,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.core.cells import frequency_words
+from analysis.core.cells import CONTROL_CHARACTERS, frequency_words, text_problem
 from analysis.core.files import (
+    MAX_CELL_CHARS,
     MAX_COLUMNS,
     MAX_COMMENTARY_BYTES,
     MAX_ROWS,
     MAX_TABLE_BYTES,
     FileRefused,
     read_confined,
+    unzip_problem,
 )
 from analysis.core.periods import PeriodError, Quarter, parse_quarter, quarter_of_period
 from analysis.core.problems import InputError, Problem, raise_if_any, suggest
@@ -40,7 +42,7 @@ from analysis.inputs.register import check_register_file, field_lines
 from analysis.inputs.schemas import TABLES, id_problem, parse_number, schema_problems
 
 REQUIRED_TABLES = ("actuals",)
-OPTIONAL_TABLES = ("action_plan", "recommendations", "family_group", "partner_notes", "events")
+OPTIONAL_TABLES = ("action_plan", "recommendations", "family_group", "partner_notes", "events", "signoff", "reviews")
 WORKBOOKS = (".xlsx", ".xlsm")
 PERIOD_COLUMNS = ("period",)
 _IGNORED = ("Thumbs.db", "desktop.ini")
@@ -60,6 +62,8 @@ class Inputs:
     partner_notes: pd.DataFrame = field(default_factory=lambda: _empty("partner_notes"))
     events: pd.DataFrame = field(default_factory=lambda: _empty("events"))  # measure_id, period, text
     register_lines: dict[str, dict[str, int]] = field(default_factory=dict)  # measure id -> field -> line
+    signoff: pd.DataFrame = field(default_factory=lambda: _empty("signoff"))  # the leads' sign-off of each measure
+    reviews: pd.DataFrame = field(default_factory=lambda: _empty("reviews"))  # rows returned as "no change"
     neighbourhoods: Neighbourhoods | None = None  # the optional neighbourhoods/ folder
 
     def series(self, measure_id: str) -> dict[str, float]:
@@ -177,12 +181,31 @@ def parse_csv(text: str, file: str = "table.csv") -> pd.DataFrame:
 
 def _csv_table(text: str, file: str, path: Path) -> Table:
     first = next((line for line in text.splitlines() if line.strip()), "")
+    if first.strip().lower().startswith("sep=") and len(first.strip()) <= 5:  # Excel's hint of the delimiter
+        message = (
+            f"the first line {first.strip()!r} is Excel's note of the separator, not the header row: "
+            "delete that line, so that the first line names the columns (measure_id,period,value)"
+        )
+        return Table(pd.DataFrame(), file, path, 1, [Problem(file, 1, None, message)], readable=False)
     delimiter = next((d for d in ("\t", ";") if "," not in first and d in first), ",")
     try:
         records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as err:
+        if "field larger than field limit" in str(err):
+            return _unreadable(file, path, f"a cell is longer than the {MAX_CELL_CHARS:,} characters a cell may hold")
         return _unreadable(file, path, f"this cannot be read as CSV: {err}")
     return _table(enumerate(records, start=1), file, path)
+
+
+def text_problems(frame: pd.DataFrame, file: str) -> list[Problem]:
+    """Cells whose text no workbook can hold (a control character, a cell too long), by row and column."""
+    problems = []
+    for column in frame.columns:
+        cells = frame[column].astype(str)
+        suspect = cells.str.contains(CONTROL_CHARACTERS.pattern, regex=True) | (cells.str.len() > MAX_CELL_CHARS)
+        for row, value in cells[suspect].items():
+            problems.append(Problem(file, row, column, text_problem(value)))
+    return problems
 
 
 def _unreadable(file: str, path: Path, message: str) -> Table:
@@ -286,6 +309,10 @@ class _Folder:
             raw = read_confined(path, self.dir, MAX_TABLE_BYTES)
         except FileRefused as err:
             self.problems.append(Problem(path.name, None, None, str(err)))
+            return
+        refused = unzip_problem(raw)  # before openpyxl unpacks anything: a zip bomb is a few hundred KB
+        if refused:
+            self.problems.append(Problem(path.name, None, None, refused))
             return
         try:
             with warnings.catch_warnings():
@@ -447,6 +474,22 @@ def _check_partner_notes(frame: pd.DataFrame, file: str, register: Register | No
     return problems
 
 
+def _check_signoff(frame: pd.DataFrame, file: str, register: Register | None) -> list[Problem]:
+    if not {"quarter", "measure_id"} <= set(frame.columns):
+        return []
+    problems: list[Problem] = []
+    known = [m.id for m in register.measures] if register else []
+    seen: dict[tuple[str, str], int] = {}
+    for row, quarter, mid in zip(frame.index, frame["quarter"], frame["measure_id"], strict=True):
+        if register is not None and mid and id_problem(mid) is None and mid not in known:
+            problems.append(Problem(file, row, "measure_id", _unknown(mid, known, register)))
+        elif quarter and mid and (quarter, mid) in seen:
+            message = f"{mid} is signed off twice for {quarter} (also row {seen[quarter, mid]}): keep one"
+            problems.append(Problem(file, row, "measure_id", message))
+        seen.setdefault((quarter, mid), row)
+    return problems
+
+
 _CHECKS = {
     "actuals": _check_actuals,
     "action_plan": _check_action_plan,
@@ -454,6 +497,8 @@ _CHECKS = {
     "family_group": _check_family_group,
     "partner_notes": _check_partner_notes,
     "events": check_events,
+    "signoff": _check_signoff,
+    "reviews": lambda frame, file, register: [],  # written by ingest returns; its schema is the check
 }
 
 
@@ -503,30 +548,41 @@ def _read_commentary(data_dir: Path, register: Register | None) -> tuple[dict, l
             problems.append(Problem(rel, None, None, str(err)))
             continue
         where[quarter, path.stem] = rel
-        fetched = offsite_images(text)
-        for line, src in fetched:
-            message = (
-                f"the image {src!r} would be loaded from the network whenever the page is opened, and the "
-                "published report must work offline: leave the image out, or link to it instead, like [chart](address)"
-            )
+        found = commentary_images(text)
+        for line, src in found:
+            shown = src if len(src) <= 60 else f"{src[:57]}..."
+            if _fetched(src):
+                message = (
+                    f"the image {shown!r} would be loaded from the network whenever the page is opened, and the "
+                    "published report must work offline: leave the image out, or link to it instead, like "
+                    "[chart](address)"
+                )
+            else:  # a file of the machine that renders the pages or prints the paper, or inline data
+                message = (
+                    f"the image {shown!r} is not shown: the report never reads a file named in the text, and "
+                    "images in commentary are left out: describe it in words, or link to it, like [chart](address)"
+                )
             problems.append(Problem(rel, line, None, message))
-        if fetched:
+        if found:
             continue
         notes[(quarter, path.stem)] = text
         files.append(path)
     return notes, problems, files
 
 
-def offsite_images(text: str) -> list[tuple[int, str]]:
-    """Images in commentary Markdown that a browser would fetch from elsewhere, with their lines.
+def commentary_images(text: str) -> list[tuple[int, str]]:
+    """Every image in commentary Markdown, with its line: none is shown (see :func:`_fetched` for the words).
 
-    Links are not fetched (a reader follows them or not), so they are fine; an
-    image is loaded as the page opens. Raw HTML in commentary is shown as
-    text, never as markup, so only Markdown images count.
+    Links are not loaded (a reader follows them or not), so they are fine; an
+    image is loaded as the page opens or the paper is printed, from the network
+    or from a file of the machine. Raw HTML in commentary is shown as text,
+    never as markup, so only Markdown images count.
 
-    >>> offsite_images("Up 5%.\\n\\n![chart](https://example.org/c.png) see [ONS](https://ons.gov.uk)")
+    >>> commentary_images("Up 5%.\\n\\n![chart](https://example.org/c.png) see [ONS](https://ons.gov.uk)")
     [(3, 'https://example.org/c.png')]
-    >>> offsite_images("Ask stats@import-export.gov.uk, or see <https://police.uk>.")
+    >>> commentary_images("![x](../../secret.svg) and ![y](/etc/passwd)")
+    [(1, '../../secret.svg'), (1, '/etc/passwd')]
+    >>> commentary_images("Ask stats@import-export.gov.uk, or see <https://police.uk>.")
     []
     """
     from markdown_it import MarkdownIt
@@ -535,9 +591,9 @@ def offsite_images(text: str) -> list[tuple[int, str]]:
     found: list[tuple[int, str]] = []
     for block in MarkdownIt("commonmark", {"html": False}).parse(text):
         for token in block.children or ():
-            src = str(token.attrs.get("src", "")) if token.type == "image" else ""
-            if not _fetched(src):
+            if token.type != "image":
                 continue
+            src = str(token.attrs.get("src", ""))
             start, end = block.map or (0, len(lines))
             at = next((i for i in range(start, end) if src in lines[i]), None)
             if at is None:  # a reference-style image: its address is on its definition line
@@ -622,6 +678,7 @@ def load_inputs(data_dir: Path) -> Inputs:
             tables[name] = _empty(name)
             continue
         problems += schema_problems(TABLES[name], table.frame, table.file, table.header_row)
+        problems += text_problems(table.frame, table.file)
         problems += _CHECKS[name](table.frame, table.file, checks)
         tables[name] = table.frame
     commentary, comment_problems, comment_files = _read_commentary(data_dir, checks)
@@ -647,6 +704,8 @@ def load_inputs(data_dir: Path) -> Inputs:
         partner_notes=_typed(tables["partner_notes"], "partner_notes"),
         events=typed_events(tables["events"], list(TABLES["events"].columns)),
         register_lines=lines,
+        signoff=_typed(tables["signoff"], "signoff"),
+        reviews=_typed(tables["reviews"], "reviews"),
         neighbourhoods=neighbourhoods,
     )
 

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis.core.files import recording
 from analysis.core.formatting import number, percent
 from analysis.core.paths import NOTEBOOKS, PROJECT_ROOT, OutputPaths
 from analysis.core.periods import Quarter, parse_quarter
@@ -29,7 +30,7 @@ from analysis.pipeline import interrupt
 from analysis.pipeline.execute import NotebookJob, NotebookResult, early_pool, execute_all
 from analysis.pipeline.faults import point
 from analysis.pipeline.lock import folder_lock, once
-from analysis.pipeline.publish import DEFAULT_KEEP, publish_quarter, tidy
+from analysis.pipeline.publish import DEFAULT_KEEP, check_folders, publish_quarter, tidy
 from analysis.processed.atomic import replace_path, staging
 from analysis.processed.manifest import manifest, manifest_text
 from analysis.processed.tables import compute_tables, write_tables
@@ -68,8 +69,12 @@ def warn_returns_due(inputs: Inputs, q: Quarter) -> str:
     return text
 
 
-def start_writing(out_dir: Path, *, keep: int | None = None) -> None:
-    """At the start of a command that writes under ``out_dir`` (its lock held): clean what a crash left, once."""
+def start_writing(
+    out_dir: Path, *, keep: int | None = None, data_dir: Path | None = None, partnership: str = ""
+) -> None:
+    """At the start of a command that writes under ``out_dir`` (its lock held): check the folders it will use
+    (:func:`~analysis.pipeline.publish.check_folders`), and clean what a crash left, once."""
+    check_folders(out_dir, data_dir, partnership)
     if once(out_dir, "tidy"):
         tidy(out_dir, keep=keep)
 
@@ -84,15 +89,16 @@ def write_status(data_dir: Path, out_dir: Path, quarter: str | None) -> tuple[st
     """
     data_dir, out_dir = Path(data_dir).resolve(), Path(out_dir).resolve()
     with folder_lock(out_dir, f"csp-report status {quarter or ''}".strip()):
-        start_writing(out_dir)
-        inputs = load_inputs(data_dir)
+        start_writing(out_dir, data_dir=data_dir)
+        with recording() as read:  # each input's hash as it is read
+            inputs = load_inputs(data_dir)
         q = choose_quarter(inputs, quarter)
         out = OutputPaths(out_dir)
         files = compute_tables(inputs, q, out)
         with staging(out_dir) as stage:
             write_tables(files, stage / "processed")
             (stage / "processed" / "manifest.json").write_text(
-                manifest_text(manifest(str(q), data_dir, list(inputs.files), files)), encoding="utf-8"
+                manifest_text(manifest(str(q), data_dir, list(inputs.files), files, read=read)), encoding="utf-8"
             )
             record = publish_quarter(
                 out, str(q), made_by="status", moved={"processed": stage / "processed"}, carried=("reports", "site")
@@ -274,7 +280,7 @@ def build_quarter(
     """
     out_dir = Path(out_dir).resolve()
     with folder_lock(out_dir, f"csp-report build {quarter or ''}".strip()):
-        start_writing(out_dir, keep=keep)
+        start_writing(out_dir, keep=keep, data_dir=data_dir, partnership=partnership)
         return _build_quarter(
             data_dir, out_dir, quarter, jobs=jobs, force=force, renderer=renderer, progress=progress,
             partnership=partnership, executor=executor, kernel=kernel, keep=keep,
@@ -310,7 +316,10 @@ def _build_quarter(
     # Local warm kernels start now, while the tables they will read are computed (stopped if the build ends first),
     # when notebooks will surely run: with --force, or with nothing in the cache yet. Otherwise they start on demand.
     warm_now = kernel == "warm" and executor is None and (force or not _has_entries(out.cache / "notebooks"))
-    with early_pool(jobs, out_dir) if warm_now else contextlib.nullcontext() as early:
+    # What the data folder holds before anything is read: the stamp records this, so a change made while the
+    # build runs (a return read in, a quarter started) is never taken for what the build published.
+    data_before = uptodate.tree_digest(data_dir)
+    with early_pool(jobs, out_dir) if warm_now else contextlib.nullcontext() as early, recording() as read:
         inputs = load_inputs(data_dir)
         q = choose_quarter(inputs, quarter)
         if progress:
@@ -321,7 +330,7 @@ def _build_quarter(
             stage = OutputPaths(stage_root, partnership)
             write_tables(files, stage.processed(str(q)))
             used = resolve_renderer(renderer)
-            record = manifest(str(q), data_dir, list(inputs.files), files, renderer=used)
+            record = manifest(str(q), data_dir, list(inputs.files), files, renderer=used, read=read)
             job_list = notebook_jobs(inputs, q, files, stage.processed(str(q)), stage_root, record["inputs"])
             record["notebooks"] = {job.name: job.key_parameters for job in job_list}
             (stage.processed(str(q)) / "manifest.json").write_text(manifest_text(record), encoding="utf-8")
@@ -367,7 +376,7 @@ def _build_quarter(
                 uptodate.record(
                     data_dir, out_dir, requested, quarter=str(q), previous=str(q.previous), partnership=partnership,
                     renderer=renderer, notebooks={job.name: str(job.source) for job in job_list},
-                    name=inputs.register.partnership,
+                    name=inputs.register.partnership, data_digest=data_before,
                 )  # fmt: skip
             else:
                 failed_dir = out_dir.joinpath("failed", *([partnership] if partnership else []), str(q))

@@ -31,14 +31,13 @@ pages, 99 charts) that was about a quarter less time. The image's ``alt`` is
 the figure's text alternative, so each chart is a tagged figure of the PDF
 with its ``/Alt``, which the inline SVG did not give. Fonts are DejaVu (chart
 text in the system's face for the charts' Helvetica and Arial), embedded by
-WeasyPrint; nothing is fetched from the network (:func:`local_fetcher` refuses
-every URL that is not a local file or inline data).
+WeasyPrint; nothing is fetched from the network, and no file is read but the
+project's own assets (:func:`analysis.site.fetch.local_fetcher`).
 """
 
 from __future__ import annotations
 
 import base64
-import functools
 import html
 import os
 import re
@@ -46,7 +45,6 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 from xml.etree import ElementTree
 
 import nbformat
@@ -59,6 +57,7 @@ from analysis.core.vocabulary import STATUS_CODES
 from analysis.errors import SiteError
 from analysis.processed.atomic import FILE_MODE
 from analysis.site.catalogue import PAPER_NAME
+from analysis.site.fetch import local_fetcher
 
 PAPER_TEMPLATES = TEMPLATES / "paper"
 EXCEPTION_STATUSES = ("red", "amber")
@@ -317,47 +316,6 @@ def print_charts(text: str) -> str:
     return _CHART.sub(lambda match: chart_for_print(match[0]), text)
 
 
-def _refuse_remote(url: str) -> None:
-    """Raise ``ValueError`` unless ``url`` is inline data or a file on this machine.
-
-    >>> _refuse_remote("data:image/png;base64,AAAA"), _refuse_remote("file:///srv/site/chart.png")
-    (None, None)
-    >>> _refuse_remote("file://example.com/chart.png")
-    Traceback (most recent call last):
-    ...
-    ValueError: the committee paper fetches nothing from the network (refused 'file://example.com/chart.png')
-    """
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    if scheme == "data" or (scheme == "file" and parts.netloc.lower() in ("", "localhost")):
-        return
-    raise ValueError(f"the committee paper fetches nothing from the network (refused {url[:80]!r})")
-
-
-@functools.cache
-def _local_fetcher_class() -> type:
-    from weasyprint.urls import URLFetcher
-
-    class LocalFetcher(URLFetcher):
-        """WeasyPrint's URL fetcher, refusing every URL that is not inline data or a local file."""
-
-        def fetch(self, url: str, headers: Any = None) -> Any:
-            _refuse_remote(url)
-            return super().fetch(url, headers)
-
-    return LocalFetcher
-
-
-def local_fetcher() -> Any:
-    """The paper's URL fetcher for WeasyPrint: local files and inline data only, never the network.
-
-    A refused URL (``http:``, ``ftp:``, a ``file:`` URL naming another host, a
-    scheme-relative ``//host/...``) raises ``ValueError``; WeasyPrint reports it
-    as a warning and lays the paper out without that resource.
-    """
-    return _local_fetcher_class()(allowed_protocols=("file", "data"), allow_redirects=False, fail_on_errors=False)
-
-
 def _read_table(processed_dir: Path, name: str):
     from analysis.processed.tables import read_processed
 
@@ -529,7 +487,7 @@ def write_paper(quarter: str, reports_dir: Path, processed_dir: Path, site_dir: 
     document = weasyprint.HTML(
         string=paper_html(str(quarter), reports_dir, processed_dir),
         base_url=Path(site_dir).resolve().as_uri() + "/",
-        url_fetcher=local_fetcher(),
+        url_fetcher=local_fetcher(Path(site_dir)),
     )
     target = Path(site_dir) / PAPER_NAME
     target.parent.mkdir(parents=True, exist_ok=True)
