@@ -21,7 +21,8 @@ from urllib.parse import unquote, urlsplit
 import pytest
 import site_fixture as fx
 
-from analysis.processed.tables import read_processed
+from analysis.processed.contract import MEASURE_STATUS
+from analysis.processed.quarter import read_table
 from analysis.processed.versions import walk_files
 
 pytestmark = pytest.mark.browser
@@ -111,7 +112,7 @@ def test_every_page_loads_offline_without_errors(browser, built):
 
 def test_every_measure_page_draws_its_charts(browser, built):
     site, processed = built
-    measures = read_processed(processed, "measure_status.csv")["measure_id"].tolist()
+    measures = read_table(processed, MEASURE_STATUS)["measure_id"].tolist()
     quarter = site / processed.name
     for mid in measures:
         visit = Visit(browser, quarter / "measures" / f"{mid}.html")
@@ -142,7 +143,7 @@ _DASHBOARD_ROWS = """(mid) => {
 
 def test_dashboard_lists_every_measure_with_its_status_in_words(browser, built):
     site, processed = built
-    status = read_processed(processed, "measure_status.csv")
+    status = read_table(processed, MEASURE_STATUS)
     visit = Visit(browser, site / processed.name / "index.html")
     try:
         for mid, code in zip(status["measure_id"], status["status"], strict=True):

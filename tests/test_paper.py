@@ -22,7 +22,8 @@ from analysis.cli import main
 from analysis.core.problems import InputError
 from analysis.core.register import ReportInfo, Source
 from analysis.inputs.register import check_register, parse_register
-from analysis.processed.tables import read_processed, read_register_json
+from analysis.processed.contract import EXCEPTIONS, MEASURE_STATUS
+from analysis.processed.quarter import read_register, read_table
 from analysis.site import paper
 
 QUARTER = "2015-16-Q1"
@@ -81,7 +82,7 @@ def _quarter_layout(root: Path, report: ReportInfo | None = None) -> Path:
     """The fixture quarter laid out as ``build`` leaves it under ``--out`` (tables and executed notebooks)."""
     processed = fx.write_processed(root / "data" / "processed" / QUARTER)
     if report is not None:
-        register = dataclasses.replace(read_register_json(processed), report=report)
+        register = dataclasses.replace(read_register(processed), report=report)
         (processed / "register.json").write_text(register.to_json(), encoding="utf-8")
     fx.write_reports(root / "reports" / QUARTER)
     return root
@@ -125,7 +126,7 @@ def test_demo_paper_opens_with_the_cover_and_the_summary(demo_paper):
 def test_demo_paper_gives_every_measure_with_its_status_in_words(demo_paper, built_demo):
     _, reader = demo_paper
     text = _text(reader)
-    status = read_processed(built_demo / "data" / "processed" / QUARTER, "measure_status.csv")
+    status = read_table(built_demo / "data" / "processed" / QUARTER, MEASURE_STATUS)
     assert len(status) == 8
     for row in status.to_dict("records"):
         title = re.sub(r"\s+", " ", row["title"])
@@ -167,7 +168,7 @@ def test_demo_paper_gives_each_exception_item_its_page_with_the_one_chart_it_is_
     """An exception item: verdict, key figures, the evidence in words, the cumulative chart, commentary and actions;
     the period table and the period and SPC charts stay on the site, so each item ends within two pages."""
     _, reader = demo_paper
-    exceptions = read_processed(built_demo / "data" / "processed" / QUARTER, "exceptions.csv")
+    exceptions = read_table(built_demo / "data" / "processed" / QUARTER, EXCEPTIONS)
     alts = [alt for alt, _ in _figures(reader)]
     assert len(alts) == len(exceptions) >= 3, "one chart an exception item, none for the other measures"
     assert all(alt.startswith("Line chart of cumulative") for alt in alts), alts

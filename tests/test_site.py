@@ -52,7 +52,9 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Path]]:
     root = tmp_path_factory.mktemp("built")
     processed = root / "data" / "processed"
     fx.write_processed(processed / fx.QUARTER)
-    fx.write_processed(processed / fx.EARLIER, {"asb-incidents": "red", "hostile": "achieved", "broken": "no_data"})
+    fx.write_processed(
+        processed / fx.EARLIER, {"asb-incidents": "red", "hostile": "achieved", "broken": "no_data"}, fx.EARLIER
+    )
     reports = fx.write_reports(root / "reports" / fx.QUARTER)
     site_root = root / "_site"
     written = site.render_quarter(

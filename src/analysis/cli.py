@@ -301,6 +301,7 @@ def cmd_returns(args: argparse.Namespace) -> int:
 def cmd_paper(args: argparse.Namespace) -> int:
     from analysis.core.paths import OutputPaths
     from analysis.pipeline.build import publish_paper
+    from analysis.processed.contract import REGISTER
     from analysis.site.paper import PaperError
 
     out = OutputPaths(_out_dir(args))
@@ -311,7 +312,7 @@ def cmd_paper(args: argparse.Namespace) -> int:
 
         quarter = str(choose_quarter(load_inputs(_data_dir(args)), None))
     processed, reports = out.processed(quarter), out.reports(quarter)
-    missing = [p for p in (processed / "register.json", reports / "dashboard.ipynb") if not p.is_file()]
+    missing = [p for p in (processed / REGISTER, reports / "dashboard.ipynb") if not p.is_file()]
     if missing:
         print(
             f"error: {quarter} is not built under {out.root} (no {missing[0].relative_to(out.root)}): "

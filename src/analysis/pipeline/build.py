@@ -9,7 +9,6 @@ publishes a new whole version of the quarter with one atomic switch
 from __future__ import annotations
 
 import contextlib
-import csv
 import io
 import json
 import shutil
@@ -30,6 +29,7 @@ from analysis.pipeline.faults import point
 from analysis.pipeline.lock import folder_lock, once
 from analysis.pipeline.publish import DEFAULT_KEEP, publish_quarter, tidy
 from analysis.processed.atomic import replace_path, staging
+from analysis.processed.contract import MANIFEST, MEASURE_STATUS, measure_slice
 from analysis.processed.manifest import manifest, manifest_text
 from analysis.processed.tables import compute_tables, write_tables
 
@@ -48,7 +48,7 @@ def choose_quarter(inputs: Inputs, quarter: str | Quarter | None) -> Quarter:
 
 def status_summary(files: dict[str, str]) -> str:
     """The status table as the command line prints it."""
-    frame = pd.read_csv(io.StringIO(files["measure_status.csv"]), dtype=str, keep_default_na=False)
+    frame = pd.read_csv(io.StringIO(files[MEASURE_STATUS.name]), dtype=str, keep_default_na=False)
     shown = frame[["measure_id", "period_end", "ytd_actual", "ytd_target", "annual_target",
                    "last_year_ytd", "change_vs_last_year", "forecast", "status"]].copy()  # fmt: skip
     for column in ("ytd_actual", "ytd_target", "annual_target", "last_year_ytd", "forecast"):
@@ -90,7 +90,7 @@ def write_status(data_dir: Path, out_dir: Path, quarter: str | None) -> tuple[st
         files = compute_tables(inputs, q, out)
         with staging(out_dir) as stage:
             write_tables(files, stage / "processed")
-            (stage / "processed" / "manifest.json").write_text(
+            (stage / "processed" / MANIFEST).write_text(
                 manifest_text(manifest(str(q), data_dir, list(inputs.files), files)), encoding="utf-8"
             )
             record = publish_quarter(
@@ -146,31 +146,6 @@ class BuildResult:
     @property
     def failures(self) -> list[NotebookResult]:
         return [r for r in self.notebooks if not r.ok]
-
-
-def measure_slice(files: dict[str, str], measure_id: str) -> bytes:
-    """The part of a quarter's processed files that one measure's notebook reads.
-
-    >>> files = {"a.csv": "measure_id,v\\nx,1\\ny,2\\n", "register.json": '{"partnership": "P", "measures": [{"id": "x"}]}'}
-    >>> measure_slice(files, "x") == measure_slice({**files, "a.csv": "measure_id,v\\nx,1\\ny,3\\n"}, "x")
-    True
-    """
-    parts: list[str] = []
-    for name, text in sorted(files.items()):
-        if name.endswith(".csv"):
-            rows = list(csv.reader(io.StringIO(text)))
-            if rows and "measure_id" in rows[0]:
-                i = rows[0].index("measure_id")
-                parts.append(name + json.dumps([rows[0], *[r for r in rows[1:] if len(r) > i and r[i] == measure_id]]))
-            else:
-                parts.append(name + text)
-        elif name == "register.json":
-            register = json.loads(text)
-            register["measures"] = [m for m in register["measures"] if m.get("id") == measure_id]
-            parts.append(json.dumps(register, sort_keys=True))
-        elif name == f"commentary/{measure_id}.md":
-            parts.append(name + text)
-    return "\n".join(parts).encode()
 
 
 def notebook_jobs(
@@ -315,7 +290,7 @@ def _build_quarter(
             record = manifest(str(q), data_dir, list(inputs.files), files, renderer=used)
             job_list = notebook_jobs(inputs, q, files, stage.processed(str(q)), stage_root, record["inputs"])
             record["notebooks"] = {job.name: job.key_parameters for job in job_list}
-            (stage.processed(str(q)) / "manifest.json").write_text(manifest_text(record), encoding="utf-8")
+            (stage.processed(str(q)) / MANIFEST).write_text(manifest_text(record), encoding="utf-8")
             results = execute_all(
                 job_list,
                 stage.reports(str(q)),

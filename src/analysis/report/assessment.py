@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from analysis.core.formatting import number
 from analysis.core.vocabulary import ACTION_TERM_WORDS
+from analysis.processed.contract import ACTION_PLAN, RECOMMENDATIONS
 from analysis.processed.quarter import QuarterData, load_quarter
 from analysis.report import charts
 from analysis.report.common import (
@@ -72,7 +73,7 @@ def priorities(data: QuarterData) -> Html:
 
 def recommendations(data: QuarterData) -> Html:
     """Strategic assessment recommendations and their progress."""
-    recs = data.table("recommendations.csv")
+    recs = data.table(RECOMMENDATIONS)
     if recs.empty:
         return section(
             "Strategic assessment recommendations",
@@ -101,7 +102,7 @@ def _improvement(task) -> str:
 
 def action_plan(data: QuarterData) -> Html:
     """The action plan by outcome in the Gloucester template's columns."""
-    plan = data.table("action_plan.csv")
+    plan = data.table(ACTION_PLAN)
     if plan.empty:
         return section("Action plan", paragraph("No action plan was supplied for this quarter."))
     parts = []

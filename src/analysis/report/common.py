@@ -19,6 +19,7 @@ from analysis.core.register import Measure
 from analysis.core.vocabulary import ACTION_STATUS_LABELS, SOURCE_STATUS_WORDS, STATUS_SHORT
 from analysis.core.vocabulary import STATUS_CODES as STATUS_ORDER
 from analysis.method.exceptions import RULE
+from analysis.processed.contract import ACTION_PLAN
 from analysis.processed.quarter import QuarterData
 from analysis.report.html import Html, bullets, element, paragraph, section, status_badge, table
 from analysis.report.verdict import verdict
@@ -110,7 +111,7 @@ def target_text(measure: Measure, row: pd.Series, fy: int) -> str:
 def exception_items(data: QuarterData, link_prefix: str = "measures/") -> Html:
     """Every exception item by the stated rule, with its figures, why it is one and its planned improvement."""
     items = []
-    actions = data.table("action_plan.csv")
+    actions = data.table(ACTION_PLAN)
     for item in data.exceptions.itertuples():
         row = data.status_row(item.measure_id)
         m = data.register.measure(item.measure_id)

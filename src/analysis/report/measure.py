@@ -20,6 +20,7 @@ from analysis.core.formatting import number, percent, present
 from analysis.core.periods import fy_short, parse_quarter, period_label, period_name
 from analysis.core.register import Measure
 from analysis.core.vocabulary import ACTION_TERM_WORDS as TERM_WORDS
+from analysis.processed.contract import ACTION_PLAN, PARTNER_NOTES, SPC
 from analysis.processed.quarter import QuarterData, load_quarter
 from analysis.report import charts, returns
 from analysis.report import narrative as drafting
@@ -268,7 +269,7 @@ def narrative(data: QuarterData, measure_id: str) -> Html:
     commentary = (
         element("div", element("h3", "Analyst commentary"), markdown(note), class_="commentary") if note else None
     )
-    notes = data.table("partner_notes.csv")
+    notes = data.table(PARTNER_NOTES)
     notes = notes[notes["measure_id"] == measure_id] if not notes.empty else notes
     partner = (
         element(
@@ -287,7 +288,7 @@ def narrative(data: QuarterData, measure_id: str) -> Html:
 
 def actions(data: QuarterData, measure_id: str) -> Html:
     """Action plan tasks and interventions linked to this measure."""
-    plan = data.table("action_plan.csv")
+    plan = data.table(ACTION_PLAN)
     linked = plan[plan["measure_id"] == measure_id] if not plan.empty else plan
     if linked.empty:
         return section("Actions and interventions", paragraph("No action plan task is linked to this measure."))
@@ -310,7 +311,7 @@ def actions(data: QuarterData, measure_id: str) -> Html:
 def spc(data: QuarterData, measure_id: str) -> Html:
     """The XmR chart, variation and assurance beside the traffic light, and any disagreement."""
     m, row = _measure(data, measure_id)
-    points = data.table("spc.csv")
+    points = data.table(SPC)
     rows = points[points["measure_id"] == measure_id] if not points.empty else points
     if rows.empty:
         why = (

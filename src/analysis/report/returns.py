@@ -14,6 +14,7 @@ import pandas as pd
 from analysis.core.formatting import number, present
 from analysis.core.periods import Quarter, fy_label, parse_quarter, period_name
 from analysis.core.vocabulary import STATUS_SHORT
+from analysis.processed.contract import STATUS_HISTORY
 from analysis.processed.quarter import QuarterData
 from analysis.report.common import status_cell
 from analysis.report.html import Html, fragment
@@ -88,7 +89,7 @@ def quarter_name(quarter: str | Quarter) -> str:
 
 def history_rows(data: QuarterData, measure_id: str) -> pd.DataFrame:
     """The measure's rows of ``status_history.csv``, oldest first."""
-    history = data.table("status_history.csv")
+    history = data.table(STATUS_HISTORY)
     if history.empty:
         return history
     rows = history[history["measure_id"] == measure_id]

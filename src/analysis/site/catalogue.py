@@ -17,8 +17,9 @@ import nbformat
 
 from analysis.core.periods import PeriodError, months_of_year, parse_quarter, period_name
 from analysis.core.vocabulary import STATUS_CODES
+from analysis.processed.contract import MEASURE_STATUS, REGISTER
 from analysis.processed.manifest import read_manifest
-from analysis.processed.tables import read_processed, read_register_json
+from analysis.processed.quarter import read_register, read_table
 
 
 class FixedPage(NamedTuple):
@@ -208,8 +209,8 @@ def load_context(quarter: str, processed_dir: Path) -> QuarterContext:
     """
     statuses: dict[str, tuple[str, str, str, str]] = {}
     partnership = ""
-    if (processed_dir / "measure_status.csv").exists():
-        frame = read_processed(processed_dir, "measure_status.csv")
+    if (processed_dir / MEASURE_STATUS.name).exists():
+        frame = read_table(processed_dir, MEASURE_STATUS)
         for row in frame.to_dict("records"):
             statuses[str(row["measure_id"])] = (
                 str(row.get("title", "")),
@@ -218,8 +219,8 @@ def load_context(quarter: str, processed_dir: Path) -> QuarterContext:
                 str(row.get("status_label", "")),
             )
     measures: list[MeasureEntry] = []
-    if (processed_dir / "register.json").exists():
-        register = read_register_json(processed_dir)
+    if (processed_dir / REGISTER).exists():
+        register = read_register(processed_dir)
         partnership = register.partnership
         for m in register.measures:
             status = statuses.get(m.id, ("", "", "no_data", ""))[2]

@@ -8,6 +8,7 @@ from typing import Any
 from analysis.core.periods import PeriodError, parse_quarter
 from analysis.core.vocabulary import STATUS_CODES, STATUS_COUNTED, STATUS_SHORT, STATUS_SYMBOLS
 from analysis.processed.atomic import write_text_atomic
+from analysis.processed.contract import MEASURE_STATUS
 from analysis.site.assets import check_offline, environment, stylesheet
 from analysis.site.catalogue import load_context, quarter_name
 
@@ -25,7 +26,7 @@ def render_index(processed_root: Path, site_root: Path, *, publishing: tuple[str
     quarters = []
     for entry in processed_root.iterdir() if processed_root.is_dir() else []:
         folder = entry.resolve()
-        if not (folder / "measure_status.csv").is_file():
+        if not (folder / MEASURE_STATUS.name).is_file():
             continue
         try:
             order = parse_quarter(entry.name)

@@ -11,7 +11,7 @@ A4 with a print stylesheet (``templates/paper/``):
 2. an executive summary: how many measures have each status, in words; each
    exception in one line; what changed since last quarter; returns still due;
 3. the dashboard's table, on landscape pages;
-4. a page for each exception item (by the rule of exceptions.csv; a long one runs
+4. a page for each exception item (by the rule of ``exceptions.csv``; a long one runs
    onto a second): the verdict and key figures, the evidence in words (change on
    last year, projection, SPC), the chart the traffic light is judged by
    (cumulative actual against the profiled target), the commentary and the
@@ -45,7 +45,7 @@ import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 from xml.etree import ElementTree
 
@@ -53,14 +53,17 @@ import nbformat
 
 from analysis.core.paths import TEMPLATES
 from analysis.core.periods import PeriodError, parse_quarter, period_name
-from analysis.core.register import Register
 from analysis.core.vocabulary import STATUS_CODES
 from analysis.errors import SiteError
 from analysis.processed.atomic import FILE_MODE
 from analysis.site.catalogue import PAPER_NAME
 
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from analysis.processed.quarter import QuarterData
+
 PAPER_TEMPLATES = TEMPLATES / "paper"
-EXCEPTION_STATUSES = ("red", "amber")
 COMPACT_SECTIONS = ("headline", "figures")
 # An exception item's page (seed 003 gives each exception a few lines; the brief is a page each): the sections of the
 # measure notebook it prints, in this order (the key figures beside the evidence, then the chart), and the one chart
@@ -110,7 +113,7 @@ class MeasurePart:
     status: str
     label: str
     sections: list[Section] = field(default_factory=list)
-    reasons: str | None = None  # why it is an exception item (exceptions.csv); None: the tables do not say
+    reasons: str = ""  # why it is an exception item (exceptions.csv); "" when it is not one
 
     @property
     def anchor(self) -> str:
@@ -118,8 +121,8 @@ class MeasurePart:
 
     @property
     def exception(self) -> bool:
-        """An exception item by the stated rule when the tables carry it; else every amber and red measure."""
-        return bool(self.reasons) if self.reasons is not None else self.status in EXCEPTION_STATUSES
+        """An exception item by the stated rule (exceptions.csv)."""
+        return bool(self.reasons)
 
     @property
     def abridged(self) -> bool:
@@ -355,13 +358,6 @@ def local_fetcher() -> Any:
     return _local_fetcher_class()(allowed_protocols=("file", "data"), allow_redirects=False, fail_on_errors=False)
 
 
-def _read_table(processed_dir: Path, name: str):
-    from analysis.processed.tables import read_processed
-
-    path = processed_dir / name
-    return read_processed(processed_dir, name) if path.is_file() else None
-
-
 def _text(value: Any) -> str:
     if value is None or (isinstance(value, float) and value != value):
         return ""
@@ -396,7 +392,7 @@ def _periods(text: str) -> str:
     return ", ".join(names)
 
 
-def _summary(register: Register, parts: list[MeasurePart], processed_dir: Path) -> dict[str, Any]:
+def _summary(data: QuarterData, parts: list[MeasurePart]) -> dict[str, Any]:
     """The executive summary from the processed tables: counts in words, exceptions, changes, returns due."""
     counts = {code: sum(p.status == code for p in parts) for code in STATUS_CODES}
     shown = [f"{in_words(n)} {STATUS_WORDS[code]}" for code, n in counts.items() if n]
@@ -404,13 +400,12 @@ def _summary(register: Register, parts: list[MeasurePart], processed_dir: Path) 
     counts_text = f"Of {in_words(total)} measure{'s' if total != 1 else ''}: " + (
         ", ".join(shown[:-1]) + " and " + shown[-1] if len(shown) > 1 else (shown[0] if shown else "none")
     )
-    status = _read_table(processed_dir, "measure_status.csv")
-    rows = {str(r["measure_id"]): r for r in status.to_dict("records")} if status is not None else {}
+    rows = {str(r["measure_id"]): r for r in data.status.to_dict("records")}
     exceptions = []
     for p in parts:
         if p.exception:
             row = rows.get(p.id, {})
-            line = p.label or register.label(p.status)
+            line = p.label or data.register.label(p.status)
             forecast, target = row.get("forecast"), row.get("annual_target")
             if _text(forecast) and _text(target):
                 line += f": forecast {float(forecast):,.0f} against a target of {float(target):,.0f}"
@@ -418,21 +413,18 @@ def _summary(register: Register, parts: list[MeasurePart], processed_dir: Path) 
                 line += f": {p.reasons}"
             exceptions.append({"anchor": p.anchor, "title": p.title, "status": p.status,
                                "word": STATUS_WORDS[p.status].capitalize(), "line": line})  # fmt: skip
-    changes = _changes(processed_dir, {p.id: p.title for p in parts})
-    due = None  # None: the tables do not say; []: every return is in
-    if status is not None and "periods_missing" in status.columns:
-        due = [
-            {"title": p.title, "periods": _periods(_text(rows[p.id].get("periods_missing")))}
-            for p in parts
-            if p.id in rows and _text(rows[p.id].get("periods_missing"))
-        ]
+    changes = _changes(data.changes, {p.id: p.title for p in parts})
+    due = [
+        {"title": p.title, "periods": _periods(_text(rows[p.id].get("periods_missing")))}
+        for p in parts
+        if p.id in rows and _text(rows[p.id].get("periods_missing"))
+    ]
     return {"counts": counts_text, "exceptions": exceptions, "changes": changes, "due": due}
 
 
-def _changes(processed_dir: Path, titles: dict[str, str]) -> list[str]:
+def _changes(changes: pd.DataFrame, titles: dict[str, str]) -> list[str]:
     """What changed since last quarter, one sentence each, from ``changes.csv``."""
-    changes = _read_table(processed_dir, "changes.csv")
-    if changes is None or changes.empty or "kind" not in changes.columns:
+    if changes.empty:
         return ["No comparison with last quarter was made."]
     previous = changes[changes["kind"] == "previous_build"]
     if previous.empty or _text(previous.iloc[0]["after"]) != "found":
@@ -454,15 +446,16 @@ def _changes(processed_dir: Path, titles: dict[str, str]) -> list[str]:
 
 
 def paper_html(quarter: str, reports_dir: Path, processed_dir: Path) -> str:
-    """The paper as one HTML document (what WeasyPrint lays out), its charts in print form (:func:`print_charts`)."""
-    from analysis.processed.tables import read_register_json
+    """The paper as one HTML document (what WeasyPrint lays out), its charts in print form (:func:`print_charts`).
 
-    reports_dir, processed_dir = Path(reports_dir), Path(processed_dir)
-    if not (processed_dir / "register.json").is_file():
-        raise PaperError(f"{processed_dir} has no register.json: build the quarter first")
-    register = read_register_json(processed_dir)
-    status = _read_table(processed_dir, "measure_status.csv")
-    rows = {str(r["measure_id"]): r for r in status.to_dict("records")} if status is not None else {}
+    The quarter's tables are read with the notebooks' reader (:func:`analysis.processed.quarter.load_quarter`):
+    a table missing or malformed is an error, as it is for a page.
+    """
+    from analysis.processed.quarter import load_quarter
+
+    reports_dir = Path(reports_dir)
+    data = load_quarter(quarter, processed_dir=Path(processed_dir))
+    register = data.register
     ids = {m.id for m in register.measures}
 
     def sections_of(rel: str) -> list[Section]:
@@ -472,20 +465,14 @@ def paper_html(quarter: str, reports_dir: Path, processed_dir: Path) -> str:
         nb = nbformat.read(path, as_version=4)
         return [Section(s.name, _local_links(s.html, ids)) for s in notebook_sections(nb)]
 
-    exceptions = _read_table(processed_dir, "exceptions.csv")
-    reasons = (
-        {str(r["measure_id"]): _text(r["reason"]) for r in exceptions.to_dict("records")}
-        if exceptions is not None and "reason" in exceptions.columns
-        else None
-    )
+    reasons = {str(r["measure_id"]): _text(r["reason"]) for r in data.exceptions.to_dict("records")}
     parts = []
     for m in register.measures:
-        row = rows.get(m.id, {})
-        code = _text(row.get("status")) or "no_data"
-        code = code if code in STATUS_CODES else "no_data"
-        label = _text(row.get("status_label")) or register.label(code)
-        why = None if reasons is None else reasons.get(m.id, "")
-        parts.append(MeasurePart(m.id, m.title, m.priority, code, label, sections_of(f"measures/{m.id}.ipynb"), why))
+        row = data.status_row(m.id)
+        code = row["status"]
+        label = _text(row["status_label"]) or register.label(code)
+        sections = sections_of(f"measures/{m.id}.ipynb")
+        parts.append(MeasurePart(m.id, m.title, m.priority, code, label, sections, reasons.get(m.id, "")))
     found = sections_of("dashboard.ipynb")
     dashboard = [s for s in found if s.name in ("measures", "table", "dashboard")]
     if not dashboard and found:  # the cells do not name it: the dashboard's table is its widest section
@@ -501,7 +488,7 @@ def paper_html(quarter: str, reports_dir: Path, processed_dir: Path) -> str:
             {"file": name, "source": s.source, "status": s.status, "status_words": SOURCE_STATUS_WORDS[s.status]}
             for name, s in register.sources.items()
         ],
-        "summary": _summary(register, parts, processed_dir),
+        "summary": _summary(data, parts),
         "dashboard": dashboard,
         "exceptions": [p for p in parts if p.exception],
         "others": [p for p in parts if not p.exception],

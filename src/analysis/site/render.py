@@ -31,6 +31,7 @@ from pathlib import Path
 
 import nbformat
 
+from analysis.processed.contract import MANIFEST
 from analysis.site.assets import check_offline, offsite_problems
 from analysis.site.builtin import exporter, render_page
 from analysis.site.catalogue import Page, discover_pages, load_context, page_title
@@ -89,8 +90,8 @@ def render_quarter(
     if not quarto:
         written = [path for path, _ in done[int(paper) : int(paper) + len(pages)]]
     copy_notebooks(pages, site_dir)
-    if (processed_dir / "manifest.json").is_file():
-        shutil.copyfile(processed_dir / "manifest.json", site_dir / "manifest.json")
+    if (processed_dir / MANIFEST).is_file():
+        shutil.copyfile(processed_dir / MANIFEST, site_dir / MANIFEST)
     rendered = {path for path, _ in done}  # checked by the worker that wrote them
     found = [problem for _, problems in done for problem in problems]
     check_offline({p: p.read_text(encoding="utf-8") for p in written if p not in rendered}, found)
