@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from functools import cache
 from pathlib import Path
 
@@ -12,7 +13,15 @@ from analysis.core.paths import OutputPaths
 from analysis.core.periods import parse_quarter
 from analysis.errors import ProcessedTableError
 from analysis.processed import contract
-from analysis.processed.contract import MEASURE_SERIES, MEASURE_STATUS, SPC, STATUS_HISTORY, TABLES, measure_slice
+from analysis.processed.contract import (
+    MEASURE_SERIES,
+    MEASURE_STATUS,
+    PARTNER_NOTES,
+    SPC,
+    STATUS_HISTORY,
+    TABLES,
+    measure_slice,
+)
 from analysis.processed.quarter import QuarterData, read_table
 from analysis.processed.tables import write_tables
 
@@ -105,12 +114,12 @@ def test_the_one_reader_names_a_missing_table(tmp_path):
 
 
 def test_an_optional_table_absent_from_a_quarter_reads_as_empty(tmp_path, monkeypatch):
-    extra = contract.Table(
-        "extra.csv", (contract.text("measure_id", required=True), contract.number("n")), optional=True
-    )
-    monkeypatch.setattr(contract, "_BY_NAME", {**contract._BY_NAME, extra.name: extra})
-    frame = read_table(tmp_path, extra)
-    assert frame.empty and tuple(frame.columns) == extra.names
+    optional = dataclasses.replace(PARTNER_NOTES, optional=True)
+    monkeypatch.setattr(contract, "_BY_NAME", {**contract._BY_NAME, optional.name: optional})
+    frame = read_table(tmp_path, PARTNER_NOTES.name)
+    assert frame.empty and tuple(frame.columns) == PARTNER_NOTES.names
+    with pytest.raises(ProcessedTableError, match="is missing"):
+        read_table(tmp_path, SPC)
 
 
 def test_a_measure_notebook_reads_its_own_rows_of_each_table():

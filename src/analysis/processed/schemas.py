@@ -40,7 +40,6 @@ def _column(column: Column) -> pa.Column:
     return pa.Column(str, checks=checks, nullable=False)
 
 
-@cache
 def schema_of(table: Table) -> pa.DataFrameSchema:
     """The pandera schema of a declared table: its columns in order, their types and codes, its key unique."""
     import pandera.pandas as pa
@@ -64,7 +63,7 @@ def problems(name: str, frame: pd.DataFrame) -> list[str]:
     """What is wrong with ``frame`` as the table ``name``, in words; empty when it matches its schema."""
     import pandera.pandas as pa
 
-    schema = schema_of(declared(name))
+    schema = schemas()[name]
     try:
         schema.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as err:
