@@ -145,14 +145,6 @@ def number_words(text: str) -> str:
     return f"{text!r} is not a number"
 
 
-# The words of the register's enumerated fields.
-POLARITIES = ("higher", "lower", "monitor")
-FREQUENCIES = ("monthly", "quarterly")
-AGGREGATIONS = ("sum", "last", "mean")
-PROFILES = ("even", "seasonal")
-STATUS_METHODS = ("forecast", "ytd")
-
-
 def choices(allowed: tuple[str, ...]) -> str:
     """Allowed words as a sentence ends them.
 

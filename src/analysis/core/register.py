@@ -13,9 +13,7 @@ from dataclasses import asdict, dataclass, field
 
 from analysis.core.vocabulary import STATUS_LABELS
 
-FAMILY_GROUP_METHODS = ("msg_mean", "poisson", "iquanta")
 REPORT_KEYS = ("board", "meeting", "author", "contact", "version")
-SOURCE_STATUSES = ("official", "provisional", "illustrative")
 
 
 @dataclass(frozen=True)

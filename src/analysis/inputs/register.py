@@ -17,20 +17,12 @@ import pandas as pd
 import yaml
 
 from analysis.core import paths
-from analysis.core.cells import STATUS_METHODS, choices, is_tolerance, parse_number, tolerance_words
+from analysis.core.cells import choices, is_tolerance, parse_number, tolerance_words
 from analysis.core.files import MAX_REGISTER_BYTES, MAX_YAML_ALIASES, MAX_YAML_NODES, FileRefused, read_confined
 from analysis.core.periods import PeriodError, fy_label, parse_financial_year
 from analysis.core.problems import Problem, raise_if_any, suggest
-from analysis.core.register import (
-    FAMILY_GROUP_METHODS,
-    REPORT_KEYS,
-    SOURCE_STATUSES,
-    Measure,
-    Register,
-    ReportInfo,
-    Source,
-)
-from analysis.core.vocabulary import STATUS_CODES
+from analysis.core.register import REPORT_KEYS, Measure, Register, ReportInfo, Source
+from analysis.core.vocabulary import FAMILY_GROUP_METHODS, SOURCE_STATUSES, STATUS_CODES, STATUS_METHODS
 from analysis.inputs.schemas import MEASURE_SCHEMA, failures
 
 _MEASURE_KEYS = {

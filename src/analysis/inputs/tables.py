@@ -33,6 +33,7 @@ from analysis.core.files import (
 from analysis.core.periods import PeriodError, Quarter, is_period, parse_quarter, quarter_of_period
 from analysis.core.problems import InputError, Problem, raise_if_any, suggest
 from analysis.core.register import Measure, Register
+from analysis.core.vocabulary import EXCEPTION_STATUSES
 from analysis.inputs.register import check_register_file
 from analysis.inputs.schemas import FREQUENCIES, TABLES, id_problem, parse_number, schema_problems
 
@@ -372,7 +373,7 @@ def _check_action_plan(frame: pd.DataFrame, file: str, register: Register | None
     if "status" in frame.columns:
         improvements = frame["improvement"] if "improvement" in frame.columns else [""] * len(frame)
         for row, status, improvement in zip(frame.index, frame["status"], improvements, strict=True):
-            if status.lower() in ("amber", "red") and not improvement:
+            if status.lower() in EXCEPTION_STATUSES and not improvement:
                 message = (
                     f"the status is {status.lower()}, so the planned improvement "
                     "(the action needed and its deadline) is required"

@@ -17,6 +17,19 @@ import pandas as pd
 
 from analysis.core.periods import PERIODS_PER_YEAR, fy_of_period, is_period
 from analysis.core.register import Measure
+from analysis.core.vocabulary import (
+    COMMON_CAUSE,
+    CONCERN,
+    FAIL,
+    HIGHER,
+    HIT_AND_MISS,
+    IMPROVEMENT,
+    LOWER,
+    MONITORED,
+    NEUTRAL_HIGH,
+    NEUTRAL_LOW,
+    PASS,
+)
 
 LIMIT = 2.66
 """Process limits sit this many average moving ranges from the mean."""
@@ -29,7 +42,7 @@ MIN_POINTS = 12
 RUN = 7
 """Points in a run (rule 2) or a trend (rule 3)."""
 
-DIRECTIONS: dict[str, str] = {"higher": "increase", "lower": "decrease", "monitor": "neutral"}
+DIRECTIONS: dict[str, str] = {HIGHER: "increase", LOWER: "decrease", MONITORED: "neutral"}
 COLUMNS = ["measure_id", "period", "value", "mean", "lower_limit", "upper_limit", "point_type"]
 
 
@@ -235,11 +248,11 @@ def point_types(values: Sequence[float], limits: Limits, direction: str) -> list
     for value, flagged in zip(values, special_cause_flags(values, limits), strict=True):
         where = side(value, limits.mean)
         if not flagged:
-            types.append("common_cause")
+            types.append(COMMON_CAUSE)
         elif direction == "neutral":
-            types.append("special_cause_neutral_high" if where > 0 else "special_cause_neutral_low")
+            types.append(NEUTRAL_HIGH if where > 0 else NEUTRAL_LOW)
         else:
-            types.append("special_cause_improvement" if where == improving else "special_cause_concern")
+            types.append(IMPROVEMENT if where == improving else CONCERN)
     return types
 
 
@@ -258,10 +271,10 @@ def assurance(limits: Limits, per_period_target: float | None, direction: str) -
     if per_period_target is None or direction == "neutral":
         return None
     if per_period_target > limits.upper_limit:
-        return "fail" if direction == "increase" else "pass"
+        return FAIL if direction == "increase" else PASS
     if per_period_target < limits.lower_limit:
-        return "pass" if direction == "increase" else "fail"
-    return "hit_and_miss"
+        return PASS if direction == "increase" else FAIL
+    return HIT_AND_MISS
 
 
 def per_period_target(measure: Measure, period_end: str) -> float | None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from analysis.core.periods import PERIODS_PER_YEAR, Quarter, periods_of_year, reporting_window
 from analysis.core.register import Measure
+from analysis.core.vocabulary import ACHIEVED, AMBER, GREEN, MONITOR, MONITORED, NO_DATA, RED
 
 Series = Mapping[str, float]
 
@@ -127,11 +128,11 @@ def rag(value: float, target: float, polarity: str, tolerance: float) -> str:
     margin = tolerance * abs(target)
     if polarity == "higher":
         if value >= target:
-            return "green"
-        return "amber" if value >= target - margin else "red"
+            return GREEN
+        return AMBER if value >= target - margin else RED
     if value <= target:
-        return "green"
-    return "amber" if value <= target + margin else "red"
+        return GREEN
+    return AMBER if value <= target + margin else RED
 
 
 def meets(value: float, target: float, polarity: str) -> bool:
@@ -184,12 +185,12 @@ def decide_status(
     ...               last_period=False)
     'achieved'
     """
-    if measure.polarity == "monitor" or annual_target is None:
-        return "monitor"
+    if measure.polarity == MONITORED or annual_target is None:
+        return MONITOR
     if measure.polarity == "higher" and measure.aggregation in ("sum", "last") and ytd_actual >= annual_target:
-        return "achieved"
+        return ACHIEVED
     if last_period and meets(ytd_actual, annual_target, measure.polarity):
-        return "achieved"
+        return ACHIEVED
     if measure.status_method == "ytd":
         assert ytd_target is not None
         return rag(ytd_actual, ytd_target, measure.polarity, measure.amber_tolerance)
@@ -274,7 +275,7 @@ def measure_status(measure: Measure, series: Series, quarter: Quarter) -> Measur
     missing = periods_missing(series, quarter, measure.frequency, measure.lag)
     if not present:
         return MeasureStatus(
-            measure.id, None, None, None, annual_target, None, last_year_total, None, None, "no_data", 0, n,
+            measure.id, None, None, None, annual_target, None, last_year_total, None, None, NO_DATA, 0, n,
             periods_missing=missing,
         )  # fmt: skip
     period_end = present[-1]

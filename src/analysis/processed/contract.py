@@ -24,9 +24,19 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from analysis.core.cells import AGGREGATIONS, FREQUENCIES, POLARITIES, PROFILES, STATUS_METHODS
-from analysis.core.register import FAMILY_GROUP_METHODS
-from analysis.core.vocabulary import ACTION_STATUSES, ACTION_TERMS, ASSURANCE, STATUS_CODES, VARIATION
+from analysis.core.vocabulary import (
+    ACTION_STATUSES,
+    ACTION_TERMS,
+    AGGREGATIONS,
+    ASSURANCE_CODES,
+    FAMILY_GROUP_METHODS,
+    FREQUENCIES,
+    POINT_TYPES,
+    POLARITIES,
+    PROFILES,
+    STATUS_CODES,
+    STATUS_METHODS,
+)
 
 if TYPE_CHECKING:  # pandas is imported by whoever makes a frame
     import pandas as pd
@@ -120,8 +130,8 @@ MEASURE_STATUS = Table(
         number("forecast"),
         text("status", *STATUS_CODES, required=True),
         # The contract's columns end here; these follow.
-        text("spc_variation", *VARIATION),
-        text("spc_assurance", *ASSURANCE),
+        text("spc_variation", *POINT_TYPES),
+        text("spc_assurance", *ASSURANCE_CODES),
         number("forecast_low"),
         number("forecast_high"),
         number("p_meet_target"),
@@ -159,7 +169,7 @@ SPC = Table(
         number("mean", required=True),
         number("lower_limit"),
         number("upper_limit"),
-        text("point_type", *VARIATION, required=True),
+        text("point_type", *POINT_TYPES, required=True),
     ),
     key=("measure_id", "period"),
     doc="One row per measure and period of its whole history to its period end (SPC measures only).",
@@ -311,7 +321,7 @@ STATUS_HISTORY = Table(
         text("status", *STATUS_CODES, required=True),
         number("ytd_actual"),
         number("forecast"),
-        text("spc_variation", *VARIATION),
+        text("spc_variation", *POINT_TYPES),
     ),
     key=("measure_id", "quarter"),
     doc="Each measure's status in every quarter built so far for the partnership, oldest first.",

@@ -18,6 +18,7 @@ import pandas as pd
 from analysis.core.paths import OutputPaths
 from analysis.core.periods import Quarter
 from analysis.core.register import Measure, Register
+from analysis.core.vocabulary import MONITORED
 from analysis.method import compare
 from analysis.method.exceptions import exception_reasons
 from analysis.method.spc import spc_for_measure
@@ -59,7 +60,7 @@ def _beyond_the_light(m: Measure, s: MeasureStatus, series: dict[str, float]) ->
     if s.ytd_actual is not None:
         p = projection(
             s.ytd_actual, s.periods_elapsed, s.periods_in_year, s.last_year_ytd, s.last_year_total,
-            s.annual_target if m.polarity != "monitor" else None, m.polarity, m.aggregation,
+            s.annual_target if m.polarity != MONITORED else None, m.polarity, m.aggregation,
         )  # fmt: skip
         extra.update(forecast_low=p.low, forecast_high=p.high, p_meet_target=p.p_meet_target)
     if m.aggregation == "sum" and s.ytd_actual is not None and s.last_year_ytd is not None:

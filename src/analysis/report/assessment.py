@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from analysis.core.formatting import number
-from analysis.core.vocabulary import ACTION_TERM_WORDS
+from analysis.core.vocabulary import ACTION_TERM_WORDS, FAMILY_GROUP_METHOD_WORDS
 from analysis.processed.contract import ACTION_PLAN, RECOMMENDATIONS
 from analysis.processed.quarter import QuarterData, load_quarter
 from analysis.report import charts
@@ -30,11 +30,6 @@ from analysis.report.common import (
 )
 from analysis.report.html import Html, bullets, element, paragraph, section, table
 
-FAMILY_GROUP_METHODS = {
-    "msg_mean": "against the unweighted mean of the members' rates",
-    "poisson": "against the group mean, with an exact Poisson 95% interval on the partnership's rate",
-    "iquanta": "against the group mean plus or minus one standard deviation (as iQuanta shows it)",
-}
 ACTION_PLAN_HEADER = ["Tasks", "Target", "Position", "Status", "Term", "Planned improvement/action needed and deadline"]
 
 
@@ -143,7 +138,7 @@ def family_group(data: QuarterData) -> Html:
         "Family group position",
         paragraph(f"{where['description']}."),
         paragraph(
-            f"Compared {FAMILY_GROUP_METHODS.get(method, method)}. Populations: {source}.",
+            f"Compared {FAMILY_GROUP_METHOD_WORDS.get(method, method)}. Populations: {source}.",
             class_="method",
         ),
         table(["Partnership", "Crimes", "Population", "Crimes per 1,000", "Rank (1 = lowest)"], rows),

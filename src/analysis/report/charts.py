@@ -13,6 +13,7 @@ import pandas as pd
 
 from analysis.core.formatting import number
 from analysis.core.periods import period_label
+from analysis.core.vocabulary import COMMON_CAUSE, CONCERN, IMPROVEMENT, NEUTRAL_HIGH, NEUTRAL_LOW, VARIATION_SHORT
 from analysis.report.html import Html, element
 
 # Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
@@ -187,12 +188,15 @@ def family_group_chart(table: pd.DataFrame, average: float, partnership: str) ->
     )
 
 
-SPC_STYLE = {
-    "common_cause": ("Common cause", GREY, "circle"),
-    "special_cause_improvement": ("Improvement", BLUE, "triangle-up"),
-    "special_cause_concern": ("Concern", ORANGE, "triangle-down"),
-    "special_cause_neutral_high": ("Neutral, high", PURPLE, "diamond"),
-    "special_cause_neutral_low": ("Neutral, low", PURPLE, "square"),
+SPC_STYLE = {  # each point type's words (the vocabulary's), colour and shape
+    code: (VARIATION_SHORT[code], colour, shape)
+    for code, colour, shape in (
+        (COMMON_CAUSE, GREY, "circle"),
+        (IMPROVEMENT, BLUE, "triangle-up"),
+        (CONCERN, ORANGE, "triangle-down"),
+        (NEUTRAL_HIGH, PURPLE, "diamond"),
+        (NEUTRAL_LOW, PURPLE, "square"),
+    )
 }
 
 
@@ -233,7 +237,7 @@ def spc_chart(frame: pd.DataFrame, unit: str, trial: bool, target: float | None 
         )
     chart = alt.layer(*layers, data=data).properties(width=WIDTH, height=HEIGHT)
     last = data.iloc[-1]
-    flagged = data[data["point_type"] != "common_cause"]
+    flagged = data[data["point_type"] != COMMON_CAUSE]
     text = (
         f"XmR chart of {unit or 'values'} for {len(data)} periods to {last['label']}: mean {number(last['mean'])}, "
         f"process limits {number(last['lower_limit'])} to {number(last['upper_limit'])}"

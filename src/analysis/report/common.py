@@ -24,8 +24,6 @@ from analysis.processed.quarter import QuarterData
 from analysis.report.html import Html, bullets, element, paragraph, section, status_badge, table
 from analysis.report.verdict import verdict
 
-POLARITY_WORDS = {"higher": "higher is better", "lower": "lower is better", "monitor": "monitoring only"}
-
 
 def status_cell(data: QuarterData, status: str) -> Html:
     """A status in the register's words, with its symbol."""

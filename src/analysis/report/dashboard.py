@@ -19,6 +19,7 @@ import pandas as pd
 
 from analysis.core.formatting import number, percent
 from analysis.core.periods import PeriodError, period_name
+from analysis.core.vocabulary import disagreements
 from analysis.processed.quarter import QuarterData, load_quarter
 from analysis.report.common import exception_items, measure_link, sources_note, status_cell, summary_box
 from analysis.report.html import Html, bullets, element, paragraph, section, table
@@ -30,7 +31,7 @@ from analysis.report.returns import (
     quarter_figure,
     status_on_data,
 )
-from analysis.report.variation import disagreement, variation_badge
+from analysis.report.variation import variation_badge
 
 HEADER = [
     "Measure",
@@ -82,13 +83,9 @@ def measures(data: QuarterData) -> Html:
             )
         parts.append(section(priority, table(HEADER, rows, numeric_from=5), level=3, cls="priority"))
     notes = [
-        [
-            element("strong", data.register.measure(r.measure_id).title),
-            ": ",
-            disagreement(r.status, r.spc_variation or None),
-        ]
+        [element("strong", data.register.measure(r.measure_id).title), ": ", " ".join(found)]
         for r in data.status.itertuples()
-        if disagreement(r.status, r.spc_variation or None)
+        if (found := disagreements(r.status, r.spc_variation))  # the variation's: the table shows no assurance
     ]
     if notes:
         parts.append(section("Where the traffic light and SPC disagree", bullets(notes), level=3, cls="disagreements"))

@@ -13,6 +13,7 @@ import math
 from analysis.core.formatting import number, percent
 from analysis.core.periods import fy_short, period_name, periods_of_year, reporting_window
 from analysis.core.register import Measure
+from analysis.core.vocabulary import RAG, UNJUDGED
 from analysis.method import exceptions, spc, stats
 from analysis.method import status as method
 from analysis.processed.quarter import QuarterData
@@ -91,7 +92,7 @@ def example_measure(data: QuarterData, measure_id: str = "") -> Measure:
         return data.register.measure(measure_id)
     for m in data.register.measures:
         row = data.status_row(m.id)
-        if row["status"] not in ("monitor", "no_data") and m.aggregation == "sum":
+        if row["status"] not in UNJUDGED and m.aggregation == "sum":
             return m
     return data.register.measures[0]
 
@@ -140,7 +141,7 @@ def worked_example(data: QuarterData, measure_id: str = "") -> Html:
         )
     else:
         steps.append(f"Forecast by the run rate: {number(result.ytd_actual)} x {n} / {k} = {number(result.forecast)}.")
-    if result.status in ("green", "amber", "red"):
+    if result.status in RAG:
         t = result.annual_target if m.status_method == "forecast" else result.ytd_target
         v = result.forecast if m.status_method == "forecast" else result.ytd_actual
         margin = m.amber_tolerance * abs(t)

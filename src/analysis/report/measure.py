@@ -19,13 +19,13 @@ import pandas as pd
 from analysis.core.formatting import number, percent, present
 from analysis.core.periods import fy_short, parse_quarter, period_label, period_name
 from analysis.core.register import Measure
+from analysis.core.vocabulary import ACHIEVED, MONITOR, NO_DATA, POLARITY_WORDS, UNJUDGED, disagreements
 from analysis.core.vocabulary import ACTION_TERM_WORDS as TERM_WORDS
 from analysis.processed.contract import ACTION_PLAN, PARTNER_NOTES, SPC
 from analysis.processed.quarter import QuarterData, load_quarter
 from analysis.report import charts, returns
 from analysis.report import narrative as drafting
 from analysis.report.common import (
-    POLARITY_WORDS,
     action_status_cell,
     number_cell,
     sources_note,
@@ -161,7 +161,7 @@ def figures(data: QuarterData, measure_id: str) -> Html:
     note = returns.incomplete_note(row)
     incomplete = (
         paragraph(note, " Status: ", returns.status_on_data(data, row), ".", class_="incomplete")
-        if note and row["status"] != "no_data"
+        if note and row["status"] != NO_DATA
         else (paragraph(note, class_="incomplete") if note else None)
     )
     return section(
@@ -338,10 +338,7 @@ def spc(data: QuarterData, measure_id: str) -> Html:
 def _assurance(row: pd.Series) -> Html | None:
     """SPC assurance, shown only where it agrees with the status; where it seems not to, the headline's notes say why."""
     assurance, status = row.get("spc_assurance") or "", row["status"]
-    contradicts = (status in ("green", "achieved") and assurance == "fail") or (
-        status in ("amber", "red") and assurance == "pass"
-    )
-    if not assurance or contradicts or status in ("monitor", "no_data"):
+    if not assurance or status in UNJUDGED or disagreements(status, assurance=assurance):
         return None
     return paragraph(assurance_badge(assurance), class_="assurance")
 
@@ -408,9 +405,9 @@ def projection(data: QuarterData, measure_id: str) -> Html:
 
 
 def _odds_absent(status: str) -> str:
-    if status == "achieved":
+    if status == ACHIEVED:
         return "The target has already been reached."
-    if status == "monitor":
+    if status == MONITOR:
         return "There is no target to judge: the measure is monitored."
     return "The odds cannot be worked out for this measure."
 

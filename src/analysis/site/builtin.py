@@ -27,7 +27,7 @@ import nbformat
 
 from analysis.core.cachestore import fetch, store
 from analysis.core.paths import TEMPLATES
-from analysis.core.vocabulary import STATUS_CODES, STATUS_SHORT, STATUS_SYMBOLS
+from analysis.core.vocabulary import NO_DATA, STATUS_CODES, STATUS_SHORT, STATUS_SYMBOLS
 from analysis.site.assets import SITE_TEMPLATES, stylesheet
 from analysis.site.catalogue import (
     Failure,
@@ -130,9 +130,9 @@ def page_resources(page: Page, context: QuarterContext, nb: Any, failure: Failur
                     "href": f"{prefix}measures/{m.id}.html",
                     "title": m.title,
                     "current": page.kind == "measure" and page.measure_id == m.id,
-                    "status": m.status if m.status in STATUS_CODES else "no_data",
-                    "symbol": STATUS_SYMBOLS.get(m.status, STATUS_SYMBOLS["no_data"]),
-                    "status_text": STATUS_SHORT.get(m.status, STATUS_SHORT["no_data"])
+                    "status": m.status if m.status in STATUS_CODES else NO_DATA,
+                    "symbol": STATUS_SYMBOLS.get(m.status, STATUS_SYMBOLS[NO_DATA]),
+                    "status_text": STATUS_SHORT.get(m.status, STATUS_SHORT[NO_DATA])
                     + (f": {m.status_label}" if m.status_label else ""),
                 }
                 for m in measures

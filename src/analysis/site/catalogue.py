@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 import nbformat
 
 from analysis.core.periods import PeriodError, months_of_year, parse_quarter, period_name
-from analysis.core.vocabulary import STATUS_CODES
+from analysis.core.vocabulary import NO_DATA, STATUS_CODES
 from analysis.processed.contract import MEASURE_STATUS, REGISTER
 from analysis.processed.manifest import read_manifest
 from analysis.processed.quarter import read_register, read_table
@@ -215,7 +215,7 @@ def load_context(quarter: str, processed_dir: Path) -> QuarterContext:
             statuses[str(row["measure_id"])] = (
                 str(row.get("title", "")),
                 str(row.get("priority", "")),
-                str(row.get("status", "no_data")),
+                str(row.get("status", NO_DATA)),
                 str(row.get("status_label", "")),
             )
     measures: list[MeasureEntry] = []
@@ -223,9 +223,9 @@ def load_context(quarter: str, processed_dir: Path) -> QuarterContext:
         register = read_register(processed_dir)
         partnership = register.partnership
         for m in register.measures:
-            status = statuses.get(m.id, ("", "", "no_data", ""))[2]
+            status = statuses.get(m.id, ("", "", NO_DATA, ""))[2]
             label = statuses.get(m.id, ("", "", "", ""))[3] or register.label(
-                status if status in STATUS_CODES else "no_data"
+                status if status in STATUS_CODES else NO_DATA
             )
             measures.append(MeasureEntry(m.id, m.title, m.priority, status, label))
     else:

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from analysis.core.periods import PeriodError, parse_quarter
-from analysis.core.vocabulary import STATUS_CODES, STATUS_COUNTED, STATUS_SHORT, STATUS_SYMBOLS
+from analysis.core.vocabulary import NO_DATA, STATUS_CODES, STATUS_COUNTED, STATUS_SHORT, STATUS_SYMBOLS
 from analysis.processed.atomic import write_text_atomic
 from analysis.processed.contract import MEASURE_STATUS
 from analysis.site.assets import check_offline, environment, stylesheet
@@ -56,7 +56,7 @@ def _quarter_row(name: str, folder: Path, site_root: Path, publishing: set[str])
     context = load_context(name, folder)
     counts = {code: 0 for code in STATUS_CODES}
     for m in context.measures:
-        counts[m.status if m.status in counts else "no_data"] += 1
+        counts[m.status if m.status in counts else NO_DATA] += 1
     linked = name in publishing or (site_root / name / "index.html").is_file()
     return {
         "label": quarter_name(name).split(" (")[0],

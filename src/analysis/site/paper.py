@@ -53,7 +53,7 @@ import nbformat
 
 from analysis.core.paths import TEMPLATES
 from analysis.core.periods import PeriodError, parse_quarter, period_name
-from analysis.core.vocabulary import STATUS_CODES
+from analysis.core.vocabulary import SOURCE_STATUS_WORDS, STATUS_CODES, STATUS_COUNTED, STATUS_WORDS
 from analysis.errors import SiteError
 from analysis.processed.atomic import FILE_MODE
 from analysis.site.catalogue import PAPER_NAME
@@ -77,19 +77,6 @@ _REMOVE_CELL_TAGS = frozenset(
 )
 _REMOVE_OUTPUT_TAGS = frozenset({"remove-output"})
 
-STATUS_WORDS = {
-    "achieved": "achieved",
-    "green": "green",
-    "amber": "amber",
-    "red": "red",
-    "monitor": "monitoring only",
-    "no_data": "no data",
-}
-SOURCE_STATUS_WORDS = {
-    "official": "Official statistics or partner returns",
-    "provisional": "Provisional: may be revised",
-    "illustrative": "Illustrative: not real figures",
-}
 _NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 
 
@@ -395,7 +382,7 @@ def _periods(text: str) -> str:
 def _summary(data: QuarterData, parts: list[MeasurePart]) -> dict[str, Any]:
     """The executive summary from the processed tables: counts in words, exceptions, changes, returns due."""
     counts = {code: sum(p.status == code for p in parts) for code in STATUS_CODES}
-    shown = [f"{in_words(n)} {STATUS_WORDS[code]}" for code, n in counts.items() if n]
+    shown = [f"{in_words(n)} {STATUS_COUNTED[code]}" for code, n in counts.items() if n]
     total = len(parts)
     counts_text = f"Of {in_words(total)} measure{'s' if total != 1 else ''}: " + (
         ", ".join(shown[:-1]) + " and " + shown[-1] if len(shown) > 1 else (shown[0] if shown else "none")
