@@ -165,7 +165,7 @@ KEYED_CACHES = {
     ("site/assets.py", "environment"): "package templates, the same for every build",
     ("site/builtin.py", "exporter"): "package templates, the same for every build",
     ("site/builtin.py", "_site_exporter_class"): "a class made from nbconvert's, no data",
-    ("site/paper.py", "_local_fetcher_class"): "a class made from WeasyPrint's URL fetcher, no data",
+    ("site/fetch.py", "_local_fetcher_class"): "a class made from WeasyPrint's URL fetcher, no data",
     ("site/builtin.py", "code_stylesheet"): "the code highlighter's style, the same for every build",
     ("processed/schemas.py", "schemas"): "the schemas of the processed tables, code only",
     ("processed/schemas.py", "_checked_text"): "keyed by the table's name and whole text; callers get a copy",

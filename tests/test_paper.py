@@ -25,6 +25,7 @@ from analysis.inputs.register import check_register, parse_register
 from analysis.processed.contract import EXCEPTIONS, MEASURE_STATUS
 from analysis.processed.quarter import read_register, read_table
 from analysis.site import paper
+from analysis.site.print_charts import chart_for_print
 
 QUARTER = "2015-16-Q1"
 A4 = (595.28, 841.89)
@@ -224,6 +225,15 @@ def test_hostile_text_comes_out_as_text(hostile_paper, hostile):
     assert reader.metadata.author == HOSTILE_REPORT.author
 
 
+def test_the_paper_selects_only_sections_the_pages_declare():
+    """The paper takes sections by their data-section mark: every name it asks for is a declared section."""
+    from analysis.report import measure
+    from analysis.report.dashboard import SECTIONS as dashboard_sections
+
+    assert {*paper.EXCEPTION_SECTIONS, *paper.COMPACT_SECTIONS} <= set(measure.SECTIONS.names)
+    assert set(paper.DASHBOARD_SECTIONS) <= set(dashboard_sections.names)
+
+
 def test_fixture_paper_has_the_exception_and_the_other_measures(hostile_paper):
     document, reader = hostile_paper
     text = _text(reader)
@@ -252,7 +262,7 @@ def test_a_chart_is_the_same_size_on_the_page_as_an_image_as_inline(tmp_path):
     wide = fx.CHART.replace('width="320" height="160"', 'width="1200" height="400"')
     boxes = []
     for chart in (fx.CHART, wide):
-        for figure in (chart, paper.chart_for_print(chart)):
+        for figure in (chart, chart_for_print(chart)):
             document = f"<html lang='en-GB'><title>Chart</title><style>{css}</style><h2>A chart</h2>{figure}</html>"
             pdf = weasyprint.HTML(string=document, url_fetcher=paper.local_fetcher()).write_pdf(pdf_variant="pdf/ua-1")
             boxes.append(_figures(PdfReader(io.BytesIO(pdf)))[0][1])

@@ -102,6 +102,13 @@ def status_css() -> str:
     return "\n".join([*lines, "}", ""])
 
 
+# --- Pages --------------------------------------------------------------------------------
+
+# The attribute that names each page section on its outermost element (``<section data-section="figures">``):
+# written by analysis.report.sections, read by whatever takes sections from the executed notebooks (the paper).
+SECTION_MARK = "data-section"
+
+
 # --- Action plans ------------------------------------------------------------------------
 
 # The RAG an action plan's row may carry (no "monitor" or "no_data": an action is either on course or not).

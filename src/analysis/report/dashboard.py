@@ -3,9 +3,9 @@
 Each section is a pure function ``section(data: QuarterData) -> Html`` of the
 quarter's processed tables, built with :mod:`analysis.report.html` so every
 text is escaped. The dashboard notebook makes a :class:`Dashboard` with
-:func:`dashboard` and calls its methods, which delegate to these functions.
-To add a section, write a function here taking ``data``, add a method of the
-same name to :class:`Dashboard`, list it in :data:`SECTIONS` and call it from
+:func:`dashboard` and calls its methods, one per section. To add a section,
+write a function here taking ``data``, declare it with ``@SECTIONS`` (which
+marks its HTML and gives :class:`Dashboard` its method) and call it from
 ``notebooks/dashboard.ipynb``. Note that ``analysis.report.dashboard`` is the
 notebook's factory function; import this module's functions with
 ``from analysis.report.dashboard import measures``.
@@ -31,7 +31,11 @@ from analysis.report.returns import (
     quarter_figure,
     status_on_data,
 )
+from analysis.report.sections import Sections
 from analysis.report.variation import variation_badge
+
+SECTIONS = Sections("dashboard")
+"""The sections of the dashboard page, each declared once by decorating its function."""
 
 HEADER = [
     "Measure",
@@ -47,17 +51,20 @@ HEADER = [
 ]
 
 
+@SECTIONS
 def title(data: QuarterData) -> Html:
     """The partnership and the quarter."""
     text = f"{data.register.partnership}: performance report for {data.quarter.label} ({data.quarter})"
     return element("header", paragraph(text, class_="subtitle"), sources_note(data, "actuals.csv"))
 
 
+@SECTIONS
 def summary(data: QuarterData) -> Html:
     """How many measures at each status."""
     return summary_box(data)
 
 
+@SECTIONS
 def measures(data: QuarterData) -> Html:
     """Seed 001's target dashboard: measures grouped by priority, linking to their pages."""
     parts = []
@@ -92,11 +99,13 @@ def measures(data: QuarterData) -> Html:
     return section("Measures by priority", *parts, cls="dashboard")
 
 
+@SECTIONS
 def exceptions(data: QuarterData) -> Html:
     """Every amber and red measure with its planned improvement."""
     return exception_items(data)
 
 
+@SECTIONS
 def returns_due(data: QuarterData) -> Html:
     """Every measure with returns still due for the quarter, by lead, each missing period in words."""
     from analysis.method.readiness import DueReturn, by_lead
@@ -150,6 +159,7 @@ def _period_of(what: str) -> str:
         return period
 
 
+@SECTIONS
 def changes(data: QuarterData) -> Html:
     """What changed since the previous quarter: statuses, SPC variation, late returns and revised values."""
     changes = data.changes
@@ -222,32 +232,15 @@ def changes(data: QuarterData) -> Html:
     return section(heading, *parts, cls="changes")
 
 
-SECTIONS = (title, summary, returns_due, measures, exceptions, changes)
-
-
+@SECTIONS.methods
 @dataclass(frozen=True)
 class Dashboard:
-    """The quarter's front page for a notebook: each method is the section function of the same name."""
+    """The quarter's front page for a notebook: a method for each section (:data:`SECTIONS`), of the same name."""
 
     data: QuarterData
 
-    def title(self) -> Html:
-        return title(self.data)
-
-    def summary(self) -> Html:
-        return summary(self.data)
-
-    def returns_due(self) -> Html:
-        return returns_due(self.data)
-
-    def measures(self) -> Html:
-        return measures(self.data)
-
-    def exceptions(self) -> Html:
-        return exceptions(self.data)
-
-    def changes(self) -> Html:
-        return changes(self.data)
+    def section_args(self) -> tuple:
+        return (self.data,)
 
 
 def dashboard(quarter: str, **kwargs) -> Dashboard:

@@ -18,6 +18,10 @@ from analysis.method import exceptions, spc, stats
 from analysis.method import status as method
 from analysis.processed.quarter import QuarterData
 from analysis.report.html import Html, bullets, element, paragraph, section, table
+from analysis.report.sections import Sections
+
+SECTIONS = Sections("method")
+"""The sections of the method page, each declared once by decorating its function."""
 
 RULES = (
     ("Year to date", method.year_to),
@@ -77,6 +81,7 @@ def _summary(fn) -> str:
     return " ".join(" ".join(p.split()) for p in paragraphs).replace("``", "")
 
 
+@SECTIONS
 def rules() -> Html:
     """Each rule of the method in plain English, from the docstring of the function that applies it."""
     rows = [[name, _summary(fn), element("code", f"{fn.__module__}.{fn.__name__}")] for name, fn in RULES]
@@ -97,6 +102,7 @@ def example_measure(data: QuarterData, measure_id: str = "") -> Measure:
     return data.register.measures[0]
 
 
+@SECTIONS
 def worked_example(data: QuarterData, measure_id: str = "") -> Html:
     """The method step by step on one measure of this quarter, each number computed here."""
     m = example_measure(data, measure_id)
@@ -159,11 +165,13 @@ def _ol(items: list[str]) -> Html:
     return bullets(items, "ol")
 
 
+@SECTIONS
 def assumptions() -> Html:
     """The assumptions and caveats of the method and the data sources."""
     return section("Assumptions and caveats", table(["Topic", "Assumption or caveat"], ASSUMPTIONS, numeric_from=99))
 
 
+@SECTIONS
 def data_log(data: QuarterData) -> Html:
     """Every input the quarter was built from, with its SHA-256, from the manifest beside its tables."""
     record = data.manifest

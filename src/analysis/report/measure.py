@@ -4,9 +4,9 @@ Each section is a pure function ``section(data: QuarterData, measure_id: str)
 -> Html`` of the quarter's processed tables, built with
 :mod:`analysis.report.html` so every text is escaped. The measure notebook
 makes a :class:`MeasurePage` with :func:`measure_page` and calls its methods,
-which delegate to these functions. To add a section, write a function here
-taking ``(data, measure_id)``, add a method of the same name to
-:class:`MeasurePage`, list it in :data:`SECTIONS`, and call it from
+one per section. To add a section, write a function here taking
+``(data, measure_id)``, declare it with ``@SECTIONS`` (which marks its HTML with
+``data-section`` and gives :class:`MeasurePage` its method), and call it from
 ``notebooks/measure.ipynb``; the snapshot tests pick it up from ``SECTIONS``.
 """
 
@@ -33,8 +33,12 @@ from analysis.report.common import (
     target_text,
 )
 from analysis.report.html import Html, bullets, element, markdown, paragraph, section, table
+from analysis.report.sections import Sections
 from analysis.report.variation import assurance_badge, variation_badge
 from analysis.report.verdict import QUESTIONS, Verdict, verdict
+
+SECTIONS = Sections("measure")
+"""The sections of the measure page, each declared once by decorating its function."""
 
 
 def _measure(data: QuarterData, measure_id: str) -> tuple[Measure, pd.Series]:
@@ -109,6 +113,7 @@ def _question(key: str) -> Html:
     return paragraph(element("strong", "Question: "), QUESTIONS[key], class_="question")
 
 
+@SECTIONS
 def headline(data: QuarterData, measure_id: str) -> Html:
     """Title, the verdict (status in the register's words, why, reconciling notes) and what the measure aims for."""
     m, row = _measure(data, measure_id)
@@ -138,6 +143,7 @@ def headline(data: QuarterData, measure_id: str) -> Html:
     )
 
 
+@SECTIONS
 def figures(data: QuarterData, measure_id: str) -> Html:
     """The quarter's own figure, the year to date against the profiled target and last year, and the forecast.
 
@@ -171,6 +177,7 @@ def figures(data: QuarterData, measure_id: str) -> Html:
     )
 
 
+@SECTIONS
 def history(data: QuarterData, measure_id: str) -> Html:
     """Quarter by quarter: status, year to date, forecast and SPC variation, and the direction of travel."""
     m = data.register.measure(measure_id)
@@ -211,6 +218,7 @@ def history(data: QuarterData, measure_id: str) -> Html:
     )
 
 
+@SECTIONS
 def period_table(data: QuarterData, measure_id: str) -> Html:
     """The report's table: actuals both years, profiled target, cumulative actuals, % difference."""
     m = data.register.measure(measure_id)
@@ -243,6 +251,7 @@ def period_table(data: QuarterData, measure_id: str) -> Html:
     )
 
 
+@SECTIONS
 def cumulative_chart(data: QuarterData, measure_id: str) -> Html:
     """Cumulative actual against the profiled target and last year."""
     y, fy = _years(data, measure_id), data.quarter.fy
@@ -250,6 +259,7 @@ def cumulative_chart(data: QuarterData, measure_id: str) -> Html:
     return charts.cumulative_chart(frame, data.register.measure(measure_id).unit, fy_short(fy), fy_short(fy - 1))
 
 
+@SECTIONS
 def period_chart(data: QuarterData, measure_id: str) -> Html:
     """Each period this year against the same period last year."""
     y, fy = _years(data, measure_id), data.quarter.fy
@@ -261,6 +271,7 @@ def period_chart(data: QuarterData, measure_id: str) -> Html:
     )
 
 
+@SECTIONS
 def narrative(data: QuarterData, measure_id: str) -> Html:
     """The drafted sentences, then the analyst's commentary when there is one."""
     m, row = _measure(data, measure_id)
@@ -286,6 +297,7 @@ def narrative(data: QuarterData, measure_id: str) -> Html:
     return section("Commentary", paragraph(text, class_="drafted"), commentary, partner)
 
 
+@SECTIONS
 def actions(data: QuarterData, measure_id: str) -> Html:
     """Action plan tasks and interventions linked to this measure."""
     plan = data.table(ACTION_PLAN)
@@ -308,6 +320,7 @@ def actions(data: QuarterData, measure_id: str) -> Html:
     return section("Actions and interventions", table(header, rows, numeric_from=99))
 
 
+@SECTIONS
 def spc(data: QuarterData, measure_id: str) -> Html:
     """The XmR chart, variation and assurance beside the traffic light, and any disagreement."""
     m, row = _measure(data, measure_id)
@@ -343,6 +356,7 @@ def _assurance(row: pd.Series) -> Html | None:
     return paragraph(assurance_badge(assurance), class_="assurance")
 
 
+@SECTIONS
 def change(data: QuarterData, measure_id: str) -> Html:
     """Is the change on last year beyond chance? The exact test of the counts (counts only)."""
     _, row = _measure(data, measure_id)
@@ -374,6 +388,7 @@ def change(data: QuarterData, measure_id: str) -> Html:
     )
 
 
+@SECTIONS
 def projection(data: QuarterData, measure_id: str) -> Html:
     """The year-end forecast with its interval and the chance of meeting the target."""
     m, row = _measure(data, measure_id)
@@ -412,24 +427,10 @@ def _odds_absent(status: str) -> str:
     return "The odds cannot be worked out for this measure."
 
 
-SECTIONS = (
-    headline,
-    figures,
-    history,
-    period_table,
-    cumulative_chart,
-    period_chart,
-    change,
-    projection,
-    spc,
-    narrative,
-    actions,
-)
-
-
+@SECTIONS.methods
 @dataclass(frozen=True)
 class MeasurePage:
-    """One measure's page for a notebook: each method is the section function of the same name."""
+    """One measure's page for a notebook: a method for each section (:data:`SECTIONS`), of the same name."""
 
     data: QuarterData
     measure: Measure
@@ -438,38 +439,8 @@ class MeasurePage:
     def row(self) -> pd.Series:
         return self.data.status_row(self.measure.id)
 
-    def headline(self) -> Html:
-        return headline(self.data, self.measure.id)
-
-    def figures(self) -> Html:
-        return figures(self.data, self.measure.id)
-
-    def history(self) -> Html:
-        return history(self.data, self.measure.id)
-
-    def period_table(self) -> Html:
-        return period_table(self.data, self.measure.id)
-
-    def cumulative_chart(self) -> Html:
-        return cumulative_chart(self.data, self.measure.id)
-
-    def period_chart(self) -> Html:
-        return period_chart(self.data, self.measure.id)
-
-    def change(self) -> Html:
-        return change(self.data, self.measure.id)
-
-    def projection(self) -> Html:
-        return projection(self.data, self.measure.id)
-
-    def spc(self) -> Html:
-        return spc(self.data, self.measure.id)
-
-    def narrative(self) -> Html:
-        return narrative(self.data, self.measure.id)
-
-    def actions(self) -> Html:
-        return actions(self.data, self.measure.id)
+    def section_args(self) -> tuple:
+        return (self.data, self.measure.id)
 
 
 def measure_page(quarter: str, measure_id: str, **kwargs) -> MeasurePage:
