@@ -66,29 +66,33 @@ def no_wait_arg(p: argparse.ArgumentParser) -> None:
     )
 
 
+def data_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data", help="the partnership's input folder (default: data/raw)")
+
+
+def out_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", help="where data/processed, reports and _site go (default: the project)")
+
+
+def quarter_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--quarter", type=_quarter, help="e.g. 2015-16-Q1 (default: the latest with data)")
+
+
+def kernel_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--kernel",
+        choices=("warm", "fresh"),
+        default="warm",
+        help="warm: one long-lived kernel per worker, a fresh namespace per notebook (default); "
+        "fresh: a kernel per notebook",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="csp-report", description="Quarterly performance reports for a Community Safety Partnership."
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    def data_arg(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--data", help="the partnership's input folder (default: data/raw)")
-
-    def out_arg(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--out", help="where data/processed, reports and _site go (default: the project)")
-
-    def quarter_arg(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--quarter", type=_quarter, help="e.g. 2015-16-Q1 (default: the latest with data)")
-
-    def kernel_arg(p: argparse.ArgumentParser) -> None:
-        p.add_argument(
-            "--kernel",
-            choices=("warm", "fresh"),
-            default="warm",
-            help="warm: one long-lived kernel per worker, a fresh namespace per notebook (default); "
-            "fresh: a kernel per notebook",
-        )
 
     p = sub.add_parser("validate", help="check every input and list each problem")
     data_arg(p)
@@ -234,17 +238,17 @@ def _build(args: argparse.Namespace) -> int:
 
     from analysis.pipeline.build import build_quarter
 
-    result = build_quarter(
-        _data_dir(args),
-        _out_dir(args),
-        args.quarter,
-        jobs=max(1, args.jobs),
-        force=args.force,
-        renderer=args.renderer,
-        kernel=args.kernel,
-        keep=args.keep,
-    )
+    result = build_quarter(_data_dir(args), _out_dir(args), args.quarter, _build_options(args))
     return EXIT_OK if result.ok else EXIT_FAILED
+
+
+def _build_options(args: argparse.Namespace):
+    """The options of ``build`` and ``build-all`` as one :class:`analysis.pipeline.build.BuildOptions`."""
+    from analysis.pipeline.build import BuildOptions
+
+    return BuildOptions(
+        jobs=max(1, args.jobs), force=args.force, renderer=args.renderer, kernel=args.kernel, keep=args.keep
+    )
 
 
 def cmd_build_all(args: argparse.Namespace) -> int:
@@ -256,13 +260,9 @@ def cmd_build_all(args: argparse.Namespace) -> int:
         resolve_dir(args.data_root, DEFAULT_DATA),
         _out_dir(args),
         args.quarter,
-        jobs=max(1, args.jobs),
+        _build_options(args),
         executor=args.executor,
         scheduler=args.scheduler,
-        force=args.force,
-        renderer=args.renderer,
-        kernel=args.kernel,
-        keep=args.keep,
     )
     prune_after_build(_out_dir(args), started)
     return EXIT_OK if all(o.ok for o in outcomes) else EXIT_FAILED

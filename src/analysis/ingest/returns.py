@@ -284,6 +284,8 @@ def _about_problems(wb: str, about: dict[str, tuple[int, str]], partnership: str
     return problems
 
 
+# Over 80 lines on purpose: every row of every workbook is checked in one pass (against the register, the quarter's
+# periods, the other workbooks and actuals.csv), so that all problems are listed before anything is written.
 def ingest_returns(
     workbooks: list[Path], data_dir: Path, *, revise: bool = False, quarter: Quarter | str | None = None
 ) -> ReturnsReport:

@@ -247,6 +247,8 @@ is not closed with ']'
     return register
 
 
+# Over 80 lines on purpose: one pass over the register's settings, then its measures, collecting every problem with
+# its line; each part reads what the one before found (the status method and tolerance, the lines of each entry).
 def check_register(text: str, file: str = "measures.yml") -> tuple[Register | None, list[Problem]]:
     """The register as far as it can be read, and every problem with it.
 

@@ -15,7 +15,7 @@ import shutil
 import sys
 import time
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
@@ -210,149 +210,187 @@ def _progress(result: NotebookResult, done: int, total: int) -> None:
     )
 
 
+@dataclass(frozen=True)
+class BuildOptions:
+    """How a build runs: the command line's options, given once to :func:`build_quarter` (and ``build_all``).
+
+    ``jobs`` notebooks run at once; ``force`` executes every notebook and renders
+    every page again, ignoring the caches; ``renderer`` is ``auto``, ``quarto`` or
+    ``builtin``; ``progress`` prints each notebook as it finishes and a summary;
+    ``partnership`` puts every output in a sub-folder of that name (force-wide
+    builds); ``executor`` runs the notebooks (a Dask client's executor, say)
+    instead of a local process pool; ``kernel`` is ``warm`` (one long-lived kernel
+    per worker) or ``fresh`` (a kernel per notebook), with the same outputs;
+    ``keep`` versions of each quarter are kept under ``.versions/``.
+    """
+
+    jobs: int = 2
+    force: bool = False
+    renderer: str = "auto"
+    progress: bool = True
+    partnership: str = ""
+    executor: Executor | None = None
+    kernel: str = "warm"
+    keep: int = DEFAULT_KEEP
+
+
 def build_quarter(
     data_dir: Path,
     out_dir: Path,
     quarter: str | Quarter | None = None,
-    *,
-    jobs: int = 2,
-    force: bool = False,
-    renderer: str = "auto",
-    progress: bool = True,
-    partnership: str = "",
-    executor: Executor | None = None,
-    kernel: str = "warm",
-    keep: int = DEFAULT_KEEP,
+    options: BuildOptions | None = None,
+    **settings: object,
 ) -> BuildResult:
     """Validate, compute, execute every notebook and render the site; publish only a complete build.
 
-    Invalid inputs raise ``InputError`` before anything is written. When a
-    notebook fails, the published quarter is left as it was and the failed
-    build is kept under ``<out>/failed/<quarter>/`` for inspection.
-    ``partnership`` puts every output in a sub-folder of that name (force-wide
-    builds); ``executor`` runs the notebooks (a Dask client's executor, say)
-    instead of a local process pool. ``kernel`` is ``warm`` (one long-lived
-    kernel per worker) or ``fresh`` (a kernel per notebook): the same outputs.
-    ``keep`` versions of each quarter are kept under ``.versions/``.
+    ``options`` says how (:class:`BuildOptions`); ``settings`` change some of
+    them (``build_quarter(data, out, jobs=2, force=True)``). Invalid inputs raise
+    ``InputError`` before anything is written. When a notebook fails, the
+    published quarter is left as it was and the failed build is kept under
+    ``<out>/failed/<quarter>/`` for inspection (:func:`keep_failed`).
 
     The build holds the output folder's lock (the command line holds it
     already; called on its own, it takes it), so it is safe however it is called.
     """
+    options = replace(options or BuildOptions(), **settings)
     out_dir = Path(out_dir).resolve()
     with folder_lock(out_dir, f"csp-report build {quarter or ''}".strip()):
-        start_writing(out_dir, keep=keep)
-        return _build_quarter(
-            data_dir, out_dir, quarter, jobs=jobs, force=force, renderer=renderer, progress=progress,
-            partnership=partnership, executor=executor, kernel=kernel, keep=keep,
-        )  # fmt: skip
+        start_writing(out_dir, keep=options.keep)
+        return _build_quarter(Path(data_dir).resolve(), out_dir, quarter, options)
 
 
-def _build_quarter(
-    data_dir: Path,
-    out_dir: Path,
-    quarter: str | Quarter | None,
-    *,
-    jobs: int,
-    force: bool,
-    renderer: str,
-    progress: bool,
-    partnership: str,
-    executor: Executor | None,
-    kernel: str,
-    keep: int,
-) -> BuildResult:
+def _build_quarter(data_dir: Path, out_dir: Path, quarter: str | Quarter | None, options: BuildOptions) -> BuildResult:
+    """The build, its lock held: unless nothing changed, compute and stage everything, then publish or keep it."""
     from analysis.pipeline import uptodate
-    from analysis.site.render import render_quarter
 
-    data_dir, out_dir = Path(data_dir).resolve(), Path(out_dir).resolve()
     requested = str(quarter) if quarter else None
-    if not force:
-        stamp = uptodate.current(data_dir, out_dir, requested, partnership=partnership, renderer=renderer)
+    if not options.force:
+        stamp = uptodate.current(
+            data_dir, out_dir, requested, partnership=options.partnership, renderer=options.renderer
+        )
         if stamp is not None:
-            if progress:
+            if options.progress:
                 print(unchanged_summary(stamp), file=sys.stderr)
             return unchanged_result(stamp)
-    out = OutputPaths(out_dir, partnership)
+    out = OutputPaths(out_dir, options.partnership)
     # Local warm kernels start now, while the tables they will read are computed (stopped if the build ends first),
     # when notebooks will surely run: with --force, or with nothing in the cache yet. Otherwise they start on demand.
-    warm_now = kernel == "warm" and executor is None and (force or not _has_entries(out.cache / "notebooks"))
-    with early_pool(jobs, out_dir) if warm_now else contextlib.nullcontext() as early:
+    warm_now = options.kernel == "warm" and options.executor is None
+    warm_now = warm_now and (options.force or not _has_entries(out.cache / "notebooks"))
+    with early_pool(options.jobs, out_dir) if warm_now else contextlib.nullcontext() as early:
         inputs = load_inputs(data_dir)
         q = choose_quarter(inputs, quarter)
-        if progress:
+        if options.progress:
             warn_returns_due(inputs, q)
         files = compute_tables(inputs, q, out)
         started = time.perf_counter()
         with staging(out_dir) as stage_root:
-            stage = OutputPaths(stage_root, partnership)
-            write_tables(files, stage.processed(str(q)))
-            used = resolve_renderer(renderer)
-            record = manifest(str(q), data_dir, list(inputs.files), files, renderer=used)
-            job_list = notebook_jobs(inputs, q, files, stage.processed(str(q)), stage_root, record["inputs"])
-            record["notebooks"] = {job.name: job.key_parameters for job in job_list}
-            (stage.processed(str(q)) / MANIFEST).write_text(manifest_text(record), encoding="utf-8")
-            results = execute_all(
-                job_list,
-                stage.reports(str(q)),
-                workers=jobs,
-                cache_dir=out.cache / "notebooks",
-                force=force,
-                replacements=relative_paths(stage_root),
-                cwd=stage_root,
-                progress=_progress if progress else None,
-                executor=executor,
-                kernel=kernel,
-                pool=early,
-            )
-            result_ok = all(r.ok for r in results)
-            render_quarter(
-                str(q),
-                stage.reports(str(q)),
-                stage.processed(str(q)),
-                stage.site_quarter(str(q)),
-                renderer=used,
-                cache_dir=None if force else out.cache / "pages",
-                jobs=jobs,
-                paper=result_ok,  # the committee paper, from the same sections as the pages, published with them
-            )
-            if result_ok:
+            stage = Staged(OutputPaths(stage_root, options.partnership), str(q))
+            jobs = stage_tables(inputs, q, files, data_dir, stage, options)
+            results = _execute(jobs, stage, out, options, early)
+            published = all(r.ok for r in results)
+            _render(stage, out, options, paper=published)  # the paper, from the same sections as the pages
+            if published:
                 interrupt.check()  # a signal seen by a build-all thread: publish nothing
                 point("staged")
-                publish_quarter(  # one whole version, made current by one atomic switch; the home page follows
-                    out,
-                    str(q),
-                    made_by="build",
-                    moved={
-                        "processed": stage.processed(str(q)),
-                        "reports": stage.reports(str(q)),
-                        "site": stage.site_quarter(str(q)),
-                    },
-                    keep=keep,
-                )
-                failed_dir = None
+                publish_quarter(out, str(q), made_by="build", moved=stage.parts, keep=options.keep)
                 uptodate.record(
-                    data_dir, out_dir, requested, quarter=str(q), previous=str(q.previous), partnership=partnership,
-                    renderer=renderer, notebooks={job.name: str(job.source) for job in job_list},
-                    name=inputs.register.partnership,
+                    data_dir, out_dir, requested, quarter=str(q), previous=str(q.previous),
+                    partnership=options.partnership, renderer=options.renderer,
+                    notebooks={job.name: str(job.source) for job in jobs}, name=inputs.register.partnership,
                 )  # fmt: skip
-            else:
-                failed_dir = out_dir.joinpath("failed", *([partnership] if partnership else []), str(q))
-                failed_dir.parent.mkdir(parents=True, exist_ok=True)
-                kept = stage_root / "kept"
-                kept.mkdir()
-                for src, name in (
-                    (stage.processed(str(q)), "data/processed"),
-                    (stage.reports(str(q)), "reports"),
-                    (stage.site_quarter(str(q)), "_site"),
-                ):
-                    if src.exists():
-                        (kept / name).parent.mkdir(parents=True, exist_ok=True)
-                        src.rename(kept / name)
-                replace_path(kept, failed_dir)
-    result = BuildResult(str(q), results, result_ok, failed_dir)
-    if progress:
+            failed_dir = None if published else keep_failed(stage, out_dir, options.partnership)
+    result = BuildResult(str(q), results, published, failed_dir)
+    if options.progress:
         print(build_summary(result, inputs, time.perf_counter() - started), file=sys.stderr)
     return result
+
+
+@dataclass(frozen=True)
+class Staged:
+    """Where a build stages one quarter's outputs before they are published (or kept, when a notebook failed)."""
+
+    paths: OutputPaths  # under the staging folder
+    quarter: str
+
+    @property
+    def processed(self) -> Path:
+        return self.paths.processed(self.quarter)
+
+    @property
+    def reports(self) -> Path:
+        return self.paths.reports(self.quarter)
+
+    @property
+    def site(self) -> Path:
+        return self.paths.site_quarter(self.quarter)
+
+    @property
+    def parts(self) -> dict[str, Path]:
+        """Each part of a published version, by its name there."""
+        return {"processed": self.processed, "reports": self.reports, "site": self.site}
+
+
+def stage_tables(
+    inputs: Inputs, q: Quarter, files: dict[str, str], data_dir: Path, stage: Staged, options: BuildOptions
+) -> list[NotebookJob]:
+    """Write the quarter's tables and manifest into the staging folder; the notebooks to execute on them."""
+    write_tables(files, stage.processed)
+    record = manifest(str(q), data_dir, list(inputs.files), files, renderer=resolve_renderer(options.renderer))
+    jobs = notebook_jobs(inputs, q, files, stage.processed, stage.paths.root, record["inputs"])
+    record["notebooks"] = {job.name: job.key_parameters for job in jobs}
+    (stage.processed / MANIFEST).write_text(manifest_text(record), encoding="utf-8")
+    return jobs
+
+
+def _execute(
+    jobs: list[NotebookJob], stage: Staged, out: OutputPaths, options: BuildOptions, pool: Executor | None
+) -> list[NotebookResult]:
+    return execute_all(
+        jobs,
+        stage.reports,
+        workers=options.jobs,
+        cache_dir=out.cache / "notebooks",
+        force=options.force,
+        replacements=relative_paths(stage.paths.root),
+        cwd=stage.paths.root,
+        progress=_progress if options.progress else None,
+        executor=options.executor,
+        kernel=options.kernel,
+        pool=pool,
+    )
+
+
+def _render(stage: Staged, out: OutputPaths, options: BuildOptions, *, paper: bool) -> None:
+    from analysis.site.render import render_quarter
+
+    render_quarter(
+        stage.quarter,
+        stage.reports,
+        stage.processed,
+        stage.site,
+        renderer=resolve_renderer(options.renderer),
+        cache_dir=None if options.force else out.cache / "pages",
+        jobs=options.jobs,
+        paper=paper,
+    )
+
+
+def keep_failed(stage: Staged, out_dir: Path, partnership: str = "") -> Path:
+    """Keep a failed build's tables, notebooks and pages under ``<out>/failed/[<partnership>/]<quarter>/``.
+
+    The folder replaces the failed build kept before it; the published quarter is not touched.
+    """
+    failed_dir = out_dir.joinpath("failed", *([partnership] if partnership else []), stage.quarter)
+    failed_dir.parent.mkdir(parents=True, exist_ok=True)
+    kept = stage.paths.root / "kept"
+    kept.mkdir()
+    for src, name in ((stage.processed, "data/processed"), (stage.reports, "reports"), (stage.site, "_site")):
+        if src.exists():
+            (kept / name).parent.mkdir(parents=True, exist_ok=True)
+            src.rename(kept / name)
+    replace_path(kept, failed_dir)
+    return failed_dir
 
 
 def _has_entries(folder: Path) -> bool:
