@@ -156,7 +156,8 @@ FAMILY_GROUP_METHOD_WORDS: dict[str, str] = {
 
 # How far each input file's figures can be relied on (the register's ``sources:``), in words for the reader:
 # the site's pages and the paper's cover say the same.
-SOURCE_STATUSES = ("official", "provisional", "illustrative")
+OFFICIAL, PROVISIONAL, ILLUSTRATIVE = "official", "provisional", "illustrative"
+SOURCE_STATUSES = (OFFICIAL, PROVISIONAL, ILLUSTRATIVE)
 SOURCE_STATUS_WORDS: dict[str, str] = {
     "official": "Official figures",
     "provisional": "Provisional: figures may be revised",

@@ -16,7 +16,7 @@ import pandas as pd
 from analysis.core.formatting import number, percent, present
 from analysis.core.periods import fy_short
 from analysis.core.register import Measure
-from analysis.core.vocabulary import ACTION_STATUS_LABELS, SOURCE_STATUS_WORDS, STATUS_SHORT
+from analysis.core.vocabulary import ACTION_STATUS_LABELS, OFFICIAL, SOURCE_STATUS_WORDS, STATUS_SHORT
 from analysis.core.vocabulary import STATUS_CODES as STATUS_ORDER
 from analysis.method.exceptions import RULE
 from analysis.processed.contract import ACTION_PLAN
@@ -45,7 +45,7 @@ def sources_note(data: QuarterData, *files: str) -> Html | None:
         if source is None:
             continue
         words = SOURCE_STATUS_WORDS.get(source.status, source.status)
-        strong = source.status != "official"
+        strong = source.status != OFFICIAL
         items.append(
             [element("code", name), ": ", source.source, " (", element("strong", words) if strong else words, ")"]
         )

@@ -28,6 +28,7 @@ import nbformat
 from analysis.core.cachestore import fetch, store
 from analysis.core.paths import TEMPLATES
 from analysis.core.vocabulary import NO_DATA, STATUS_CODES, STATUS_SHORT, STATUS_SYMBOLS
+from analysis.processed.contract import MANIFEST
 from analysis.site.assets import SITE_TEMPLATES, stylesheet
 from analysis.site.catalogue import (
     Failure,
@@ -154,7 +155,7 @@ def page_resources(page: Page, context: QuarterContext, nb: Any, failure: Failur
         "page_href": "",
         "code_css": "",
         "provenance": [{"label": k, "value": v} for k, v in context.provenance],
-        "manifest_href": f"{prefix}manifest.json" if context.provenance else "",
+        "manifest_href": f"{prefix}{MANIFEST}" if context.provenance else "",
         "css": stylesheet(),
     }
 
