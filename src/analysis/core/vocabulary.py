@@ -102,6 +102,13 @@ def status_css() -> str:
     return "\n".join([*lines, "}", ""])
 
 
+# --- The processed tables ---------------------------------------------------------------
+
+YES_NO = ("yes", "no")  # a flag of a processed table (a significant change, small counts)
+# What changes.csv records: whether the previous quarter was found, then each change since.
+CHANGE_KINDS = ("previous_build", "status", "spc_variation", "late_return", "revision")
+
+
 # --- Pages --------------------------------------------------------------------------------
 
 # The attribute that names each page section on its outermost element (``<section data-section="figures">``):
@@ -153,6 +160,8 @@ FAMILY_GROUP_METHOD_WORDS: dict[str, str] = {
     "poisson": "against the group mean, with an exact Poisson 95% interval on the partnership's rate",
     "iquanta": "against the group mean plus or minus one standard deviation (as iQuanta shows it)",
 }
+
+FAMILY_GROUP_DIRECTIONS = ("above", "below", "equal")  # the partnership's rate against its family group's
 
 # How far each input file's figures can be relied on (the register's ``sources:``), in words for the reader:
 # the site's pages and the paper's cover say the same.

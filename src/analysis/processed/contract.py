@@ -29,6 +29,8 @@ from analysis.core.vocabulary import (
     ACTION_TERMS,
     AGGREGATIONS,
     ASSURANCE_CODES,
+    CHANGE_KINDS,
+    FAMILY_GROUP_DIRECTIONS,
     FAMILY_GROUP_METHODS,
     FREQUENCIES,
     POINT_TYPES,
@@ -36,15 +38,13 @@ from analysis.core.vocabulary import (
     PROFILES,
     STATUS_CODES,
     STATUS_METHODS,
+    YES_NO,
 )
 
 if TYPE_CHECKING:  # pandas is imported by whoever makes a frame
     import pandas as pd
 
 NUMBER, TEXT = "number", "text"
-YES_NO = ("yes", "no")
-CHANGE_KINDS = ("previous_build", "status", "spc_variation", "late_return", "revision")
-DIRECTIONS = ("above", "below", "equal")  # the partnership's rate against its family group's
 
 
 @dataclass(frozen=True)
@@ -265,7 +265,7 @@ FAMILY_GROUP_POSITION = Table(
         number("band_low", required=True),
         number("band_high", required=True),
         number("pooled_rate", required=True),
-        text("direction", *DIRECTIONS, required=True),
+        text("direction", *FAMILY_GROUP_DIRECTIONS, required=True),
         text("significant", *YES_NO),
         text("description", required=True),
     ),
