@@ -162,9 +162,9 @@ def fill(out: Path) -> dict[str, Path]:
         paths[f"page-{days}"] = store(root / "pages", key, ".html", b"<html></html>", {"name": f"{days}.html"})
         age(paths[f"page-{days}"], days)
     (root / "builds").mkdir()
-    paths["build"] = root / "builds" / "stamp.json"
+    paths["build"] = root / "builds" / f"{'ab' * 16}.json"  # a build stamp, named by its request's digest
     paths["build"].write_text("{}")
-    left = root / "notebooks" / ".abc.ipynb.x1.tmp"  # left by a build stopped mid-write
+    left = root / "notebooks" / f".{'cd' * 32}.ipynb.x1.tmp"  # left by a build stopped mid-write
     left.write_bytes(b"half")
     age(left, 1)
     paths["leftover"] = left

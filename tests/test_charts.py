@@ -22,9 +22,9 @@ def drawn() -> dict[str, list[alt.TopLevelMixin]]:
     found: dict[str, list[alt.TopLevelMixin]] = {}
     real = charts.figure
 
-    def keep(chart, alt_text, caption, kind):
+    def keep(chart, alt_text, caption, kind, notes=None):
         found.setdefault(kind, []).append(chart)
-        return real(chart, alt_text, caption, kind)
+        return real(chart, alt_text, caption, kind, notes)
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(charts, "figure", keep)
@@ -54,3 +54,29 @@ def test_the_spec_drawn_is_the_configured_chart(drawn, kind):
             chart.configure(font=charts.FONT).configure_view(stroke=None).configure_axis(grid=True, gridOpacity=0.4)
         )
         assert charts.spec(chart) == configured.to_dict(validate=True)
+
+
+def test_the_rebased_demo_chart_draws_two_segments_with_labelled_limits_and_its_marks():
+    """Domestic abuse reporting restarts its limits in April 2014: each segment's mean and limits, labelled."""
+    from analysis.report.measure import spc
+
+    html = str(spc(demo_data(), "da-reporting"))
+    svg = html[html.index("<svg") : html.index("</svg>")]
+    for label in ("Mean 592", "Upper limit 711", "Lower limit 473", "Mean 548", "Upper limit 666", "Lower limit 430"):
+        assert f">{label}</text>" in svg, label
+    assert ">1 Rebase: New recording practi" in svg and ">2 White Ribbon Day campaign" in svg  # cut short
+    assert "in 2 segments" in html and "Apr 13 to Mar 14 mean 592" in html and "Apr 14 to Jun 15 mean 548" in html
+    assert "<li>April 2014: limits recalculated from here (rebase): New recording practice" in html
+
+
+def test_event_text_inside_a_chart_is_escaped():
+    from xml.etree import ElementTree
+
+    from test_report_sections import hostile_data
+
+    from analysis.report.measure import period_chart, spc
+
+    for html in (str(spc(hostile_data(), "da-reporting")), str(period_chart(hostile_data(), "asb-incidents"))):
+        svg = html[html.index("<svg") : html.index("</svg>") + len("</svg>")]
+        ElementTree.fromstring(svg)  # well-formed, as the paper reads it
+        assert "<script" not in svg and "&lt;script&gt;" in svg

@@ -311,7 +311,7 @@ def test_changes_list_status_spc_late_returns_and_revisions_apart(tmp_path):
         ("status", "status", "green", "amber"),
         ("spc_variation", "spc_variation", "common_cause", "special_cause_concern"),
         ("late_return", "value 2015-05", "no value", "866"),
-        ("revision", "value 2015-04", "1,234", "1,250"),
+        ("revision", "value 2015-04", "1,235", "1,250"),  # 1,234.5 shown half away from zero
     ]  # July was not due at the end of Q1: a new month, not a late return
 
 

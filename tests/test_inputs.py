@@ -247,7 +247,128 @@ CASES = [
     case(
         "aggregation-not-an-aggregation",
         {"measures.yml": append("    aggregation: total\n")},
-        "measures.yml, line 36, measure 'hate-incidents', field 'aggregation': 'total' is not an aggregation: use sum, last or mean",
+        "measures.yml, line 36, measure 'hate-incidents', field 'aggregation': 'total' is not an aggregation: use sum, cumulative, last or mean",
+    ),
+    case(
+        "single-meeting-refused",
+        {
+            "measures.yml": replace(
+                "status_method: forecast\n",
+                "status_method: forecast\nreport:\n  board: The Board\n  meeting: 2015-07-23\n",
+            )
+        },
+        "measures.yml, line 7, report, field 'meeting': one meeting date for every quarter is no longer read, since "
+        "each quarter's paper goes to its own meeting: write the meetings per quarter under 'meetings:', like "
+        "'meetings: {2015-16-Q1: 2015-07-23}' (the quarter a paper reports on, then the date of the meeting)",
+    ),
+    case(
+        "meetings-problems",
+        {
+            "measures.yml": replace(
+                "status_method: forecast\n",
+                "status_method: forecast\nreport:\n  meetings:\n    2015-16-Q1: 2015-07-23\n    Q2 2015-16: 2015-10-22\n"
+                "    2015-16-Q3: 2015-07-23\n    2015-16-Q4: 23/04/2016\n",
+            )
+        },
+        "measures.yml, line 8, report, field 'meetings': 'Q2 2015-16' is not a quarter as the register writes them: "
+        "write it as 2015-16-Q2",
+        "measures.yml, line 9, report, field 'meetings': the meeting for 2015-16-Q3 is on 2015-07-23, before the "
+        "quarter ends (2015-12-31): a quarter's paper goes to a meeting after it (is the date another quarter's?)",
+        "measures.yml, line 10, report, field 'meetings': the meeting date for 2015-16-Q4, '23/04/2016', is not a "
+        "date: write it like 2015-07-23",
+    ),
+    case(
+        "meetings-not-a-mapping",
+        {
+            "measures.yml": replace(
+                "status_method: forecast\n", "status_method: forecast\nreport:\n  meetings: 2015-07-23\n"
+            )
+        },
+        "measures.yml, line 6, report, field 'meetings': must map each quarter to its meeting's date, like "
+        "'meetings: {2015-16-Q1: 2015-07-23, 2015-16-Q2: 2015-10-22}'",
+    ),
+    case(
+        "measure-status-not-a-status",
+        {"measures.yml": append("    status: in development\n")},
+        "measures.yml, line 36, measure 'hate-incidents', field 'status': 'in development' is not a measure status: "
+        "use reported or in_development (did you mean 'in_development'?)",
+    ),
+    case(
+        "expected-needs-in-development",
+        {"measures.yml": append("    expected: 2015-16-Q3\n")},
+        "measures.yml, line 36, measure 'hate-incidents', field 'expected': only a measure in development has an "
+        "expected quarter: add 'status: in_development', or remove this line",
+    ),
+    case(
+        "expected-not-a-quarter",
+        {"measures.yml": append("    status: in_development\n    expected: next board\n")},
+        "measures.yml, line 37, measure 'hate-incidents', field 'expected': 'next board' is not a quarter: write the "
+        "first quarter it will report, like 2015-16-Q3",
+    ),
+    case(
+        "in-development-still-needs-its-priority-and-a-valid-polarity",
+        {
+            "measures.yml": replace(
+                "    priority: Hate crime\n    polarity: higher\n    frequency: quarterly\n",
+                "    polarity: up\n    status: in_development\n",
+            )
+        },
+        "measures.yml, line 31, measure 'hate-incidents', field 'priority': the priority is missing: name the plan's "
+        "priority or theme it serves",
+        "measures.yml, line 33, measure 'hate-incidents', field 'polarity': 'up' is not a polarity: use higher, "
+        "lower or monitor",
+    ),
+    case(
+        "figures-for-a-measure-in-development",
+        {
+            "measures.yml": replace(
+                "    priority: Domestic abuse\n", "    priority: Domestic abuse\n    status: in_development\n"
+            ),
+            "commentary/2015-16-Q1/da-referrals.md": "Not yet.\n",
+        },
+        "actuals.csv, row 7, column 'measure_id': 'da-referrals' is a measure in development in measures.yml, which "
+        "reports nothing yet: set its status to reported",
+        "actuals.csv, row 8, column 'measure_id': 'da-referrals' is a measure in development in measures.yml, which "
+        "reports nothing yet: set its status to reported",
+        "commentary/2015-16-Q1/da-referrals.md: 'da-referrals' is a measure in development in measures.yml, which "
+        "reports nothing yet: set its status to reported, so this commentary would not be shown",
+    ),
+    case(
+        "priorities-lacking-a-measures-priority",
+        {
+            "measures.yml": replace(
+                "measures:\n",
+                "priorities:\n  - {name: Anti-social behaviour, lead: ASB Delivery Group}\n  - Domestic abuse\n"
+                "  - name: Overall crime\n  - name: Hate crimes\nmeasures:\n",
+            )
+        },
+        "measures.yml, line 38, measure 'hate-incidents', field 'priority': 'Hate crime' is not one of the plan's "
+        "priorities under 'priorities:' (Anti-social behaviour, Domestic abuse, Overall crime, Hate crimes) (did you "
+        "mean 'Hate crimes'?): name one of them, or add it there",
+    ),
+    case(
+        "priorities-problems",
+        {
+            "measures.yml": replace(
+                "measures:\n",
+                "priorities:\n  - name: Anti-social behaviour\n    leader: ASB Delivery Group\n  - lead: Someone\n"
+                "  - name: anti-social behaviour\n  - [Domestic abuse]\n  - name: Overall crime\n  - name: Hate crime\n"
+                "  - name: Domestic abuse\nmeasures:\n",
+            )
+        },
+        "measures.yml, line 9, priority 1, field 'leader': this is not a field of a priority: use name and lead "
+        "(did you mean 'lead'?)",
+        "measures.yml, line 10, priority 2, field 'name': the priority's name is missing",
+        "measures.yml, line 11, priority 'anti-social behaviour', field 'name': this priority is listed twice (also "
+        "priority 1)",
+        "measures.yml, line 12, priority 4, field 'priorities': give the priority's name and lead, like {name: Hate "
+        "crime, lead: Hate Crime Delivery Group}",
+    ),
+    case(
+        "priorities-not-a-list",
+        {"measures.yml": replace("measures:\n", "priorities: Anti-social behaviour\nmeasures:\n")},
+        "measures.yml, line 7, field 'priorities': must list the plan's priorities in order, one per line, like "
+        "'- {name: Hate crime, lead: Hate Crime Delivery Group}'",
     ),
     case(
         "profile-not-a-profile",
@@ -538,6 +659,32 @@ CASES = [
         {"family_group.csv": replace("Safer Example", "safer example")},
         "family_group.csv, column 'partnership': the family group for 2015-16-Q1 has no row for 'Safer Example', the partnership in measures.yml (row 2 has 'safer example': spell it exactly as measures.yml does)",
     ),
+    # --- the leads' sign-off and reviews, written by ingest returns
+    case(
+        "signoff-unknown-measure",
+        {"signoff.csv": "quarter,measure_id,signed_by,signed_on\n2015-16-Q1,asb-incident,Sam Taylor,2015-07-10\n"},
+        "signoff.csv, row 2, column 'measure_id': 'asb-incident' is not a measure in measures.yml "
+        "(did you mean 'asb-incidents'?)",
+    ),
+    case(
+        "signoff-twice",
+        {
+            "signoff.csv": "quarter,measure_id,signed_by,signed_on\n2015-16-Q1,all-crime,Sam Taylor,2015-07-10\n"
+            "2015-16-Q1,all-crime,Jo Jones,2015-07-11\n"
+        },
+        "signoff.csv, row 3, column 'measure_id': all-crime is signed off twice for 2015-16-Q1 (also row 2): keep one",
+    ),
+    case(
+        "signoff-date-and-name",
+        {"signoff.csv": "quarter,measure_id,signed_by,signed_on\n2015-16-Q1,all-crime,,10/07/2015\n"},
+        "signoff.csv, row 2, column 'signed_by': the name is empty: give who signed the measure off",
+        "signoff.csv, row 2, column 'signed_on': '10/07/2015' is not a date: write it like 2015-10-05",
+    ),
+    case(
+        "reviews-unknown-table",
+        {"reviews.csv": "quarter,table,item,lead,reviewed_on\n2015-16-Q1,actions,ASB1: Patrols,ASB,2015-07-10\n"},
+        "reviews.csv, row 2, column 'table': 'actions' is not action_plan or recommendations",
+    ),
     # --- commentary
     case(
         "commentary-folder-not-a-quarter",
@@ -662,6 +809,63 @@ CASES = [
         },
         "measures.yml, line 21, measure 'da-referrals', field 'notebook': 'notebooks/gone.ipynb' does not exist: "
         "add it to the project's notebooks/ folder, or remove this line",
+    ),
+    # --- SPC rebases (the register's spc_rebase, checked against actuals.csv) and events.csv
+    case(
+        "rebase-not-a-month",
+        {"measures.yml": replace("    unit: incidents\n", "    unit: incidents\n    spc_rebase: [Apr-15]\n")},
+        "measures.yml, line 15, measure 'asb-incidents', field 'spc_rebase': 'Apr-15' is not written as a month like "
+        "2015-04 (Excel may have changed it): write it as 2015-04",
+    ),
+    case(
+        "rebase-of-the-other-frequency",
+        {"measures.yml": replace("    unit: incidents\n", "    unit: incidents\n    spc_rebase: [2015-16-Q1]\n")},
+        "measures.yml, line 15, measure 'asb-incidents', field 'spc_rebase': '2015-16-Q1' is a quarter, but "
+        "asb-incidents is a monthly measure: give a month like 2015-04",
+    ),
+    case(
+        "rebase-not-a-period-of-the-series",
+        {"measures.yml": replace("    unit: incidents\n", "    unit: incidents\n    spc_rebase: [2014-09]\n")},
+        "measures.yml, line 15, measure 'asb-incidents', field 'spc_rebase': the rebase September 2014 has no value "
+        "in the series: a rebase must be a period of the series after its first",
+    ),
+    case(
+        "rebase-at-the-first-period",
+        {"measures.yml": replace("    unit: incidents\n", "    unit: incidents\n    spc_rebase: [2014-04]\n")},
+        "measures.yml, line 15, measure 'asb-incidents', field 'spc_rebase': the rebase April 2014 is the first "
+        "period of the series: a rebase must be a later period of it",
+    ),
+    case(
+        "rebase-leaves-one-point",
+        {"measures.yml": replace("    unit: incidents\n", "    unit: incidents\n    spc_rebase: [2015-06]\n")},
+        "measures.yml, line 15, measure 'asb-incidents', field 'spc_rebase': the rebase June 2015 leaves the segment "
+        "from June 2015 with one point: every segment needs at least 2",
+    ),
+    case(
+        "events-unknown-measure-and-bad-period",
+        {"events.csv": "measure_id,period,text\nasb-incident,2015-05,Operation\nall-crime,May-15,New rule\n"},
+        "events.csv, row 2, column 'measure_id': 'asb-incident' is not a measure in measures.yml (did you mean "
+        "'asb-incidents'?)",
+        "events.csv, row 3, column 'period': 'May-15' is not written as a month like 2015-04 (Excel may have "
+        "changed it): write it as 2015-05",
+    ),
+    case(
+        "events-other-frequency-empty-text-and-twice",
+        {
+            "events.csv": "measure_id,period,text\nda-referrals,2015-05,Campaign\nall-crime,2015-05,\n"
+            "asb-incidents,2015-05,Operation\nasb-incidents,2015-05,Campaign\n"
+        },
+        "events.csv, row 2, column 'period': '2015-05' is a month, but da-referrals is a quarterly measure: give a "
+        "quarter like 2015-16-Q1",
+        "events.csv, row 3, column 'text': the text is empty: say what happened, like 'New crime recording rules "
+        "from today'",
+        "events.csv, row 5, column 'period': asb-incidents already has an event in 2015-05 (row 4): put both in one "
+        "row's text",
+    ),
+    case(
+        "events-header-misspelt",
+        {"events.csv": "measure_id,period,txt\nall-crime,2015-05,New rule\n"},
+        "events.csv, row 1: the header row has no column 'text' (is 'txt' a misspelling of it?)",
     ),
     case(
         "csv-too-many-columns",

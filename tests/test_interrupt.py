@@ -251,15 +251,11 @@ def start(tmp_path: Path):
             proc.wait()
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize(
-    "kernel,how",
-    [("warm", "sigterm"), ("fresh", "sigterm"), ("warm", "ctrl-c"), ("fresh", "ctrl-c")],
-    ids=["warm-sigterm", "fresh-sigterm", "warm-ctrl-c", "fresh-ctrl-c"],
-)
-def test_a_signal_stops_a_build_with_its_workers_and_kernels_and_publishes_nothing(
-    earlier_build, start, tmp_path, kernel, how
-):
+def busy_build(earlier_build, start, tmp_path: Path, kernel: str) -> tuple:
+    """A build of the earlier one's copy with both pool workers and their kernels busy on slow notebooks.
+
+    Returns the data and output folders, what was published before, the process, its log and its processes.
+    """
     data, built = earlier_build
     out = tmp_path / "out"
     shutil.copytree(built, out, symlinks=True)
@@ -273,7 +269,20 @@ def test_a_signal_stops_a_build_with_its_workers_and_kernels_and_publishes_nothi
     started = psutil.Process(proc.pid).children(recursive=True)
     kernels = [k for k in started if _connection_file(k) is not None]
     assert len(started) >= 4 and len(kernels) == 2, "two pool workers, each with a kernel"
-    connection_files = [_connection_file(k) for k in kernels]
+    return data, out, before, proc, log, started
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "kernel,how",
+    [("warm", "sigterm"), ("fresh", "sigterm"), ("warm", "ctrl-c"), ("fresh", "ctrl-c")],
+    ids=["warm-sigterm", "fresh-sigterm", "warm-ctrl-c", "fresh-ctrl-c"],
+)
+def test_a_signal_stops_a_build_with_its_workers_and_kernels_and_publishes_nothing(
+    earlier_build, start, tmp_path, kernel, how
+):
+    _, out, before, proc, log, started = busy_build(earlier_build, start, tmp_path, kernel)
+    connection_files = [f for f in map(_connection_file, started) if f is not None]
     name = send(proc, how)
     assert proc.wait(timeout=120) == EXIT[name], log.read_text()
     text = log.read_text()
@@ -307,3 +316,33 @@ def test_sigterm_stops_build_all_on_a_dask_cluster_it_started(start, tmp_path):
     assert not alive(started), "no Dask worker or kernel outlives the build"
     assert not list(out.glob(".csp-build-*"))
     assert not (out / "_site" / "echo-bay").exists(), "nothing is published"
+
+
+# ---------------------------------------------------------------------------
+# kill -9 of the main process: nothing can stop the tree, so each process ends itself when its parent is gone
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kernel", ["warm", "fresh"])
+def test_a_build_killed_with_sigkill_leaves_no_process_and_no_lock(earlier_build, start, tmp_path, kernel):
+    data, out, before, proc, _, started = busy_build(earlier_build, start, tmp_path, kernel)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    deadline = time.monotonic() + 5
+    while alive(started) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not alive(started), "no pool worker or kernel outlives the killed build by more than a few seconds"
+    assert published(out) == before
+    mine = [out / ".env.old-2024", out / "_site" / ".drafts.link-ideas"]  # the user's, looking like leftovers
+    mine[0].write_text("SECRET=1\n")
+    mine[1].mkdir()
+    # the next build finds the folder free (--no-wait) and cleans what the killed one left, and only that
+    again = subprocess.run(
+        [sys.executable, "-m", "analysis.cli", "build", "--data", str(data), "--out", str(out), "--quarter", Q,
+         "--jobs", "2", "--renderer", "builtin", "--no-wait"],
+        capture_output=True, text=True, timeout=300, cwd=tmp_path,
+    )  # fmt: skip
+    assert again.returncode == 0, again.stderr
+    assert f"Cleaned up what earlier commands left in {out}: 1 staging folder." in again.stderr
+    assert not list(out.glob(".csp-build-*"))
+    assert mine[0].read_text() == "SECRET=1\n" and mine[1].is_dir()

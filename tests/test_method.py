@@ -4,7 +4,7 @@ import pytest
 
 from analysis.core.periods import Quarter, months_of_year, quarters_of_year
 from analysis.core.register import Measure
-from analysis.method.status import cumulative_rows, measure_status
+from analysis.method.status import cumulative_rows, increments, measure_status
 
 
 def measure(**kw) -> Measure:
@@ -52,8 +52,13 @@ def test_tolerance_override(tolerance, expected):
 
 @pytest.mark.parametrize(
     ("aggregation", "values", "ytd"),
-    [("sum", [1, 2, 3], 6.0), ("last", [10, 25, 31], 31.0), ("mean", [70, 80, 90], 80.0)],
-    ids=["sum", "last", "mean"],
+    [
+        ("sum", [1, 2, 3], 6.0),
+        ("cumulative", [10, 25, 31], 31.0),
+        ("last", [10, 25, 31], 31.0),
+        ("mean", [70, 80, 90], 80.0),
+    ],
+    ids=["sum", "cumulative", "last", "mean"],
 )
 def test_aggregation(aggregation, values, ytd):
     result = measure_status(measure(aggregation=aggregation), monthly(2015, values), Quarter(2015, 1))
@@ -261,3 +266,89 @@ def test_the_years_last_quarter_with_a_lagged_march_is_due_next_year():
     assert s.periods_missing == () and s.period_end == "2016-02"
     assert (s.quarter_actual, s.last_year_quarter_actual) == (200.0, 200.0)
     assert measure_status(measure(lag=0), series, Quarter(2015, 4)).periods_missing == ("2016-03",)
+
+
+# ---------------------------------------------------------------------------
+# Running totals of the year (aggregation cumulative)
+
+# Hate incidents, Safer Plymouth: the report's running totals of 2014-15, and 2015-16 to September
+# (to June from seed 003; 335 at the end of September, so quarter two's own figure is 161).
+HATE_LAST_YEAR = monthly(2014, [55, 109, 152, 208, 247, 292, 354, 408, 456, 504, 551, 617])
+HATE = {**HATE_LAST_YEAR, **monthly(2015, [58, 122, 174, 230, 283, 335])}
+
+
+def hate(**kw) -> Measure:
+    return measure(**{"polarity": "higher", "aggregation": "cumulative", "targets": {2015: 621}, **kw})
+
+
+@pytest.mark.parametrize(
+    ("quarter", "ytd", "last_year_ytd", "own", "last_year_own"),
+    [(1, 174.0, 152.0, 174.0, 152.0), (2, 335.0, 292.0, 161.0, 140.0)],
+    ids=["q1-nothing-to-subtract", "q2-increase-on-june"],
+)
+def test_cumulative_year_to_date_is_the_value_and_the_quarter_its_increase(
+    quarter, ytd, last_year_ytd, own, last_year_own
+):
+    s = measure_status(hate(), HATE, Quarter(2015, quarter))
+    assert (s.ytd_actual, s.last_year_ytd, s.last_year_total) == (ytd, last_year_ytd, 617.0)
+    assert (s.quarter_actual, s.last_year_quarter_actual) == (own, last_year_own)
+
+
+def test_cumulative_quarter_stops_at_a_lagged_period_end():
+    series = {k: v for k, v in HATE.items() if k != "2015-09"}
+    s = measure_status(hate(lag=1), series, Quarter(2015, 2))
+    assert s.period_end == "2015-08" and s.ytd_actual == 283.0
+    assert (s.quarter_actual, s.last_year_quarter_actual) == (283.0 - 174, 247.0 - 152)
+
+
+def test_cumulative_quarter_is_unknown_without_the_total_at_the_end_of_the_quarter_before():
+    series = {k: v for k, v in HATE.items() if k not in ("2015-06", "2014-06")}
+    s = measure_status(hate(), series, Quarter(2015, 2))
+    assert s.ytd_actual == 335.0  # the year to date needs only the period end
+    assert (s.quarter_actual, s.last_year_quarter_actual) == (None, None)
+    assert s.periods_missing == ("2015-06",)
+
+
+def test_cumulative_forecast_is_the_run_rate_even_with_last_year_complete():
+    s = measure_status(hate(), HATE, Quarter(2015, 2))
+    assert s.forecast == 335 * 12 / 6  # not 335 x 617 / 292, last year's pattern
+    assert s.ytd_target == pytest.approx(621 * 6 / 12)
+    assert s.status == "green"
+    seasonal = measure_status(hate(profile="seasonal"), HATE, Quarter(2015, 2))
+    assert seasonal.ytd_target == pytest.approx(621 * 292 / 617)
+
+
+def test_higher_cumulative_count_is_achieved_once_the_total_reaches_the_target():
+    s = measure_status(hate(targets={2015: 300}), HATE, Quarter(2015, 2))
+    assert s.status == "achieved"
+
+
+def test_cumulative_gap_between_rates_keeps_the_report_figures():
+    # Seed 003: the gap was 6.5, 12.6 and 18 by June against last year's 6.9, 13.5 and 19.6.
+    gap = monthly(2014, [6.9, 13.5, 19.6, 26.4, 32.5, 39.3, 45.8, 52.2, 58.4, 64.2, 70.6, 77.4])
+    gap |= monthly(2015, [6.5, 12.6, 18])
+    m = measure(aggregation="cumulative", targets={2015: 77.3})
+    s = measure_status(m, gap, Quarter(2015, 1))
+    assert (s.ytd_actual, s.last_year_ytd, s.quarter_actual, s.forecast, s.status) == (18, 19.6, 18, 72, "green")
+    assert s.ytd_target == pytest.approx(19.325)
+
+
+def test_cumulative_series_rows_hold_the_values_themselves():
+    rows = cumulative_rows(hate(), HATE, 2015)
+    assert [r["cumulative_value"] for r in rows[:7]] == [58, 122, 174, 230, 283, 335, None]
+    assert [r["value"] for r in rows[:6]] == [58, 122, 174, 230, 283, 335]
+
+
+@pytest.mark.parametrize(
+    ("series", "expected"),
+    [
+        ({"2015-04": 58, "2015-05": 122, "2015-06": 174}, {"2015-04": 58, "2015-05": 64, "2015-06": 52}),
+        ({"2015-03": 617, "2015-04": 58}, {"2015-04": 58}),  # a new year starts again; March's February is unknown
+        ({"2015-04": 58, "2015-06": 174}, {"2015-04": 58}),  # June's increase needs May
+        ({"2014-15-Q4": 617, "2015-16-Q1": 174, "2015-16-Q2": 335}, {"2015-16-Q1": 174, "2015-16-Q2": 161}),
+    ],
+    ids=["months", "year-boundary", "gap-in-the-year", "quarters"],
+)
+def test_increments_for_spc(series, expected):
+    frequency = "quarterly" if "Q" in next(iter(series)) else "monthly"
+    assert increments(series, frequency) == expected

@@ -114,3 +114,26 @@ def test_mean_aggregation_speaks_of_averages():
 def test_q1_without_a_value_of_its_own_says_no_return_yet():
     text = draft(_row(period_end="2015-04", ytd_actual=10.0, last_year_ytd=9.0, quarter_actual=None), Q1, "x")
     assert text.startswith("There is no return yet for quarter one")
+
+
+@pytest.mark.parametrize(
+    ("unit", "own", "last_year_own", "opening_words"),
+    [
+        ("incidents", 161.0, 140.0, "In quarter two there have been 161 incidents, against 140 in the same quarter"),
+        (
+            "crimes per 1,000 residents",
+            13.0,
+            19.7,
+            "In quarter two the figure rose by 13 crimes per 1,000 residents, against 19.7 in the same quarter",
+        ),
+        ("crimes per 1,000 residents", -2.5, 1.0, "In quarter two the figure fell by 2.5 crimes per 1,000 residents"),
+    ],
+    ids=["count", "rate", "rate-falling"],
+)
+def test_cumulative_aggregation_gives_the_quarters_own_increase_then_the_year_to_date(
+    unit, own, last_year_own, opening_words
+):
+    text = draft(_row(period_end="2015-09", ytd_actual=335.0, last_year_ytd=292.0, quarter_actual=own,
+                      last_year_quarter_actual=last_year_own, aggregation="cumulative"), Q2, unit)  # fmt: skip
+    assert text.startswith(opening_words)
+    assert "The year to date is 335" in text

@@ -57,6 +57,22 @@ def _fonts(reader: PdfReader) -> dict[str, bool]:
     return fonts
 
 
+ICONS = ("Variation: ", "Assurance: ")  # the icon summary's icons, each a figure with its words
+
+
+@pytest.mark.slow
+def test_demo_paper_shows_the_icon_summary_beside_the_traffic_lights(demo_paper, built_demo):
+    _, reader = demo_paper
+    status = read_table(built_demo / "data" / "processed" / QUARTER, MEASURE_STATUS)
+    icons = [alt for alt, _ in _figures(reader) if (alt or "").startswith(ICONS)]
+    assert len(icons) == (status["spc_variation"] != "").sum() + (status["spc_assurance"] != "").sum()
+    assert (
+        "Variation: Improvement (high)" in icons
+        and "Assurance: Fail: the target will not be met without change" in icons
+    )
+    assert "Variation and assurance" in _text(reader)
+
+
 def _figures(reader: PdfReader) -> list[tuple[str | None, list[float]]]:
     """Each figure of the PDF's structure tree: its alternative text (None without one) and its box on the page."""
     found = []
@@ -79,13 +95,13 @@ def _figures(reader: PdfReader) -> list[tuple[str | None, list[float]]]:
     return found
 
 
-def _quarter_layout(root: Path, report: ReportInfo | None = None) -> Path:
+def _quarter_layout(root: Path, report: ReportInfo | None = None, quarter: str = QUARTER) -> Path:
     """The fixture quarter laid out as ``build`` leaves it under ``--out`` (tables and executed notebooks)."""
-    processed = fx.write_processed(root / "data" / "processed" / QUARTER)
+    processed = fx.write_processed(root / "data" / "processed" / quarter, quarter=quarter)
     if report is not None:
         register = dataclasses.replace(read_register(processed), report=report)
         (processed / "register.json").write_text(register.to_json(), encoding="utf-8")
-    fx.write_reports(root / "reports" / QUARTER)
+    fx.write_reports(root / "reports" / quarter)
     return root
 
 
@@ -156,7 +172,7 @@ def test_demo_paper_embeds_its_fonts_and_is_tagged(demo_paper):
 @pytest.mark.slow
 def test_demo_paper_gives_every_chart_its_text_alternative(demo_paper, built_demo):
     _, reader = demo_paper
-    figures = _figures(reader)
+    figures = [f for f in _figures(reader) if not (f[0] or "").startswith(ICONS)]
     assert len(figures) >= 3, "the demo's paper has charts"
     assert all(alt for alt, _ in figures), "every figure of the PDF carries its text alternative"
     pages = (built_demo / "_site" / QUARTER / "measures").glob("*.html")
@@ -170,7 +186,7 @@ def test_demo_paper_gives_each_exception_item_its_page_with_the_one_chart_it_is_
     the period table and the period and SPC charts stay on the site, so each item ends within two pages."""
     _, reader = demo_paper
     exceptions = read_table(built_demo / "data" / "processed" / QUARTER, EXCEPTIONS)
-    alts = [alt for alt, _ in _figures(reader)]
+    alts = [alt for alt, _ in _figures(reader) if not (alt or "").startswith(ICONS)]
     assert len(alts) == len(exceptions) >= 3, "one chart an exception item, none for the other measures"
     assert all(alt.startswith("Line chart of cumulative") for alt in alts), alts
     pages = [_text(reader, slice(i, i + 1)) for i in range(len(reader.pages))]
@@ -197,10 +213,28 @@ def test_every_page_of_the_quarter_links_to_the_paper(built_demo, page):
 
 HOSTILE_REPORT = ReportInfo(
     board="Board <b>bold</b> & co",
-    meeting="2015-07-23",
+    meetings={QUARTER: "2015-07-23"},
     author="</title><script>alert(2)</script>",
     version="1.0",
 )
+
+
+@pytest.mark.parametrize(
+    ("meetings", "quarter", "cover"),
+    [
+        ({"2015-16-Q1": "2015-07-23", "2015-16-Q2": "2015-10-22"}, "2015-16-Q1", "Meeting of 23 July 2015"),
+        ({"2015-16-Q1": "2015-07-23", "2015-16-Q2": "2015-10-22"}, "2015-16-Q2", "Meeting of 22 October 2015"),
+        ({"2015-16-Q1": "2015-07-23"}, "2015-16-Q2", "Meeting date to be confirmed"),
+        ({}, "2015-16-Q1", "Meeting date to be confirmed"),
+    ],
+    ids=["q1-own-date", "q2-own-date", "q2-to-be-confirmed", "none-given"],
+)
+def test_the_cover_gives_the_quarters_own_meeting(tmp_path, meetings, quarter, cover):
+    root = _quarter_layout(tmp_path, ReportInfo(board="The Board", meetings=meetings), quarter)
+    document = paper.paper_html(quarter, root / "reports" / quarter, root / "data" / "processed" / quarter)
+    shown = re.search(r'<p class="cover-meeting">([^<]*)</p>', document)
+    assert shown is not None and shown[1] == cover
+    assert document.count("Meeting of") <= 1, "only the quarter's own meeting"
 
 
 @pytest.fixture(scope="module")
@@ -380,10 +414,10 @@ BASE = "partnership: Safer Example\nmeasures:\n  - {id: asb, title: ASB, priorit
 
 def test_register_reads_the_report_and_sources_blocks():
     register = parse_register(
-        BASE + "report: {board: The Board, meeting: 2015-07-23, author: Analyst, contact: a@example.org, "
-        "version: 2}\nsources:\n  actuals.csv: {source: Police recorded crime, status: Official}\n"
+        BASE + "report: {board: The Board, meetings: {2015-16-Q1: 2015-07-23}, author: Analyst, "
+        "contact: a@example.org, version: 2}\nsources:\n  actuals.csv: {source: Police recorded crime, status: Official}\n"
     )
-    assert register.report == ReportInfo("The Board", "2015-07-23", "Analyst", "a@example.org", "2")
+    assert register.report == ReportInfo("The Board", {"2015-16-Q1": "2015-07-23"}, "Analyst", "a@example.org", "2")
     assert register.sources == {"actuals.csv": Source("Police recorded crime", "official")}
     assert type(register).from_json(register.to_json()) == register
     assert parse_register(BASE).report == ReportInfo() and parse_register(BASE).sources == {}
@@ -394,7 +428,11 @@ def test_register_reads_the_report_and_sources_blocks():
     [
         ("report: The Board", "'report': must be a mapping"),
         ("report: {board: B, meting: 2015-07-23}", "'meting' is not a field of report"),
-        ("report: {meeting: 23/07/2015}", "the meeting date '23/07/2015' is not a date: write it like 2015-07-23"),
+        (
+            "report: {meetings: {2015-16-Q1: 23/07/2015}}",
+            "the meeting date for 2015-16-Q1, '23/07/2015', is not a date",
+        ),
+        ("report: {meeting: 2015-07-23}", "like 'meetings: {2015-16-Q1: 2015-07-23}'"),
         ("report: {board: [a, b]}", "board must be a single piece of text"),
         ("sources: [actuals.csv]", "'sources': must map input files"),
         ("sources: {actuals.csv: {source: Police, status: draft}}", "'draft' is not a status: use official"),
@@ -407,6 +445,7 @@ def test_register_reads_the_report_and_sources_blocks():
         "report-not-mapping",
         "report-misspelt-key",
         "meeting-not-iso",
+        "single-meeting-refused",
         "board-list",
         "sources-list",
         "status-unknown",

@@ -25,6 +25,7 @@ from analysis.core.paths import OutputPaths
 from analysis.pipeline import faults, publish
 from analysis.pipeline.lock import folder_lock
 from analysis.pipeline.verify import verify_quarter
+from analysis.processed.atomic import MARKER
 from analysis.processed.contract import MEASURE_STATUS
 from analysis.processed.quarter import load_quarter, read_table
 from analysis.processed.versions import (
@@ -151,27 +152,31 @@ def test_old_versions_beyond_keep_are_removed_never_the_current_one(tmp_path, sm
     assert publish.versions_of(paths, Q) == [current_version(paths, Q)]
 
 
+def _left_by_a_crash(folder: Path, kind: str) -> Path:
+    """A folder as csp-report makes it, marked as its own, by a process (pid 1) that is not this one."""
+    folder.mkdir(parents=True)
+    record = {"made_by": "csp-report", "folder": folder.name, "pid": 1, "kind": kind}
+    (folder / MARKER).write_text(json.dumps(record), encoding="utf-8")
+    return folder
+
+
 def _plant_leftovers(out: Path) -> list[Path]:
     """What crashed commands leave: a staging folder, a folder set aside, a temporary link, an incomplete version,
-    a version half removed, a half-written home page."""
+    a version half removed, a half-written home page; each marked as the project's own, as the project makes them."""
     store = out / ".versions" / Q
     planted = [
-        out / ".csp-build-1-crashed",
-        out / "data" / "processed" / f".{Q}.old-0badf00d",
-        store / ".current.1-0badf00d",
-        store / "20000101-000000-000000-dead",
-        store / ".removing-20000101-000000-000001-beef",
-        out / "_site" / ".index.html.x1y2z3",
+        _left_by_a_crash(out / ".csp-build-1-crashed", "staging folder"),
+        _left_by_a_crash(out / "data" / "processed" / ".csp-report-tmp-1-0badf00d", "replaced folder"),
+        _left_by_a_crash(store / ".csp-report-tmp-1-0badf00e", "temporary link"),
+        _left_by_a_crash(store / "20000101-000000-000000-dead", "incomplete version"),
+        _left_by_a_crash(store / ".csp-report-tmp-1-beef", "version being removed"),
+        _left_by_a_crash(out / "_site" / ".csp-report-tmp-1-x1y2z3", "temporary file"),
     ]
-    for path in planted:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if path.name.startswith(".current."):
-            os.symlink("20000101-000000-000000-dead", path)
-        elif path.name.startswith(".index.html."):
-            path.write_text("<p>half", encoding="utf-8")
-        else:
-            (path / "processed").mkdir(parents=True)
-            (path / "processed" / "measure_status.csv").write_text("measure_id\n", encoding="utf-8")
+    os.symlink("20000101-000000-000000-dead", planted[2] / CURRENT)
+    (planted[5] / "index.html").write_text("<p>half", encoding="utf-8")
+    for folder in (planted[0], planted[1] / "old", planted[3], planted[4] / "20000101-000000-000001-beef"):
+        (folder / "processed").mkdir(parents=True)
+        (folder / "processed" / "measure_status.csv").write_text("measure_id\n", encoding="utf-8")
     return planted
 
 
@@ -301,8 +306,8 @@ def assert_whole(town: FaultTown, out: Path, quarter: str = Q) -> Path:
     processed, reports, site = (paths[p].resolve() for p in ("processed", "reports", "site"))
     manifest = (processed / "manifest.json").read_text()
     assert (site / "manifest.json").read_text() == manifest, "the pages were published with other tables"
-    data = Path(json.loads(manifest)["data_dir"])
-    assert data in (town.a, town.b)
+    folders = {town.a.name: town.a, town.b.name: town.b}  # the manifest names the data folder, not where it is
+    data = folders[json.loads(manifest)["data_dir"]]
     figure, page, notebook = (
         number(_ytd(processed)),
         (site / "index.html").read_text(),

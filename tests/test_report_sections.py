@@ -72,6 +72,8 @@ def hostile_data() -> QuarterData:
     plan = tables["action_plan.csv"]
     for col in ("outcome", "ref", "action", "task", "target", "position", "improvement", "deadline", "lead"):
         plan[col] = [_hostile(v, i) for i, v in enumerate(plan[col])]
+    events = tables["events.csv"]
+    events["text"] = [_hostile(v, i) for i, v in enumerate(events["text"])]
     recs = tables["recommendations.csv"]
     for col in ("recommendation", "progress"):
         recs[col] = [_hostile(v, i) for i, v in enumerate(recs[col])]
@@ -206,6 +208,8 @@ def test_hostile_fixture_reaches_the_pages():
     data = hostile_data()
     escaped = "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; {{ q }} &#39;it&#39; &lt;b&gt;"
     for html in (
+        measure.spc(data, "da-reporting"),  # an event's text, and a rebase's reason
+        measure.period_chart(data, "asb-incidents"),
         measure.headline(data, "asb-incidents"),
         measure.narrative(data, "asb-incidents"),
         measure.actions(data, "da-reporting"),

@@ -176,9 +176,14 @@ def test_no_odds_without_a_target(polarity, target):
     assert p.p_meet_target is None and p.low is not None and p.high is not None
 
 
-@pytest.mark.parametrize(("aggregation", "forecast"), [("mean", 62.5), ("last", 125.0)], ids=["mean", "last"])
-def test_point_forecast_only_for_mean_and_last(aggregation, forecast):
-    assert projection(62.5, 2, 4, None, None, 70, "higher", aggregation) == Projection(forecast)
+@pytest.mark.parametrize(
+    ("aggregation", "last_year", "forecast"),
+    [("mean", None, 62.5), ("last", None, 125.0), ("cumulative", None, 125.0), ("cumulative", (50, 200), 125.0)],
+    ids=["mean", "last", "cumulative", "cumulative-run-rate-despite-last-year"],
+)
+def test_point_forecast_only_for_mean_last_and_cumulative(aggregation, last_year, forecast):
+    ly_ytd, ly_total = last_year or (None, None)
+    assert projection(62.5, 2, 4, ly_ytd, ly_total, 70, "higher", aggregation) == Projection(forecast)
 
 
 def test_nothing_counted_yet_uses_a_jeffreys_shape():

@@ -1,6 +1,6 @@
 """The vocabularies are closed: every code is spelt once, in core/vocabulary.py, with its words for the reader.
 
-Elsewhere in ``src/analysis`` a status, an SPC point type or an assurance code is
+Elsewhere in ``src/analysis`` a status, an SPC point type, an SPC rule or an assurance code is
 named by its constant (``AMBER``, ``COMMON_CAUSE``) or by a named group of them
 (``EXCEPTION_STATUSES``), never written as a string: a code written twice can be
 spelt two ways, and a renamed code would leave the other spelling behind.
@@ -18,7 +18,7 @@ from analysis.core import vocabulary as v
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "analysis"
 VOCABULARY = PACKAGE / "core" / "vocabulary.py"
-CODES = frozenset({*v.STATUS_CODES, *v.POINT_TYPES, *v.ASSURANCE_CODES})
+CODES = frozenset({*v.STATUS_CODES, *v.POINT_TYPES, *v.ASSURANCE_CODES, *v.SPC_RULE_CODES})
 # Literals that are a code by coincidence, with the reason. Keep this short: prefer a constant.
 ALLOWED: dict[tuple[str, str], str] = {}
 
@@ -82,6 +82,8 @@ def test_the_check_finds_a_code_written_as_a_string():
         (v.POINT_TYPES, v.VARIATION_SHORT),
         (v.POINT_TYPES, v.VARIATION_ANSWERS),
         (v.ASSURANCE_CODES, v.ASSURANCE),
+        (v.ASSURANCE_CODES, v.ASSURANCE_SHORT),
+        (v.SPC_RULE_CODES, v.SPC_RULES),
         (v.ACTION_STATUSES, v.ACTION_STATUS_LABELS),
         (v.ACTION_TERMS, v.ACTION_TERM_WORDS),
         (v.POLARITIES, v.POLARITY_WORDS),
@@ -90,7 +92,7 @@ def test_the_check_finds_a_code_written_as_a_string():
     ],
     ids=[
         "status-labels", "status-short", "status-words", "status-counted", "status-colours", "variation",
-        "variation-short", "variation-answers", "assurance", "action-statuses", "action-terms", "polarities",
+        "variation-short", "variation-answers", "assurance", "assurance-short", "spc-rules", "action-statuses", "action-terms", "polarities",
         "source-statuses", "family-group-methods",
     ],
 )  # fmt: skip

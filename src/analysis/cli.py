@@ -131,6 +131,7 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("returns", help="write one Excel returns workbook per lead under returns/<quarter>/")
     p.add_argument("--quarter", type=_quarter, help="e.g. 2015-16-Q2 (default: the latest quarter started)")
     data_arg(p), out_arg(p)
+    p.add_argument("--force", action="store_true", help="write over workbooks that have been filled in since")
 
     p = sub.add_parser("paper", help="write the quarter's committee paper (PDF) from its built outputs")
     quarter_arg(p), data_arg(p), out_arg(p)
@@ -180,8 +181,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from analysis.inputs.tables import load_inputs
 
     inputs = load_inputs(_data_dir(args))
-    n = len(inputs.register.measures)
-    print(f"{inputs.register.partnership}: the inputs are valid ({n} measures, {len(inputs.actuals)} values).")
+    n, developing = len(inputs.register.measures), len(inputs.register.in_development)
+    also = f" and {developing} in development" if developing else ""
+    print(f"{inputs.register.partnership}: the inputs are valid ({n} measures{also}, {len(inputs.actuals)} values).")
     if not inputs.actuals.empty:
         from analysis.pipeline.build import warn_returns_due
 
@@ -191,18 +193,25 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_readiness(args: argparse.Namespace) -> int:
     from analysis.inputs.quarter_start import unupdated_rows
-    from analysis.inputs.tables import load_inputs
-    from analysis.method.readiness import readiness_report, returns_due
+    from analysis.inputs.tables import load_inputs, locate_table
+    from analysis.method.readiness import (
+        lead_order,
+        meeting_line,
+        plan_lines,
+        readiness_report,
+        returns_due,
+        still_to_come,
+    )
 
-    inputs = load_inputs(_data_dir(args))
+    data = _data_dir(args)
+    inputs = load_inputs(data)
     quarter = parse_quarter(args.quarter) if args.quarter else inputs.latest_quarter()
     due = returns_due(inputs.register, inputs.series, quarter)
-    print(readiness_report(inputs.register.partnership, quarter, due))
-    pending = unupdated_rows(_data_dir(args), quarter)
-    if pending:  # carried forward by new-quarter and not updated since: to do, not an input error
-        print(f"\nRows carried forward to {quarter} and not updated yet ({len(pending)}):")
-        print("\n".join(f"  {p}" for p in pending))
-    return EXIT_FAILED if due else EXIT_OK
+    pending = unupdated_rows(data, quarter, inputs.register)
+    to_come = still_to_come(inputs, quarter, pending, signoff_collected=locate_table(data, "signoff") is not None)
+    print(readiness_report(inputs.register.partnership, quarter, due, to_come, lead_order(inputs.register)))
+    print("\n".join([meeting_line(inputs.register, quarter), *plan_lines(inputs.register, quarter)]))
+    return EXIT_FAILED if due else EXIT_OK  # only figures due: what else is to come is listed, not counted
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -291,7 +300,7 @@ def cmd_new_quarter(args: argparse.Namespace) -> int:
 def cmd_returns(args: argparse.Namespace) -> int:
     from analysis.ingest.returns import write_returns
 
-    paths = write_returns(_data_dir(args), _out_dir(args), args.quarter)
+    paths = write_returns(_data_dir(args), _out_dir(args), args.quarter, force=args.force)
     print(f"Wrote {len(paths)} returns workbook{'s' if len(paths) != 1 else ''}:")
     for path in paths:
         print(f"  {path}")
@@ -368,7 +377,9 @@ def main(argv: list[str] | None = None) -> int:
     128 + the signal's number.
     """
     from analysis.pipeline import interrupt
+    from analysis.pipeline.processes import end_with_parent
 
+    end_with_parent()  # a process forked by the command ends with it, even when it is killed with SIGKILL
     command = ""
     with interrupt.handle_signals():
         try:
@@ -386,12 +397,18 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     """Run the command under its folder's lock, and map its failures to exit statuses."""
+    folder = None
     try:
         folder = _locked_folder(args)
         if folder is None:
             return COMMANDS[args.command](args)
         from analysis.pipeline.lock import folder_lock
 
+        if _command(args) in WRITES_OUTPUTS:  # before the lock file is made: never in the inputs, never through a link
+            from analysis.pipeline.publish import check_folders
+
+            data = resolve_dir(args.data_root, DEFAULT_DATA) if args.command == "build-all" else None
+            check_folders(folder, data if data is not None else _data_dir(args) if hasattr(args, "data") else None)
         what = " ".join(["csp-report", _command(args), *([args.source] if args.command == "ingest" else [])])
         what += f" {args.quarter}" if getattr(args, "quarter", None) else ""
         with folder_lock(folder, what, wait=not args.no_wait, record=_command(args) in WRITES_OUTPUTS):
@@ -409,6 +426,9 @@ def _run(args: argparse.Namespace) -> int:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_INVALID if isinstance(err, InvalidInputError) else EXIT_FAILED
     except OSError as err:  # the disk, permissions or the output path: one line, never a traceback
+        where = folder if folder is not None else _out_dir(args) if hasattr(args, "out") else None
+        if err.filename is None and where is not None:  # a write that did not say where: the folder written
+            err = OSError(err.errno, err.strerror, str(where))
         print(f"error: {OutputError.from_os_error(err)}", file=sys.stderr)
         return EXIT_OUTPUT
 

@@ -24,6 +24,8 @@ import contextlib
 import hashlib
 import json
 import os
+import re
+import stat
 import tempfile
 import time
 from collections.abc import Callable, Iterable
@@ -60,6 +62,11 @@ def _write_atomic(path: Path, data: bytes) -> None:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
         os.replace(tmp, path)
+    except OSError as err:
+        Path(tmp).unlink(missing_ok=True)
+        if err.filename is None and err.errno is not None:  # a full disk names no file: this one
+            raise OSError(err.errno, err.strerror, str(path)) from err
+        raise
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -141,6 +148,22 @@ def fetch(folder: Path, key: str, suffix: str, check: Callable[[bytes], str]) ->
     return data, ""
 
 
+# What the cache's own files are called: an entry is named by its key (hex digits) and kind, its record beside
+# it, and a temporary file by the entry it becomes. Nothing else in the cache folder is ever counted or removed.
+_ENTRY = re.compile(r"[0-9a-f]{16,64}\.[a-z]{2,8}")
+_RECORD = re.compile(rf"{_ENTRY.pattern}{re.escape(RECORD_SUFFIX)}")
+_TEMPORARY = re.compile(rf"\.{_ENTRY.pattern}(?:{re.escape(RECORD_SUFFIX)})?\.[A-Za-z0-9_]+(?:\.tmp)?")
+
+
+def _is_own(path: Path) -> bool:
+    """Whether a file of a cache folder is one the cache writes (an entry, a record, a temporary file of either).
+
+    >>> [_is_own(Path(n)) for n in ("ab12cd34ef56ab78.ipynb", ".ab12cd34ef56ab78.ipynb.x1y2_z.tmp", "notes.txt")]
+    [True, True, False]
+    """
+    return any(pattern.fullmatch(path.name) for pattern in (_ENTRY, _RECORD, _TEMPORARY))
+
+
 def _is_leftover(path: Path) -> bool:
     """A temporary file, or a record whose entry is gone."""
     if path.name.startswith("."):
@@ -157,14 +180,14 @@ def scan(root: Path) -> tuple[list[Entry], list[Entry]]:
     entries: list[Entry] = []
     leftovers: list[Entry] = []
     root = Path(root)
-    if not root.is_dir():
+    if not root.is_dir() or root.is_symlink():
         return entries, leftovers
-    for kind_dir in sorted(p for p in root.iterdir() if p.is_dir()):
+    for kind_dir in sorted(p for p in root.iterdir() if p.is_dir() and not p.is_symlink()):
         for path in sorted(kind_dir.iterdir()):
             try:
-                info = path.stat()
-                if not path.is_file():
-                    continue
+                info = path.lstat()
+                if not stat.S_ISREG(info.st_mode) or not _is_own(path):
+                    continue  # a link, a folder or a file the cache did not write: never counted, never removed
                 if _is_leftover(path):
                     leftovers.append(Entry(kind_dir.name, path, info.st_size, info.st_mtime))
                     continue

@@ -1,6 +1,15 @@
-"""Numbers as a report prints them: thousands separators, sensible decimals, signed percentages."""
+"""Numbers as a report prints them: thousands separators, sensible decimals, signed percentages.
+
+Every figure shown (pages, paper, workbooks' messages, ``status``, ``verify``)
+goes through :func:`rounded`: halves round away from zero, as spreadsheets do
+(1,332.5 shows as 1,333 and -2.5 as -3), never to the even neighbour as
+Python's ``round`` and ``format`` do. The tables keep the numbers unrounded.
+"""
 
 from __future__ import annotations
+
+import math
+from decimal import ROUND_HALF_UP, Decimal
 
 
 def missing(value: object) -> bool:
@@ -22,28 +31,67 @@ def present(value: object) -> bool:
     return not missing(value)
 
 
+def rounded(value: float, decimals: int = 0, scale: int = 0) -> Decimal:
+    """``value`` x 10**``scale`` rounded to ``decimals`` places, halves away from zero, as a spreadsheet rounds.
+
+    The rounding is worked in decimal on the figure as written (its shortest
+    ``repr``), not on its binary value: 2.675 is stored as 2.67499999..., so
+    Python's ``round(2.675, 2)`` gives 2.67, while a spreadsheet, and this,
+    give 2.68. ``scale`` shifts the decimal point first (2 for a percentage),
+    so that shifting adds no binary error of its own.
+
+    >>> rounded(1332.5), rounded(310.5), rounded(-2.5), rounded(2.675, 2), rounded(-0.0615, 1, scale=2)
+    (Decimal('1333'), Decimal('311'), Decimal('-3'), Decimal('2.68'), Decimal('-6.2'))
+    """
+    exact = Decimal(repr(float(value))).scaleb(scale)
+    return exact.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+
+
 def number(value: object, decimals: int | None = None) -> str:
     """A figure for prose and tables; whole numbers without decimals, ``–`` when missing.
 
+    Halves round away from zero (:func:`rounded`).
+
     >>> number(10064.0), number(6181.74), number(19.32), number(None)
     ('10,064', '6,182', '19.3', '–')
-    >>> number(77.3, 1), number(0.5)
-    ('77.3', '0.5')
+    >>> number(77.3, 1), number(0.5), number(1332.5), number(310.5), number(-1332.5), number(2.675, 2)
+    ('77.3', '0.5', '1,333', '311', '-1,333', '2.68')
     """
     if missing(value):
         return "–"
     x = float(value)  # type: ignore[arg-type]
     if decimals is None:
         decimals = 0 if x.is_integer() or abs(x) >= 100 else 1
-    return f"{x:,.{decimals}f}"
+    if not math.isfinite(x):
+        return f"{x:,.{decimals}f}"
+    return f"{rounded(x, decimals):,.{decimals}f}"
 
 
 def percent(value: object, decimals: int = 1, signed: bool = True) -> str:
-    """A fraction as a percentage: ``-0.0615`` -> ``-6.2%``.
+    """A fraction as a percentage: ``-0.0615`` -> ``-6.2%``; halves away from zero (:func:`rounded`).
 
-    >>> percent(-0.0615), percent(0.171, 0), percent(None)
-    ('-6.2%', '+17%', '–')
+    >>> percent(-0.0615), percent(0.171, 0), percent(None), percent(0.125, 0), percent(0.15, 0, signed=False)
+    ('-6.2%', '+17%', '–', '+13%', '15%')
     """
     if missing(value):
         return "–"
-    return f"{float(value):{'+' if signed else ''}.{decimals}%}"  # type: ignore[arg-type]
+    x = float(value)  # type: ignore[arg-type]
+    sign = "+" if signed else ""
+    if not math.isfinite(x):
+        return f"{x:{sign}.{decimals}%}"
+    return f"{rounded(x, decimals, scale=2):{sign}.{decimals}f}%"
+
+
+def date_in_words(day: str) -> str:
+    """An ISO date as a report writes it: ``2015-07-23`` -> ``23 July 2015`` (other text as it is).
+
+    >>> date_in_words("2015-07-23"), date_in_words("2015-10-01"), date_in_words("soon")
+    ('23 July 2015', '1 October 2015', 'soon')
+    """
+    import datetime as dt
+
+    try:
+        d = dt.date.fromisoformat(day)
+    except ValueError:
+        return day
+    return f"{d.day} {d:%B %Y}"

@@ -35,11 +35,26 @@ class PeriodError(InvalidInputError, ValueError):
     """A period, quarter or financial year that cannot be read."""
 
 
+FIRST_YEAR, LAST_YEAR = 1900, 2999  # the financial years a report can cover (their months keep four-digit years)
+
+
 def _fy_start(start: str, end: str, text: str) -> int:
+    """The year a financial year starts in, from its two halves as written.
+
+    >>> _fy_start("9999", "00", "9999-00-Q1")
+    Traceback (most recent call last):
+    ...
+    analysis.core.periods.PeriodError: '9999-00-Q1' is not a financial year a report can cover: years run from 1900-01 to 2999-00
+    """
     first = int(start)
     last = int(end) if len(end) == 4 else (first // 100) * 100 + int(end)
     if last % 100 != (first + 1) % 100:
         raise PeriodError(f"{text!r} is not a financial year: {start} is not followed by {end}")
+    if not FIRST_YEAR <= first <= LAST_YEAR:
+        raise PeriodError(
+            f"{text!r} is not a financial year a report can cover: years run from "
+            f"{fy_label(FIRST_YEAR)} to {fy_label(LAST_YEAR)}"
+        )
     return first
 
 
@@ -169,7 +184,8 @@ def is_period(text: str, frequency: Frequency) -> bool:
     (True, False)
     """
     if frequency == "monthly":
-        return bool(_MONTH.match(text))
+        match = _MONTH.match(text)
+        return bool(match) and FIRST_YEAR <= quarter_of_period(text).fy <= LAST_YEAR
     try:
         return str(parse_quarter(text)) == text
     except PeriodError:

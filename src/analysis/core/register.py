@@ -11,9 +11,10 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 
-from analysis.core.vocabulary import STATUS_LABELS
+from analysis.core.vocabulary import REPORTED, STATUS_LABELS
 
-REPORT_KEYS = ("board", "meeting", "author", "contact", "version")
+REPORT_KEYS = ("board", "meetings", "author", "contact", "version")
+PRIORITY_KEYS = ("name", "lead")
 
 
 @dataclass(frozen=True)
@@ -38,9 +39,12 @@ class Measure:
     source: dict[str, tuple[str, ...]] = field(default_factory=dict)
     spc_baseline: int | None = None
     spc_screen_outliers: bool = True
+    spc_rebase: tuple[str, ...] = ()  # periods where the process changed: each starts a new SPC segment
     small_count_threshold: float = 10
     description: str = ""
     lag: int = 0  # how many periods behind the measure's data normally are ("one month behind" = 1)
+    status: str = REPORTED  # reported | in_development (MEASURE_STATUSES): whether the measure reports yet
+    expected: str = ""  # in development: the first quarter it will report, written 2015-16-Q3, or ""
 
     def target(self, fy: int) -> float | None:
         """The annual target for a financial year, or ``None`` when there is none."""
@@ -52,10 +56,26 @@ class ReportInfo:
     """The committee paper's cover, from the register's optional ``report:`` block."""
 
     board: str = ""
-    meeting: str = ""  # the date of the meeting, written 2015-07-23
+    meetings: dict[str, str] = field(default_factory=dict)  # quarter (2015-16-Q1) -> meeting date (2015-07-23)
     author: str = ""
     contact: str = ""
     version: str = ""
+
+    def meeting(self, quarter: object) -> str:
+        """The date (``2015-07-23``) of the meeting a quarter's paper goes to; ``""`` when it is to be confirmed.
+
+        >>> ReportInfo(meetings={"2015-16-Q1": "2015-07-23"}).meeting("2015-16-Q1"), ReportInfo().meeting("2015-16-Q2")
+        ('2015-07-23', '')
+        """
+        return self.meetings.get(str(quarter), "")
+
+
+@dataclass(frozen=True)
+class Priority:
+    """One priority of the partnership's plan, with its named lead (seed 004), whether or not it has a measure."""
+
+    name: str
+    lead: str = ""
 
 
 @dataclass(frozen=True)
@@ -68,7 +88,15 @@ class Source:
 
 @dataclass(frozen=True)
 class Register:
-    """The partnership and its measures, in register order."""
+    """The partnership and its measures, in register order.
+
+    ``measures`` are the measures that report (``status: reported``, the
+    default): every figure, table and page is of these. Measures still in
+    development are kept apart in ``in_development`` (no figures are computed
+    for them) so that pages can list them. ``plan`` is every priority of the
+    plan in its order: the register's ``priorities:``, or else the priorities
+    its measures name, in the order they first name them.
+    """
 
     partnership: str
     measures: tuple[Measure, ...]
@@ -79,6 +107,8 @@ class Register:
     population_source: str = ""
     report: ReportInfo = field(default_factory=ReportInfo)
     sources: dict[str, Source] = field(default_factory=dict)
+    in_development: tuple[Measure, ...] = ()
+    plan: tuple[Priority, ...] = ()
 
     def measure(self, measure_id: str) -> Measure:
         """The measure with this id; ``KeyError`` naming the known ids otherwise."""
@@ -90,8 +120,15 @@ class Register:
 
     @property
     def priorities(self) -> list[str]:
-        """Priorities in the order the register first names them."""
-        return list(dict.fromkeys(m.priority for m in self.measures))
+        """The priorities that have a reported measure, in the plan's order (else the order the register
+        first names them)."""
+        named = {m.priority for m in self.measures}
+        order = [p.name for p in self.plan] + [m.priority for m in self.measures]
+        return [p for p in dict.fromkeys(order) if p in named]
+
+    def lead_of(self, priority: str) -> str:
+        """The named lead of a priority of the plan, or ``""``."""
+        return next((p.lead for p in self.plan if p.name == priority), "")
 
     def label(self, status: str) -> str:
         """The partnership's wording for a status code."""
@@ -100,7 +137,7 @@ class Register:
     def to_json(self) -> str:
         """A stable JSON form, written beside the processed tables for the notebooks."""
         data = asdict(self)
-        for m in data["measures"]:
+        for m in data["measures"] + data["in_development"]:
             m["targets"] = {str(k): v for k, v in sorted(m["targets"].items())}
         return json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
 
@@ -108,12 +145,19 @@ class Register:
     def from_json(cls, text: str) -> Register:
         """Read back :meth:`to_json`."""
         data = json.loads(text)
-        measures = []
-        for m in data.pop("measures"):
-            m["targets"] = {int(k): v for k, v in m["targets"].items()}
-            m["threads"] = tuple(m["threads"])
-            m["source"] = {k: tuple(v) for k, v in m["source"].items()}
-            measures.append(Measure(**m))
-        data["report"] = ReportInfo(**data.get("report", {}))
+        measures = {key: tuple(_measure(m) for m in data.pop(key, [])) for key in ("measures", "in_development")}
+        report = data.get("report", {})
+        report.pop("meeting", None)  # written by an older csp-report: one date for every quarter, no longer read
+        data["report"] = ReportInfo(**report)
         data["sources"] = {k: Source(**v) for k, v in data.get("sources", {}).items()}
-        return cls(measures=tuple(measures), **data)
+        data["plan"] = tuple(Priority(**p) for p in data.get("plan", []))
+        return cls(**measures, **data)
+
+
+def _measure(m: dict) -> Measure:
+    """One measure of :meth:`Register.to_json` read back."""
+    m["targets"] = {int(k): v for k, v in m["targets"].items()}
+    m["threads"] = tuple(m["threads"])
+    m["source"] = {k: tuple(v) for k, v in m["source"].items()}
+    m["spc_rebase"] = tuple(m.get("spc_rebase", ()))
+    return Measure(**m)

@@ -14,6 +14,8 @@ True
 
 from __future__ import annotations
 
+from itertools import combinations
+
 # --- Measure statuses (the traffic light), in the report's order -------------------------
 
 ACHIEVED, GREEN, AMBER, RED, MONITOR, NO_DATA = "achieved", "green", "amber", "red", "monitor", "no_data"
@@ -149,9 +151,18 @@ POLARITY_WORDS: dict[str, str] = {
     "monitor": "monitoring only",
 }
 FREQUENCIES = ("monthly", "quarterly")
-AGGREGATIONS = ("sum", "last", "mean")
+# How a measure's period values combine into the year to date (contract section 3): ``sum`` adds counts,
+# ``cumulative`` values are already the year's running total, ``last`` is a point-in-time figure and
+# ``mean`` averages rates and percentages.
+SUM, CUMULATIVE, LAST, MEAN = "sum", "cumulative", "last", "mean"
+AGGREGATIONS = (SUM, CUMULATIVE, LAST, MEAN)
 PROFILES = ("even", "seasonal")
 STATUS_METHODS = ("forecast", "ytd")
+
+# Whether a measure reports yet (the register's ``status:``): an ``in_development`` measure needs no target or
+# data; it is listed, with the quarter it is ``expected`` to report, but no figure is computed for it.
+REPORTED, IN_DEVELOPMENT = "reported", "in_development"
+MEASURE_STATUSES = (REPORTED, IN_DEVELOPMENT)
 
 # How the partnership is compared with its family group (the register's ``family_group_method``).
 FAMILY_GROUP_METHODS = ("msg_mean", "poisson", "iquanta")
@@ -202,6 +213,36 @@ ASSURANCE: dict[str, tuple[str, str]] = {
     "pass": ("✔", "Assurance: the target is consistently met"),
     "fail": ("✘", "Assurance: the target will not be met without change to the process"),
     "hit_and_miss": ("±", "Assurance: the target will be met only some of the time (hit and miss)"),
+}
+
+# The four special-cause rules, in SPC.md's order (rules 1 to 4), by the names spc.csv's ``rules`` writes.
+BEYOND_LIMITS, TREND, TWO_OF_THREE, SHIFT = "beyond_limits", "trend", "two_of_three", "shift"
+SPC_RULE_CODES = (BEYOND_LIMITS, TREND, TWO_OF_THREE, SHIFT)
+SPC_RULES: dict[str, str] = {  # each rule in words
+    "beyond_limits": "a point beyond a process limit",
+    "trend": "seven or more points each rising, or each falling",
+    "two_of_three": "two of three points close to a limit, on one side of the average",
+    "shift": "a run of seven or more points on one side of the average",
+}
+# What spc.csv's ``rules`` may hold: the rules that flagged a point, alphabetical, ``;``-joined (or empty).
+SPC_RULE_SETS = tuple(";".join(c) for n in range(1, 5) for c in combinations(sorted(SPC_RULE_CODES), n))
+
+# Making Data Count's icons, as the icon summary draws them: (fill, glyph) colours of each variation and assurance,
+# in MDC's convention (common cause grey, improvement blue, concern orange, neutral purple; assurance pass blue,
+# fail orange, hit and miss grey), each glyph at least 4.5:1 on its fill. Words are always shown beside them.
+SPC_ICON_COLOURS: dict[str, tuple[str, str]] = {
+    "common_cause": ("#a6a6a6", "#000000"),
+    "improvement": ("#0072b2", "#ffffff"),
+    "concern": ("#e69f00", "#000000"),
+    "neutral": ("#6a3d9a", "#ffffff"),
+    "pass": ("#0072b2", "#ffffff"),
+    "fail": ("#e69f00", "#000000"),
+    "hit_and_miss": ("#a6a6a6", "#000000"),
+}
+ASSURANCE_SHORT: dict[str, str] = {
+    "pass": "Pass: the target is consistently met",
+    "fail": "Fail: the target will not be met without change",
+    "hit_and_miss": "Hit and miss: the target is met only some of the time",
 }
 
 # The answer to "Is there an unusual change in the pattern?" that each variation gives (a measure page's evidence).

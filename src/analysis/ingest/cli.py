@@ -62,9 +62,11 @@ def add_parsers(
 
     p = sources.add_parser(
         "returns",
-        help="read partners' filled returns workbooks into actuals.csv",
-        description="Read returns workbooks written by `csp-report returns` and filled in by partners: every "
-        "value into actuals.csv, every note into partner_notes.csv. Nothing is written if any workbook has a problem.",
+        help="read the leads' filled returns workbooks: figures, positions, sign-offs, family group",
+        description="Read returns workbooks written by `csp-report returns` and filled in by the leads: every "
+        "value into actuals.csv, every note into partner_notes.csv, positions and statuses into action_plan.csv and "
+        "recommendations.csv (rows reviewed with no change into reviews.csv), sign-offs into signoff.csv and the "
+        "family group's counts into family_group.csv. Nothing is written if any workbook has a problem.",
     )
     p.add_argument("workbooks", nargs="+", metavar="WORKBOOK", type=Path, help="filled returns workbooks (.xlsx)")
     p.add_argument("--revise", action="store_true", help="replace values already in actuals.csv, and log each")

@@ -23,12 +23,14 @@ up the partnership's local authorities as the ONS lookup lists them.
 
 from __future__ import annotations
 
+import io
 import re
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from analysis.core.files import MAX_TABLE_BYTES, FileRefused, read_regular, unzip_problem
 from analysis.core.periods import quarter_of_period
 from analysis.core.problems import InputError, Problem, raise_if_any
 from analysis.ingest.areas import load_lookup, name_key, unknown_name_error
@@ -129,8 +131,15 @@ class CspTable:
 def _open(path: Path):
     from openpyxl import load_workbook
 
+    try:  # a regular file within the caps, whatever it is named: a FIFO or a zip bomb is refused unread
+        raw = read_regular(Path(path), MAX_TABLE_BYTES)
+    except FileRefused as err:
+        raise InputError([Problem(Path(path).name, None, None, str(err))]) from err
+    refused = unzip_problem(raw)
+    if refused:
+        raise InputError([Problem(Path(path).name, None, None, refused)])
     try:
-        return load_workbook(path, read_only=True, data_only=True)
+        return load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as err:
         raise InputError(
             [Problem(path.name, None, None, f"cannot be read as an Excel workbook (.xlsx): {err}")]

@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pv
 
+from analysis.core.files import not_a_file
 from analysis.core.periods import quarter_of_period
 from analysis.core.problems import InputError, Problem, raise_if_any
 from analysis.core.register import Measure, Register
@@ -68,7 +69,10 @@ def street_files(paths: Iterable[Path | str]) -> list[Path]:
         elif item.is_file():
             found.append(item)
         else:
-            problems.append(Problem(str(item), None, None, "there is no such file or folder"))
+            why = not_a_file(item) if item.exists() else ""
+            problems.append(Problem(str(item), None, None, why or "there is no such file or folder"))
+    problems += [Problem(str(p), None, None, not_a_file(p)) for p in found if not_a_file(p)]  # a FIFO: never opened
+    found = [p for p in found if not not_a_file(p)]
     unique = list({p.resolve(): p for p in found}.values())
     names: dict[str, Path] = {}
     for path in unique:
@@ -275,7 +279,7 @@ def _actuals_sheet(data_dir: Path) -> str | None:
     from openpyxl import load_workbook
 
     for book in sorted(data_dir.glob("*.xlsx")):
-        if book.name.startswith("~$"):
+        if book.name.startswith("~$") or not book.is_file():  # a FIFO or device named .xlsx is never opened
             continue
         for sheet in load_workbook(book, read_only=True).sheetnames:
             if sheet.strip().lower() in ("actuals", "actuals.csv"):

@@ -3,10 +3,13 @@
 - :func:`start_quarter` (``csp-report new-quarter``) carries the latest earlier
   quarter's action plan, recommendations and family group forward and says what
   is left to fill in.
-- :func:`write_returns` (``csp-report returns``) writes one workbook per lead.
+- :func:`write_returns` (``csp-report returns``) writes one workbook per lead
+  (figures, tasks, recommendations, sign-off) and one for the analyst (the
+  family group, and what no lead is named for); never over a filled-in one.
 - :func:`ingest_returns` (``csp-report ingest returns``) reads filled workbooks
-  into ``actuals.csv``; every problem in every workbook is collected before
-  anything is written, and nothing is written when there is one.
+  into ``actuals.csv`` (and the rest through :mod:`analysis.ingest.updates`);
+  every problem in every workbook is collected before anything is written, and
+  nothing is written when there is one.
 
 Every file is written by a rename (:func:`analysis.ingest.tables.write_csv_table`).
 """
@@ -23,10 +26,15 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from analysis.core.cells import number_problem, number_words, text_problem
+from analysis.core.files import linked_folder
+from analysis.core.formatting import date_in_words
 from analysis.core.periods import Quarter, parse_quarter, period_name
-from analysis.core.problems import InputError, Problem, raise_if_any, suggest
+from analysis.core.problems import InputError, OutputError, Problem, raise_if_any, suggest
 from analysis.core.register import Measure
+from analysis.ingest.issued import record_written, refuse_filled
 from analysis.ingest.tables import CsvTable, merge_rows, place, read_csv_table, write_csv_table
+from analysis.ingest.updates import Collector, UpdatesReport, held, sheets_for
 from analysis.ingest.workbook import (
     ABOUT_SHEET,
     FORMAT,
@@ -37,6 +45,7 @@ from analysis.ingest.workbook import (
     read_workbook,
     write_workbook,
 )
+from analysis.inputs.leads import ANALYST
 from analysis.inputs.quarter_start import (
     CARRIED_TABLES,
     Carried,
@@ -80,6 +89,8 @@ class QuarterStart:
     due: dict[str, list[str]]
     leads: dict[str, str]
     pending: list = field(default_factory=list)
+    meeting: str = ""  # the date of the meeting the quarter's paper goes to; "" while it is to be confirmed
+    signoff_started: bool = False  # signoff.csv was made: the leads' sign-off is collected from now on
 
     def summary(self) -> str:
         words = {"action_plan": "tasks", "recommendations": "recommendations", "family_group": "partnerships"}
@@ -93,6 +104,8 @@ class QuarterStart:
             lines.append(
                 f"  {c.table}.csv: {len(c.rows)} {words[c.table]} carried forward from {c.source}{also}{empty}"
             )
+        if self.signoff_started:
+            lines.append("  signoff.csv: started, for the leads' sign-off of each measure (in their returns workbooks)")
         lines.append("Left to fill in:")
         n = sum(len(p) for p in self.due.values())
         lines.append(f"  Figures due ({n}):" if n else "  Figures due: none")
@@ -104,6 +117,13 @@ class QuarterStart:
         lines += [f"    {p}" for p in positions]
         lines.append(f"  Family group counts ({len(counts)}):" if counts else "  Family group counts: none")
         lines += [f"    {p}" for p in counts]
+        if self.meeting:
+            lines.append(f"  Meeting date: {date_in_words(self.meeting)} (given in measures.yml)")
+        else:
+            lines.append(
+                f"  Meeting date: to be confirmed: add it to measures.yml under report: meetings:, "
+                f"like '{self.quarter}: YYYY-MM-DD' (until then the paper's cover says 'to be confirmed')"
+            )
         lines.append(f"Next: csp-report returns --quarter {self.quarter}")
         return "\n".join(lines)
 
@@ -123,6 +143,9 @@ def start_quarter(data_dir: Path, quarter: Quarter | str) -> QuarterStart:
     for path, table, carried in plans:
         if carried.rows:
             _append_rows(path, table, carried.rows)
+    signoff_started = locate_table(data_dir, "signoff") is None
+    if signoff_started:  # from now on readiness lists the measures not signed off
+        write_csv_table(CsvTable(list(TABLES["signoff"].columns), []), data_dir / "signoff.csv")
     return QuarterStart(
         inputs.register.partnership,
         quarter,
@@ -130,6 +153,8 @@ def start_quarter(data_dir: Path, quarter: Quarter | str) -> QuarterStart:
         figures_due(inputs, quarter),
         {m.id: m.lead or NO_LEAD for m in inputs.register.measures},
         unupdated_rows(data_dir, quarter),
+        inputs.register.report.meeting(quarter),
+        signoff_started,
     )
 
 
@@ -192,27 +217,48 @@ def return_rows(inputs: Inputs, quarter: Quarter, measures: list[Measure]) -> li
     return rows
 
 
-def write_returns(data_dir: Path, out_dir: Path, quarter: Quarter | str | None = None) -> list[Path]:
-    """Write one workbook per lead under ``<out_dir>/returns/<quarter>/``; return their paths."""
-    inputs = load_inputs(Path(data_dir))
+def write_returns(
+    data_dir: Path, out_dir: Path, quarter: Quarter | str | None = None, *, force: bool = False
+) -> list[Path]:
+    """Write one workbook per lead, and the analyst's, under ``<out_dir>/returns/<quarter>/``; return their paths.
+
+    A workbook already there that differs from the one ``returns`` wrote is refused (nothing is written)
+    unless ``force``.
+    """
+    data_dir = Path(data_dir)
+    inputs = load_inputs(data_dir)
     quarter = parse_quarter(quarter) if quarter else collecting_quarter(inputs)
     by_lead: dict[str, list[Measure]] = {}
     for m in inputs.register.measures:
         by_lead.setdefault(m.lead or NO_LEAD, []).append(m)
+    h = held(data_dir, inputs, quarter)
+    leads = list(dict.fromkeys([*by_lead, *(i.lead for table in h.items.values() for i in table.values())]))
+    last = next((str(q) for q in h.sources.values() if q is not None), "")
     folder = Path(out_dir) / "returns" / str(quarter)
-    written: list[Path] = []
+    link = linked_folder(Path(out_dir), "returns", str(quarter))
+    if link is not None:  # the workbooks would go into someone else's folder
+        raise OutputError(
+            f"cannot write {link}: it is a link to {os.readlink(link)}, and csp-report writes the returns workbooks "
+            "only into a folder of its own: remove the link, or choose another output folder (--out)"
+        )
+    books: list[tuple[Path, str, list[ReturnRow], dict[str, list[dict]]]] = []
     names: set[str] = set()
-    for lead, measures in by_lead.items():
+    for lead in sorted(leads, key=lambda lead: lead == ANALYST):  # the analyst's last
+        measures = by_lead.get(lead, [])
+        rows, sheets = return_rows(inputs, quarter, measures), sheets_for(h, lead, measures)
+        if not rows and not any(sheets.values()):
+            continue
         name = slug(lead)
         while name in names:
             name += "-2"
         names.add(name)
-        path = folder / f"{name}.xlsx"
-        write_workbook(
-            path, About(inputs.register.partnership, str(quarter), lead), return_rows(inputs, quarter, measures)
-        )
-        written.append(path)
-    return written
+        books.append((folder / f"{name}.xlsx", lead, rows, sheets))
+    if not force:
+        refuse_filled([path for path, *_ in books], Path(out_dir))
+    for path, lead, rows, sheets in books:
+        write_workbook(path, About(inputs.register.partnership, str(quarter), lead), rows, sheets, last)
+    record_written([path for path, *_ in books])
+    return [path for path, *_ in books]
 
 
 # --- ingest returns ----------------------------------------------------------------------------
@@ -251,6 +297,7 @@ class ReturnsReport:
     revised: list[Revision] = field(default_factory=list)
     notes: int = 0
     blank: int = 0
+    updates: UpdatesReport = field(default_factory=UpdatesReport)
 
     def summary(self) -> str:
         n = len(self.workbooks)
@@ -262,7 +309,7 @@ class ReturnsReport:
         lines += [f"  revised {r}" for r in self.revised]
         if self.revised:
             lines.append("  (each revision is logged in revisions.csv)")
-        return "\n".join(lines)
+        return "\n".join(lines + self.updates.lines())
 
 
 def _about_problems(wb: str, about: dict[str, tuple[int, str]], partnership: str, quarter: Quarter) -> list[Problem]:
@@ -284,12 +331,29 @@ def _about_problems(wb: str, about: dict[str, tuple[int, str]], partnership: str
     return problems
 
 
+def _value_problem(typed: object, number: object) -> str:
+    """Why a value cell's content (``typed``, read as ``number``) is not a figure; ``""`` when it is.
+
+    >>> _value_problem("12 incidents", None)
+    "'12 incidents' is not a number: type the figure alone (no words or units), or leave it empty"
+    >>> _value_problem(float("inf"), float("inf"))
+    'inf is not a number that can be reported: the value must be finite'
+    """
+    if isinstance(number, int | float):
+        return number_problem(number)
+    words = number_words(typed) if isinstance(typed, str) else ""
+    if words and not words.endswith(" is not a number"):
+        return words
+    return f"{typed!r} is not a number: type the figure alone (no words or units), or leave it empty"
+
+
 # Over 80 lines on purpose: every row of every workbook is checked in one pass (against the register, the quarter's
 # periods, the other workbooks and actuals.csv), so that all problems are listed before anything is written.
 def ingest_returns(
     workbooks: list[Path], data_dir: Path, *, revise: bool = False, quarter: Quarter | str | None = None
 ) -> ReturnsReport:
-    """Read filled returns workbooks into ``actuals.csv`` (and their notes into ``partner_notes.csv``).
+    """Read filled returns workbooks into ``actuals.csv`` (and their notes into ``partner_notes.csv``), and
+    their tasks, recommendations, sign-offs and family group into those tables.
 
     Raises :class:`InputError` listing every problem in every workbook, before anything is written.
     """
@@ -301,6 +365,7 @@ def ingest_returns(
     problems: list[Problem] = []
     values: dict[tuple[str, str], tuple[float, str, int]] = {}  # -> (value, workbook, row)
     notes: dict[tuple[str, str], tuple[str, str]] = {}  # -> (lead, note)
+    others = Collector(held(data_dir, inputs, quarter), measures)  # tasks, recommendations, sign-off, family group
     for path in report.workbooks:
         wb = path.name
         try:
@@ -312,12 +377,14 @@ def ingest_returns(
         if about:
             problems += about
             continue
+        problems += others.read(wb, returned.sheets, returned.about.get("lead", (0, ""))[1])
         where = f"{wb}, sheet {RETURNS_SHEET!r}"
         if returned.missing_columns:
             missing = ", ".join(returned.missing_columns)
             problems.append(Problem(where, 1, None, f"the header row has lost its column(s) {missing}"))
             continue
         lead = returned.about.get("lead", (0, ""))[1]
+        rows_seen: dict[tuple[str, str], int] = {}  # (measure, period) -> its row in this workbook
         for r in returned.rows:
             m = measures.get(r.measure_id)
             if m is None:
@@ -332,7 +399,17 @@ def ingest_returns(
                 )
                 problems.append(Problem(where, r.row, "period", message))
                 continue
+            key = (m.id, r.period)
+            if key in rows_seen:
+                message = f"{m.id} {r.period} is given twice in this workbook (also row {rows_seen[key]}): keep one row"
+                problems.append(Problem(where, r.row, "period", message))
+                continue
+            rows_seen[key] = r.row
             if r.note:
+                why = text_problem(r.note)
+                if why:
+                    problems.append(Problem(where, r.row, "note", why))
+                    continue
                 notes[(m.id, r.period)] = (lead, r.note)
             if r.value is None:
                 report.blank += 1
@@ -340,8 +417,8 @@ def ingest_returns(
             number = None if isinstance(r.value, bool) else r.value
             if isinstance(number, str):
                 number = parse_number(number)
-            if not isinstance(number, int | float):
-                message = f"{r.value!r} is not a number: type the figure alone (no words or units), or leave it empty"
+            message = _value_problem(r.value, number)
+            if message:
                 problems.append(Problem(where, r.row, "value", message))
                 continue
             number = float(number)
@@ -349,7 +426,6 @@ def ingest_returns(
                 message = f"{_number_text(number)} is below 0, but {m.id} is a count: give a number of 0 or more"
                 problems.append(Problem(where, r.row, "value", message))
                 continue
-            key = (m.id, r.period)
             if key in values and values[key][0] != number:
                 other, other_row = values[key][1], values[key][2]
                 message = (
@@ -357,6 +433,8 @@ def ingest_returns(
                     f"{other}, row {other_row}: keep one"
                 )
                 problems.append(Problem(where, r.row, "value", message))
+                continue
+            if key in values:  # the same figure in two workbooks: one value
                 continue
             values[key] = (number, wb, r.row)
             old = inputs.series(m.id).get(r.period)
@@ -377,8 +455,11 @@ def ingest_returns(
         _csv_only(data_dir, "actuals")
     if notes:
         _csv_only(data_dir, "partner_notes")
+    for name in sorted(others.tables()):
+        _csv_only(data_dir, name)
     _write_values(data_dir, report)
     report.notes = _write_notes(data_dir, quarter, notes)
+    report.updates = others.write(data_dir)
     return report
 
 

@@ -19,6 +19,7 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from analysis.core.files import MAX_TABLE_BYTES, FileRefused, read_confined
 from analysis.core.problems import InputError, Problem
 
 
@@ -62,10 +63,17 @@ def parse_csv_table(raw: bytes, default_header: Sequence[str]) -> CsvTable:
 
 
 def read_csv_table(path: Path, default_header: Sequence[str]) -> CsvTable:
-    """Read ``path``, or start an empty table with ``default_header`` when it does not exist."""
-    if not path.exists():
+    """Read ``path``, or start an empty table with ``default_header`` when it does not exist.
+
+    Only a regular file of its folder is read, within the size cap (a FIFO or device is refused, never opened).
+    """
+    if not path.exists() and not path.is_symlink():
         return CsvTable(list(default_header), [])
-    return parse_csv_table(path.read_bytes(), default_header)
+    try:
+        raw = read_confined(path, path.parent, MAX_TABLE_BYTES)
+    except FileRefused as err:
+        raise InputError([Problem(path.name, None, None, str(err))]) from err
+    return parse_csv_table(raw, default_header)
 
 
 def to_bytes(table: CsvTable) -> bytes:

@@ -5,19 +5,24 @@ a lead's measures are due, with the measure's title and unit, the period as
 ``actuals.csv`` writes it and in words, last year's figure for the same period
 and the value and note cells the partner fills in. Only the value and note
 cells are unlocked (sheet protection without a password); a value cell accepts
-only a number (a count: a number of 0 or more). A sheet of instructions, and a
-hidden sheet (``About``, also kept as the workbook's custom properties) naming
-the partnership, quarter and lead so a workbook returned for another quarter or
-partnership can be refused.
+only a number (a count: a number of 0 or more). The lead's tasks,
+recommendations and sign-off, and the analyst's family group, are sheets of
+their own (:mod:`analysis.ingest.lead_sheets`), there when they have rows. A
+sheet of instructions, and a hidden sheet (``About``, also kept as the
+workbook's custom properties) naming the partnership, quarter and lead so a
+workbook returned for another quarter or partnership can be refused.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from analysis.core.files import MAX_ROWS, MAX_TABLE_BYTES, FileRefused, read_regular, unzip_problem
+from analysis.ingest import lead_sheets
 from analysis.ingest.tables import replace_file
 
 RETURNS_SHEET = "Returns"
@@ -57,11 +62,15 @@ def _letter(name: str) -> str:
     return chr(ord("A") + COLUMNS.index(name))
 
 
-def _instructions(about: About) -> list[str]:
+LAST_LINE = "Do not add, remove or reorder rows or sheets; save as .xlsx and send the file back."
+
+
+def _instructions(about: About, figures: bool = True) -> list[str]:
+    head = [f"{about.partnership}: performance return for {about.quarter}", f"Lead: {about.lead}", ""]
+    if not figures:
+        return [*head, "How to fill in this return", "No figures are due from you this quarter.", LAST_LINE]
     return [
-        f"{about.partnership}: performance return for {about.quarter}",
-        f"Lead: {about.lead}",
-        "",
+        *head,
         "How to fill in this return",
         f"1. On the sheet '{RETURNS_SHEET}', type each figure in the 'value' column, one row per measure and period.",
         "2. Type numbers only: no units, per cent signs or words. Counts cannot be below 0.",
@@ -70,20 +79,65 @@ def _instructions(about: About) -> list[str]:
         "5. 'last_year' is the figure for the same period a year earlier, as a check.",
         "6. Use the 'note' column to explain a figure (for example a change in recording);",
         "   the note is shown with the measure in the report.",
-        "7. Do not add, remove or reorder rows or sheets; save as .xlsx and send the file back.",
+        f"7. {LAST_LINE}",
     ]
 
 
-def write_workbook(path: Path, about: About, rows: list[ReturnRow]) -> None:
-    """Write a returns workbook to ``path`` by a rename, so a reader never sees half a file."""
+def write_workbook(
+    path: Path, about: About, rows: list[ReturnRow], sheets: dict[str, list[dict]] | None = None, last_quarter: str = ""
+) -> None:
+    """Write a returns workbook to ``path`` by a rename, so a reader never sees half a file.
+
+    ``sheets`` are the rows of the lead's other sheets (:mod:`analysis.ingest.lead_sheets`), whose position
+    and status are ``last_quarter``'s. The figures' sheet is always there, with its header row only when no
+    figure is due.
+    """
     from openpyxl import Workbook
     from openpyxl.packaging.custom import StringProperty
-    from openpyxl.styles import Alignment, Font, PatternFill, Protection
+    from openpyxl.styles import Font
     from openpyxl.workbook.protection import WorkbookProtection
-    from openpyxl.worksheet.datavalidation import DataValidation
 
     book = Workbook()
-    sheet = book.active
+    _figures_sheet(book.active, rows)
+    sheets = sheets or {}
+    lead_sheets.add_sheets(book, sheets)
+    notes = book.create_sheet(INSTRUCTIONS_SHEET)
+    for line in _instructions(about, bool(rows)) + lead_sheets.instructions(sheets, last_quarter):
+        notes.append([line])
+    notes["A1"].font = Font(bold=True, size=14)
+    notes["A4"].font = Font(bold=True)
+    notes.column_dimensions["A"].width = 110
+    notes.protection.sheet = True
+
+    meta = book.create_sheet(ABOUT_SHEET)
+    for pair in (
+        ("field", "value"),
+        ("format", FORMAT),
+        ("partnership", about.partnership),
+        ("quarter", about.quarter),
+        ("lead", about.lead),
+        ("written", dt.date.today().isoformat()),
+    ):
+        meta.append(list(pair))
+    meta.sheet_state = "hidden"
+    meta.protection.sheet = True
+    book.security = WorkbookProtection(lockStructure=True)  # sheets cannot be unhidden, added or removed
+    book.properties.title = f"{about.partnership} performance return {about.quarter}: {about.lead}"
+    book.properties.subject = about.quarter
+    for name, value in (("partnership", about.partnership), ("quarter", about.quarter), ("lead", about.lead)):
+        book.custom_doc_props.append(StringProperty(name=f"csp-report {name}", value=value))  # File > Properties
+    book.active = 0
+    for worksheet in book.worksheets:
+        as_text(worksheet)
+
+    replace_file(path, book.save)
+
+
+def _figures_sheet(sheet, rows: list[ReturnRow]) -> None:
+    """The figures due, one row per measure and period: the value and note cells open, checked as numbers."""
+    from openpyxl.styles import Alignment, Font, PatternFill, Protection
+    from openpyxl.worksheet.datavalidation import DataValidation
+
     sheet.title = RETURNS_SHEET
     sheet.append(list(COLUMNS))
     for cell in sheet[1]:
@@ -116,34 +170,32 @@ def write_workbook(path: Path, about: About, rows: list[ReturnRow]) -> None:
     sheet.freeze_panes = "A2"
     sheet.protection.sheet = True  # no password: it guards against slips, not people
 
-    notes = book.create_sheet(INSTRUCTIONS_SHEET)
-    for line in _instructions(about):
-        notes.append([line])
-    notes["A1"].font = Font(bold=True, size=14)
-    notes["A4"].font = Font(bold=True)
-    notes.column_dimensions["A"].width = 110
-    notes.protection.sheet = True
 
-    meta = book.create_sheet(ABOUT_SHEET)
-    for pair in (
-        ("field", "value"),
-        ("format", FORMAT),
-        ("partnership", about.partnership),
-        ("quarter", about.quarter),
-        ("lead", about.lead),
-        ("written", dt.date.today().isoformat()),
-    ):
-        meta.append(list(pair))
-    meta.sheet_state = "hidden"
-    meta.protection.sheet = True
-    book.security = WorkbookProtection(lockStructure=True)  # sheets cannot be unhidden, added or removed
-    book.properties.title = f"{about.partnership} performance return {about.quarter}: {about.lead}"
-    book.properties.subject = about.quarter
-    for name, value in (("partnership", about.partnership), ("quarter", about.quarter), ("lead", about.lead)):
-        book.custom_doc_props.append(StringProperty(name=f"csp-report {name}", value=value))  # File > Properties
-    book.active = 0
+FORMULA_STARTS = ("=", "+", "-", "@")  # what makes Excel (or openpyxl) read typed text as a formula
 
-    replace_file(path, book.save)
+
+def as_text(sheet) -> None:
+    """Make every text cell of ``sheet`` a plain text cell, never a formula, whatever it starts with.
+
+    openpyxl writes a string starting with ``=`` as a formula, so a title like
+    ``=HYPERLINK("http://...", "Click")`` would become a live link in every
+    lead's workbook; Excel treats ``+``, ``-`` and ``@`` the same when a cell is
+    edited. Each such cell is stored as text and marked with Excel's quote
+    prefix (as typing ``'`` before it does), so it stays text when edited.
+
+    >>> from openpyxl import Workbook
+    >>> sheet = Workbook().active
+    >>> sheet.append(["=1+1", "-x", "Safer Plymouth", 3])
+    >>> as_text(sheet)
+    >>> [(c.value, c.data_type, bool(c.quotePrefix)) for c in sheet[1]]
+    [('=1+1', 's', True), ('-x', 's', True), ('Safer Plymouth', 's', False), (3, 'n', False)]
+    """
+    for row in sheet.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"
+                if cell.value.startswith(FORMULA_STARTS):
+                    cell.quotePrefix = True
 
 
 @dataclass(frozen=True)
@@ -165,6 +217,7 @@ class Returned:
     about: dict[str, tuple[int, str]]  # field -> (row of the About sheet, value)
     rows: list[FilledRow]
     missing_columns: tuple[str, ...] = ()
+    sheets: dict[str, list[tuple]] = field(default_factory=dict)  # the other sheets' rows, as typed
 
 
 class NotAReturn(Exception):
@@ -180,33 +233,51 @@ def _text(value: object) -> str:
 
 
 def read_workbook(path: Path) -> Returned:
-    """Read a returned workbook's About sheet and rows; raise :class:`NotAReturn` with the reason."""
+    """Read a returned workbook's About sheet and rows; raise :class:`NotAReturn` with the reason.
+
+    Only a regular file is opened (a FIFO or device named ``.xlsx`` is refused at
+    once), within the size caps of :mod:`analysis.core.files`: its bytes, what
+    its zip directory says it unpacks to, and its rows. It is read in read-only
+    mode, row by row.
+    """
     import openpyxl
 
     try:
+        raw = read_regular(path, MAX_TABLE_BYTES)
+    except FileRefused as err:
+        raise NotAReturn(str(err)) from err
+    problem = unzip_problem(raw)
+    if problem:
+        raise NotAReturn(problem)
+    try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            book = openpyxl.load_workbook(path, data_only=True)
-    except FileNotFoundError as err:
-        raise NotAReturn("the file does not exist") from err
+            book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
     except Exception as err:
         raise NotAReturn(f"this cannot be opened as an .xlsx workbook ({type(err).__name__})") from err
-    if ABOUT_SHEET not in book.sheetnames or RETURNS_SHEET not in book.sheetnames:
-        raise NotAReturn(
-            f"this is not a returns workbook from csp-report returns (it has no {RETURNS_SHEET!r} and "
-            f"{ABOUT_SHEET!r} sheets)"
-        )
-    about = {
-        _text(name): (r, _text(value))
-        for r, (name, value, *_) in enumerate(book[ABOUT_SHEET].iter_rows(values_only=True, max_col=2), start=1)
-        if name
-    }
-    sheet = book[RETURNS_SHEET]
-    rows = list(sheet.iter_rows(values_only=True))
+    try:
+        if ABOUT_SHEET not in book.sheetnames or RETURNS_SHEET not in book.sheetnames:
+            raise NotAReturn(
+                f"this is not a returns workbook from csp-report returns (it has no {RETURNS_SHEET!r} and "
+                f"{ABOUT_SHEET!r} sheets)"
+            )
+        about = {
+            _text(name): (r, _text(value))
+            for r, (name, value, *_) in enumerate(_rows(book[ABOUT_SHEET], 2), start=1)
+            if name
+        }
+        others = {
+            name: list(_rows(book[name], len(lead_sheets.COLUMNS[name]) + 8))
+            for name in lead_sheets.SHEETS
+            if name in book.sheetnames
+        }
+        rows = list(_rows(book[RETURNS_SHEET], len(COLUMNS) + 8))
+    finally:
+        book.close()
     header = [_text(c).lower() for c in rows[0]] if rows else []
     missing = tuple(c for c in ("measure_id", "period", "value", "note") if c not in header)
     if missing:
-        return Returned(Path(path), about, [], missing)
+        return Returned(Path(path), about, [], missing, others)
     at = {name: header.index(name) for name in ("measure_id", "period", "value", "note")}
     filled: list[FilledRow] = []
     for number, cells in enumerate(rows[1:], start=2):
@@ -219,4 +290,13 @@ def read_workbook(path: Path) -> Returned:
         )
         if row.measure_id or row.period or row.value is not None or row.note:
             filled.append(row)
-    return Returned(Path(path), about, filled)
+    return Returned(Path(path), about, filled, (), others)
+
+
+def _rows(sheet, columns: int):
+    """A read-only sheet's rows as values, at most ``columns`` wide; a sheet beyond the row cap is refused."""
+    sheet.reset_dimensions()  # every row there is, whatever size the sheet records
+    for number, values in enumerate(sheet.iter_rows(values_only=True, max_col=columns), start=1):
+        if number > MAX_ROWS:
+            raise NotAReturn(f"the sheet {sheet.title!r} has more than {MAX_ROWS:,} rows: this is not a return")
+        yield values

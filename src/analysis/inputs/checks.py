@@ -2,8 +2,10 @@
 
 A measure id that the register does not name, a period of the wrong frequency,
 a value given twice, an amber or red action without its planned improvement, a
-family group without the partnership: each is a :class:`Problem` naming the
-file, the row and the column. :data:`CHECKS` gives each table's check.
+family group without the partnership, a measure signed off twice: each is a
+:class:`Problem` naming the file, the row and the column. :data:`CHECKS` gives
+each table's check; :func:`text_problems`, the cells of any table that no
+workbook can hold.
 """
 
 from __future__ import annotations
@@ -12,15 +14,30 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from analysis.core.periods import is_period
+from analysis.core.cells import CONTROL_CHARACTERS, frequency_words, text_problem
+from analysis.core.files import MAX_CELL_CHARS
 from analysis.core.problems import Problem, suggest
 from analysis.core.register import Measure, Register
-from analysis.core.vocabulary import EXCEPTION_STATUSES, FREQUENCIES
+from analysis.core.vocabulary import EXCEPTION_STATUSES
+from analysis.inputs.events import check_events
 from analysis.inputs.schemas import id_problem, parse_number
 
 
-def unknown_measure(mid: str, known: Iterable[str]) -> str:
+def unknown_measure(mid: str, known: Iterable[str], register: Register | None = None) -> str:
+    if register is not None and any(m.id == mid for m in register.in_development):
+        return f"{mid!r} is a measure in development in measures.yml, which reports nothing yet: set its status to reported"
     return f"{mid!r} is not a measure in measures.yml{suggest(mid, known)}"
+
+
+def text_problems(frame: pd.DataFrame, file: str) -> list[Problem]:
+    """Cells whose text no workbook can hold (a control character, a cell too long), by row and column."""
+    problems = []
+    for column in frame.columns:
+        cells = frame[column].astype(str)
+        suspect = cells.str.contains(CONTROL_CHARACTERS.pattern, regex=True) | (cells.str.len() > MAX_CELL_CHARS)
+        for row, value in cells[suspect].items():
+            problems.append(Problem(file, row, column, text_problem(value)))
+    return problems
 
 
 def _check_actuals(frame: pd.DataFrame, file: str, register: Register | None) -> list[Problem]:
@@ -36,15 +53,10 @@ def _check_actuals(frame: pd.DataFrame, file: str, register: Register | None) ->
             continue
         measure = known.get(mid)
         if register is not None and measure is None and id_problem(mid) is None:
-            problems.append(Problem(file, row, "measure_id", unknown_measure(mid, known)))
-        some_period = is_period(period, "monthly") or is_period(period, "quarterly")
-        checkable = measure is not None and measure.frequency in FREQUENCIES
-        if checkable and some_period and not is_period(period, measure.frequency):
-            if measure.frequency == "monthly":
-                message = f"{period!r} is a quarter, but {mid} is a monthly measure: give a month like 2015-04"
-            else:
-                message = f"{period!r} is a month, but {mid} is a quarterly measure: give a quarter like 2015-16-Q1"
-            problems.append(Problem(file, row, "period", message))
+            problems.append(Problem(file, row, "measure_id", unknown_measure(mid, known, register)))
+        wrong = frequency_words(period, mid, measure.frequency) if measure is not None else ""
+        if wrong:
+            problems.append(Problem(file, row, "period", wrong))
         key = (mid, period)
         if key in seen:
             message = f"{mid} already has a value for {period} (row {seen[key]}): keep one of the two"
@@ -65,7 +77,7 @@ def _check_action_plan(frame: pd.DataFrame, file: str, register: Register | None
                 )
                 problems.append(Problem(file, row, "improvement", message))
     if register is not None and "measure_id" in frame.columns:
-        known = [m.id for m in register.measures]
+        known = [m.id for m in (*register.measures, *register.in_development)]  # an action may develop a measure
         for row, mid in zip(frame.index, frame["measure_id"], strict=True):
             if mid and id_problem(mid) is None and mid not in known:
                 problems.append(Problem(file, row, "measure_id", unknown_measure(mid, known)))
@@ -121,12 +133,28 @@ def _check_partner_notes(frame: pd.DataFrame, file: str, register: Register | No
         frame.index, frame["quarter"], frame["measure_id"], frame["period"], strict=True
     ):
         if register is not None and mid and id_problem(mid) is None and mid not in known:
-            problems.append(Problem(file, row, "measure_id", unknown_measure(mid, known)))
+            problems.append(Problem(file, row, "measure_id", unknown_measure(mid, known, register)))
         key = (quarter, mid, period)
         if all(key) and key in seen:
             message = f"{mid} has a second note for {period} in {quarter} (also row {seen[key]}): keep one"
             problems.append(Problem(file, row, "note", message))
         seen.setdefault(key, row)
+    return problems
+
+
+def _check_signoff(frame: pd.DataFrame, file: str, register: Register | None) -> list[Problem]:
+    if not {"quarter", "measure_id"} <= set(frame.columns):
+        return []
+    problems: list[Problem] = []
+    known = [m.id for m in register.measures] if register else []
+    seen: dict[tuple[str, str], int] = {}
+    for row, quarter, mid in zip(frame.index, frame["quarter"], frame["measure_id"], strict=True):
+        if register is not None and mid and id_problem(mid) is None and mid not in known:
+            problems.append(Problem(file, row, "measure_id", unknown_measure(mid, known, register)))
+        elif quarter and mid and (quarter, mid) in seen:
+            message = f"{mid} is signed off twice for {quarter} (also row {seen[quarter, mid]}): keep one"
+            problems.append(Problem(file, row, "measure_id", message))
+        seen.setdefault((quarter, mid), row)
     return problems
 
 
@@ -136,4 +164,7 @@ CHECKS = {
     "recommendations": _check_recommendations,
     "family_group": _check_family_group,
     "partner_notes": _check_partner_notes,
+    "events": check_events,
+    "signoff": _check_signoff,
+    "reviews": lambda frame, file, register: [],  # written by ingest returns; its schema is the check
 }

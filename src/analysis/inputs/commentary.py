@@ -1,8 +1,8 @@
 """The analyst's commentary, ``commentary/<quarter>/<measure_id>.md``: read, and every misplaced file named.
 
 Commentary is Markdown the pages show as text (raw HTML never becomes markup);
-an image it would fetch from the network is refused, since the published
-report works offline.
+an image in it is refused: from the network, since the published report works
+offline, and from a file, since the report never reads a file named in text.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ def read_commentary(data_dir: Path, register: Register | None) -> tuple[dict, li
             problems.append(Problem(rel, None, None, message))
             continue
         if known is not None and path.stem not in known:
-            message = f"{unknown_measure(path.stem, known)}, so this commentary would not be shown"
+            message = f"{unknown_measure(path.stem, known, register)}, so this commentary would not be shown"
             problems.append(Problem(rel, None, None, message))
             continue
         if (quarter, path.stem) in where:
@@ -65,30 +65,41 @@ def read_commentary(data_dir: Path, register: Register | None) -> tuple[dict, li
             problems.append(Problem(rel, None, None, str(err)))
             continue
         where[quarter, path.stem] = rel
-        fetched = offsite_images(text)
-        for line, src in fetched:
-            message = (
-                f"the image {src!r} would be loaded from the network whenever the page is opened, and the "
-                "published report must work offline: leave the image out, or link to it instead, like [chart](address)"
-            )
+        found = commentary_images(text)
+        for line, src in found:
+            shown = src if len(src) <= 60 else f"{src[:57]}..."
+            if _fetched(src):
+                message = (
+                    f"the image {shown!r} would be loaded from the network whenever the page is opened, and the "
+                    "published report must work offline: leave the image out, or link to it instead, like "
+                    "[chart](address)"
+                )
+            else:  # a file of the machine that renders the pages or prints the paper, or inline data
+                message = (
+                    f"the image {shown!r} is not shown: the report never reads a file named in the text, and "
+                    "images in commentary are left out: describe it in words, or link to it, like [chart](address)"
+                )
             problems.append(Problem(rel, line, None, message))
-        if fetched:
+        if found:
             continue
         notes[(quarter, path.stem)] = text
         files.append(path)
     return notes, problems, files
 
 
-def offsite_images(text: str) -> list[tuple[int, str]]:
-    """Images in commentary Markdown that a browser would fetch from elsewhere, with their lines.
+def commentary_images(text: str) -> list[tuple[int, str]]:
+    """Every image in commentary Markdown, with its line: none is shown (see :func:`_fetched` for the words).
 
-    Links are not fetched (a reader follows them or not), so they are fine; an
-    image is loaded as the page opens. Raw HTML in commentary is shown as
-    text, never as markup, so only Markdown images count.
+    Links are not loaded (a reader follows them or not), so they are fine; an
+    image is loaded as the page opens or the paper is printed, from the network
+    or from a file of the machine. Raw HTML in commentary is shown as text,
+    never as markup, so only Markdown images count.
 
-    >>> offsite_images("Up 5%.\\n\\n![chart](https://example.org/c.png) see [ONS](https://ons.gov.uk)")
+    >>> commentary_images("Up 5%.\\n\\n![chart](https://example.org/c.png) see [ONS](https://ons.gov.uk)")
     [(3, 'https://example.org/c.png')]
-    >>> offsite_images("Ask stats@import-export.gov.uk, or see <https://police.uk>.")
+    >>> commentary_images("![x](../../secret.svg) and ![y](/etc/passwd)")
+    [(1, '../../secret.svg'), (1, '/etc/passwd')]
+    >>> commentary_images("Ask stats@import-export.gov.uk, or see <https://police.uk>.")
     []
     """
     from markdown_it import MarkdownIt
@@ -97,9 +108,9 @@ def offsite_images(text: str) -> list[tuple[int, str]]:
     found: list[tuple[int, str]] = []
     for block in MarkdownIt("commonmark", {"html": False}).parse(text):
         for token in block.children or ():
-            src = str(token.attrs.get("src", "")) if token.type == "image" else ""
-            if not _fetched(src):
+            if token.type != "image":
                 continue
+            src = str(token.attrs.get("src", ""))
             start, end = block.map or (0, len(lines))
             at = next((i for i in range(start, end) if src in lines[i]), None)
             if at is None:  # a reference-style image: its address is on its definition line

@@ -20,7 +20,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.core.files import MAX_COLUMNS, MAX_ROWS, MAX_TABLE_BYTES, FileRefused, read_confined
+from analysis.core.files import (
+    MAX_CELL_CHARS,
+    MAX_COLUMNS,
+    MAX_ROWS,
+    MAX_TABLE_BYTES,
+    FileRefused,
+    read_confined,
+    unzip_problem,
+)
 from analysis.core.problems import Problem
 
 WORKBOOKS = (".xlsx", ".xlsm")
@@ -130,10 +138,18 @@ def parse_csv(text: str, file: str = "table.csv") -> pd.DataFrame:
 
 def _csv_table(text: str, file: str, path: Path) -> Table:
     first = next((line for line in text.splitlines() if line.strip()), "")
+    if first.strip().lower().startswith("sep=") and len(first.strip()) <= 5:  # Excel's hint of the delimiter
+        message = (
+            f"the first line {first.strip()!r} is Excel's note of the separator, not the header row: "
+            "delete that line, so that the first line names the columns (measure_id,period,value)"
+        )
+        return Table(pd.DataFrame(), file, path, 1, [Problem(file, 1, None, message)], readable=False)
     delimiter = next((d for d in ("\t", ";") if "," not in first and d in first), ",")
     try:
         records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as err:
+        if "field larger than field limit" in str(err):
+            return _unreadable(file, path, f"a cell is longer than the {MAX_CELL_CHARS:,} characters a cell may hold")
         return _unreadable(file, path, f"this cannot be read as CSV: {err}")
     return _table(enumerate(records, start=1), file, path)
 
@@ -239,6 +255,10 @@ class Folder:
             raw = read_confined(path, self.dir, MAX_TABLE_BYTES)
         except FileRefused as err:
             self.problems.append(Problem(path.name, None, None, str(err)))
+            return
+        refused = unzip_problem(raw)  # before openpyxl unpacks anything: a zip bomb is a few hundred KB
+        if refused:
+            self.problems.append(Problem(path.name, None, None, refused))
             return
         try:
             with warnings.catch_warnings():

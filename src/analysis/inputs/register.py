@@ -8,6 +8,7 @@ records it returns are :class:`analysis.core.register.Register` and ``Measure``.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from pathlib import Path
@@ -17,28 +18,54 @@ import pandas as pd
 import yaml
 
 from analysis.core import paths
-from analysis.core.cells import choices, is_tolerance, parse_number, tolerance_words
+from analysis.core.cells import (
+    choices,
+    frequency_words,
+    is_tolerance,
+    parse_number,
+    period_words,
+    text_problem,
+    tolerance_words,
+)
 from analysis.core.files import MAX_REGISTER_BYTES, MAX_YAML_ALIASES, MAX_YAML_NODES, FileRefused, read_confined
-from analysis.core.periods import PeriodError, fy_label, parse_financial_year
+from analysis.core.periods import (
+    PeriodError,
+    Quarter,
+    fy_label,
+    is_period,
+    parse_financial_year,
+    parse_quarter,
+    quarter_of_period,
+)
 from analysis.core.problems import Problem, raise_if_any, suggest
-from analysis.core.register import REPORT_KEYS, Measure, Register, ReportInfo, Source
-from analysis.core.vocabulary import FAMILY_GROUP_METHODS, SOURCE_STATUSES, STATUS_CODES, STATUS_METHODS
+from analysis.core.register import PRIORITY_KEYS, REPORT_KEYS, Measure, Priority, Register, ReportInfo, Source
+from analysis.core.vocabulary import (
+    FAMILY_GROUP_METHODS,
+    FREQUENCIES,
+    IN_DEVELOPMENT,
+    MEASURE_STATUSES,
+    REPORTED,
+    SOURCE_STATUSES,
+    STATUS_CODES,
+    STATUS_METHODS,
+)
 from analysis.inputs.schemas import MEASURE_SCHEMA, failures
 
 _MEASURE_KEYS = {
     "id", "title", "priority", "lead", "partner", "threads", "polarity", "frequency",
     "aggregation", "unit", "targets", "profile", "status_method", "amber_tolerance",
     "notebook", "source", "spc_baseline", "spc_screen_outliers", "small_count_threshold",
-    "description", "lag",
+    "description", "lag", "status", "expected", "spc_rebase",
 }  # fmt: skip
 _TOP_KEYS = {
     "partnership", "amber_tolerance", "status_method", "status_labels", "measures",
-    "family_group_method", "population_source", "report", "sources",
+    "family_group_method", "population_source", "report", "sources", "priorities",
 }  # fmt: skip
 
 
-_ENUMS = ("polarity", "frequency", "aggregation", "profile", "status_method")
-_TEXTS = ("id", "title", "priority", "lead", "partner", "unit", "description", "notebook", *_ENUMS)
+_ENUMS = ("polarity", "frequency", "aggregation", "profile", "status_method", "status")
+_TEXTS = ("id", "title", "priority", "lead", "partner", "unit", "description", "notebook", "expected", *_ENUMS)
+_NOT_NEEDED_IN_DEVELOPMENT = ("polarity", "frequency")  # may be left out until the measure reports
 
 
 def _text(value: Any) -> str:
@@ -222,6 +249,54 @@ def _node_lines(root: yaml.Node | None, file: str) -> tuple[dict[str, int], list
     return top, entries, problems
 
 
+def _key_lines(root: yaml.Node | None) -> dict[tuple, int]:
+    """The line of every key and list item, by its path from the top (``("report", "meetings", "2015-16-Q1")``,
+    ``("priorities", 0, "lead")``), so that a problem inside a block names its own line."""
+    lines: dict[tuple, int] = {}
+
+    def walk(node: yaml.Node, path: tuple, depth: int) -> None:
+        if depth > 4:  # the register nests no deeper; an alias cannot make this loop
+            return
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                inner = (*path, key.value if isinstance(key, yaml.ScalarNode) else None)
+                lines.setdefault(inner, key.start_mark.line + 1)
+                walk(value, inner, depth + 1)
+        elif isinstance(node, yaml.SequenceNode):
+            for i, child in enumerate(node.value):
+                lines.setdefault((*path, i), child.start_mark.line + 1)
+                walk(child, (*path, i), depth + 1)
+
+    if root is not None:
+        walk(root, (), 0)
+    return lines
+
+
+def _text_problems(root: yaml.Node | None, file: str) -> list[Problem]:
+    """Every text of the register that no workbook can hold (a control character, such as YAML's ``"\\a"``,
+    or a text too long), at its line and field: titles and names go into the partners' workbooks."""
+    problems: list[Problem] = []
+
+    def walk(node: yaml.Node, field: str | None, item: str | None) -> None:
+        if isinstance(node, yaml.ScalarNode):
+            why = text_problem(str(node.value))
+            if why:
+                problems.append(Problem(file, node.start_mark.line + 1, field, why, item))
+        elif isinstance(node, yaml.SequenceNode):
+            for child in node.value:
+                walk(child, field, item)
+        elif isinstance(node, yaml.MappingNode):
+            ids = [v.value for k, v in node.value if k.value == "id" and isinstance(v, yaml.ScalarNode)]
+            item = f"measure {ids[0]!r}" if ids else item
+            for key, value in node.value:
+                walk(key, field, item)
+                walk(value, str(key.value) if isinstance(key, yaml.ScalarNode) else field, item)
+
+    if root is not None:
+        walk(root, None, None)
+    return problems
+
+
 def parse_register(text: str, file: str = "measures.yml") -> Register:
     """Validate the register's text and return it; raise ``InputError`` with every problem.
 
@@ -265,9 +340,16 @@ def check_register(text: str, file: str = "measures.yml") -> tuple[Register | No
     if not isinstance(data, dict):
         return None, [Problem(file, 1, None, "the register must be a mapping with 'partnership:' and 'measures:'")]
     top_lines, entry_lines, problems = _node_lines(root, file)
+    key_lines = _key_lines(root)
+    problems += _text_problems(root, file)
 
     def at(key: str, message: str) -> None:
         problems.append(Problem(file, top_lines.get(key), key, message))
+
+    def within(path: tuple, column: str, message: str, item: str) -> None:
+        """A problem inside a block (``report:``, ``priorities:``), at the line of the nearest key of ``path``."""
+        line = next((key_lines[path[:i]] for i in range(len(path), 0, -1) if path[:i] in key_lines), None)
+        problems.append(Problem(file, line, column, message, item))
 
     for key in sorted(set(data) - _TOP_KEYS, key=str):
         at(key, f"this is not a setting of the register{suggest(key, _TOP_KEYS)}")
@@ -302,6 +384,9 @@ def check_register(text: str, file: str = "measures.yml") -> tuple[Register | No
         at("measures", "the register lists no measures: add at least one under 'measures:'")
         raw_measures = []
 
+    plan = _priorities(data.get("priorities"), at, within)
+    plan_names = [p.name for p in plan]
+
     measures, rows, items, skip = [], [], [], set()
     seen: dict[str, int] = {}
     for i, entry in enumerate(raw_measures):
@@ -335,6 +420,12 @@ def check_register(text: str, file: str = "measures.yml") -> tuple[Register | No
         row["lag"] = _text(entry.get("lag"))
         rows.append(row)
         items.append(item)
+        if "priorities" in data and row["priority"] and plan_names and row["priority"] not in plan_names:
+            bad(
+                "priority",
+                f"{row['priority']!r} is not one of the plan's priorities under 'priorities:' "
+                f"({', '.join(plan_names)}){suggest(row['priority'], plan_names)}: name one of them, or add it there",
+            )
         measures.append(_measure(entry, row, bad, method, tolerance))
 
     if rows:
@@ -342,44 +433,172 @@ def check_register(text: str, file: str = "measures.yml") -> tuple[Register | No
         for index, column, message in failures(MEASURE_SCHEMA, frame):
             if (index, column) in skip:
                 continue
+            developing = rows[index].get("status") == IN_DEVELOPMENT
+            if developing and column in _NOT_NEEDED_IN_DEVELOPMENT and not rows[index][column]:
+                continue  # not decided yet: a measure in development needs no polarity or frequency
             lines = entry_lines[index] if index < len(entry_lines) else {"": None}
             problems.append(Problem(file, lines.get(column, lines[""]), column, message, items[index]))
+    if "priorities" not in data:  # the plan is the priorities the measures name, in the order they first name them
+        plan = tuple(Priority(name) for name in dict.fromkeys(m.priority for m in measures if m.priority))
     register = Register(
         partnership=_text(partnership),
-        measures=tuple(measures),
+        measures=tuple(m for m in measures if m.status != IN_DEVELOPMENT),
+        in_development=tuple(m for m in measures if m.status == IN_DEVELOPMENT),
+        plan=plan,
         status_labels={k: _text(v) for k, v in labels.items()},
         amber_tolerance=tolerance if tolerance is not None else 0.15,
         status_method=method,
         family_group_method=fg_method,
         population_source=_text(data.get("population_source")),
-        report=_report(data.get("report"), at),
+        report=_report(data.get("report"), at, within),
         sources=_sources(data.get("sources"), at),
     )
     return register, problems
 
 
-def _report(raw: Any, at) -> ReportInfo:
-    """The paper's cover: who it goes to, when, and who wrote it; ``at`` records each problem."""
+def _report(raw: Any, at, within) -> ReportInfo:
+    """The paper's cover: who it goes to, each quarter's meeting, and who wrote it; ``at`` and ``within``
+    record each problem."""
     if raw is None:
         return ReportInfo()
     if not isinstance(raw, dict):
-        at("report", "must be a mapping such as {board: Safer Example Board, meeting: 2015-07-23, author: Analyst}")
+        at(
+            "report",
+            "must be a mapping such as {board: Safer Example Board, author: Analyst, "
+            "meetings: {2015-16-Q1: 2015-07-23}}",
+        )
         return ReportInfo()
-    values: dict[str, str] = {}
+    values: dict[str, Any] = {}
     for key, value in raw.items():
-        if key not in REPORT_KEYS:
+        if key == "meeting":
+            within(("report", key), "meeting", _single_meeting(value), "report")
+        elif key not in REPORT_KEYS:
             at("report", f"{key!r} is not a field of report: use {choices(REPORT_KEYS)}{suggest(key, REPORT_KEYS)}")
+        elif key == "meetings":
+            values[key] = _meetings(value, within)
         elif isinstance(value, dict | list):
             at("report", f"{key} must be a single piece of text, not a list or a mapping")
-        elif key == "meeting":
-            day = _date(value)
-            if day is None:
-                at("report", f"the meeting date {_text(value)!r} is not a date: write it like 2015-07-23")
-            else:
-                values[key] = day
         else:
             values[key] = _text(value)
     return ReportInfo(**values)
+
+
+MEETINGS_EXAMPLE = "meetings: {2015-16-Q1: 2015-07-23, 2015-16-Q2: 2015-10-22}"
+
+
+def _single_meeting(value: Any) -> str:
+    """Why ``meeting:`` (one date for every quarter) is refused, and how to write ``meetings:`` instead.
+
+    >>> print(_single_meeting("2015-07-23"))
+    one meeting date for every quarter is no longer read, since each quarter's paper goes to its own meeting: write the meetings per quarter under 'meetings:', like 'meetings: {2015-16-Q1: 2015-07-23}' (the quarter a paper reports on, then the date of the meeting)
+    """
+    day = _date(value)
+    example = MEETINGS_EXAMPLE
+    if day is not None:  # the quarter that ended before the meeting is the one its paper reported on
+        example = f"meetings: {{{quarter_of_period(day[:7]).previous}: {day}}}"
+    return (
+        "one meeting date for every quarter is no longer read, since each quarter's paper goes to its own "
+        f"meeting: write the meetings per quarter under 'meetings:', like {example!r} (the quarter a paper "
+        "reports on, then the date of the meeting)"
+    )
+
+
+def _meetings(raw: Any, within) -> dict[str, str]:
+    """``report: meetings:``, each quarter's meeting date, the quarter written 2015-16-Q1."""
+    where = ("report", "meetings")
+    if not isinstance(raw, dict):
+        within(where, "meetings", f"must map each quarter to its meeting's date, like {MEETINGS_EXAMPLE!r}", "report")
+        return {}
+    out: dict[str, str] = {}
+    for key, value in raw.items():
+        text, path = _text(key), (*where, _text(key))
+        try:
+            quarter: Quarter | None = parse_quarter(text)
+        except PeriodError:
+            quarter = None
+        if quarter is None or str(quarter) != text:
+            fix = f"write it as {quarter}" if quarter is not None else "write it like 2015-16-Q1"
+            within(path, "meetings", f"{text!r} is not a quarter as the register writes them: {fix}", "report")
+            continue
+        day = _date(value)
+        if day is None:
+            message = f"the meeting date for {text}, {_text(value)!r}, is not a date: write it like 2015-07-23"
+            within(path, "meetings", message, "report")
+            continue
+        end = _quarter_end(quarter)
+        if dt.date.fromisoformat(day) <= end:
+            message = (
+                f"the meeting for {text} is on {day}, before the quarter ends ({end.isoformat()}): a quarter's "
+                "paper goes to a meeting after it (is the date another quarter's?)"
+            )
+            within(path, "meetings", message, "report")
+            continue
+        out[text] = day
+    return out
+
+
+def _quarter_end(quarter: Quarter) -> dt.date:
+    """The last day of a quarter.
+
+    >>> _quarter_end(Quarter(2015, 1)), _quarter_end(Quarter(2015, 3)), _quarter_end(Quarter(2015, 4))
+    (datetime.date(2015, 6, 30), datetime.date(2015, 12, 31), datetime.date(2016, 3, 31))
+    """
+    year, month = map(int, quarter.last_month.split("-"))
+    return dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)
+
+
+def _priorities(raw: Any, at, within) -> tuple[Priority, ...]:
+    """``priorities:``, every priority of the plan in its order, each with its named lead (optional)."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not raw:
+        at(
+            "priorities",
+            "must list the plan's priorities in order, one per line, like '- {name: Hate crime, lead: "
+            "Hate Crime Delivery Group}'",
+        )
+        return ()
+    plan: list[Priority] = []
+    seen: dict[str, int] = {}
+    for i, entry in enumerate(raw):
+        item = f"priority {i + 1}"
+        if isinstance(entry, str):
+            entry = {"name": entry}
+        if not isinstance(entry, dict):
+            within(
+                ("priorities", i),
+                "priorities",
+                "give the priority's name and lead, like {name: Hate crime, lead: Hate Crime Delivery Group}",
+                item,
+            )
+            continue
+        for key in sorted(set(entry) - set(PRIORITY_KEYS), key=str):
+            within(
+                ("priorities", i, key),
+                str(key),
+                f"this is not a field of a priority: use name and lead{suggest(key, PRIORITY_KEYS)}",
+                item,
+            )
+        name = "" if isinstance(entry.get("name"), dict | list) else _text(entry.get("name"))
+        lead = entry.get("lead")
+        if isinstance(lead, dict | list):
+            within(("priorities", i, "lead"), "lead", "must be a single piece of text: the priority's named lead", item)
+            lead = ""
+        if not name:
+            within(("priorities", i, "name"), "name", "the priority's name is missing", item)
+            continue
+        item = f"priority {name!r}"
+        if name.casefold() in seen:
+            within(
+                ("priorities", i, "name"),
+                "name",
+                f"this priority is listed twice (also priority {seen[name.casefold()]})",
+                item,
+            )
+            continue
+        seen[name.casefold()] = i + 1
+        plan.append(Priority(name, _text(lead)))
+    return tuple(plan)
 
 
 def _date(value: Any) -> str | None:
@@ -388,8 +607,6 @@ def _date(value: Any) -> str | None:
     >>> _date("2015-07-23"), _date("23/07/2015")
     ('2015-07-23', None)
     """
-    import datetime as dt
-
     if isinstance(value, dt.datetime):
         return value.date().isoformat()
     if isinstance(value, dt.date):
@@ -465,6 +682,7 @@ def _measure(entry: dict, row: dict[str, str], bad, method: str, tolerance: floa
         bad("spc_screen_outliers", "must be true or false")
         screen = True
     own_tolerance = parse_number(entry["amber_tolerance"]) if "amber_tolerance" in entry else tolerance
+    status, expected = _development(row, bad)
     return Measure(
         id=row["id"],
         title=row["title"],
@@ -484,10 +702,63 @@ def _measure(entry: dict, row: dict[str, str], bad, method: str, tolerance: floa
         source=_source(entry.get("source"), bad),
         spc_baseline=baseline,
         spc_screen_outliers=screen,
+        spc_rebase=_rebases(entry.get("spc_rebase"), row["id"], row["frequency"], bad),
         small_count_threshold=threshold,
         description=row["description"],
         lag=_lag(row["lag"]),
+        status=status,
+        expected=expected,
     )
+
+
+def _development(row: dict[str, str], bad) -> tuple[str, str]:
+    """The measure's ``status`` (reported or in development) and the quarter it is ``expected`` to report."""
+    status = row["status"] or REPORTED
+    if status not in MEASURE_STATUSES:
+        hint = suggest(status, MEASURE_STATUSES) or suggest(status.replace(" ", "_"), MEASURE_STATUSES)
+        bad("status", f"{status!r} is not a measure status: use {choices(MEASURE_STATUSES)}{hint}")
+        status = REPORTED
+    expected = row["expected"]
+    if not expected:
+        return status, ""
+    if status != IN_DEVELOPMENT:
+        bad(
+            "expected",
+            "only a measure in development has an expected quarter: add 'status: in_development', or remove this line",
+        )
+        return status, ""
+    try:
+        quarter = parse_quarter(expected)
+    except PeriodError:
+        bad("expected", f"{expected!r} is not a quarter: write the first quarter it will report, like 2015-16-Q3")
+        return status, ""
+    if str(quarter) != expected:
+        bad("expected", f"{expected!r}: write the quarter as {quarter}")
+        return status, ""
+    return status, expected
+
+
+def _rebases(raw: Any, measure_id: str, frequency: str, bad) -> tuple[str, ...]:
+    """The periods where the measure's process changed (``spc_rebase``), in time order; ``bad`` records problems.
+
+    Each must be written as a period of the measure's frequency; whether it is a
+    period of the series is checked against ``actuals.csv`` (:mod:`analysis.inputs.events`).
+    """
+    if raw is None:
+        return ()
+    out: list[str] = []
+    for item in raw if isinstance(raw, list) else [raw]:
+        text = _text(item)
+        if isinstance(item, dict | list | bool) or not text:
+            example = "2015-16-Q1" if frequency == "quarterly" else "2015-04"
+            bad("spc_rebase", f"must list the periods where the process changed, like [{example}]")
+        elif frequency in FREQUENCIES and not is_period(text, frequency):
+            bad("spc_rebase", frequency_words(text, measure_id, frequency) or period_words(text))
+        elif text in out:
+            bad("spc_rebase", f"{text} is given twice")
+        else:
+            out.append(text)
+    return tuple(sorted(out))
 
 
 def _lag(text: str) -> int:
@@ -596,11 +867,38 @@ def check_register_file(path: Path, root: Path | None = None) -> tuple[Register 
     if not path.exists() and not path.is_symlink():
         return None, [Problem(path.name, None, None, "the measure register is missing: every input folder needs one")]
     try:
-        raw = read_confined(path, path.parent if root is None else root, MAX_REGISTER_BYTES)
+        text = _register_text(path, root)
     except FileRefused as err:
         return None, [Problem(path.name, None, None, str(err))]
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("cp1252", errors="replace")
     return check_register(text, path.name)
+
+
+def _register_text(path: Path, root: Path | None) -> str:
+    raw = read_confined(path, path.parent if root is None else root, MAX_REGISTER_BYTES)
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="replace")
+
+
+def field_lines(path: Path) -> dict[str, dict[str, int]]:
+    """The line of each field of each measure in the register file, by measure id (``""``: the entry's first line).
+
+    For problems found once the other inputs are read, such as a rebase checked
+    against ``actuals.csv``; empty when the file cannot be read.
+    """
+    try:
+        _, root = _load(_register_text(Path(path), None))
+    except (FileRefused, OSError, yaml.YAMLError):
+        return {}
+    lines: dict[str, dict[str, int]] = {}
+    measures = (
+        next((v for k, v in root.value if k.value == "measures"), None) if isinstance(root, yaml.MappingNode) else None
+    )
+    for node in measures.value if isinstance(measures, yaml.SequenceNode) else ():
+        if isinstance(node, yaml.MappingNode):
+            fields = {k.value: k.start_mark.line + 1 for k, _ in reversed(node.value)}
+            ids = [v.value for k, v in node.value if k.value == "id" and isinstance(v, yaml.ScalarNode)]
+            if ids:
+                lines.setdefault(_text(ids[0]), {"": node.start_mark.line + 1, **fields})
+    return lines

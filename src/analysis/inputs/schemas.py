@@ -11,6 +11,7 @@ when a cell fails it, with a hint at the likely fix where one can be guessed
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 from collections.abc import Callable, Iterator
 
@@ -194,6 +195,59 @@ PARTNER_NOTES = pa.DataFrameSchema(
 )
 
 
+EVENTS = pa.DataFrameSchema(
+    {
+        "measure_id": _text(required("measure_id", "the measure id is empty"), MEASURE_ID),
+        "period": _text(
+            required("period", "the period is empty: give a month like 2015-04 or a quarter like 2015-16-Q1"), PERIOD
+        ),
+        "text": _text(
+            required("text", "the text is empty: say what happened, like 'New crime recording rules from today'")
+        ),
+    },
+    name="events",
+)
+
+
+def _iso_date(v: str) -> bool:
+    try:
+        return len(v) == 10 and dt.date.fromisoformat(v) is not None
+    except ValueError:
+        return False
+
+
+DATE = rule("date", lambda v: v == "" or _iso_date(v), lambda v: f"{v!r} is not a date: write it like 2015-10-05")
+
+SIGNOFF = pa.DataFrameSchema(  # written by ingest returns from the leads' sign-off cells
+    {
+        "quarter": _text(required("quarter", _QUARTER_EMPTY), QUARTER),
+        "measure_id": _text(required("measure_id", "the measure id is empty"), MEASURE_ID),
+        "signed_by": _text(required("signed_by", "the name is empty: give who signed the measure off")),
+        "signed_on": _text(required("signed_on", "the date is empty: give the day it was signed off"), DATE),
+    },
+    name="signoff",
+)
+
+REVIEWED_TABLES = ("action_plan", "recommendations")
+REVIEWS = pa.DataFrameSchema(  # written by ingest returns: rows a lead returned as "reviewed, no change"
+    {
+        "quarter": _text(required("quarter", _QUARTER_EMPTY), QUARTER),
+        "table": _text(
+            required("table", "the table is empty: use action_plan or recommendations"),
+            rule(
+                "reviewed table",
+                lambda v: v in REVIEWED_TABLES,
+                lambda v: f"{v!r} is not action_plan or recommendations",
+            ),
+        ),
+        "item": _text(required("item", "the item is empty: give the task (ref: task) or the recommendation number")),
+        "lead": _text(required=False),
+        "reviewed_on": _text(required("reviewed_on", "the date is empty: give the day of the review"), DATE),
+    },
+    name="reviews",
+)
+
+
 def _one_of(what: str, allowed: tuple[str, ...]) -> pa.Check:
     return rule(
         f"register {what}",
@@ -252,6 +306,9 @@ TABLES: dict[str, pa.DataFrameSchema] = {
     "recommendations": RECOMMENDATIONS,
     "family_group": FAMILY_GROUP,
     "partner_notes": PARTNER_NOTES,
+    "events": EVENTS,
+    "signoff": SIGNOFF,
+    "reviews": REVIEWS,
 }
 
 

@@ -19,14 +19,15 @@ import pandas as pd
 from analysis.core.periods import Quarter, quarter_of_period
 from analysis.core.problems import InputError, Problem, raise_if_any
 from analysis.core.register import Register
-from analysis.inputs.checks import CHECKS
+from analysis.inputs.checks import CHECKS, text_problems
 from analysis.inputs.commentary import read_commentary
+from analysis.inputs.events import rebase_problems, typed_events
 from analysis.inputs.reading import Folder, locate_table, parse_csv, read_table  # noqa: F401 - the last three for callers
-from analysis.inputs.register import check_register_file
+from analysis.inputs.register import check_register_file, field_lines
 from analysis.inputs.schemas import TABLES, parse_number, schema_problems
 
 REQUIRED_TABLES = ("actuals",)
-OPTIONAL_TABLES = ("action_plan", "recommendations", "family_group", "partner_notes")
+OPTIONAL_TABLES = ("action_plan", "recommendations", "family_group", "partner_notes", "events", "signoff", "reviews")
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,10 @@ class Inputs:
     commentary: dict[tuple[str, str], str] = field(default_factory=dict)
     files: tuple[Path, ...] = ()
     partner_notes: pd.DataFrame = field(default_factory=lambda: _empty("partner_notes"))
+    events: pd.DataFrame = field(default_factory=lambda: _empty("events"))  # measure_id, period, text
+    register_lines: dict[str, dict[str, int]] = field(default_factory=dict)  # measure id -> field -> line
+    signoff: pd.DataFrame = field(default_factory=lambda: _empty("signoff"))  # the leads' sign-off of each measure
+    reviews: pd.DataFrame = field(default_factory=lambda: _empty("reviews"))  # rows returned as "no change"
 
     def series(self, measure_id: str) -> dict[str, float]:
         """One measure's values by period."""
@@ -57,6 +62,10 @@ class Inputs:
 def _register_path(folder: Folder) -> Path:
     """``measures.yml`` in any letter case; a ``measures.yaml`` is read too (the register is the same)."""
     return folder.file("measures.yml") or folder.file("measures.yaml") or folder.dir / "measures.yml"
+
+
+def _has_columns(frame: pd.DataFrame, name: str = "actuals") -> bool:
+    return set(TABLES[name].columns) <= set(frame.columns)
 
 
 def _typed_actuals(frame: pd.DataFrame) -> pd.DataFrame:
@@ -119,11 +128,16 @@ def load_inputs(data_dir: Path) -> Inputs:
             tables[name] = _empty(name)
             continue
         problems += schema_problems(TABLES[name], table.frame, table.file, table.header_row)
+        problems += text_problems(table.frame, table.file)
         problems += CHECKS[name](table.frame, table.file, checks)
         tables[name] = table.frame
     commentary, comment_problems, comment_files = read_commentary(data_dir, checks)
     problems.extend(comment_problems)
     files.extend(comment_files)
+    lines: dict[str, dict[str, int]] = {}
+    if checks is not None and any(m.spc_rebase for m in checks.measures) and _has_columns(tables["actuals"]):
+        lines = field_lines(register_path)  # rebases against the series (its valid rows: the rest are reported)
+        problems += rebase_problems(checks, _typed_actuals(tables["actuals"]), lines, register_path.name)
     raise_if_any(problems)
     assert register is not None
     return Inputs(
@@ -135,4 +149,8 @@ def load_inputs(data_dir: Path) -> Inputs:
         commentary=commentary,
         files=tuple(dict.fromkeys(files)),
         partner_notes=_typed(tables["partner_notes"], "partner_notes"),
+        events=typed_events(tables["events"], list(TABLES["events"].columns)),
+        register_lines=lines,
+        signoff=_typed(tables["signoff"], "signoff"),
+        reviews=_typed(tables["reviews"], "reviews"),
     )

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import pandas as pd
 from scipy import stats
 
+from analysis.core.formatting import number
 from analysis.method.stats import LEVEL
 
 PER = 1000
@@ -135,7 +136,7 @@ def funnel_limits(rate_per_1000: float, populations: Sequence[float]) -> pd.Data
 
 
 def _rate(x: float) -> str:
-    return f"{x:,.1f}"
+    return number(x, 1)
 
 
 @dataclass(frozen=True)

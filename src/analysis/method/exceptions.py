@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from analysis.core.formatting import percent
 from analysis.core.vocabulary import CONCERN, EXCEPTION_STATUSES, MONITOR
 
 RULE = (
@@ -54,7 +55,7 @@ def exception_reasons(row: Mapping) -> list[str]:
             and row.get("small_count") != "yes"
             and _worse(str(row.get("polarity") or ""), change)
         ):
-            reasons.append(f"a significant worsening on last year ({change:+.1%})")
+            reasons.append(f"a significant worsening on last year ({percent(change)})")
     missing = str(row.get("periods_missing") or "")
     if missing:
         reasons.append(f"returns still due: {missing.replace(';', ', ')}")

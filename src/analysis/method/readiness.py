@@ -1,4 +1,4 @@
-"""Returns still due: which measures are missing figures for a quarter, grouped by lead.
+"""Returns still due: which measures are missing figures for a quarter, and what else is to come, by lead.
 
 Before a quarter's report is written the analyst chases the partners whose
 returns have not arrived. A return is due for every period from the start of
@@ -6,19 +6,79 @@ the financial year to the end of the quarter, less the last ``lag`` periods of
 a measure whose data are normally behind (contract section 3,
 ``periods_missing``). The same list is printed by ``csp-report readiness``,
 given as warnings by ``validate`` and ``build``, and can be shown on the
-dashboard.
+dashboard. ``readiness`` also lists, under each lead, the rest of their return
+still to come (:class:`ToCome`): measures not signed off, and tasks,
+recommendations and family-group counts nobody has updated or reviewed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from analysis.core.periods import Quarter, period_name
+from analysis.core.formatting import date_in_words
+from analysis.core.periods import Quarter, parse_quarter, period_name
 from analysis.core.register import Register
+from analysis.inputs.leads import ANALYST, known_leads
 from analysis.method.status import periods_missing
 
+if TYPE_CHECKING:  # the dashboard's kernel imports this module: no pandera or openpyxl there
+    from analysis.inputs.quarter_start import Pending
+    from analysis.inputs.tables import Inputs
+
 NO_LEAD = "(no lead named)"
+
+
+@dataclass(frozen=True)
+class ToCome:
+    """The rest of a lead's return still to come: a sign-off, a task's, a recommendation's or a count's update.
+
+    ``kind`` is ``signoff`` (``count`` measures), ``action_plan``, ``recommendations`` or ``family_group``.
+    """
+
+    lead: str
+    kind: str
+    line: str
+    count: int = 1
+
+
+TO_COME_WORDS = {
+    "signoff": ("sign-off", "sign-offs"),
+    "action_plan": ("task", "tasks"),
+    "recommendations": ("recommendation", "recommendations"),
+    "family_group": ("family-group count", "family-group counts"),
+}
+
+
+def signoffs_missing(register: Register, signed: set[str]) -> list[ToCome]:
+    """A line per lead naming their measures not signed off for the quarter (``signed``: the measure ids that are).
+
+    >>> from analysis.core.register import Measure
+    >>> reg = Register("P", (Measure("a", "A", "X", "lower", "monthly", lead="L"),
+    ...                      Measure("b", "B", "X", "lower", "monthly", lead="L")), {})
+    >>> signoffs_missing(reg, {"a"})
+    [ToCome(lead='L', kind='signoff', line='not yet signed off: b', count=1)]
+    """
+    by: dict[str, list[str]] = {}
+    for m in register.measures:
+        if m.id not in signed:
+            by.setdefault(m.lead or NO_LEAD, []).append(m.id)
+    return [ToCome(lead, "signoff", f"not yet signed off: {', '.join(ids)}", len(ids)) for lead, ids in by.items()]
+
+
+def still_to_come(inputs: Inputs, quarter: Quarter, pending: list[Pending], signoff_collected: bool) -> list[ToCome]:
+    """The rest of the quarter's returns, not figures: the measures not signed off (once the partnership collects
+    sign-off, that is, has ``signoff.csv``: ``new-quarter`` starts it) and the carried-forward rows nobody has
+    updated or reviewed (``pending``, :func:`analysis.inputs.quarter_start.unupdated_rows`)."""
+    signed = set(inputs.signoff.loc[inputs.signoff["quarter"] == str(quarter), "measure_id"])
+    missing = signoffs_missing(inputs.register, signed) if signoff_collected else []
+    return missing + [ToCome(p.lead, p.table, str(p)) for p in pending]
+
+
+def lead_order(register: Register) -> list[str]:
+    """The order ``readiness`` lists leads in: as the register first names them, the analyst last."""
+    return [*known_leads(register), ANALYST]
 
 
 @dataclass(frozen=True)
@@ -82,8 +142,15 @@ def readiness_lines(due: list[DueReturn]) -> list[str]:
     return lines
 
 
-def readiness_report(partnership: str, quarter: Quarter, due: list[DueReturn]) -> str:
-    """What ``csp-report readiness`` prints.
+def readiness_report(
+    partnership: str,
+    quarter: Quarter,
+    due: list[DueReturn],
+    to_come: Sequence[ToCome] = (),
+    leads: Sequence[str] = (),
+) -> str:
+    """What ``csp-report readiness`` prints: by lead (in the order of ``leads``, then as they come), the
+    figures due, then the rest of their return to come.
 
     >>> print(readiness_report("Safer Example", Quarter(2015, 1), []))
     Safer Example, 2015-16-Q1: every return is in.
@@ -91,10 +158,32 @@ def readiness_report(partnership: str, quarter: Quarter, due: list[DueReturn]) -
     Safer Example, 2015-16-Q1: 1 return still due, for 1 measure:
     X
       - a: 2015-05 (May 2015)
+    >>> print(readiness_report("Safer Example", Quarter(2015, 1), [], [ToCome("Y", "signoff", "not yet signed off: b"),
+    ...                                                              ToCome("X", "action_plan", "task T1")]))
+    Safer Example, 2015-16-Q1: every return is in; 1 sign-off and 1 task still to come:
+    Y
+      - not yet signed off: b
+    X
+      - task T1
     """
-    if not due:
-        return f"{partnership}, {quarter}: every return is in."
-    return "\n".join([f"{partnership}, {quarter}: {_count(due)}:", *readiness_lines(due)])
+    head = f"{partnership}, {quarter}: {_count(due) if due else 'every return is in'}"
+    if not due and not to_come:
+        return f"{head}."
+    if to_come:
+        counts: dict[str, int] = {}
+        for t in to_come:
+            counts[t.kind] = counts.get(t.kind, 0) + t.count
+        parts = [f"{counts[k]} {TO_COME_WORDS[k][counts[k] != 1]}" for k in TO_COME_WORDS if k in counts]
+        head += f"; {parts[0] if len(parts) == 1 else ', '.join(parts[:-1]) + ' and ' + parts[-1]} still to come"
+    groups: dict[str, list[str]] = {lead: [] for lead in leads}
+    for lead, items in by_lead(due).items():
+        groups.setdefault(lead, []).extend(d.line() for d in items)
+    for t in to_come:
+        groups.setdefault(t.lead or NO_LEAD, []).append(t.line)
+    groups = {lead: lines for lead, lines in groups.items() if lines}
+    return "\n".join(
+        [f"{head}:", *(line for lead, lines in groups.items() for line in [lead, *(f"  - {x}" for x in lines)])]
+    )
 
 
 def readiness_warnings(quarter: Quarter, due: list[DueReturn]) -> str:
@@ -117,3 +206,63 @@ def _count(due: list[DueReturn]) -> str:
     returns = "return" if n == 1 else "returns"
     measures = "measure" if len(due) == 1 else "measures"
     return f"{n} {returns} still due, for {len(due)} {measures}"
+
+
+def meeting_line(register: Register, quarter: Quarter) -> str:
+    """The meeting the quarter's paper goes to, or that it is still to be confirmed (``readiness``, ``new-quarter``).
+
+    >>> from analysis.core.register import ReportInfo
+    >>> reg = Register("P", (), {}, report=ReportInfo(meetings={"2015-16-Q1": "2015-07-23"}))
+    >>> meeting_line(reg, Quarter(2015, 1))
+    'Meeting: 23 July 2015, for the 2015-16-Q1 paper.'
+    >>> print(meeting_line(reg, Quarter(2015, 2)))
+    Meeting: to be confirmed: measures.yml gives no date for 2015-16-Q2 under report: meetings:, so the paper's cover says the meeting is to be confirmed.
+    """
+    day = register.report.meeting(quarter)
+    if day:
+        return f"Meeting: {date_in_words(day)}, for the {quarter} paper."
+    return (
+        f"Meeting: to be confirmed: measures.yml gives no date for {quarter} under report: meetings:, "
+        "so the paper's cover says the meeting is to be confirmed."
+    )
+
+
+def plan_lines(register: Register, quarter: Quarter) -> list[str]:
+    """The measures in development and the plan's priorities with no measure reported yet (``status``,
+    ``readiness``); none when there are neither.
+
+    >>> from analysis.core.register import Measure, Priority
+    >>> dev = Measure("victims", "Victims seen", "ASB", "higher", "quarterly", lead="ASB group",
+    ...               status="in_development", expected="2015-16-Q2")
+    >>> reg = Register("P", (Measure("asb", "ASB", "ASB", "lower", "monthly"),), {}, in_development=(dev,),
+    ...                plan=(Priority("ASB"), Priority("Emerging issues", "Community Safety Manager")))
+    >>> print("\\n".join(plan_lines(reg, Quarter(2015, 1))))
+    In development, not reported yet (1; no figures or returns are due):
+      - victims (ASB group; ASB): Victims seen; expected to report from 2015-16-Q2
+    Priorities of the plan with no measure reported yet (1):
+      - Emerging issues (Community Safety Manager)
+    >>> plan_lines(reg, Quarter(2015, 2))[1].split("; ")[-1]
+    'expected from 2015-16-Q2: set status: reported once figures come in'
+    """
+    lines = []
+    if register.in_development:
+        n = len(register.in_development)
+        lines.append(f"In development, not reported yet ({n}; no figures or returns are due):")
+        for m in register.in_development:
+            if not m.expected:
+                when = "no quarter expected yet"
+            elif parse_quarter(m.expected) <= quarter:
+                when = f"expected from {m.expected}: set status: reported once figures come in"
+            else:
+                when = f"expected to report from {m.expected}"
+            lines.append(f"  - {m.id} ({m.lead or NO_LEAD}; {m.priority}): {m.title}; {when}")
+    reported = {m.priority for m in register.measures}
+    empty = [p for p in register.plan if p.name not in reported]
+    if empty:
+        lines.append(f"Priorities of the plan with no measure reported yet ({len(empty)}):")
+        for p in empty:
+            developing = sum(m.priority == p.name for m in register.in_development)
+            notes = [p.lead] if p.lead else []
+            notes += [f"{developing} in development"] if developing else []
+            lines.append(f"  - {p.name}" + (f" ({'; '.join(notes)})" if notes else ""))
+    return lines

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from scipy import stats
 
+from analysis.core.formatting import number, percent
 from analysis.core.vocabulary import MONITORED
 from analysis.method.status import forecast as point_forecast
 
@@ -48,7 +49,7 @@ def clopper_pearson(x: int, n: int, level: float = LEVEL) -> tuple[float, float]
 
 
 def _number(x: float) -> str:
-    return f"{x:.2f}"
+    return number(x, 2)
 
 
 @dataclass(frozen=True)
@@ -130,7 +131,7 @@ def compare_counts(this_year: float, last_year: float, small_count_threshold: fl
 
 def _amount(x: float) -> str:
     """A whole number with thousands separators, or one decimal place when it has a fraction."""
-    return f"{x:,.0f}" if float(x).is_integer() else f"{x:,.1f}"
+    return number(x, 0 if float(x).is_integer() else 1)
 
 
 @dataclass(frozen=True)
@@ -149,13 +150,19 @@ class Projection:
         'projected 9,375 incidents by the year end (95% range 9,001 to 9,755); a 99% chance of meeting the target'
         """
         unit = f" {unit}" if unit else ""
-        shown = f"{self.forecast:,.0f}" if self.low is not None else _amount(self.forecast)
+        shown = number(self.forecast, 0) if self.low is not None else _amount(self.forecast)
         text = f"projected {shown}{unit} by the year end"
         if self.low is not None and self.high is not None:
             text += f" (95% range {_amount(self.low)} to {_amount(self.high)})"
         if self.p_meet_target is not None:
             p = self.p_meet_target
-            odds = "less than a 1%" if p < 0.005 else "more than a 99%" if p > 0.995 else f"a {p:.0%}"
+            odds = (
+                "less than a 1%"
+                if p < 0.005
+                else "more than a 99%"
+                if p > 0.995
+                else f"a {percent(p, 0, signed=False)}"
+            )
             text += f"; {odds} chance of meeting the target"
         return text
 
@@ -219,9 +226,9 @@ def projection(
     still to come (``remaining_distribution``); the interval is its 2.5% and
     97.5% quantiles; ``p_meet_target`` is P(total >= target) for higher and
     P(total <= target) for lower polarity, None for monitor or without a target.
-    ``mean`` and ``last`` measures (rates, percentages, cumulative or
-    point-in-time figures) are not counts of independent events, so they get the
-    point forecast only.
+    ``mean``, ``cumulative`` and ``last`` measures (rates, percentages, running
+    totals or point-in-time figures) are not counts of independent events, so they
+    get the point forecast only.
 
     >>> p = projection(100, 6, 12, None, None, 180, "lower", "sum", rate_uncertainty=False)
     >>> p.forecast, p.low, p.high, round(p.p_meet_target, 3)

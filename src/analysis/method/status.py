@@ -9,25 +9,53 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
-from analysis.core.periods import PERIODS_PER_YEAR, Quarter, periods_of_year, reporting_window
+from analysis.core.periods import (
+    PERIODS_PER_YEAR,
+    Quarter,
+    fy_of_period,
+    is_period,
+    periods_of_year,
+    reporting_window,
+)
 from analysis.core.register import Measure
-from analysis.core.vocabulary import ACHIEVED, AMBER, GREEN, MONITOR, MONITORED, NO_DATA, RED
+from analysis.core.vocabulary import (
+    ACHIEVED,
+    AMBER,
+    CUMULATIVE,
+    GREEN,
+    HIGHER,
+    LAST,
+    MONITOR,
+    MONITORED,
+    NO_DATA,
+    RED,
+    SUM,
+)
 
 Series = Mapping[str, float]
+
+# Aggregations whose year to date is the value at the period end: a running total or a point-in-time figure.
+AT_PERIOD_END = (CUMULATIVE, LAST)
 
 
 def combine(values: Sequence[float], aggregation: str) -> float:
     """Combine a run of period values the way the measure is counted.
 
+    A ``cumulative`` value is already the year's running total, and a ``last``
+    value a point-in-time figure: both are taken at the final period.
+
     >>> combine([3, 4, 5], "sum"), combine([3, 4, 5], "last"), combine([3, 4, 5], "mean")
     (12.0, 5.0, 4.0)
+    >>> combine([58, 122, 174], "cumulative")
+    174.0
     """
     if not values:
         raise ValueError("nothing to combine")
     if aggregation == "sum":
         return float(math.fsum(values))
-    if aggregation == "last":
+    if aggregation in AT_PERIOD_END:
         return float(values[-1])
     if aggregation == "mean":
         return float(math.fsum(values) / len(values))
@@ -39,16 +67,19 @@ def year_to(series: Series, periods: Sequence[str], aggregation: str, complete: 
 
     With ``complete`` every period must have a value (last year's figures);
     otherwise the periods that have one are used (this year's, where a partner's
-    return may be missing). ``last`` always needs the final period.
+    return may be missing). ``cumulative`` and ``last`` take the value at the
+    final period, so they always need it and nothing else.
 
     >>> year_to({"a": 1, "b": 2}, ["a", "b", "c"], "sum", complete=True) is None
     True
     >>> year_to({"a": 1, "c": 2}, ["a", "b", "c"], "sum", complete=False)
     3.0
+    >>> year_to({"a": 6.5, "c": 18}, ["a", "b", "c"], "cumulative", complete=True)
+    18.0
     """
     if not periods:
         return None
-    if aggregation == "last":
+    if aggregation in AT_PERIOD_END:
         last = series.get(periods[-1])
         return None if last is None else float(last)
     values = [series[p] for p in periods if p in series]
@@ -101,18 +132,22 @@ def forecast(
     """The projected year-end value.
 
     Last year's seasonal pattern where last year is complete and had activity by
-    now; otherwise the run rate. A ``mean`` measure forecasts its current mean.
+    now; otherwise the run rate. A ``cumulative`` measure always goes by its run
+    rate (the contract gives the seasonal projection for ``sum`` and ``last``
+    only), and a ``mean`` measure forecasts its current mean.
 
     >>> round(forecast(2527, 3, 12, "sum", 2713, 10065))
     9375
     >>> forecast(100, 3, 12, "sum", None, None)
     400.0
+    >>> forecast(174, 3, 12, "cumulative", 152, 617)
+    696.0
     >>> forecast(62.5, 2, 4, "mean", 60, 61)
     62.5
     """
     if aggregation == "mean":
         return float(ytd_actual)
-    if last_year_total is not None and last_year_ytd is not None and last_year_ytd > 0:
+    if aggregation != "cumulative" and last_year_total is not None and last_year_ytd is not None and last_year_ytd > 0:
         return ytd_actual * last_year_total / last_year_ytd
     return ytd_actual * n / k
 
@@ -187,7 +222,7 @@ def decide_status(
     """
     if measure.polarity == MONITORED or annual_target is None:
         return MONITOR
-    if measure.polarity == "higher" and measure.aggregation in ("sum", "last") and ytd_actual >= annual_target:
+    if measure.polarity == HIGHER and measure.aggregation in (SUM, CUMULATIVE, LAST) and ytd_actual >= annual_target:
         return ACHIEVED
     if last_period and meets(ytd_actual, annual_target, measure.polarity):
         return ACHIEVED
@@ -231,7 +266,8 @@ def quarter_figures(
 
     This quarter's own periods up to the period end, combined by the
     aggregation (empty when none has a value), and the same periods a year
-    earlier (empty unless every one of them has a value).
+    earlier (empty unless every one of them has a value). A ``cumulative``
+    measure's quarter is its own increase (:func:`increase_in_quarter`).
 
     >>> s = {"2014-07": 10, "2014-08": 20, "2014-09": 30, "2015-07": 12, "2015-08": 18}
     >>> quarter_figures(s, Quarter(2015, 2), "monthly", "sum", "2015-08")
@@ -240,6 +276,14 @@ def quarter_figures(
     (15.0, 15.0)
     >>> quarter_figures(s, Quarter(2015, 2), "monthly", "sum", None)
     (None, None)
+
+    Hate incidents, a running total of the year: 174 by June and 335 by
+    September give the second quarter's own 161 (last year: 292 less 152).
+
+    >>> hate = {"2014-06": 152, "2014-07": 208, "2014-08": 247, "2014-09": 292,
+    ...         "2015-06": 174, "2015-07": 230, "2015-08": 280, "2015-09": 335}
+    >>> quarter_figures(hate, Quarter(2015, 2), "monthly", "cumulative", "2015-09")
+    (161.0, 140.0)
     """
     if period_end is None:
         return None, None
@@ -249,11 +293,72 @@ def quarter_figures(
     values = [series[p] for p in own if p in series]
     if not values:
         return None, None
-    this_year = combine(values, aggregation)
     last = quarter_periods(Quarter(quarter.fy - 1, quarter.q), frequency)[: len(own)]
     last_values = [series[p] for p in last if p in series]
-    last_year = combine(last_values, aggregation) if len(last_values) == len(own) else None
-    return this_year, last_year
+    complete_last_year = len(last_values) == len(own)
+    if aggregation == "cumulative":
+        this_year = increase_in_quarter(series, quarter, frequency, own[-1])
+        last_year = increase_in_quarter(series, Quarter(quarter.fy - 1, quarter.q), frequency, last[-1])
+        return this_year, last_year if complete_last_year else None
+    return combine(values, aggregation), combine(last_values, aggregation) if complete_last_year else None
+
+
+def increase_in_quarter(series: Series, quarter: Quarter, frequency: str, period: str) -> float | None:
+    """A running total's increase in the quarter up to ``period``: its value there less the year's
+    value at the end of the quarter before (nothing to subtract in the first quarter).
+
+    ``None`` when either value is missing: without the total at the end of the
+    quarter before, the quarter's own figure is not known.
+
+    >>> gap = {"2015-04": 6.5, "2015-06": 18, "2015-09": 31}
+    >>> increase_in_quarter(gap, Quarter(2015, 1), "monthly", "2015-06")
+    18.0
+    >>> increase_in_quarter(gap, Quarter(2015, 2), "monthly", "2015-09")
+    13.0
+    >>> increase_in_quarter({"2015-09": 31}, Quarter(2015, 2), "monthly", "2015-09") is None
+    True
+    """
+    value = series.get(period)
+    if value is None:
+        return None
+    if quarter.q == 1:
+        return float(value)
+    before = series.get(quarter_periods(Quarter(quarter.fy, quarter.q - 1), frequency)[-1])
+    return None if before is None else difference(value, before)
+
+
+def increments(series: Series, frequency: str) -> dict[str, float]:
+    """A running total of the year as each period's own increase on the period before.
+
+    The first period of a financial year is its own increase; a period whose
+    predecessor in the year has no value is left out (its increase is not
+    known). SPC works on these increases, never on the running totals, which
+    climb all year by construction.
+
+    >>> increments({"2015-02": 551, "2015-03": 617, "2015-04": 58, "2015-05": 122, "2015-06": 174,
+    ...             "2015-08": 280}, "monthly")
+    {'2015-03': 66.0, '2015-04': 58.0, '2015-05': 64.0, '2015-06': 52.0}
+    """
+    out: dict[str, float] = {}
+    for period in sorted(series):
+        if not is_period(period, frequency):  # type: ignore[arg-type]
+            continue
+        year = periods_of_year(fy_of_period(period), frequency)  # type: ignore[arg-type]
+        i = year.index(period)
+        if i == 0:
+            out[period] = float(series[period])
+        elif year[i - 1] in series:
+            out[period] = difference(series[period], series[year[i - 1]])
+    return out
+
+
+def difference(a: float, b: float) -> float:
+    """``a - b`` worked in decimal on the figures as written, so that 19.6 less 13.5 is 6.1, not 6.100000000000001.
+
+    >>> difference(19.6, 13.5), 19.6 - 13.5, difference(335, 174)
+    (6.1, 6.100000000000001, 161.0)
+    """
+    return float(Decimal(repr(float(a))) - Decimal(repr(float(b))))
 
 
 def measure_status(measure: Measure, series: Series, quarter: Quarter) -> MeasureStatus:
@@ -324,12 +429,16 @@ def cumulative_rows(measure: Measure, series: Series, fy: int, complete: bool = 
     Cumulative values stop at the year's last reported period; the cumulative
     target runs through the whole year. With ``complete`` (a year used for
     comparison, as last year is) a cumulative value needs every period up to it,
-    exactly as ``last_year_ytd`` does.
+    exactly as ``last_year_ytd`` does. A ``cumulative`` (or ``last``) measure's
+    cumulative value is its value itself.
 
     >>> m = Measure("x", "X", "P", polarity="lower", frequency="quarterly", targets={2015: 100})
     >>> [(r["period"], r["cumulative_value"], r["cumulative_target"])
     ...  for r in cumulative_rows(m, {"2015-16-Q1": 20, "2015-16-Q2": 30}, 2015)][:3]
     [('2015-16-Q1', 20.0, 25.0), ('2015-16-Q2', 50.0, 50.0), ('2015-16-Q3', None, 75.0)]
+    >>> c = Measure("x", "X", "P", polarity="lower", frequency="quarterly", aggregation="cumulative")
+    >>> [r["cumulative_value"] for r in cumulative_rows(c, {"2015-16-Q1": 20, "2015-16-Q2": 50}, 2015)]
+    [20.0, 50.0, None, None]
     """
     periods = periods_of_year(fy, measure.frequency)
     n = len(periods)

@@ -18,7 +18,7 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from analysis.core.problems import InputError, Problem
+from analysis.core.problems import InputError, Problem, raise_if_any
 from analysis.pipeline import interrupt
 from analysis.pipeline.build import BuildOptions, BuildResult, build_quarter, start_writing
 from analysis.pipeline.lock import folder_lock
@@ -47,6 +47,27 @@ def slug(name: str) -> str:
     ('blaenau-gwent', 'newport')
     """
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "partnership"
+
+
+def slug_problems(folders: list[Path]) -> list[Problem]:
+    """Folders whose names give the same output folder name: one would overwrite the other, so none is built.
+
+    >>> [p.message for p in slug_problems([Path("r/Safer Town"), Path("r/newport"), Path("r/safer_town")])]
+    ["the folders 'Safer Town' and 'safer_town' would both be published as 'safer-town' (_site/safer-town/): \
+rename one of them so that every partnership has a folder of its own"]
+    """
+    first: dict[str, Path] = {}
+    problems = []
+    for folder in folders:
+        name = slug(folder.name)
+        if name in first:
+            message = (
+                f"the folders {first[name].name!r} and {folder.name!r} would both be published as {name!r} "
+                f"(_site/{name}/): rename one of them so that every partnership has a folder of its own"
+            )
+            problems.append(Problem(str(folder.parent), None, None, message))
+        first.setdefault(name, folder)
+    return problems
 
 
 def partnership_folders(data_root: Path) -> list[Path]:
@@ -116,9 +137,10 @@ def build_all(
         raise InputError(
             [Problem(str(data_root), None, None, "no partnership folder (one holding measures.yml) is here")]
         )
+    raise_if_any(slug_problems(folders))
     out_dir = Path(out_dir).resolve()
     with folder_lock(out_dir, "csp-report build-all"):
-        start_writing(out_dir, keep=options.keep)
+        start_writing(out_dir, keep=options.keep, data_dir=data_root)
         return _build_all(folders, out_dir, quarter, options, executor, scheduler)
 
 

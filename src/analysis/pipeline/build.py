@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis.core.files import recording
+from analysis.core.formatting import number, percent
 from analysis.core.paths import NOTEBOOKS, PROJECT_ROOT, OutputPaths
 from analysis.core.periods import Quarter, parse_quarter
 from analysis.inputs.tables import Inputs, load_inputs
@@ -27,7 +29,7 @@ from analysis.pipeline import interrupt
 from analysis.pipeline.execute import NotebookJob, NotebookResult, early_pool, execute_all
 from analysis.pipeline.faults import point
 from analysis.pipeline.lock import folder_lock, once
-from analysis.pipeline.publish import DEFAULT_KEEP, publish_quarter, tidy
+from analysis.pipeline.publish import DEFAULT_KEEP, check_folders, publish_quarter, tidy
 from analysis.processed.atomic import replace_path, staging
 from analysis.processed.contract import MANIFEST, MEASURE_STATUS, measure_slice
 from analysis.processed.manifest import manifest, manifest_text
@@ -52,8 +54,8 @@ def status_summary(files: dict[str, str]) -> str:
     shown = frame[["measure_id", "period_end", "ytd_actual", "ytd_target", "annual_target",
                    "last_year_ytd", "change_vs_last_year", "forecast", "status"]].copy()  # fmt: skip
     for column in ("ytd_actual", "ytd_target", "annual_target", "last_year_ytd", "forecast"):
-        shown[column] = [f"{float(v):,.1f}".removesuffix(".0") if v else "" for v in shown[column]]
-    shown["change_vs_last_year"] = [f"{float(v):+.1%}" if v else "" for v in shown["change_vs_last_year"]]
+        shown[column] = [number(v, 1).removesuffix(".0") if v else "" for v in shown[column]]
+    shown["change_vs_last_year"] = [percent(v) if v else "" for v in shown["change_vs_last_year"]]
     return shown.to_string(index=False)
 
 
@@ -67,8 +69,12 @@ def warn_returns_due(inputs: Inputs, q: Quarter) -> str:
     return text
 
 
-def start_writing(out_dir: Path, *, keep: int | None = None) -> None:
-    """At the start of a command that writes under ``out_dir`` (its lock held): clean what a crash left, once."""
+def start_writing(
+    out_dir: Path, *, keep: int | None = None, data_dir: Path | None = None, partnership: str = ""
+) -> None:
+    """At the start of a command that writes under ``out_dir`` (its lock held): check the folders it will use
+    (:func:`~analysis.pipeline.publish.check_folders`), and clean what a crash left, once."""
+    check_folders(out_dir, data_dir, partnership)
     if once(out_dir, "tidy"):
         tidy(out_dir, keep=keep)
 
@@ -83,15 +89,16 @@ def write_status(data_dir: Path, out_dir: Path, quarter: str | None) -> tuple[st
     """
     data_dir, out_dir = Path(data_dir).resolve(), Path(out_dir).resolve()
     with folder_lock(out_dir, f"csp-report status {quarter or ''}".strip()):
-        start_writing(out_dir)
-        inputs = load_inputs(data_dir)
+        start_writing(out_dir, data_dir=data_dir)
+        with recording() as read:  # each input's hash as it is read
+            inputs = load_inputs(data_dir)
         q = choose_quarter(inputs, quarter)
         out = OutputPaths(out_dir)
         files = compute_tables(inputs, q, out)
         with staging(out_dir) as stage:
             write_tables(files, stage / "processed")
             (stage / "processed" / MANIFEST).write_text(
-                manifest_text(manifest(str(q), data_dir, list(inputs.files), files)), encoding="utf-8"
+                manifest_text(manifest(str(q), data_dir, list(inputs.files), files, read=read)), encoding="utf-8"
             )
             record = publish_quarter(
                 out, str(q), made_by="status", moved={"processed": stage / "processed"}, carried=("reports", "site")
@@ -103,7 +110,11 @@ def write_status(data_dir: Path, out_dir: Path, quarter: str | None) -> tuple[st
             file=sys.stderr,
             flush=True,
         )
-    return f"{inputs.register.partnership}, {q}\n\n{status_summary(files)}", out.processed(str(q))
+    from analysis.method.readiness import plan_lines
+
+    lines = plan_lines(inputs.register, q)  # measures in development, priorities with none reported
+    notes = "\n\n" + "\n".join(lines) if lines else ""
+    return f"{inputs.register.partnership}, {q}\n\n{status_summary(files)}{notes}", out.processed(str(q))
 
 
 def publish_paper(out_dir: Path, quarter: str) -> Path:
@@ -255,7 +266,7 @@ def build_quarter(
     options = replace(options or BuildOptions(), **settings)
     out_dir = Path(out_dir).resolve()
     with folder_lock(out_dir, f"csp-report build {quarter or ''}".strip()):
-        start_writing(out_dir, keep=options.keep)
+        start_writing(out_dir, keep=options.keep, data_dir=data_dir, partnership=options.partnership)
         return _build_quarter(Path(data_dir).resolve(), out_dir, quarter, options)
 
 
@@ -277,7 +288,10 @@ def _build_quarter(data_dir: Path, out_dir: Path, quarter: str | Quarter | None,
     # when notebooks will surely run: with --force, or with nothing in the cache yet. Otherwise they start on demand.
     warm_now = options.kernel == "warm" and options.executor is None
     warm_now = warm_now and (options.force or not _has_entries(out.cache / "notebooks"))
-    with early_pool(options.jobs, out_dir) if warm_now else contextlib.nullcontext() as early:
+    # What the data folder holds before anything is read: the stamp records this, so a change made while the
+    # build runs (a return read in, a quarter started) is never taken for what the build published.
+    data_before = uptodate.tree_digest(data_dir)
+    with early_pool(options.jobs, out_dir) if warm_now else contextlib.nullcontext() as early, recording() as read:
         inputs = load_inputs(data_dir)
         q = choose_quarter(inputs, quarter)
         if options.progress:
@@ -286,7 +300,7 @@ def _build_quarter(data_dir: Path, out_dir: Path, quarter: str | Quarter | None,
         started = time.perf_counter()
         with staging(out_dir) as stage_root:
             stage = Staged(OutputPaths(stage_root, options.partnership), str(q))
-            jobs = stage_tables(inputs, q, files, data_dir, stage, options)
+            jobs = stage_tables(inputs, q, files, data_dir, stage, options, read)
             results = _execute(jobs, stage, out, options, early)
             published = all(r.ok for r in results)
             _render(stage, out, options, paper=published)  # the paper, from the same sections as the pages
@@ -298,6 +312,7 @@ def _build_quarter(data_dir: Path, out_dir: Path, quarter: str | Quarter | None,
                     data_dir, out_dir, requested, quarter=str(q), previous=str(q.previous),
                     partnership=options.partnership, renderer=options.renderer,
                     notebooks={job.name: str(job.source) for job in jobs}, name=inputs.register.partnership,
+                    data_digest=data_before,
                 )  # fmt: skip
             failed_dir = None if published else keep_failed(stage, out_dir, options.partnership)
     result = BuildResult(str(q), results, published, failed_dir)
@@ -332,11 +347,22 @@ class Staged:
 
 
 def stage_tables(
-    inputs: Inputs, q: Quarter, files: dict[str, str], data_dir: Path, stage: Staged, options: BuildOptions
+    inputs: Inputs,
+    q: Quarter,
+    files: dict[str, str],
+    data_dir: Path,
+    stage: Staged,
+    options: BuildOptions,
+    read: dict[Path, str] | None = None,
 ) -> list[NotebookJob]:
-    """Write the quarter's tables and manifest into the staging folder; the notebooks to execute on them."""
+    """Write the quarter's tables and manifest into the staging folder; the notebooks to execute on them.
+
+    ``read`` is each input's hash as the build read it (:func:`analysis.core.files.recording`), for the manifest.
+    """
     write_tables(files, stage.processed)
-    record = manifest(str(q), data_dir, list(inputs.files), files, renderer=resolve_renderer(options.renderer))
+    record = manifest(
+        str(q), data_dir, list(inputs.files), files, renderer=resolve_renderer(options.renderer), read=read
+    )
     jobs = notebook_jobs(inputs, q, files, stage.processed, stage.paths.root, record["inputs"])
     record["notebooks"] = {job.name: job.key_parameters for job in jobs}
     (stage.processed / MANIFEST).write_text(manifest_text(record), encoding="utf-8")

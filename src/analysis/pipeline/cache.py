@@ -229,6 +229,9 @@ def prune(
     by a stopped build go too. Run it only under the ``--out`` lock, so that
     no build is using an entry as it goes.
     """
+    from analysis.pipeline.publish import check_folders
+
+    check_folders(Path(out_dir).resolve())  # a cache folder that is a link to someone else's is refused, untouched
     now = time.time() if now is None else now
     entries, leftovers = scan(cache_root(out_dir))
     if everything:

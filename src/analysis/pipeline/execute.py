@@ -15,6 +15,7 @@ the cache is reused.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import multiprocessing
@@ -30,6 +31,7 @@ from pathlib import Path
 from analysis.errors import Interrupted
 from analysis.pipeline import interrupt
 from analysis.pipeline.cache import cache_notebook, cached_notebook
+from analysis.pipeline.processes import end_with_parent
 
 KERNEL_MODES = ("warm", "fresh")
 DEFAULT_KERNEL = "warm"
@@ -161,6 +163,7 @@ def early_pool(workers: int, launch_dir: Path) -> Iterator[ProcessPoolExecutor]:
     Starting a kernel and importing what the notebooks use takes seconds of each worker's time, which
     would otherwise wait for the tables.
     """
+    end_with_parent()
     pool = ProcessPoolExecutor(
         max_workers=max(1, workers), mp_context=multiprocessing.get_context("fork"), initializer=_quiet_worker
     )
@@ -219,8 +222,26 @@ def _execute(
             execution_timeout=timeout,
         )
     except Exception as err:  # a failed notebook is reported, not raised: the others go on
+        _raise_if_environment(err, output)
         return False, _failure(err), time.perf_counter() - start
     return True, "", time.perf_counter() - start
+
+
+_ENVIRONMENT = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC), errno.EROFS}
+
+
+def _raise_if_environment(err: BaseException, output: str) -> None:
+    """Raise a full disk (or a read-only one) met while executing a notebook as the ``OSError`` of its output.
+
+    It is the machine's failure, not the notebook's: the command stops with
+    exit 3 and one line naming the file it could not write, rather than
+    reporting the notebook as failed.
+    """
+    seen: BaseException | None = err
+    while seen is not None:
+        if isinstance(seen, OSError) and seen.errno in _ENVIRONMENT:
+            raise OSError(seen.errno, seen.strerror, seen.filename or output) from None
+        seen = seen.__cause__ or seen.__context__
 
 
 def _failure(err: BaseException) -> str:
@@ -268,6 +289,7 @@ def _execute_warm(
                 replace = True
                 if attempt == 1:
                     continue
+            _raise_if_environment(err, output)
             return False, _failure(err), time.perf_counter() - start
         return True, "", time.perf_counter() - start
     raise AssertionError("unreachable")
@@ -388,6 +410,7 @@ def execute_all(
     """
     if kernel not in KERNEL_MODES:
         raise ValueError(f"kernel must be one of {', '.join(KERNEL_MODES)}, not {kernel!r}")
+    end_with_parent()  # the workers (and the page renderers after them) end when this process does, however it ends
     jobs = list(jobs)
     environment = environment_fingerprint()
     results: list[NotebookResult] = []

@@ -17,17 +17,61 @@ then ``SIGCONT`` so that a frozen one can), waits a moment and kills
 (``SIGKILL``) what is left. The connection file of every kernel stopped
 (``-f FILE.json`` on its command line) is removed, as the kernel's own
 shutdown would.
+
+A ``kill -9`` of the ``csp-report`` process leaves no one to stop the tree, so
+each process forked from it also ends itself when its parent is gone
+(:func:`end_with_parent`): a thread in every forked process (pool and
+rendering workers) looks at its parent a few times a second and, once the
+parent has ended, kills what it started (its kernels) and exits. A kernel does
+the same for its worker (ipykernel's parent poller, which jupyter_client turns
+on). Nothing of a command outlives it by more than a second or two, however it
+ends; the lock it held is the kernel's to release (:mod:`analysis.pipeline.lock`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import threading
 import time
 from collections.abc import Iterable
 from pathlib import Path
 
 GRACE = 3.0  # seconds a process has to end after SIGTERM before it is killed
+PARENT_POLL = 0.2  # seconds between a forked process's looks at whether its parent is still there
+_watching = False
+_forking_parent = 0  # the process that is forking, as it was just before the fork (read in the child)
+
+
+def end_with_parent() -> None:
+    """From now on, every process forked from this one ends itself (and what it started) when this one ends.
+
+    Idempotent. Processes started by ``exec`` (a kernel, ``quarto``, ``git``) are
+    not forked copies and are not affected: a kernel watches its own parent.
+    """
+    global _watching
+    if not _watching and hasattr(os, "register_at_fork"):
+        os.register_at_fork(before=_note_parent, after_in_child=_watch_parent)
+        _watching = True
+
+
+def _note_parent() -> None:
+    global _forking_parent
+    _forking_parent = os.getpid()
+
+
+def _watch_parent() -> None:
+    """In a process just forked: a thread that ends this process soon after its parent ends."""
+    parent = _forking_parent
+    threading.Thread(target=_watch, args=(parent,), name="csp-report-parent-watch", daemon=True).start()
+
+
+def _watch(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(PARENT_POLL)
+    with contextlib.suppress(BaseException):  # the kernels this worker started, in sessions of their own
+        stop_processes(grace=0)
+    os._exit(1)
 
 
 def _tree(processes: Iterable) -> dict:

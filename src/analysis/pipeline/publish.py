@@ -35,9 +35,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from analysis.core.files import linked_folder
 from analysis.core.paths import VERSIONS, OutputPaths
+from analysis.core.problems import InputError, OutputError, Problem
 from analysis.pipeline.faults import point
-from analysis.processed.atomic import FILE_MODE, FOLDER_MODE, replace_path
+from analysis.processed.atomic import FILE_MODE, FOLDER_MODE, discard, mark, replace_path, scratch_folder
 from analysis.processed.versions import (
     CURRENT,
     HOME_PENDING,
@@ -64,14 +66,14 @@ def symlinks_supported(root: Path) -> bool:
     """Whether links can be made under ``root`` (not on Windows without developer mode, say); probed once."""
     key = os.path.realpath(root)
     if key not in _SYMLINKS:
-        Path(root).mkdir(parents=True, exist_ok=True)
-        probe = Path(root) / f".probe.link-{os.getpid()}-{secrets.token_hex(4)}"
+        folder = scratch_folder(Path(root), "temporary link")
         try:
-            os.symlink("probe", probe)
-            probe.unlink()
+            os.symlink("probe", folder / "probe")
             _SYMLINKS[key] = True
         except (OSError, NotImplementedError):
             _SYMLINKS[key] = False
+        finally:
+            discard(folder)
     return _SYMLINKS[key]
 
 
@@ -116,6 +118,7 @@ def _new_version(out: OutputPaths, quarter: str) -> Path:
     version = store / version_name()
     version.mkdir()
     os.chmod(version, FOLDER_MODE)
+    mark(version, "incomplete version")  # the project's own: a crash before its record leaves it to be removed
     return version
 
 
@@ -133,6 +136,23 @@ def _link_copy(source: Path, target: Path) -> None:
             shutil.copy2(src, dst)
 
     shutil.copytree(source, target, copy_function=link, symlinks=True)
+
+
+def open_to_all(folder: Path) -> None:
+    """Give every file under ``folder`` the published modes: files 0644, folders 0755 (never world-writable).
+
+    What a build writes is created under the analyst's umask (0666 and 0777
+    with ``umask 000``); published, it must be readable by a web server's
+    account and writable by its owner alone. Links are left as they are.
+    """
+    os.chmod(folder, FOLDER_MODE)
+    for base, folders, files in os.walk(folder):
+        for name in folders:
+            if not os.path.islink(os.path.join(base, name)):
+                os.chmod(os.path.join(base, name), FOLDER_MODE)
+        for name in files:
+            if not os.path.islink(os.path.join(base, name)):
+                os.chmod(os.path.join(base, name), FILE_MODE)
 
 
 def _write_record(version: Path, out: OutputPaths, quarter: str, made_by: str, pages_from: str) -> dict:
@@ -162,22 +182,23 @@ def _write_record(version: Path, out: OutputPaths, quarter: str, made_by: str, p
 def _switch(out: OutputPaths, quarter: str, version: Path) -> None:
     """Make ``version`` the quarter's published one: a new link renamed over ``current``, one atomic step."""
     store = out.versions(quarter)
-    tmp = store / f".{CURRENT}.{_token()}"
-    os.symlink(version.name, tmp)
-    os.replace(tmp, store / CURRENT)
+    folder = scratch_folder(store, "temporary link")
+    try:
+        os.symlink(version.name, folder / CURRENT)
+        os.replace(folder / CURRENT, store / CURRENT)
+    finally:
+        discard(folder)
     _sync(store)
 
 
 def _replace_folder_by_link(path: Path, text: str) -> None:
     """Put a link where a real folder is: the folder renamed aside, the link renamed in, the folder removed."""
-    token = _token()
-    tmp = path.with_name(f".{path.name}.link-{token}")
-    old = path.with_name(f".{path.name}.old-{token}")
-    os.symlink(text, tmp)
-    path.rename(old)
-    os.replace(tmp, path)
+    folder = scratch_folder(path.parent, "replaced folder")
+    os.symlink(text, folder / "link")
+    path.rename(folder / "old")
+    os.replace(folder / "link", path)
     _sync(path.parent)
-    shutil.rmtree(old, ignore_errors=True)
+    discard(folder)
 
 
 def _make_link(out: OutputPaths, quarter: str, part: str) -> bool:
@@ -190,9 +211,12 @@ def _make_link(out: OutputPaths, quarter: str, part: str) -> bool:
         _replace_folder_by_link(path, text)
         return True
     _mkdirs(path.parent)
-    tmp = path.with_name(f".{path.name}.link-{_token()}")
-    os.symlink(text, tmp)
-    os.replace(tmp, path)
+    folder = scratch_folder(path.parent, "temporary link")
+    try:
+        os.symlink(text, folder / "link")
+        os.replace(folder / "link", path)
+    finally:
+        discard(folder)
     return True
 
 
@@ -259,6 +283,7 @@ def publish_quarter(
                 _link_copy(before / part, version / part)
         if finish is not None:
             finish({part: version / part for part in PARTS})
+        open_to_all(version)
         if "reports" in moved or "site" in moved:  # pages made now, from the tables they are published with
             pages_from = tables_digest(version / "processed")
         elif has_pages(version) and before_record is not None:
@@ -294,6 +319,7 @@ def _publish_by_renames(
     """Where links cannot be made: each staged folder renamed into place in turn, as before versions."""
     paths = contract_paths(out, quarter)
     for part, path in moved.items():
+        open_to_all(path)
         replace_path(path, paths[part])
     if finish is not None:
         finish(paths)
@@ -314,7 +340,8 @@ def versions_of(out: OutputPaths, quarter: str) -> list[Path]:
     store = out.versions(quarter)
     found = [
         v for v in (store.iterdir() if store.is_dir() else ())
-        if not v.name.startswith(".") and v.name != CURRENT and v.is_dir() and read_record(v) is not None
+        if not v.name.startswith(".") and v.name != CURRENT and v.is_dir() and not v.is_symlink()
+        and (read_record(v) or {}).get("version") == v.name  # complete, and the project's own
     ]  # fmt: skip
     return sorted(found, key=lambda v: v.name)
 
@@ -334,12 +361,60 @@ def prune(out: OutputPaths, quarter: str, keep: int) -> int:
             break
         if current is not None and version.name == current.name:
             continue
-        going = version.with_name(f".removing-{version.name}")
-        version.rename(going)
-        shutil.rmtree(going, ignore_errors=True)
+        going = scratch_folder(version.parent, "version being removed")
+        version.rename(going / version.name)
+        discard(going)
         removed += 1
         point("pruning")
     return removed
+
+
+# ---------------------------------------------------------------------------
+# The folders a writing command may use
+
+# Folders under --out that csp-report writes into (and cleans up in): each must be a folder of its own, never a link.
+OWN_FOLDERS = (("data", "processed"), ("reports",), ("_site",), ("failed",), (VERSIONS,), (".cache", "csp-report"))
+_OUTPUTS = (("data", "processed"), ("reports",), ("_site",), ("failed",), (VERSIONS,), (".cache",))
+
+
+def check_folders(out_dir: Path, data_dir: Path | None = None, partnership: str = "") -> None:
+    """Refuse to write where the outputs would reach someone else's folder, or would mix with the inputs.
+
+    A folder csp-report writes under ``--out`` that is a link (``_site`` leading to
+    a user's folder, a cache linked elsewhere) is an :class:`OutputError` (exit 3):
+    the command would add files to it, and clean up in it. A data folder inside
+    the published outputs (``--data <out>/data/processed/<quarter>``, which the
+    build itself replaces), or an output folder inside the data folder, is an
+    :class:`InputError` (exit 2).
+    """
+    root = Path(out_dir)
+    for parts in OWN_FOLDERS:
+        for folder in (parts, (*parts, partnership)) if partnership else (parts,):
+            link = linked_folder(root, *folder)
+            if link is not None:
+                raise OutputError(
+                    f"cannot write {link}: it is a link to {os.readlink(link)}, and csp-report writes its outputs "
+                    "and its cache only into folders of its own (it would add files there, and clean up in it): "
+                    "remove the link, or choose another output folder (--out)"
+                )
+    if data_dir is None:
+        return
+    data, out = Path(os.path.realpath(data_dir)), Path(os.path.realpath(root))
+    inside = [out.joinpath(*parts) for parts in _OUTPUTS if data.is_relative_to(out.joinpath(*parts))]
+    staged = data.is_relative_to(out) and data != out and data.relative_to(out).parts[0].startswith(".csp-")
+    if inside or staged:
+        where = inside[0] if inside else out / data.relative_to(out).parts[0]
+        message = (
+            f"this data folder is inside the outputs of {out} ({where}), which csp-report replaces as it "
+            "publishes: give the partnership's own input folder, such as data/raw"
+        )
+        raise InputError([Problem(str(data_dir), None, None, message)])
+    if out == data or out.is_relative_to(data):
+        message = (
+            f"the output folder {out} is inside this data folder: the outputs would be mixed with the partnership's "
+            "inputs, which csp-report never writes; choose an output folder (--out) outside it"
+        )
+        raise InputError([Problem(str(data_dir), None, None, message)])
 
 
 # ---------------------------------------------------------------------------

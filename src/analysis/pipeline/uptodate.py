@@ -24,6 +24,7 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 from pathlib import Path
 
 from analysis.core.paths import OutputPaths
@@ -35,15 +36,39 @@ STAMP_VERSION = 2
 
 
 def tree_digest(folder: Path) -> str:
-    """A digest of every file under ``folder``: names and bytes. ``""`` when there is no such folder."""
+    """A digest of every entry under ``folder``: names and bytes. ``""`` when there is no such folder.
+
+    Only regular files are read (a link inside the folder by what it leads to); a FIFO, a device or a link
+    leading out of the folder counts by its kind and name alone, so hashing never hangs or reads without end.
+    """
     folder = Path(folder)
     if not folder.is_dir():
         return ""
+    root = folder.resolve()
     digest = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+    entries = []
+    for base, folders, files in os.walk(folder):
+        folders.sort()
+        entries += [Path(base) / name for name in (*files, *(f for f in folders if Path(base, f).is_symlink()))]
+    for path in sorted(entries):
         digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
-        digest.update(file_digest(path).encode())
+        digest.update(_entry_digest(path, root).encode())
     return digest.hexdigest()
+
+
+def _entry_digest(path: Path, root: Path) -> str:
+    try:
+        info = os.lstat(path)
+        if stat.S_ISLNK(info.st_mode):
+            target = path.resolve()
+            if not target.is_relative_to(root):
+                return f"link:{os.readlink(path)}"
+            info = os.stat(target)
+        if not stat.S_ISREG(info.st_mode):
+            return f"kind:{stat.S_IFMT(info.st_mode)}"
+        return file_digest(path)
+    except (OSError, RuntimeError) as err:
+        return f"unreadable:{type(err).__name__}"
 
 
 def _request(data_dir: Path, quarter: str | None, partnership: str, renderer: str) -> dict:
@@ -67,11 +92,13 @@ def _outputs(out: OutputPaths, quarter: str) -> dict[str, str]:
     }
 
 
-def _state(data_dir: Path, out: OutputPaths, quarter: str, previous: str, notebooks: list[str]) -> dict:
-    """Everything the published outputs of a build depend on, as hashes."""
+def _state(
+    data_dir: Path, out: OutputPaths, quarter: str, previous: str, notebooks: list[str], data: str | None = None
+) -> dict:
+    """Everything the published outputs of a build depend on, as hashes (``data``: the data folder's, if known)."""
     return {
         "version": STAMP_VERSION,
-        "data": tree_digest(data_dir),
+        "data": tree_digest(data_dir) if data is None else data,
         "environment": environment_fingerprint(),
         "quarto": shutil.which("quarto") or "",
         "notebooks": {path: file_digest(Path(path)) if Path(path).is_file() else "" for path in sorted(notebooks)},
@@ -91,15 +118,22 @@ def record(
     renderer: str,
     notebooks: dict[str, str],
     name: str,
+    data_digest: str | None = None,
 ) -> Path:
-    """After a published build: write the stamp of what it was built from. ``notebooks`` maps name to source."""
+    """After a published build: write the stamp of what it was built from. ``notebooks`` maps name to source.
+
+    ``data_digest`` is the data folder's :func:`tree_digest` taken before the build read anything: a file
+    changed while the build ran (a return read in meanwhile) then differs from the stamp, and the next
+    build builds again instead of saying nothing changed. Without it, the folder is hashed now.
+    """
     out = OutputPaths(Path(out_dir).resolve(), partnership)
+    state = _state(Path(data_dir).resolve(), out, quarter, previous, list(set(notebooks.values())), data_digest)
     stamp = {
         "quarter": quarter,
         "previous_quarter": previous,
         "partnership_name": name,
         "notebook_names": list(notebooks),
-        "state": _state(Path(data_dir).resolve(), out, quarter, previous, list(set(notebooks.values()))),
+        "state": state,
     }
     path = stamp_path(data_dir, out_dir, requested, partnership, renderer)
     path.parent.mkdir(parents=True, exist_ok=True)

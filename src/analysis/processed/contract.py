@@ -36,6 +36,7 @@ from analysis.core.vocabulary import (
     POINT_TYPES,
     POLARITIES,
     PROFILES,
+    SPC_RULE_SETS,
     STATUS_CODES,
     STATUS_METHODS,
     YES_NO,
@@ -170,9 +171,11 @@ SPC = Table(
         number("lower_limit"),
         number("upper_limit"),
         text("point_type", *POINT_TYPES, required=True),
+        text("rules", *SPC_RULE_SETS),  # the rules that flagged the point, alphabetical, ";"-joined
     ),
     key=("measure_id", "period"),
-    doc="One row per measure and period of its whole history to its period end (SPC measures only).",
+    doc="One row per measure and period of its whole history to its period end (SPC measures only), segment by "
+    "segment: each rebase starts a segment with its own mean and limits.",
 )
 
 MEASURE_SERIES = Table(
@@ -340,9 +343,20 @@ PARTNER_NOTES = Table(
     doc="The quarter's notes from the leads' returns, one per measure and period.",
 )
 
+EVENTS = Table(
+    "events.csv",
+    (
+        text("measure_id", required=True),
+        text("period", required=True),
+        text("text", required=True),
+    ),
+    key=("measure_id", "period"),
+    doc="The events marked on the measures' charts (events.csv as supplied) up to the end of the quarter.",
+)
+
 TABLES: tuple[Table, ...] = (
     MEASURE_STATUS, SPC, MEASURE_SERIES, ACTION_PLAN, RECOMMENDATIONS, FAMILY_GROUP, FAMILY_GROUP_RANK,
-    FAMILY_GROUP_POSITION, FAMILY_GROUP_FUNNEL, EXCEPTIONS, CHANGES, STATUS_HISTORY, PARTNER_NOTES,
+    FAMILY_GROUP_POSITION, FAMILY_GROUP_FUNNEL, EXCEPTIONS, CHANGES, STATUS_HISTORY, PARTNER_NOTES, EVENTS,
 )  # fmt: skip
 """Every processed table; each is in a built quarter unless it is ``optional``."""
 TABLE_NAMES = tuple(t.name for t in TABLES)

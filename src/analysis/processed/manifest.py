@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
+from analysis.core.files import MAX_TABLE_BYTES, FileRefused, read_confined
 from analysis.core.formatting import number, percent
 from analysis.core.paths import PROJECT_ROOT
 from analysis.core.periods import PeriodError, parse_quarter, quarter_of_period
@@ -91,20 +92,26 @@ def manifest(
     notebooks: dict[str, dict] | None = None,
     renderer: str | None = None,
     built_at: datetime | None = None,
+    read: dict[Path, str] | None = None,
 ) -> dict:
-    """The quarter's manifest as a dictionary (see the module's docstring)."""
+    """The quarter's manifest as a dictionary (see the module's docstring).
+
+    ``read`` holds the SHA-256 of each input as it was read
+    (:func:`analysis.core.files.recording`): the manifest then names exactly
+    what the figures came from, even if a file changed while the build ran.
+    """
+    read = read or {}
     inputs = {
-        p.relative_to(data_dir).as_posix() if p.is_relative_to(data_dir) else p.name: sha256_file(p)
+        p.relative_to(data_dir).as_posix() if p.is_relative_to(data_dir) else p.name: read.get(p) or sha256_file(p)
         for p in input_files
-        if p.exists()
+        if p in read or p.exists()
     }
     outputs = {name: hashlib.sha256(text.encode()).hexdigest() for name, text in sorted(tables.items())}
-    revisions_log = Path(data_dir) / "revisions.csv"  # values replaced by `ingest returns --revise`
-    logged = revisions_log.read_text("utf-8-sig") if revisions_log.exists() else None
+    logged = _revisions_log(Path(data_dir))
     return {
         **({"revisions": list(csv.DictReader(io.StringIO(logged)))} if logged is not None else {}),
         "quarter": quarter,
-        "data_dir": str(data_dir),
+        "data_dir": Path(data_dir).name,  # the folder's name only: where it is on the analyst's machine is theirs
         "inputs": dict(sorted(inputs.items())),
         "data_fingerprint": data_fingerprint(inputs),
         "processed": outputs,
@@ -114,6 +121,20 @@ def manifest(
         "renderer": renderer,
         "built_at": (built_at or datetime.now(UTC)).replace(microsecond=0).isoformat(),
     }
+
+
+def _revisions_log(data_dir: Path) -> str | None:
+    """``revisions.csv`` (values replaced by ``ingest returns --revise``) as text; ``None`` without one.
+
+    Read like any input: only a regular file of the data folder, within the cap (a FIFO would hang the build).
+    """
+    path = data_dir / "revisions.csv"
+    if not path.exists() and not path.is_symlink():
+        return None
+    try:
+        return read_confined(path, data_dir, MAX_TABLE_BYTES).decode("utf-8-sig", errors="replace")
+    except FileRefused:
+        return None
 
 
 def manifest_text(data: dict) -> str:

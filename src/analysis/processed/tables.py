@@ -18,15 +18,16 @@ import pandas as pd
 from analysis.core.paths import OutputPaths
 from analysis.core.periods import Quarter
 from analysis.core.register import Measure, Register
-from analysis.core.vocabulary import MONITORED
+from analysis.core.vocabulary import CUMULATIVE, MONITORED
 from analysis.method import compare
 from analysis.method.exceptions import exception_reasons
-from analysis.method.spc import spc_for_measure
+from analysis.method.spc import RebaseError, spc_for_measure
 from analysis.method.stats import compare_counts, projection
-from analysis.method.status import MeasureStatus, cumulative_rows, measure_status
+from analysis.method.status import MeasureStatus, cumulative_rows, increments, measure_status
 from analysis.processed.contract import (
     ACTION_PLAN,
     CHANGES,
+    EVENTS,
     EXCEPTIONS,
     FAMILY_GROUP,
     FAMILY_GROUP_FUNNEL,
@@ -54,7 +55,8 @@ if TYPE_CHECKING:  # the inputs module loads pandera, which the notebooks' kerne
 def _beyond_the_light(m: Measure, s: MeasureStatus, series: dict[str, float]) -> tuple[dict, pd.DataFrame | None]:
     """SPC variation and assurance, the significance of the change on last year and the odds."""
     extra: dict = {}
-    spc = spc_for_measure(m, series, s.period_end) if s.period_end else None
+    points = increments(series, m.frequency) if m.aggregation == CUMULATIVE else series  # SPC on the increases
+    spc = spc_for_measure(m, points, s.period_end) if s.period_end else None
     if spc is not None:
         extra["spc_variation"], extra["spc_assurance"] = spc.variation, spc.assurance
     if s.ytd_actual is not None:
@@ -85,7 +87,10 @@ def status_and_spc(inputs: Inputs, quarter: Quarter) -> tuple[pd.DataFrame, pd.D
     for m in register.measures:
         series = inputs.series(m.id)
         s = measure_status(m, series, quarter)
-        extra, spc_frame = _beyond_the_light(m, s, series)
+        try:
+            extra, spc_frame = _beyond_the_light(m, s, series)
+        except RebaseError as err:  # the register's rebases cannot split this report's series (SPC.md)
+            raise _rebase_error(inputs, m.id, quarter, s.period_end, err) from None
         if spc_frame is not None:
             spc_frames.append(spc_frame)
         rows.append(
@@ -122,6 +127,24 @@ def status_and_spc(inputs: Inputs, quarter: Quarter) -> tuple[pd.DataFrame, pd.D
         )
     spc = pd.concat(spc_frames, ignore_index=True) if spc_frames else SPC.frame()
     return MEASURE_STATUS.frame(rows), spc[list(SPC.names)]
+
+
+def _rebase_error(inputs: Inputs, measure_id: str, quarter: Quarter, period_end: str, err: RebaseError) -> Exception:
+    from analysis.core.periods import period_name
+    from analysis.core.problems import InputError
+    from analysis.inputs.events import rebase_at
+
+    why = f"in the report for {quarter.label} (data to {period_name(period_end)}), {err}"
+    return InputError([rebase_at(measure_id, why, inputs.register_lines)])
+
+
+def events_table(inputs: Inputs, quarter: Quarter) -> pd.DataFrame:
+    """The events of the register's measures up to the end of the quarter (later ones had not happened)."""
+    from analysis.core.periods import quarter_of_period
+
+    events = inputs.events
+    happened = pd.Series([quarter_of_period(p) <= quarter for p in events["period"]], index=events.index, dtype=bool)
+    return events[happened].reset_index(drop=True)
 
 
 def series_table(inputs: Inputs, quarter: Quarter) -> pd.DataFrame:
@@ -196,6 +219,7 @@ def quarter_tables(inputs: Inputs, quarter: Quarter) -> dict[str, str]:
         RECOMMENDATIONS: this_quarter(inputs.recommendations),
         FAMILY_GROUP: family,
         PARTNER_NOTES: this_quarter(inputs.partner_notes),
+        EVENTS: events_table(inputs, quarter),
         **family_group_tables(inputs.register, family),
     }
     files = {table.name: table.text(frame) for table, frame in frames.items()}

@@ -31,6 +31,7 @@ from pathlib import Path
 
 from analysis.core.paths import VERSIONS, OutputPaths
 from analysis.core.periods import PeriodError, parse_quarter
+from analysis.processed.atomic import SCRATCH_PREFIX, STAGING_PREFIX, marked
 from analysis.processed.contract import MANIFEST  # carries the build's time, so it is not part of the tables' digest
 from analysis.processed.manifest import sha256_file
 
@@ -39,7 +40,6 @@ CURRENT = "current"
 RECORD = "record.json"
 RECORD_FORMAT = 1
 HOME_PENDING = ".home-pending"  # in the versions root: a quarter was switched, its home page not yet rewritten
-STAGING_PREFIX = ".csp-build-"  # a build's staging folder, under --out
 
 
 def contract_paths(out: OutputPaths, quarter: str) -> dict[str, Path]:
@@ -251,34 +251,42 @@ def output_folders(root: Path) -> Iterator[Path]:
                 yield entry
 
 
-def _junk_kind(name: str, own: str) -> str:
-    """The kind of leftover a hidden name is, ``""`` when it is none (or belongs to this process)."""
-    if name.startswith(STAGING_PREFIX):
-        return "" if name.startswith(own) else "staging folder"
-    if ".old-" in name:
-        return "replaced folder"
-    if ".link-" in name or name.startswith(f".{CURRENT}."):
-        return "temporary link"
-    if name.startswith(".index.html.") or name.startswith(f".{RECORD}."):
-        return "temporary file"
-    if name.startswith(".removing-"):
-        return "version being removed"
-    return ""
+def _scratch_kind(entry: Path, own: int) -> str:
+    """The kind of leftover a folder is (from its marker), ``""`` when it is none: not marked, or this process's.
+
+    Only a folder the project marked as its own counts (:func:`analysis.processed.atomic.marked`), whatever
+    its name: a user's ``.env.old-2024`` or ``.drafts.link-ideas/`` is never one. Those of this process are
+    not leftovers: another thread of it may be using them.
+    """
+    if not entry.name.startswith((STAGING_PREFIX, SCRATCH_PREFIX)):
+        return ""
+    record = marked(entry)
+    if record is None or record.get("pid") == own:
+        return ""
+    return str(record.get("kind") or "temporary folder")
+
+
+def _is_version(entry: Path) -> bool:
+    """Whether a folder of a quarter's versions is one the project made: marked, or with its record."""
+    record = read_record(entry)
+    return marked(entry) is not None or (record is not None and record.get("version") == entry.name)
 
 
 def find_leftovers(root: Path, *, pid: int | None = None) -> list[Leftover]:
     """Everything an interrupted command left under ``root`` (``--out``); none of it is published.
 
-    Staging folders of this process (``pid``, by default this one) are not
-    leftovers: another thread of it may be building. The published version of a
-    quarter (what ``current`` names) is never one.
+    Only what the project made and can tell it made (a marked folder, a version
+    with its record, a link it would write itself) is ever one. Staging folders
+    of this process (``pid``, by default this one) are not leftovers: another
+    thread of it may be building. The published version of a quarter (what
+    ``current`` names) is never one.
     """
     root = Path(root)
-    own = f"{STAGING_PREFIX}{os.getpid() if pid is None else pid}-"
+    own = os.getpid() if pid is None else pid
     found = []
     for folder in (root, *output_folders(root)):
         for entry in sorted(folder.iterdir()) if folder.is_dir() else ():
-            kind = _junk_kind(entry.name, own) if entry.name.startswith(".") else ""
+            kind = _scratch_kind(entry, own)
             if kind:
                 found.append(Leftover(kind, entry))
     for partnership, quarter in stores(root):
@@ -287,18 +295,21 @@ def find_leftovers(root: Path, *, pid: int | None = None) -> list[Leftover]:
         current = current_version(out, quarter)
         for entry in sorted(store.iterdir()):
             if entry.name.startswith("."):
-                kind = _junk_kind(entry.name, own)
+                kind = _scratch_kind(entry, own)
                 if kind:
                     found.append(Leftover(kind, entry))
-            elif entry.name == CURRENT or not entry.is_dir() or (current is not None and entry.name == current.name):
+            elif entry.name == CURRENT or (current is not None and entry.name == current.name):
                 continue
+            elif not entry.is_dir() or entry.is_symlink() or not _is_version(entry):
+                continue  # not the project's: left alone
             elif read_record(entry) is None:
                 found.append(Leftover("incomplete version", entry))
             elif current is None or entry.name > current.name:  # complete, but the switch to it never came
                 found.append(Leftover("version never published", entry))
         for part, path in contract_paths(out, quarter).items():
             if path.is_symlink() and not path.exists():
-                found.append(Leftover("link to nothing", path))
+                if os.readlink(path) == link_text(out, quarter, part):  # the project's own link, leading nowhere
+                    found.append(Leftover("link to nothing", path))
             elif current is not None and (current / part).is_dir() and not path.is_symlink():
                 found.append(Leftover("folder still to be linked" if path.is_dir() else "link still to be made", path))
     base = root / VERSIONS

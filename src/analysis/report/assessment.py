@@ -140,7 +140,7 @@ def family_group(data: QuarterData) -> Html:
         return section("Family group position", paragraph("No family group figures were supplied for this quarter."))
     ranked = data.family_group_rank()
     rows = [
-        [r.partnership, number(r.crimes), number(r.population), f"{r.rate_per_1000:.1f}", int(r.rank)]
+        [r.partnership, number(r.crimes), number(r.population), number(r.rate_per_1000, 1), int(r.rank)]
         for r in ranked.itertuples()
     ]
     source = data.register.population_source or "as supplied in family_group.csv"

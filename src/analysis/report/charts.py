@@ -8,11 +8,14 @@ apart by line style and shape as well as by a colour-blind-safe colour.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 import altair as alt
 import pandas as pd
 
 from analysis.core.formatting import number
-from analysis.core.periods import period_label
+from analysis.core.periods import period_label, period_name
 from analysis.core.vocabulary import COMMON_CAUSE, CONCERN, IMPROVEMENT, NEUTRAL_HIGH, NEUTRAL_LOW, VARIATION_SHORT
 from analysis.report.html import Html, element
 
@@ -54,18 +57,96 @@ def to_svg(chart: alt.TopLevelMixin) -> str:
     return vl_convert.vegalite_to_svg(spec(chart))
 
 
-def figure(chart: alt.TopLevelMixin, alt_text: str, caption: str, kind: str) -> Html:
-    """An accessible figure: the SVG, a text alternative from the data, and a caption."""
+def figure(chart: alt.TopLevelMixin, alt_text: str, caption: str, kind: str, notes: Html | None = None) -> Html:
+    """An accessible figure: the SVG, a text alternative from the data, and a caption (with ``notes`` under it)."""
     svg = to_svg(chart)
     svg = svg.replace("<svg ", '<svg aria-hidden="true" focusable="false" ', 1)
     return element(
         "figure",
         Html(svg),
-        element("figcaption", caption),
+        element("figcaption", caption, notes),
         class_=f"chart chart-{kind}",
         role="img",
         aria_label=alt_text,
     )
+
+
+@dataclass(frozen=True)
+class Mark:
+    """An event or a rebase marked on a chart at one period: its number (1, 2, ...) and words."""
+
+    period: str
+    label: str  # the period as the chart's axis writes it
+    number: int
+    text: str  # what happened ("" for a rebase with no event)
+    rebase: bool = False
+
+    def words(self) -> str:
+        """The mark as listed under the chart: ``1. June 2015: New crime recording rules``."""
+        what = self.text or "the reason is not recorded"
+        new_limits = "limits recalculated from here (rebase): " if self.rebase else ""
+        return f"{self.number}. {period_name(self.period)}: {new_limits}{what}"
+
+
+def marks(events: Sequence[tuple[str, str]], rebases: Sequence[str], labels: dict[str, str]) -> list[Mark]:
+    """The events and rebases of a chart whose axis has ``labels`` (period -> label), numbered in time order.
+
+    A rebase's reason is the event of its period. Events of periods the chart does not show are left out.
+
+    >>> [m.words() for m in marks([("2015-06", "Operation Summer"), ("2015-05", "New rules")], ["2015-05"],
+    ...                           {"2015-05": "May 15", "2015-06": "Jun 15"})]
+    ['1. May 2015: limits recalculated from here (rebase): New rules', '2. June 2015: Operation Summer']
+    """
+    texts = {p: t for p, t in events if p in labels}
+    periods = sorted(set(texts) | {r for r in rebases if r in labels})
+    return [Mark(p, labels[p], i, texts.get(p, ""), p in rebases) for i, p in enumerate(periods, start=1)]
+
+
+def _mark_layers(found: list[Mark], x: alt.X, field: str, axis: Sequence[str]) -> list[alt.Chart]:
+    """Vertical rules at the marks (solid for a rebase, dotted for an event), each labelled at the top with its
+    number and words (cut short with an ellipsis; the list under the chart has them whole).
+
+    ``x`` encodes ``field``, the chart's own field of period labels (one field keeps the axis in its order);
+    ``axis`` is the axis's labels in order. Neighbouring labels take turns on two lines; a label in the right
+    third of the chart runs leftwards from its line, so it stays inside the chart.
+    """
+    if not found:
+        return []
+    frame = pd.DataFrame(
+        {
+            field: [m.label for m in found],
+            "text": [f"{m.number} {'Rebase: ' if m.rebase else ''}{m.text}".strip() for m in found],
+            "kind": ["rebase" if m.rebase else "event" for m in found],
+            "line": [i % 2 for i in range(len(found))],
+            "right": [axis.index(m.label) > 0.66 * (len(axis) - 1) if m.label in axis else False for m in found],
+        }
+    )
+    kinds = alt.Scale(domain=["rebase", "event"], range=[[1, 0], [2, 3]])
+    layers = [
+        alt.Chart(frame)
+        .mark_rule(color=VERMILLION, strokeWidth=1.5)
+        .encode(x=x, strokeDash=alt.StrokeDash("kind:N", scale=kinds, legend=None))
+    ]
+    for (line, right), part in frame.groupby(["line", "right"]):
+        layers.append(
+            alt.Chart(part)
+            .mark_text(
+                color=VERMILLION, fontWeight="bold", fontSize=10, dx=-4 if right else 4,
+                align="right" if right else "left", baseline="top", limit=170,
+            )
+            .encode(x=x, y=alt.value(2 + 13 * int(line)), text="text:N")
+        )  # fmt: skip
+    return layers
+
+
+def _marks_list(found: list[Mark]) -> Html | None:
+    if not found:
+        return None
+    return element("ol", [element("li", m.words().split(". ", 1)[1]) for m in found], class_="chart-marks")
+
+
+def _marks_text(found: list[Mark]) -> str:
+    return ("; marked: " + "; ".join(m.words() for m in found)) if found else ""
 
 
 def cumulative_chart(rows: pd.DataFrame, unit: str, this_label: str, last_label: str) -> Html:
@@ -121,10 +202,13 @@ def _cumulative_alt(rows: pd.DataFrame, unit: str, this_label: str, last_label: 
     return " ".join(parts) + "."
 
 
-def period_chart(rows: pd.DataFrame, unit: str, this_label: str, last_label: str) -> Html:
-    """Each period of this year beside the same period of last year.
+def period_chart(
+    rows: pd.DataFrame, unit: str, this_label: str, last_label: str, events: Sequence[tuple[str, str]] = ()
+) -> Html:
+    """Each period of this year beside the same period of last year, with the year's events marked.
 
-    ``rows`` has columns period_label, order, this_year, last_year (per-period values).
+    ``rows`` has columns period, period_label, order, this_year, last_year (per-period values);
+    ``events`` are ``(period, text)`` pairs.
     """
     long = rows.melt(
         id_vars=["period_label", "order"], value_vars=["last_year", "this_year"], var_name="year", value_name="value"
@@ -132,18 +216,22 @@ def period_chart(rows: pd.DataFrame, unit: str, this_label: str, last_label: str
     names = {"last_year": last_label, "this_year": this_label}
     long["year"] = long["year"].map(names)
     domain = [last_label, this_label]
-    chart = (
+    x = alt.X("period_label:N", sort=list(rows["period_label"]), title=None, axis=alt.Axis(labelAngle=0))
+    bars = (
         alt.Chart(long)
         .mark_bar()
         .encode(
-            x=alt.X("period_label:N", sort=list(rows["period_label"]), title=None, axis=alt.Axis(labelAngle=0)),
+            x=x,
             xOffset=alt.XOffset("year:N", sort=domain),
             y=alt.Y("value:Q", title=unit or "value"),
             color=alt.Color("year:N", scale=alt.Scale(domain=domain, range=[GREY, BLUE]), legend=LEGEND),
             opacity=alt.Opacity("year:N", scale=alt.Scale(domain=domain, range=[0.55, 1.0]), legend=None),
         )
-        .properties(width=WIDTH, height=HEIGHT)
     )
+    found = marks(events, (), dict(zip(rows["period"], rows["period_label"], strict=True)))
+    at_centre = alt.X("period_label:N", sort=list(rows["period_label"]), bandPosition=0.5, title=None)
+    layers = _mark_layers(found, at_centre, "period_label", list(rows["period_label"]))
+    chart = alt.layer(bars, *layers).properties(width=WIDTH, height=HEIGHT)
     pairs = [
         f"{r.period_label} {number(r.this_year)} (last year {number(r.last_year)})"
         for r in rows.itertuples()
@@ -152,7 +240,12 @@ def period_chart(rows: pd.DataFrame, unit: str, this_label: str, last_label: str
     text = f"Bar chart of {unit or 'values'} each period, {this_label} beside {last_label}. " + (
         "; ".join(pairs) + "." if pairs else f"No values yet for {this_label}."
     )
-    return figure(chart, text, f"Each period of {this_label} beside the same period of {last_label}", "periods")
+    if found:
+        text += " Events marked: " + "; ".join(m.words() for m in found) + "."
+    caption = f"Each period of {this_label} beside the same period of {last_label}" + (
+        "; dotted lines mark the events listed below" if found else ""
+    )
+    return figure(chart, text, caption, "periods", _marks_list(found))
 
 
 def family_group_chart(table: pd.DataFrame, average: float, partnership: str) -> Html:
@@ -180,9 +273,9 @@ def family_group_chart(table: pd.DataFrame, average: float, partnership: str) ->
     )
     chart = (bars + rule).properties(width=WIDTH, height=max(120, 26 * len(frame)))
     listed = "; ".join(
-        f"{r.partnership} {r.rate_per_1000:.1f}" for r in frame.sort_values("rate_per_1000").itertuples()
+        f"{r.partnership} {number(r.rate_per_1000, 1)}" for r in frame.sort_values("rate_per_1000").itertuples()
     )
-    text = f"Bar chart of crimes per 1,000 residents, lowest first: {listed}. Family group average {average:.1f} (dashed line)."
+    text = f"Bar chart of crimes per 1,000 residents, lowest first: {listed}. Family group average {number(average, 1)} (dashed line)."
     return figure(
         chart, text, "Crimes per 1,000 residents in the most similar group; dashed line: group average", "family-group"
     )
@@ -200,14 +293,32 @@ SPC_STYLE = {  # each point type's words (the vocabulary's), colour and shape
 }
 
 
-def spc_chart(frame: pd.DataFrame, unit: str, trial: bool, target: float | None = None) -> Html:
-    """An XmR chart: values, mean, process limits, and special-cause points marked by shape and colour.
+def spc_chart(
+    frame: pd.DataFrame,
+    unit: str,
+    target: float | None = None,
+    rebases: Sequence[str] = (),
+    events: Sequence[tuple[str, str]] = (),
+) -> Html:
+    """An XmR chart: values, each segment's mean and process limits labelled with their values, special-cause
+    points marked by shape and colour, rebases and events marked and listed under it.
 
-    ``frame`` is one measure's rows of ``spc.csv``.
+    ``frame`` is one measure's rows of ``spc.csv``; ``rebases`` the periods starting a new segment (up to its
+    last period); ``events`` ``(period, text)`` pairs. A segment of fewer than 12 points has trial limits, drawn
+    with a sparser dash and said so in the caption and the text alternative.
     """
+    from analysis.core.rebase import segment_bounds
+    from analysis.method.spc import MIN_POINTS
+
+    periods = list(frame["period"])
+    bounds = segment_bounds(periods, rebases)
+    segment = [k for k, (a, b) in enumerate(bounds) for _ in range(a, b)]
+    trial = [b - a < MIN_POINTS for a, b in bounds]
     data = frame.assign(
-        label=[period_label_long(p) for p in frame["period"]],
+        label=[period_label_long(p) for p in periods],
         kind=[SPC_STYLE[t][0] for t in frame["point_type"]],
+        segment=segment,
+        limits=["trial" if trial[k] else "firm" for k in segment],
     )
     order = list(data["label"])
     x = alt.X("label:N", sort=order, title=None, axis=alt.Axis(labelAngle=-45, labelOverlap=True))
@@ -223,11 +334,16 @@ def spc_chart(frame: pd.DataFrame, unit: str, trial: bool, target: float | None 
         ),
         shape=alt.Shape("kind:N", scale=alt.Scale(domain=kinds, range=[v[2] for v in SPC_STYLE.values()]), legend=None),
     )
-    mean = base.mark_line(color="#000000", strokeWidth=1).encode(y=alt.Y("mean:Q"))
-    dash = [4, 4] if not trial else [2, 6]
-    upper = base.mark_line(color=GREY, strokeDash=dash, strokeWidth=1.2).encode(y=alt.Y("upper_limit:Q"))
-    lower = base.mark_line(color=GREY, strokeDash=dash, strokeWidth=1.2).encode(y=alt.Y("lower_limit:Q"))
-    layers = [line, mean, upper, lower, points]
+    by_segment = alt.Detail("segment:N")  # each segment's lines drawn apart: nothing joins across a rebase
+    mean = base.mark_line(color="#000000", strokeWidth=1).encode(y=alt.Y("mean:Q"), detail=by_segment)
+    dash = alt.StrokeDash("limits:N", scale=alt.Scale(domain=["firm", "trial"], range=[[4, 4], [2, 6]]), legend=None)
+    upper = base.mark_line(color=GREY, strokeWidth=1.2).encode(
+        y=alt.Y("upper_limit:Q"), strokeDash=dash, detail=by_segment
+    )
+    lower = base.mark_line(color=GREY, strokeWidth=1.2).encode(
+        y=alt.Y("lower_limit:Q"), strokeDash=dash, detail=by_segment
+    )
+    layers = [line, mean, upper, lower, *_limit_labels(data, bounds, x), points]
     if target is not None:
         layers.insert(
             1,
@@ -235,27 +351,75 @@ def spc_chart(frame: pd.DataFrame, unit: str, trial: bool, target: float | None 
             .mark_rule(color=GREEN, strokeDash=[8, 3], strokeWidth=1.5)
             .encode(y=alt.Y("t:Q")),
         )
+    found = marks(events, [r for r in rebases if r in periods], dict(zip(periods, data["label"], strict=True)))
+    layers += _mark_layers(found, alt.X("label:N", sort=order, title=None), "label", order)
     chart = alt.layer(*layers, data=data).properties(width=WIDTH, height=HEIGHT)
+    text, caption = _spc_words(data, bounds, trial, unit, target, found)
+    return figure(chart, text, caption, "spc", _marks_list(found))
+
+
+def _spc_words(
+    data: pd.DataFrame, bounds: list[tuple[int, int]], trial: list[bool], unit: str, target: float | None, found: list
+) -> tuple[str, str]:
+    """The SPC chart's text alternative and its caption."""
     last = data.iloc[-1]
     flagged = data[data["point_type"] != COMMON_CAUSE]
     text = (
-        f"XmR chart of {unit or 'values'} for {len(data)} periods to {last['label']}: mean {number(last['mean'])}, "
-        f"process limits {number(last['lower_limit'])} to {number(last['upper_limit'])}"
-        + (" (trial limits: fewer than 12 points)" if trial else "")
+        f"XmR chart of {unit or 'values'} for {len(data)} periods to {last['label']}"
+        + (f", in {len(bounds)} segments (limits recalculated at each rebase)" if len(bounds) > 1 else "")
+        + ": "
+        + "; ".join(_segment_words(data, a, b, t, len(bounds) > 1) for (a, b), t in zip(bounds, trial, strict=True))
         + (f"; target {number(target)} per period" if target is not None else "")
         + (
             "; special cause at " + ", ".join(f"{r.label} ({r.kind.lower()})" for r in flagged.itertuples())
             if not flagged.empty
             else "; no special-cause points"
         )
+        + _marks_text(found)
         + "."
     )
     caption = (
-        "Statistical process control (XmR) chart: solid black line the mean, dashed lines the process limits"
+        "Statistical process control (XmR) chart: solid black line the mean, dashed lines the process limits, "
+        "each labelled with its value"
+        + (", drawn separately for each segment" if len(bounds) > 1 else "")
         + (", long-dashed green line the target per period" if target is not None else "")
-        + (". Trial limits: fewer than 12 points." if trial else ".")
+        + ("; sparsely dashed limits are trial limits (fewer than 12 points)" if any(trial) else "")
+        + ("; a solid red line marks a rebase, a dotted red line an event, each as listed below" if found else "")
+        + "."
     )
-    return figure(chart, text, caption, "spc")
+    return text, caption
+
+
+def _segment_words(data: pd.DataFrame, start: int, stop: int, trial: bool, several: bool) -> str:
+    first, last = data.iloc[start], data.iloc[stop - 1]
+    where = f"{first['label']} to {last['label']} " if several else ""
+    return (
+        f"{where}mean {number(first['mean'])}, process limits {number(first['lower_limit'])} to "
+        f"{number(first['upper_limit'])}" + (" (trial limits: fewer than 12 points)" if trial else "")
+    )
+
+
+def _limit_labels(data: pd.DataFrame, bounds: list[tuple[int, int]], x: alt.X) -> list[alt.Chart]:
+    """Each segment's mean and limits labelled with their values, at the segment's last point."""
+    above, below = [], []
+    for _, stop in bounds:
+        row = data.iloc[stop - 1]
+        mean, low, high = row["mean"], row["lower_limit"], row["upper_limit"]
+        if low == high:  # a constant baseline: the limits are the mean
+            above.append((row["label"], mean, f"Mean and limits {number(mean)}"))
+            continue
+        above += [(row["label"], mean, f"Mean {number(mean)}"), (row["label"], high, f"Upper limit {number(high)}")]
+        below.append((row["label"], low, f"Lower limit {number(low)}"))
+    layers = []
+    for rows, baseline, dy in ((above, "bottom", -2), (below, "top", 2)):
+        if rows:
+            frame = pd.DataFrame(rows, columns=["label", "y", "text"])
+            layers.append(
+                alt.Chart(frame)
+                .mark_text(align="right", baseline=baseline, dy=dy, fontSize=10, color="#333333")
+                .encode(x=x, y=alt.Y("y:Q"), text="text:N")
+            )
+    return layers
 
 
 def period_label_long(period: str) -> str:
@@ -301,9 +465,9 @@ def funnel_chart(table: pd.DataFrame, limits: pd.DataFrame, pooled: float, partn
     inside = row["lower_95"] <= own["rate_per_1000"] <= row["upper_95"]
     text = (
         f"Funnel plot of crimes per 1,000 against population for {len(points)} partnerships. {partnership}: "
-        f"{own['rate_per_1000']:.1f} at a population of {number(own['population'])}, "
-        f"{'inside' if inside else 'outside'} the 95% limits of {row['lower_95']:.1f} to {row['upper_95']:.1f} "
-        f"around the group rate of {pooled:.1f}."
+        f"{number(own['rate_per_1000'], 1)} at a population of {number(own['population'])}, "
+        f"{'inside' if inside else 'outside'} the 95% limits of {number(row['lower_95'], 1)} to "
+        f"{number(row['upper_95'], 1)} around the group rate of {number(pooled, 1)}."
     )
     caption = "Funnel plot: orange line the group's pooled rate; dashed lines 95% limits, dotted lines 99.8% limits"
     return figure(chart, text, caption, "funnel")

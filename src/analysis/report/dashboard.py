@@ -1,4 +1,4 @@
-"""The sections of the quarter's dashboard (front page): title, summary, returns due, measures, exceptions, changes.
+"""The sections of the quarter's dashboard (front page): title, summary, measures, icons, exceptions, returns, changes.
 
 Each section is a pure function ``section(data: QuarterData) -> Html`` of the
 quarter's processed tables, built with :mod:`analysis.report.html` so every
@@ -19,10 +19,11 @@ import pandas as pd
 
 from analysis.core.formatting import number, percent
 from analysis.core.periods import PeriodError, period_name
-from analysis.core.vocabulary import disagreements
+from analysis.core.vocabulary import ASSURANCE_SHORT, disagreements
 from analysis.processed.quarter import QuarterData, load_quarter
 from analysis.report.common import exception_items, measure_link, sources_note, status_cell, summary_box
 from analysis.report.html import Html, bullets, element, paragraph, section, table
+from analysis.report.icons import assurance_icon, variation_icon, variation_words
 from analysis.report.returns import (
     in_words,
     incomplete_note,
@@ -97,6 +98,47 @@ def measures(data: QuarterData) -> Html:
     if notes:
         parts.append(section("Where the traffic light and SPC disagree", bullets(notes), level=3, cls="disagreements"))
     return section("Measures by priority", *parts, cls="dashboard")
+
+
+def _with_words(icon: Html, words: str) -> Html:
+    return element("span", icon, " ", element("span", words, class_="spc-icon-words"), class_="spc-icon-cell")
+
+
+@SECTIONS
+def icon_summary(data: QuarterData) -> Html:
+    """Every measure, its traffic light, and its variation and assurance as Making Data Count's icons with words."""
+    rows = []
+    for m in data.register.measures:
+        r = data.status_row(m.id)
+        variation, assurance = r.get("spc_variation") or "", r.get("spc_assurance") or ""
+        rows.append(
+            [
+                measure_link(m),
+                status_cell(data, r["status"]),
+                _with_words(variation_icon(variation, m.polarity), variation_words(variation, m.polarity))
+                if variation
+                else "No SPC chart",
+                _with_words(assurance_icon(assurance), ASSURANCE_SHORT[assurance]) if assurance else "No assurance",
+            ]
+        )
+    return section(
+        "Variation and assurance",
+        paragraph(
+            "Each measure's statistical process control in the icons of NHS England's Making Data Count, beside its "
+            "traffic light. Variation: has the latest figure changed beyond the usual ups and downs, and which way? "
+            "Assurance: will the process reliably meet the target? A measure monitored without a target has no "
+            "assurance.",
+            class_="method",
+        ),
+        table(
+            ["Measure", "Status", "Variation", "Assurance"],
+            rows,
+            caption=f"Variation and assurance of every measure, {data.quarter.label}",
+            numeric_from=99,
+            classes="report-table icon-summary",
+        ),
+        cls="icon-summary",
+    )
 
 
 @SECTIONS

@@ -63,8 +63,11 @@ ASSUMPTIONS = (
     ),
     (
         "SPC",
-        "XmR charts assume the periods are comparable; fewer than 12 points give trial limits only. "
-        "Cumulative and point-in-time figures (aggregation 'last') get no SPC chart.",
+        "XmR charts assume the periods are comparable; where the process changed (a new recording rule, a "
+        "merger), the register's spc_rebase restarts the mean and limits, and nothing crosses the rebase. Fewer "
+        "than 12 points in a segment give trial limits only. Running totals of the year (aggregation "
+        "'cumulative') are charted by each period's own increase; point-in-time figures (aggregation 'last') "
+        "get no SPC chart.",
     ),
     (
         "Family group",
@@ -122,9 +125,12 @@ def worked_example(data: QuarterData, measure_id: str = "") -> Html:
         f"is {period_name(result.period_end)}, so k = {k} of n = {n} periods."
     )
     joiner = " + " if m.aggregation == "sum" else ", "
-    steps.append(
-        f"Year to date ({m.aggregation}): {joiner.join(number(v) for v in used)} = {number(result.ytd_actual)}."
+    combined = (
+        f"the value at the period end, {number(result.ytd_actual)}"
+        if m.aggregation in ("cumulative", "last")
+        else f"{joiner.join(number(v) for v in used)} = {number(result.ytd_actual)}"
     )
+    steps.append(f"Year to date ({m.aggregation}): {combined}.")
     last = periods_of_year(q.fy - 1, m.frequency)
     if result.last_year_ytd is not None:
         steps.append(
@@ -140,7 +146,9 @@ def worked_example(data: QuarterData, measure_id: str = "") -> Html:
         steps.append(
             f"Profiled target ({m.profile}): annual target {number(result.annual_target)} gives {number(result.ytd_target)} by now."
         )
-    if result.last_year_total is not None and result.last_year_ytd:
+    if m.aggregation == "mean":
+        steps.append(f"Forecast: the average so far, {number(result.forecast)}.")
+    elif m.aggregation != "cumulative" and result.last_year_total is not None and result.last_year_ytd:
         steps.append(
             f"Forecast by last year's pattern: {number(result.ytd_actual)} x {number(result.last_year_total)} / "
             f"{number(result.last_year_ytd)} = {number(result.forecast)}."
@@ -153,7 +161,7 @@ def worked_example(data: QuarterData, measure_id: str = "") -> Html:
         margin = m.amber_tolerance * abs(t)
         bound = t - margin if m.polarity == "higher" else t + margin
         steps.append(
-            f"Status ({m.status_method} method, tolerance {m.amber_tolerance:.0%}): {number(v)} against {number(t)}; "
+            f"Status ({m.status_method} method, tolerance {percent(m.amber_tolerance, 0, signed=False)}): {number(v)} against {number(t)}; "
             f"amber bound {number(bound)}; so {result.status}."
         )
     else:

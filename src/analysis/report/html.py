@@ -157,15 +157,29 @@ def table(
 
 
 def markdown(text: str) -> Html:
-    """Commentary Markdown as HTML: formatting kept, raw HTML shown as text, unsafe links dropped.
+    """Commentary Markdown as HTML: formatting kept, raw HTML shown as text, unsafe links dropped, images as text.
+
+    An image would be loaded from wherever its address says, a file of the
+    machine that renders the page or prints the paper included, so it is shown
+    as its description in words, never as an ``<img>`` (``validate`` refuses it
+    too).
 
     >>> print(markdown("**Up** <script>x</script> [a](javascript:alert(1))"))
     <p><strong>Up</strong> &lt;script&gt;x&lt;/script&gt; [a](javascript:alert(1))</p>
+    >>> print(markdown("See ![the <b>chart</b>](/home/me/secret.svg)"))
+    <p>See [image not shown: the &lt;b&gt;chart&lt;/b&gt;]</p>
     """
     from markdown_it import MarkdownIt
 
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    md.add_render_rule("image", _image_as_text)
     return Html(md.render(text).strip())
+
+
+def _image_as_text(renderer, tokens, idx, options, env) -> str:
+    """A Markdown image as the words of its description (escaped), never an element that loads anything."""
+    alt = renderer.renderInlineAsText(tokens[idx].children or [], options, env)
+    return str(escape(f"[image not shown: {alt or 'no description'}]"))
 
 
 def section(title: Child, *parts: Child, level: int = 2, cls: str = "") -> Html:

@@ -21,7 +21,7 @@ from analysis.core.periods import fy_short, parse_quarter, period_label, period_
 from analysis.core.register import Measure
 from analysis.core.vocabulary import ACHIEVED, MONITOR, NO_DATA, POLARITY_WORDS, UNJUDGED, disagreements
 from analysis.core.vocabulary import ACTION_TERM_WORDS as TERM_WORDS
-from analysis.processed.contract import ACTION_PLAN, PARTNER_NOTES, SPC
+from analysis.processed.contract import ACTION_PLAN, EVENTS, PARTNER_NOTES, SPC
 from analysis.processed.quarter import QuarterData, load_quarter
 from analysis.report import charts, returns
 from analysis.report import narrative as drafting
@@ -138,7 +138,7 @@ def headline(data: QuarterData, measure_id: str) -> Html:
         paragraph(target_text(m, row, data.quarter.fy), class_="target"),
         lagged,
         element("dl", [[element("dt", k), element("dd", v)] for k, v in facts], class_="facts"),
-        sources_note(data, "actuals.csv"),
+        sources_note(data, "actuals.csv", *(["events.csv"] if _events(data, measure_id) else [])),
         class_="measure-head",
     )
 
@@ -227,7 +227,7 @@ def period_table(data: QuarterData, measure_id: str) -> Html:
         percent(c / p - 1, 0) if present(c) and present(p) and p else ""
         for c, p in zip(y["cum_this"], y["cum_last"], strict=True)
     ]
-    cumulative = m.aggregation != "last"
+    cumulative = m.aggregation in ("sum", "mean")  # a running total or point-in-time figure is its own
     label = "Cumulative" if cumulative else "Year to date"
     rows = [
         [f"Actual {fy_short(fy - 1)}", *map(number_cell, y["last_year"])],
@@ -261,14 +261,22 @@ def cumulative_chart(data: QuarterData, measure_id: str) -> Html:
 
 @SECTIONS
 def period_chart(data: QuarterData, measure_id: str) -> Html:
-    """Each period this year against the same period last year."""
+    """Each period this year against the same period last year, with the year's events marked."""
     y, fy = _years(data, measure_id), data.quarter.fy
     return charts.period_chart(
-        y[["period_label", "order", "this_year", "last_year"]],
+        y[["period", "period_label", "order", "this_year", "last_year"]],
         data.register.measure(measure_id).unit,
         fy_short(fy),
         fy_short(fy - 1),
+        _events(data, measure_id),
     )
+
+
+def _events(data: QuarterData, measure_id: str) -> list[tuple[str, str]]:
+    """The measure's events (``events.csv``) as ``(period, text)``, in time order."""
+    events = data.table(EVENTS)
+    rows = events[events["measure_id"] == measure_id] if not events.empty else events
+    return sorted(zip(rows["period"], rows["text"], strict=True))
 
 
 @SECTIONS
@@ -322,7 +330,7 @@ def actions(data: QuarterData, measure_id: str) -> Html:
 
 @SECTIONS
 def spc(data: QuarterData, measure_id: str) -> Html:
-    """The XmR chart, variation and assurance beside the traffic light, and any disagreement."""
+    """The XmR chart, the pattern of the latest point in words, variation and assurance beside the traffic light."""
     m, row = _measure(data, measure_id)
     points = data.table(SPC)
     rows = points[points["measure_id"] == measure_id] if not points.empty else points
@@ -333,18 +341,59 @@ def spc(data: QuarterData, measure_id: str) -> Html:
             else "fewer than two periods have values"
         )
         return section("Statistical process control", _question("pattern"), paragraph(f"No SPC chart: {why}."))
-    from analysis.method.spc import per_period_target
+    from analysis.core.rebase import segment_bounds
+    from analysis.method.spc import MIN_POINTS, per_period_target, rebases_in
 
+    rows = rows.reset_index(drop=True)
     target = per_period_target(m, row["period_end"])
-    trial = len(rows) < 12
+    rebases = rebases_in(m, rows["period"].iloc[-1])
+    start, stop = segment_bounds(list(rows["period"]), rebases)[-1]
+    latest = rows.iloc[start:stop].reset_index(drop=True)
+    trial = len(latest) < MIN_POINTS
     answer = _answer(measure_verdict(data, measure_id), "pattern")
+    events = _events(data, measure_id)
+    if not trial:
+        limits = None
+    elif start:
+        limits = (
+            f"Trial limits: only {len(latest)} points since the limits were recalculated "
+            "(12 or more are needed for firm limits)."
+        )
+    else:
+        limits = f"Trial limits: only {len(rows)} points (12 or more are needed for firm limits)."
     return section(
         "Statistical process control",
         _question("pattern"),
         paragraph(answer, class_="answer") if answer else None,
+        paragraph(_pattern(latest, m.frequency), class_="pattern"),
+        _rebased(latest["period"].iloc[0], events) if start else None,
         _assurance(row),
-        paragraph(f"Trial limits: only {len(rows)} points (12 or more are needed for firm limits).") if trial else None,
-        charts.spc_chart(rows.reset_index(drop=True), m.unit, trial, target),
+        paragraph(limits) if limits else None,
+        charts.spc_chart(rows, m.unit, target, rebases, events),
+    )
+
+
+def _pattern(segment: pd.DataFrame, frequency: str) -> str:
+    """Which pattern the latest point belongs to, in plain words (spc.csv's ``rules``)."""
+    from analysis.report.variation import pattern_phrases
+
+    last = segment.iloc[-1]
+    phrases = pattern_phrases(segment, frequency)
+    head = f"The latest figure, {period_name(last['period'])} ({number(last['value'])}), is "
+    if not phrases:
+        return (
+            head + "within the process limits, and not part of a run, a trend or two of three points close to a limit."
+        )
+    return head + "; ".join(phrases) + "."
+
+
+def _rebased(period: str, events: list[tuple[str, str]]) -> Html:
+    """Where the latest segment starts, and why (its event)."""
+    reason = dict(events).get(period)
+    why = f": {reason}" if reason else ""
+    return paragraph(
+        f"The mean and limits were recalculated from {period_name(period)}, where the process changed{why}.",
+        class_="rebase",
     )
 
 

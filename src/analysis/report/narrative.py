@@ -34,7 +34,7 @@ def opening(quarter: Quarter, period_end: str, ytd: float, unit: str, aggregatio
     unit_text = f" {unit}" if unit else ""
     if aggregation == "mean":
         return f"{when} the average so far this year is {number(ytd)}{unit_text}."
-    if aggregation == "last" and unit.startswith(("crimes per", "rate", "%")):
+    if aggregation in ("cumulative", "last") and unit.startswith(("crimes per", "rate", "%")):
         return f"{when} the figure is {number(ytd)}{unit_text}."
     return f"{when} there have been {number(ytd)}{unit_text}."
 
@@ -94,7 +94,9 @@ def _unit(unit: str) -> str:
 
 
 def _is_rate(unit: str, aggregation: str) -> bool:
-    return aggregation == "mean" or (aggregation == "last" and unit.startswith(("crimes per", "rate", "%")))
+    return aggregation == "mean" or (
+        aggregation in ("cumulative", "last") and unit.startswith(("crimes per", "rate", "%"))
+    )
 
 
 def quarter_sentence(
@@ -120,7 +122,11 @@ def quarter_sentence(
     lagging = _lagging(period_end, quarter)
     when = f"In quarter {name}" + (f" (to the end of {period_name(period_end)})" if lagging else "")
     if _is_rate(unit, aggregation):
-        text = f"{when} the {'average' if aggregation == 'mean' else 'figure'} is {number(quarter_actual)}{_unit(unit)}"
+        if aggregation == "cumulative":  # a running total: the quarter's own increase
+            moved = "rose" if float(quarter_actual) >= 0 else "fell"  # type: ignore[arg-type]
+            text = f"{when} the figure {moved} by {number(abs(float(quarter_actual)))}{_unit(unit)}"  # type: ignore[arg-type]
+        else:
+            text = f"{when} the {'average' if aggregation == 'mean' else 'figure'} is {number(quarter_actual)}{_unit(unit)}"
     else:
         text = f"{when} there have been {number(quarter_actual)}{_unit(unit)}"
     if present(last_year_quarter_actual):
@@ -163,8 +169,9 @@ def draft(row: dict, quarter: str | Quarter, unit: str = "") -> str:
     In quarter one the quarter and the year to date are the same, so the figure
     is given once; later quarters give the quarter's own figure
     (``quarter_actual``) against the same quarter last year, then the year to
-    date. A cumulative or point-in-time series (aggregation ``last``) has one
-    figure, the latest, so it too is given once.
+    date. A point-in-time series (aggregation ``last``) has one figure, the
+    latest, so it too is given once; a running total (``cumulative``) has the
+    quarter's own increase and the year to date, as counts have.
 
     >>> row = dict(period_end="2015-16-Q1", ytd_actual=525.0, last_year_ytd=629.0, status="red",
     ...            annual_target=2665.0, forecast=2224.4, polarity="higher", aggregation="sum")

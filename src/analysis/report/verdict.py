@@ -148,7 +148,7 @@ def _odds(row: Mapping) -> str | None:
     p = _float(row, "p_meet_target")
     if p is None:
         return None
-    shown = f"{p:.0%}"
+    shown = percent(p, 0, signed=False)
     article = "an" if shown.startswith(("8", "11%", "18%")) else "a"
     odds = "less than a 1%" if p < 0.005 else "more than a 99%" if p > 0.995 else f"{article} {shown}"
     return f"{odds[0].upper()}{odds[1:]} chance of meeting the annual target, allowing for chance in the periods still to come."

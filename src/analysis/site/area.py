@@ -87,7 +87,7 @@ def overview(out_dir: Path, entries: list[AreaEntry]) -> dict[str, Any]:
         rate = "–"
         own = family[family["partnership"].str.casefold() == name.casefold()] if not family.empty else family
         if not own.empty and own["population"].iloc[0] > 0:
-            rate = f"{own['crimes'].iloc[0] / own['population'].iloc[0] * 1000:.1f}"
+            rate = number(own["crimes"].iloc[0] / own["population"].iloc[0] * 1000, 1)
         base = f"{entry.slug}/{quarter}/"
         state = "built" if entry.ok else f"latest build failed ({entry.error}); showing the last published quarter"
         rows.append({"name": name, "href": base + "index.html", "quarter": quarter, "rate": rate, "badge": None,

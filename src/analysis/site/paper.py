@@ -7,7 +7,7 @@ known by its ``data-section`` mark, cells for the notebook's reader left out,
 as on the site) and lays them out for A4 with a print stylesheet
 (``templates/paper/``):
 
-1. a cover: partnership, board, meeting, author, quarter, version (the
+1. a cover: partnership, board, the quarter's own meeting (or "to be confirmed"), author, quarter, version (the
    register's ``report:`` block) and the status of each input (``sources:``);
 2. an executive summary: how many measures have each status, in words; each
    exception in one line; what changed since last quarter; returns still due;
@@ -26,9 +26,8 @@ The tables come from the notebooks' own reader
 (:func:`analysis.processed.quarter.load_quarter`). Charts stay vector, printed
 as images of their SVG (:mod:`analysis.site.print_charts`). Fonts are DejaVu
 (chart text in the system's face for the charts' Helvetica and Arial),
-embedded by WeasyPrint; nothing is fetched from the network
-(:func:`analysis.site.fetch.local_fetcher` refuses every URL that is not a
-local file or inline data).
+embedded by WeasyPrint; nothing is fetched from the network, and no file is
+read but the project's own assets (:func:`analysis.site.fetch.local_fetcher`).
 """
 
 from __future__ import annotations
@@ -41,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 
 import nbformat
 
+from analysis.core.formatting import date_in_words, number
 from analysis.core.paths import TEMPLATES
 from analysis.core.periods import PeriodError, parse_quarter, period_name
 from analysis.core.vocabulary import SOURCE_STATUS_WORDS, STATUS_CODES, STATUS_COUNTED, STATUS_WORDS
@@ -57,7 +57,7 @@ if TYPE_CHECKING:
     from analysis.processed.quarter import QuarterData
 
 PAPER_TEMPLATES = TEMPLATES / "paper"
-DASHBOARD_SECTIONS = ("measures",)  # the dashboard's table of every measure
+DASHBOARD_SECTIONS = ("measures", "icon_summary")  # the dashboard's table of every measure, and their icons
 COMPACT_SECTIONS = ("headline", "figures")
 # An exception item's page (seed 003 gives each exception a few lines; the brief is a page each): the sections of the
 # measure notebook it prints, in this order (the key figures beside the evidence, then the chart), and the one chart
@@ -127,17 +127,6 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-def _meeting(day: str) -> str:
-    """``2015-07-23`` -> ``23 July 2015``."""
-    import datetime as dt
-
-    try:
-        d = dt.date.fromisoformat(day)
-    except ValueError:
-        return day
-    return f"{d.day} {d:%B %Y}"
-
-
 def _quarter_words(quarter: str) -> str:
     try:
         return parse_quarter(quarter).label
@@ -171,7 +160,7 @@ def _summary(data: QuarterData, parts: list[MeasurePart]) -> dict[str, Any]:
             line = p.label or data.register.label(p.status)
             forecast, target = row.get("forecast"), row.get("annual_target")
             if _text(forecast) and _text(target):
-                line += f": forecast {float(forecast):,.0f} against a target of {float(target):,.0f}"
+                line += f": forecast {number(forecast)} against a target of {number(target)}"
             elif p.reasons:
                 line += f": {p.reasons}"
             exceptions.append({"anchor": p.anchor, "title": p.title, "status": p.status,
@@ -245,7 +234,7 @@ def paper_html(quarter: str, reports_dir: Path, processed_dir: Path) -> str:
         "quarter": quarter,
         "quarter_words": _quarter_words(quarter),
         "report": report,
-        "meeting": _meeting(report.meeting) if report.meeting else "",
+        "meeting": date_in_words(report.meeting(parse_quarter(quarter))),  # "": the meeting is to be confirmed
         "sources": [
             {"file": name, "source": s.source, "status": s.status, "status_words": SOURCE_STATUS_WORDS[s.status]}
             for name, s in register.sources.items()
@@ -284,7 +273,7 @@ def write_paper(quarter: str, reports_dir: Path, processed_dir: Path, site_dir: 
     document = weasyprint.HTML(
         string=paper_html(str(quarter), reports_dir, processed_dir),
         base_url=Path(site_dir).resolve().as_uri() + "/",
-        url_fetcher=local_fetcher(),
+        url_fetcher=local_fetcher(Path(site_dir)),
     )
     target = Path(site_dir) / PAPER_NAME
     target.parent.mkdir(parents=True, exist_ok=True)

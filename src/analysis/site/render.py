@@ -104,11 +104,16 @@ def _task(task: tuple) -> tuple[Path, list[str]]:
     A page comes back with what it would fetch from elsewhere (:func:`offsite_problems`), checked where it was written.
     """
     kind, *args = task
-    if kind == "paper":
-        return write_paper(*args), []
-    page, context, site_dir, cache_dir, view = args
-    path = render_page(page, context, site_dir, cache_dir, view=view)
-    return path, offsite_problems({path: path.read_text(encoding="utf-8")})
+    try:
+        if kind == "paper":
+            return write_paper(*args), []
+        page, context, site_dir, cache_dir, view = args
+        path = render_page(page, context, site_dir, cache_dir, view=view)
+        return path, offsite_problems({path: path.read_text(encoding="utf-8")})
+    except OSError as err:  # a full disk says so without a path: name the folder being written
+        if err.filename is None and err.errno is not None:
+            raise OSError(err.errno, err.strerror, str(args[-1] if kind == "paper" else args[2])) from err
+        raise
 
 
 def _run(tasks: list[tuple], jobs: int) -> list[tuple[Path, list[str]]]:
