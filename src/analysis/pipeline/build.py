@@ -12,7 +12,6 @@ import contextlib
 import csv
 import io
 import json
-import shutil
 import sys
 import time
 from concurrent.futures import Executor
@@ -23,6 +22,7 @@ import pandas as pd
 
 from analysis.core.paths import NOTEBOOKS, PROJECT_ROOT, OutputPaths
 from analysis.core.periods import Quarter, parse_quarter
+from analysis.errors import QuartoRenderError
 from analysis.inputs.tables import Inputs, load_inputs
 from analysis.pipeline import interrupt
 from analysis.pipeline.execute import NotebookJob, NotebookResult, early_pool, execute_all
@@ -35,10 +35,10 @@ from analysis.processed.tables import compute_tables, write_tables
 
 
 def resolve_renderer(renderer: str) -> str:
-    """``quarto`` or ``builtin``: auto picks Quarto when it is on PATH."""
-    if renderer == "auto":
-        return "quarto" if shutil.which("quarto") else "builtin"
-    return renderer
+    """``quarto`` or ``builtin``: auto picks Quarto when one new enough is on PATH; ``quarto`` checks it is."""
+    from analysis.site.quarto import choose_renderer
+
+    return choose_renderer(renderer)
 
 
 def choose_quarter(inputs: Inputs, quarter: str | Quarter | None) -> Quarter:
@@ -297,6 +297,7 @@ def _build_quarter(
             if progress:
                 print(unchanged_summary(stamp), file=sys.stderr)
             return unchanged_result(stamp)
+    used = resolve_renderer(renderer)  # a Quarto asked for but missing or too old is refused before any work
     out = OutputPaths(out_dir, partnership)
     # Local warm kernels start now, while the tables they will read are computed (stopped if the build ends first),
     # when notebooks will surely run: with --force, or with nothing in the cache yet. Otherwise they start on demand.
@@ -311,7 +312,6 @@ def _build_quarter(
         with staging(out_dir) as stage_root:
             stage = OutputPaths(stage_root, partnership)
             write_tables(files, stage.processed(str(q)))
-            used = resolve_renderer(renderer)
             record = manifest(str(q), data_dir, list(inputs.files), files, renderer=used)
             job_list = notebook_jobs(inputs, q, files, stage.processed(str(q)), stage_root, record["inputs"])
             record["notebooks"] = {job.name: job.key_parameters for job in job_list}
@@ -330,16 +330,22 @@ def _build_quarter(
                 pool=early,
             )
             result_ok = all(r.ok for r in results)
-            render_quarter(
-                str(q),
-                stage.reports(str(q)),
-                stage.processed(str(q)),
-                stage.site_quarter(str(q)),
-                renderer=used,
-                cache_dir=None if force else out.cache / "pages",
-                jobs=jobs,
-                paper=result_ok,  # the committee paper, from the same sections as the pages, published with them
-            )
+            try:
+                render_quarter(
+                    str(q),
+                    stage.reports(str(q)),
+                    stage.processed(str(q)),
+                    stage.site_quarter(str(q)),
+                    renderer=used,
+                    cache_dir=None if force else out.cache / "pages",
+                    jobs=jobs,
+                    paper=result_ok,  # the committee paper, from the same sections as the pages, published with them
+                )
+            except QuartoRenderError as err:  # kept as a failed notebook's build is; the command exits 5
+                kept = keep_failed(out_dir, partnership, str(q), stage, stage_root)
+                raise QuartoRenderError(
+                    f"{err}\nThe failed build (notebooks, pages, Quarto's log) is kept in {kept}"
+                ) from None
             if result_ok:
                 interrupt.check()  # a signal seen by a build-all thread: publish nothing
                 point("staged")
@@ -361,23 +367,29 @@ def _build_quarter(
                     name=inputs.register.partnership,
                 )  # fmt: skip
             else:
-                failed_dir = out_dir.joinpath("failed", *([partnership] if partnership else []), str(q))
-                failed_dir.parent.mkdir(parents=True, exist_ok=True)
-                kept = stage_root / "kept"
-                kept.mkdir()
-                for src, name in (
-                    (stage.processed(str(q)), "data/processed"),
-                    (stage.reports(str(q)), "reports"),
-                    (stage.site_quarter(str(q)), "_site"),
-                ):
-                    if src.exists():
-                        (kept / name).parent.mkdir(parents=True, exist_ok=True)
-                        src.rename(kept / name)
-                replace_path(kept, failed_dir)
+                failed_dir = keep_failed(out_dir, partnership, str(q), stage, stage_root)
     result = BuildResult(str(q), results, result_ok, failed_dir)
     if progress:
         print(build_summary(result, inputs, time.perf_counter() - started), file=sys.stderr)
     return result
+
+
+def keep_failed(out_dir: Path, partnership: str, quarter: str, stage: OutputPaths, stage_root: Path) -> Path:
+    """Move a failed build's tables, notebooks and pages from the staging folder to ``failed/<quarter>/``."""
+    failed_dir = out_dir.joinpath("failed", *([partnership] if partnership else []), quarter)
+    failed_dir.parent.mkdir(parents=True, exist_ok=True)
+    kept = stage_root / "kept"
+    kept.mkdir()
+    for src, name in (
+        (stage.processed(quarter), "data/processed"),
+        (stage.reports(quarter), "reports"),
+        (stage.site_quarter(quarter), "_site"),
+    ):
+        if src.exists():
+            (kept / name).parent.mkdir(parents=True, exist_ok=True)
+            src.rename(kept / name)
+    replace_path(kept, failed_dir)
+    return failed_dir
 
 
 def _has_entries(folder: Path) -> bool:

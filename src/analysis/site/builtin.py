@@ -27,7 +27,7 @@ import nbformat
 
 from analysis.core.cachestore import fetch, store
 from analysis.core.paths import TEMPLATES
-from analysis.core.vocabulary import STATUS_CODES, STATUS_SHORT, STATUS_SYMBOLS
+from analysis.core.vocabulary import STATUS_SHORT, STATUS_SYMBOLS
 from analysis.site.assets import SITE_TEMPLATES, stylesheet
 from analysis.site.catalogue import (
     Failure,
@@ -130,10 +130,9 @@ def page_resources(page: Page, context: QuarterContext, nb: Any, failure: Failur
                     "href": f"{prefix}measures/{m.id}.html",
                     "title": m.title,
                     "current": page.kind == "measure" and page.measure_id == m.id,
-                    "status": m.status if m.status in STATUS_CODES else "no_data",
-                    "symbol": STATUS_SYMBOLS.get(m.status, STATUS_SYMBOLS["no_data"]),
-                    "status_text": STATUS_SHORT.get(m.status, STATUS_SHORT["no_data"])
-                    + (f": {m.status_label}" if m.status_label else ""),
+                    "status": m.code,
+                    "symbol": m.symbol,
+                    "status_text": m.status_text,
                 }
                 for m in measures
             ],

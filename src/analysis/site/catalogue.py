@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 import nbformat
 
 from analysis.core.periods import PeriodError, months_of_year, parse_quarter, period_name
-from analysis.core.vocabulary import STATUS_CODES
+from analysis.core.vocabulary import STATUS_CODES, STATUS_SHORT, STATUS_SYMBOLS
 from analysis.processed.manifest import read_manifest
 from analysis.processed.tables import read_processed, read_register_json
 
@@ -84,6 +84,24 @@ class MeasureEntry:
     priority: str
     status: str
     status_label: str
+
+    @property
+    def code(self) -> str:
+        """The status code, ``no_data`` for anything the vocabulary does not know."""
+        return self.status if self.status in STATUS_CODES else "no_data"
+
+    @property
+    def symbol(self) -> str:
+        return STATUS_SYMBOLS[self.code]
+
+    @property
+    def status_text(self) -> str:
+        """The status in words, as the navigation gives it to screen readers.
+
+        >>> MeasureEntry("asb", "ASB", "ASB", "amber", "Some concerns").status_text
+        'Amber: Some concerns'
+        """
+        return STATUS_SHORT[self.code] + (f": {self.status_label}" if self.status_label else "")
 
 
 @dataclass(frozen=True)
