@@ -227,6 +227,28 @@ def test_the_home_page_fills_quartos_page_with_the_list_of_quarters(tmp_path):
     assert quarto.home_page(tmp_path, "2015-16-Q2", "x", "t") is None, "a quarter rendered by the built-in renderer"
 
 
+def test_quartos_project_cache_is_kept_between_builds_and_replaced_only_when_it_grew(tmp_path):
+    stage, cache = tmp_path / "stage", tmp_path / "cache"
+    quarto.restore_project_cache(cache, stage)
+    assert not (stage / quarto.PROJECT_CACHE).exists(), "nothing kept yet: Quarto starts without"
+    made = stage / quarto.PROJECT_CACHE
+    made.mkdir(parents=True)
+    (made / "deno-kv-file").write_bytes(b"index")
+    (made / "99d65d64").write_text("css variables")
+    quarto.keep_project_cache(stage, cache)
+    assert sorted(p.name for p in (cache / "project-cache").iterdir()) == ["99d65d64", "deno-kv-file"]
+    later = tmp_path / "later"
+    quarto.restore_project_cache(cache, later)
+    assert (later / quarto.PROJECT_CACHE / "99d65d64").read_text() == "css variables"
+    (later / quarto.PROJECT_CACHE / "deno-kv-file").write_bytes(b"index, read again")
+    quarto.keep_project_cache(later, cache)
+    assert (cache / "project-cache" / "deno-kv-file").read_bytes() == b"index", "nothing new: left as it was"
+    (later / quarto.PROJECT_CACHE / "0a1b2c3d").write_text("another theme")
+    quarto.keep_project_cache(later, cache)
+    assert (cache / "project-cache" / "0a1b2c3d").is_file()
+    assert sorted(p.name for p in cache.iterdir()) == ["project-cache"], "no half-made copies left"
+
+
 # --- Which Quarto: checked through the function that reads its version, never with a pretend binary --------------
 
 
@@ -431,6 +453,9 @@ def quarto_demo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
         ["build", "--data", str(DEMO), "--out", str(out), "--quarter", Q, "--renderer", "quarto", "--jobs", "2"]
     )
     assert code == 0
+    assert (out / ".cache" / "csp-report" / "quarto" / "project-cache" / "deno-kv-file").is_file(), (
+        "Quarto's cache kept"
+    )
     return out
 
 
@@ -471,9 +496,12 @@ class _Markup(HTMLParser):
 
 @pytest.mark.slow
 def test_every_quarter_page_links_only_inside_the_quarters_folder(quarto_demo):
-    """A quarter's folder copied on its own works: every link and library is a file inside it."""
+    """A quarter's folder copied on its own works: every link and library is a file inside it (the notebook views,
+    made by the built-in renderer, too)."""
     quarter = quarto_demo / "_site" / Q
-    for rel in _demo_pages(quarto_demo):
+    views = [p.relative_to(quarter).as_posix() for p in sorted((quarter / "notebooks").rglob("*.html"))]
+    assert len(views) == len(_demo_pages(quarto_demo))
+    for rel in _demo_pages(quarto_demo) + views:
         page = quarter / rel
         markup = _Markup(page.read_text(encoding="utf-8"))
         assert not assets.offsite_fetches(page.read_text(encoding="utf-8")), rel

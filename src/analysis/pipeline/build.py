@@ -340,6 +340,8 @@ def _build_quarter(
                     cache_dir=None if force else out.cache / "pages",
                     jobs=jobs,
                     paper=result_ok,  # the committee paper, from the same sections as the pages, published with them
+                    quarto_cache=out.cache
+                    / "quarto",  # Quarto's own cache, keyed by what it compiles: kept with --force
                 )
             except QuartoRenderError as err:  # kept as a failed notebook's build is; the command exits 5
                 kept = keep_failed(out_dir, partnership, str(q), stage, stage_root)

@@ -119,7 +119,7 @@ def page_resources(page: Page, context: QuarterContext, nb: Any, failure: Failur
     """Everything the page template shows around the notebook's outputs, as plain text and relative links."""
     prefix = page.prefix
     title, kicker = page_title(page, context, nb)
-    targets = [("All quarters", "../index.html"), *navigation_links()]
+    targets = [*([("All quarters", "../index.html")] if context.links_home else []), *navigation_links()]
     targets += [(text, name) for name, text in context.extra_pages]
     links = [{"text": text, "href": prefix + name, "current": page.html == name} for text, name in targets]
     groups = [

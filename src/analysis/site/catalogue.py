@@ -113,6 +113,7 @@ class QuarterContext:
     measures: tuple[MeasureEntry, ...]
     extra_pages: tuple[tuple[str, str], ...] = ()  # (page, title) of notebooks besides the usual ones
     provenance: tuple[tuple[str, str], ...] = ()  # (label, value) from the quarter's manifest, for footers
+    links_home: bool = True  # pages lead to the site's home page; False: every link stays in the quarter's folder
 
     @property
     def quarter_name(self) -> str:

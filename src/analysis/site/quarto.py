@@ -381,19 +381,24 @@ def _copy(source: Path, target: Path) -> None:
 
 
 @contextlib.contextmanager
-def quarto_rendering(context: QuarterContext, pages: list[Page], site_dir: Path) -> Iterator[list[Path]]:
+def quarto_rendering(
+    context: QuarterContext, pages: list[Page], site_dir: Path, *, cache: Path | None = None
+) -> Iterator[list[Path]]:
     """Render a quarter's pages with Quarto into ``site_dir`` while the ``with`` block does other work.
 
     Stages the project, starts one ``quarto render`` and yields a list that holds the pages
     written once the block has ended and Quarto has finished. A failure raises
     :class:`QuartoRenderError` with the end of what Quarto said; all of it is kept in
-    ``site_dir/quarto-render.log``. Should the block fail, Quarto is stopped.
+    ``site_dir/quarto-render.log``. Should the block fail, Quarto is stopped. With ``cache``,
+    Quarto's own project cache is kept there between builds (:func:`restore_project_cache`).
     """
     binary, _ = require_quarto()
     written: list[Path] = []
     with tempfile.TemporaryDirectory(prefix="csp-quarto-") as tmp:
         stage = Path(tmp) / "project"
         stage_project(context, pages, stage)
+        if cache is not None:
+            restore_project_cache(cache, stage)
         log_path = Path(tmp) / RENDER_LOG
         with log_path.open("w", encoding="utf-8") as log:
             process = subprocess.Popen(
@@ -413,6 +418,46 @@ def quarto_rendering(context: QuarterContext, pages: list[Page], site_dir: Path)
             tail = "\n".join(said.strip().splitlines()[-30:])
             raise QuartoRenderError(f"`quarto render` failed (exit {code}); its last words:\n{tail}")
         written.extend(collect_output(stage, context, pages, site_dir))
+        if cache is not None:
+            keep_project_cache(stage, cache)
+
+
+PROJECT_CACHE = Path(".quarto") / "project-cache"  # Quarto's memos of a project (1.7: its theme's CSS variables)
+
+
+def restore_project_cache(cache: Path, stage: Path) -> None:
+    """Give the staged project the Quarto project cache kept by an earlier build, if there is one.
+
+    Quarto 1.7 keeps there, by the hash of the theme's SCSS, the CSS variables it works out from
+    the theme (about 2 s of CPU a render); an entry is never stale, since a changed theme has
+    another hash. A cache that cannot be read is simply not used.
+    """
+    with contextlib.suppress(OSError, shutil.Error):
+        if (cache / "project-cache").is_dir():
+            shutil.copytree(cache / "project-cache", stage / PROJECT_CACHE)
+
+
+def keep_project_cache(stage: Path, cache: Path) -> None:
+    """Keep the staged project's Quarto cache for the next build when the render added to it.
+
+    Written beside and renamed into place, so a build reading it meanwhile finds the old one whole,
+    or none; a cache that cannot be written is left as it was.
+    """
+    made, kept = stage / PROJECT_CACHE, cache / "project-cache"
+    if not made.is_dir():
+        return
+    names = {p.name for p in made.iterdir()}
+    if kept.is_dir() and names <= {p.name for p in kept.iterdir()}:
+        return
+    fresh, old = cache / f".project-cache-{os.getpid()}", cache / f".project-cache-old-{os.getpid()}"
+    with contextlib.suppress(OSError, shutil.Error):
+        shutil.rmtree(fresh, ignore_errors=True)
+        shutil.copytree(made, fresh)
+        if kept.exists():
+            kept.rename(old)
+        fresh.rename(kept)
+    shutil.rmtree(fresh, ignore_errors=True)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def _quarto_env() -> dict[str, str]:

@@ -62,6 +62,7 @@ def render_quarter(
     cache_dir: Path | None = None,
     jobs: int = 1,
     paper: bool = False,
+    quarto_cache: Path | None = None,
 ) -> list[Path]:
     """Render a quarter's executed notebooks into ``site_dir`` and return the pages written.
 
@@ -70,6 +71,7 @@ def render_quarter(
     (or :class:`QuartoVersionError`), and a failed render :class:`QuartoRenderError`.
     With ``paper`` the committee paper is written too. ``jobs`` processes share the
     pages, the notebook views and the paper (each is independent of the others).
+    ``quarto_cache``: where Quarto's own project cache is kept between builds.
     """
     if renderer not in RENDERERS:
         raise ValueError(f"renderer {renderer!r} is not one of {', '.join(RENDERERS)}")
@@ -81,12 +83,15 @@ def render_quarter(
     context = dataclasses.replace(context, extra_pages=tuple(zip((p.html for p in extra), titles, strict=True)))
     site_dir.mkdir(parents=True, exist_ok=True)
     quarto = choose_renderer(renderer) == "quarto"
+    if quarto:  # the notebook views beside Quarto's pages keep every link inside the quarter's folder, as they do
+        context = dataclasses.replace(context, links_home=False)
     tasks: list[tuple] = [("paper", str(quarter), reports_dir, processed_dir, site_dir)] if paper else []
     if not quarto:
         tasks += [("page", page, context, site_dir, cache_dir, False) for page in pages]
     tasks += [("page", page, context, site_dir, cache_dir, True) for page in pages if page.notebook is not None]
     # Quarto renders the pages while the paper and the notebook views are made beside it.
-    with quarto_rendering(context, pages, site_dir) if quarto else contextlib.nullcontext([]) as written:
+    rendering = quarto_rendering(context, pages, site_dir, cache=quarto_cache) if quarto else None
+    with rendering or contextlib.nullcontext([]) as written:
         done = _run(tasks, jobs)
     if not quarto:
         written = [path for path, _ in done[int(paper) : int(paper) + len(pages)]]
