@@ -278,6 +278,6 @@ def test_a_build_that_stops_before_its_notebooks_stops_the_kernels_it_started(tm
 
     monkeypatch.setattr(build, "load_inputs", inputs_refused)
     with pytest.raises(InvalidInputError, match="refused by the test"):
-        build.build_quarter(DEMO, tmp_path / "out", QUARTER, jobs=2, progress=False)
+        build.build_quarter(DEMO, tmp_path / "out", QUARTER, jobs=2, renderer="builtin", progress=False)
     assert len(running) >= 4, "two pool workers, each with a kernel"
     assert not alive(running), "no pool worker or kernel outlives the build"
