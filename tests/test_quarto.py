@@ -731,9 +731,10 @@ def test_reader_text_names_the_first_difference():
 
 
 @pytest.mark.slow
-def test_either_renderer_gives_the_reader_the_same_page(built_demo, quarto_demo):
+def test_either_renderer_gives_the_reader_the_same_page(quarto_demo, request):
     """Figures, statuses, headings, and the links to the paper and the notebook views, page by page."""
-    builtin_site, quarto_site = built_demo / "_site" / Q, quarto_demo / "_site" / Q
+    builtin_site = request.getfixturevalue("built_demo") / "_site" / Q  # once Quarto is known to be here
+    quarto_site = quarto_demo / "_site" / Q
     compared = 0
     for rel in _demo_pages(quarto_demo):
         ours = ReaderText((builtin_site / rel).read_text(encoding="utf-8"), "content")
@@ -750,13 +751,13 @@ def test_either_renderer_gives_the_reader_the_same_page(built_demo, quarto_demo)
 
 
 @pytest.mark.slow
-def test_a_failed_quarto_render_exits_5_and_keeps_the_failed_build(built_demo, tmp_path, monkeypatch, capsys):
+def test_a_failed_quarto_render_exits_5_and_keeps_the_failed_build(request, tmp_path, monkeypatch, capsys):
     """Quarto refusing the project (here: a sidebar style it does not know) leaves the published quarter as it was."""
     _need_quarto()
     from analysis.cli import main
 
     out = tmp_path / "out"
-    shutil.copytree(built_demo, out, symlinks=True)
+    shutil.copytree(request.getfixturevalue("built_demo"), out, symlinks=True)
     published = os.readlink(out / ".versions" / Q / "current")
     generated = quarto.navigation
 
