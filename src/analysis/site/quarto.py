@@ -21,10 +21,13 @@ The staged notebooks are the readers' copies made by
 :func:`analysis.site.catalogue.display_notebook`, with a title (and a failure
 banner where the notebook failed) first and, last, the links to the committee
 paper, the page's notebook view and the executed notebook. Their HTML outputs
-are handed to Quarto as Markdown holding a raw HTML block (:func:`quarto_output`):
-Quarto takes any ``text/html`` output for a JavaScript widget and then loads
-require.js and jQuery from a CDN into the page. ``_quarto.yml`` turns execution
-off, so Quarto renders the outputs papermill left and runs nothing.
+are handed to Quarto as Markdown outputs holding a raw HTML block
+(:func:`quarto_output`): Quarto takes any ``text/html`` output for a JavaScript
+widget and then loads require.js and jQuery from a CDN into the page. The block
+holds a placeholder, and the output's HTML is put in its place in Quarto's page
+(:func:`restore_outputs`), so that Pandoc and Quarto's HTML parser need not read
+it. ``_quarto.yml`` turns execution off, so Quarto renders the outputs papermill
+left and runs nothing.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import html
+import json
 import os
 import re
 import shutil
@@ -60,10 +64,8 @@ from analysis.site.catalogue import (
     page_title,
 )
 
-SUPPORTED = (
-    1,
-    7,
-)  # the oldest Quarto the site is made for: 1.7 is the version tested (README, "Rendering with Quarto")
+# The oldest Quarto the site is made for: 1.7, the version tested (README, "Rendering with Quarto").
+SUPPORTED = (1, 7)
 NAVIGATION_FILE = "_navigation.yml"
 THEME = "src/analysis/templates/quarto/theme.scss"  # the theme layer _quarto.yml names, staged with the stylesheet
 _STYLESHEET_MARK = "// @site-stylesheet@"
@@ -115,13 +117,12 @@ def installed_quarto() -> tuple[str, str] | None:
 
 @functools.cache
 def _reported_version(binary: str, modified: float) -> str:
-    """What ``quarto --version`` prints, asked once per binary (and per change of it) in a process."""
+    """What ``quarto --version`` prints, asked once per binary (and per change of it) in a process; ``""`` when
+    it cannot say (:func:`check_version` then refuses it)."""
     try:
         done = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=120, check=False)
-    except (OSError, subprocess.TimeoutExpired) as err:
-        raise QuartoNotFoundError(
-            f"`{binary} --version` could not be run ({err}); build with --renderer builtin"
-        ) from err
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
     return done.stdout if done.returncode == 0 else ""
 
 
@@ -244,39 +245,77 @@ def staged_name(page: Page) -> str:
 
 
 def raw_html(text: str) -> str:
-    """An HTML output as Markdown for Quarto: a raw HTML block, which Pandoc passes through as it is.
+    """HTML as Markdown for Quarto: a raw HTML block, which Pandoc passes through as it is.
 
-    An ``<aside>`` becomes a ``<div role="complementary">`` (the same landmark), since Quarto moves
-    every ``aside`` into its margin column. The fence is longer than any run of backticks inside.
+    The fence is longer than any run of backticks inside.
 
-    >>> print(raw_html('<aside class="sources"><p>``code``</p></aside>'))
+    >>> print(raw_html('<p>``code``</p>'))
     ```{=html}
-    <div role="complementary" class="sources"><p>``code``</p></div>
+    <p>``code``</p>
     ```
     """
-    text = _ASIDE.sub(lambda m: "</div" if m.group(1) else '<div role="complementary"', text)
     fence = "`" * max(3, 1 + max((len(run) for run in _BACKTICKS.findall(text)), default=0))
     return f"{fence}{{=html}}\n{text.rstrip()}\n{fence}"
 
 
-def quarto_output(output: Any) -> Any:
-    """A cell's output as Quarto is to render it: an HTML display as Markdown (:func:`raw_html`), others as they are.
+def out_of_the_margin(text: str) -> str:
+    """An HTML output with each ``<aside>`` made a ``<div role="complementary">``, the same landmark.
+
+    Quarto moves every ``aside`` of a page into its margin column, where the sources box read one word a line.
+
+    >>> out_of_the_margin('<aside class="sources"><h2>Sources</h2></aside>')
+    '<div role="complementary" class="sources"><h2>Sources</h2></div>'
+    """
+    return _ASIDE.sub(lambda m: "</div" if m.group(1) else '<div role="complementary"', text)
+
+
+def quarto_output(output: Any, kept: dict[str, str]) -> Any:
+    """A cell's output as Quarto is to render it: an HTML display as Markdown holding a placeholder, others as they are.
 
     Quarto (``src/core/jupyter/widgets.ts``) takes a notebook with any ``text/html`` output for one with
     JavaScript widgets and puts require.js and jQuery from cdnjs.cloudflare.com into its page; it renders
-    ``text/markdown`` first when there is no HTML, and its own HTML outputs are exactly such raw blocks.
+    ``text/markdown`` first when there is no HTML, and writes an HTML output as a raw block, as here. The
+    block holds only a placeholder (:data:`PLACEHOLDER`): the HTML itself, kept in ``kept`` under the
+    placeholder's number, is put into Quarto's page once it is rendered (:func:`restore_outputs`), as Quarto
+    keeps HTML it must not touch (``removeAndPreserveHtml``), so Pandoc and Quarto's HTML parser read a few
+    hundred bytes for each section rather than the section.
     """
     data = output.get("data", {}) if output.get("output_type") in ("display_data", "execute_result") else {}
     if "text/html" not in data:
         return output
     shown = nbformat.from_dict(dict(output))
     value = data["text/html"]
-    shown.data = {"text/markdown": raw_html("".join(value) if isinstance(value, list) else str(value))}
+    key = str(len(kept) + 1)
+    kept[key] = out_of_the_margin("".join(value) if isinstance(value, list) else str(value))
+    shown.data = {"text/markdown": raw_html(PLACEHOLDER.format(key))}
     return shown
 
 
-def staged_notebook(page: Page, context: QuarterContext) -> Any:
-    """The notebook Quarto renders for a page: readers' cells between a title and the page's links."""
+PLACEHOLDER = '<div data-csp-output="{}"></div>'
+_PLACEHOLDERS = re.compile(r'<div data-csp-output="(\d+)"></div>')
+OUTPUTS_FILE = ".csp-outputs.json"  # in the staged project: the HTML outputs its placeholders stand for
+
+
+def restore_outputs(page: str, kept: dict[str, str]) -> tuple[str, set[str]]:
+    """Quarto's page with each placeholder replaced by the HTML output it stands for, and the outputs put back.
+
+    >>> restore_outputs('<main><div data-csp-output="2"></div></main>', {"2": "<p>Green</p>"})
+    ('<main><p>Green</p></main>', {'2'})
+    """
+    found: set[str] = set()
+
+    def output(match: re.Match[str]) -> str:
+        found.add(match.group(1))
+        return kept[match.group(1)]
+
+    return _PLACEHOLDERS.sub(output, page), found
+
+
+def staged_notebook(page: Page, context: QuarterContext, kept: dict[str, str]) -> Any:
+    """The notebook Quarto renders for a page: readers' cells between a title and the page's links.
+
+    Its HTML outputs are kept in ``kept`` and stand in the notebook as placeholders (:func:`quarto_output`).
+    """
     if page.notebook is None:
         nb, failure = missing_notebook(page), None
     else:
@@ -301,7 +340,7 @@ def staged_notebook(page: Page, context: QuarterContext) -> Any:
         cells.append(nbformat.v4.new_markdown_cell(banner))
     for cell in shown.cells:
         if cell.cell_type == "code":
-            cell.outputs = [quarto_output(o) for o in cell.outputs]
+            cell.outputs = [quarto_output(o, kept) for o in cell.outputs]
         cells.append(cell)
     cells.append(nbformat.v4.new_markdown_cell(page_links(page, context)))
     shown.cells = cells
@@ -357,10 +396,12 @@ def stage_project(context: QuarterContext, pages: list[Page], stage: Path, *, ro
     home = root / "index.qmd"
     text = home.read_text(encoding="utf-8") if home.is_file() else '---\ntitle: "Quarterly performance reports"\n---\n'
     (stage / HOME_SOURCE).write_text(text, encoding="utf-8")
+    kept: dict[str, str] = {}
     for page in pages:
         target = stage / staged_name(page)
         target.parent.mkdir(parents=True, exist_ok=True)
-        nbformat.write(staged_notebook(page, context), target)
+        nbformat.write(staged_notebook(page, context, kept), target)
+    (stage / OUTPUTS_FILE).write_text(json.dumps(kept, ensure_ascii=False), encoding="utf-8")
     return staged
 
 
@@ -475,12 +516,20 @@ def collect_output(stage: Path, context: QuarterContext, pages: list[Page], site
     missing = [page.html for page in pages if not (output / page.html).is_file()]
     if missing:
         raise QuartoRenderError(f"`quarto render` did not write {', '.join(missing)}")
-    written = []
+    kept = json.loads((stage / OUTPUTS_FILE).read_text(encoding="utf-8"))
+    written, restored = [], set()
     for page in pages:
         target = site_dir / page.html
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(output / page.html, target)
+        text, found = restore_outputs((output / page.html).read_text(encoding="utf-8"), kept)
+        target.write_text(text, encoding="utf-8")
         written.append(target)
+        restored |= found
+    if restored != set(kept):
+        lost = sorted(set(kept) - restored, key=int)
+        raise QuartoRenderError(
+            f"Quarto's pages lost {len(lost)} of the notebooks' outputs (numbers {', '.join(lost)})"
+        )
     if (output / "site_libs").is_dir():
         shutil.copytree(output / "site_libs", site_dir / "site_libs", dirs_exist_ok=True)
     home = output / (Path(HOME_SOURCE).stem + ".html")

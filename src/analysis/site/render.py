@@ -91,8 +91,8 @@ def render_quarter(
     tasks += [("page", page, context, site_dir, cache_dir, True) for page in pages if page.notebook is not None]
     # Quarto renders the pages while the paper and the notebook views are made beside it.
     rendering = quarto_rendering(context, pages, site_dir, cache=quarto_cache) if quarto else None
-    with rendering or contextlib.nullcontext([]) as written:
-        done = _run(tasks, jobs)
+    with rendering or contextlib.nullcontext([]) as written:  # beside Quarto's one process, one job fewer
+        done = _run(tasks, max(1, jobs - 1) if quarto else jobs)
     if not quarto:
         written = [path for path, _ in done[int(paper) : int(paper) + len(pages)]]
     copy_notebooks(pages, site_dir)
