@@ -170,6 +170,8 @@ KEYED_CACHES = {
     ("processed/schemas.py", "schemas"): "the schemas of the processed tables, code only",
     ("processed/schemas.py", "_checked_text"): "keyed by the table's name and whole text; callers get a copy",
     ("pipeline/execute.py", "environment_fingerprint"): "the code and packages of this process",
+    ("site/quarto.py", "_reported_version"): "`quarto --version`, keyed by the binary's path and modification time",
+    ("site/quarto.py", "_warn_once"): "a warning printed once per process, keyed by its text",
 }
 
 
