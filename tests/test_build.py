@@ -128,7 +128,7 @@ def test_invalid_input_writes_nothing_and_exits_2(built_demo, tmp_path, demo_cop
     out = _copy_build(built_demo, tmp_path)
     before = _snapshot(out)
     (demo_copy / "actuals.csv").write_text("measure_id,period,value\nasb-incidents,2015-06,lots\n")
-    assert main(["build", "--data", str(demo_copy), "--out", str(out), "--quarter", Q]) == 2
+    assert main(["build", "--data", str(demo_copy), "--out", str(out), "--quarter", Q, "--renderer", "builtin"]) == 2
     err = capsys.readouterr().err
     assert "actuals.csv, row 2, column 'value'" in err and "Traceback" not in err
     assert _snapshot(out) == before

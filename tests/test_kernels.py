@@ -170,6 +170,8 @@ KEYED_CACHES = {
     ("processed/schemas.py", "schemas"): "the schemas of the processed tables, code only",
     ("processed/schemas.py", "_checked_text"): "keyed by the table's name and whole text; callers get a copy",
     ("pipeline/execute.py", "environment_fingerprint"): "the code and packages of this process",
+    ("site/quarto.py", "_reported_version"): "`quarto --version`, keyed by the binary's path and modification time",
+    ("site/quarto.py", "_warn_once"): "a warning printed once per process, keyed by its text",
 }
 
 
@@ -278,6 +280,6 @@ def test_a_build_that_stops_before_its_notebooks_stops_the_kernels_it_started(tm
 
     monkeypatch.setattr(build, "load_inputs", inputs_refused)
     with pytest.raises(InvalidInputError, match="refused by the test"):
-        build.build_quarter(DEMO, tmp_path / "out", QUARTER, jobs=2, progress=False)
+        build.build_quarter(DEMO, tmp_path / "out", QUARTER, jobs=2, renderer="builtin", progress=False)
     assert len(running) >= 4, "two pool workers, each with a kernel"
     assert not alive(running), "no pool worker or kernel outlives the build"

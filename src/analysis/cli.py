@@ -13,14 +13,15 @@ from pathlib import Path
 from analysis.core.paths import DEFAULT_DATA, PROJECT_ROOT, resolve_dir
 from analysis.core.periods import PeriodError, parse_quarter
 from analysis.core.problems import InputError, OutputError
-from analysis.errors import CspReportError, Interrupted, InvalidInputError, LockBusy
+from analysis.errors import CspReportError, Interrupted, InvalidInputError, LockBusy, QuartoError
 
 # 0 done; 1 a notebook failed, verify found changes, or returns are due; 2 the inputs are not valid;
 # 3 the environment stopped the outputs being written (disk full, no permission, a file in the way);
-# 4 another command holds the folder's lock and --no-wait was given;
+# 4 another command holds the folder's lock and --no-wait was given; 5 Quarto could not render the site
+# (--renderer quarto, or auto with Quarto found: missing, too old, or `quarto render` failed);
 # 130 stopped by SIGINT (Ctrl-C), 143 stopped by SIGTERM (kill, a service stop): 128 + the signal's number,
 # as a shell reports it; every process the command started is stopped and nothing half-built is published.
-EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_OUTPUT, EXIT_LOCKED = 0, 1, 2, 3, 4
+EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_OUTPUT, EXIT_LOCKED, EXIT_QUARTO = 0, 1, 2, 3, 4, 5
 EXIT_SIGINT, EXIT_SIGTERM = 128 + signal.SIGINT, 128 + signal.SIGTERM
 
 # The commands that write, and the folder each one locks while it does: the outputs, or the inputs.
@@ -422,6 +423,9 @@ def _run(args: argparse.Namespace) -> int:
     except OutputError as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_OUTPUT
+    except QuartoError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_QUARTO
     except CspReportError as err:  # any other failure csp-report can explain; anything else is a bug
         print(f"error: {err}", file=sys.stderr)
         return EXIT_INVALID if isinstance(err, InvalidInputError) else EXIT_FAILED

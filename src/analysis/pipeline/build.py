@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import shutil
 import sys
 import time
 from concurrent.futures import Executor
@@ -24,6 +23,7 @@ from analysis.core.files import recording
 from analysis.core.formatting import number, percent
 from analysis.core.paths import NOTEBOOKS, PROJECT_ROOT, OutputPaths
 from analysis.core.periods import Quarter, parse_quarter
+from analysis.errors import QuartoRenderError
 from analysis.inputs.tables import Inputs, load_inputs
 from analysis.pipeline import interrupt
 from analysis.pipeline.execute import NotebookJob, NotebookResult, early_pool, execute_all
@@ -37,10 +37,10 @@ from analysis.processed.tables import compute_tables, write_tables
 
 
 def resolve_renderer(renderer: str) -> str:
-    """``quarto`` or ``builtin``: auto picks Quarto when it is on PATH."""
-    if renderer == "auto":
-        return "quarto" if shutil.which("quarto") else "builtin"
-    return renderer
+    """``quarto`` or ``builtin``: auto picks Quarto when one new enough is on PATH; ``quarto`` checks it is."""
+    from analysis.site.quarto import choose_renderer
+
+    return choose_renderer(renderer)
 
 
 def choose_quarter(inputs: Inputs, quarter: str | Quarter | None) -> Quarter:
@@ -283,6 +283,7 @@ def _build_quarter(data_dir: Path, out_dir: Path, quarter: str | Quarter | None,
             if options.progress:
                 print(unchanged_summary(stamp), file=sys.stderr)
             return unchanged_result(stamp)
+    used = resolve_renderer(options.renderer)  # a Quarto asked for but missing or too old is refused before any work
     out = OutputPaths(out_dir, options.partnership)
     # Local warm kernels start now, while the tables they will read are computed (stopped if the build ends first),
     # when notebooks will surely run: with --force, or with nothing in the cache yet. Otherwise they start on demand.
@@ -300,10 +301,16 @@ def _build_quarter(data_dir: Path, out_dir: Path, quarter: str | Quarter | None,
         started = time.perf_counter()
         with staging(out_dir) as stage_root:
             stage = Staged(OutputPaths(stage_root, options.partnership), str(q))
-            jobs = stage_tables(inputs, q, files, data_dir, stage, options, read)
+            jobs = stage_tables(inputs, q, files, data_dir, stage, options, read, renderer=used)
             results = _execute(jobs, stage, out, options, early)
             published = all(r.ok for r in results)
-            _render(stage, out, options, paper=published)  # the paper, from the same sections as the pages
+            try:  # the paper, from the same sections as the pages
+                _render(stage, out, options, paper=published, renderer=used)
+            except QuartoRenderError as err:  # kept as a failed notebook's build is; the command exits 5
+                kept = keep_failed(stage, out_dir, options.partnership)
+                raise QuartoRenderError(
+                    f"{err}\nThe failed build (notebooks, pages, Quarto's log) is kept in {kept}"
+                ) from None
             if published:
                 interrupt.check()  # a signal seen by a build-all thread: publish nothing
                 point("staged")
@@ -354,15 +361,15 @@ def stage_tables(
     stage: Staged,
     options: BuildOptions,
     read: dict[Path, str] | None = None,
+    *,
+    renderer: str,
 ) -> list[NotebookJob]:
     """Write the quarter's tables and manifest into the staging folder; the notebooks to execute on them.
 
     ``read`` is each input's hash as the build read it (:func:`analysis.core.files.recording`), for the manifest.
     """
     write_tables(files, stage.processed)
-    record = manifest(
-        str(q), data_dir, list(inputs.files), files, renderer=resolve_renderer(options.renderer), read=read
-    )
+    record = manifest(str(q), data_dir, list(inputs.files), files, renderer=renderer, read=read)
     jobs = notebook_jobs(inputs, q, files, stage.processed, stage.paths.root, record["inputs"])
     record["notebooks"] = {job.name: job.key_parameters for job in jobs}
     (stage.processed / MANIFEST).write_text(manifest_text(record), encoding="utf-8")
@@ -387,7 +394,8 @@ def _execute(
     )
 
 
-def _render(stage: Staged, out: OutputPaths, options: BuildOptions, *, paper: bool) -> None:
+def _render(stage: Staged, out: OutputPaths, options: BuildOptions, *, paper: bool, renderer: str) -> None:
+    """Render the staged quarter's pages (and its paper, when ``paper``) with ``renderer``, as resolved."""
     from analysis.site.render import render_quarter
 
     render_quarter(
@@ -395,10 +403,11 @@ def _render(stage: Staged, out: OutputPaths, options: BuildOptions, *, paper: bo
         stage.reports,
         stage.processed,
         stage.site,
-        renderer=resolve_renderer(options.renderer),
+        renderer=renderer,
         cache_dir=None if options.force else out.cache / "pages",
         jobs=options.jobs,
         paper=paper,
+        quarto_cache=out.cache / "quarto",  # Quarto's own cache, keyed by what it compiles: kept with --force
     )
 
 

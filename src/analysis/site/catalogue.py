@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 import nbformat
 
 from analysis.core.periods import PeriodError, months_of_year, parse_quarter, period_name
-from analysis.core.vocabulary import NO_DATA, STATUS_CODES
+from analysis.core.vocabulary import NO_DATA, STATUS_CODES, STATUS_SHORT, STATUS_SYMBOLS
 from analysis.processed.contract import MEASURE_STATUS, REGISTER
 from analysis.processed.manifest import read_manifest
 from analysis.processed.quarter import read_register, read_table
@@ -86,6 +86,24 @@ class MeasureEntry:
     status: str
     status_label: str
 
+    @property
+    def code(self) -> str:
+        """The status code, ``no_data`` for anything the vocabulary does not know."""
+        return self.status if self.status in STATUS_CODES else NO_DATA
+
+    @property
+    def symbol(self) -> str:
+        return STATUS_SYMBOLS[self.code]
+
+    @property
+    def status_text(self) -> str:
+        """The status in words, as the navigation gives it to screen readers.
+
+        >>> MeasureEntry("asb", "ASB", "ASB", "amber", "Some concerns").status_text
+        'Amber: Some concerns'
+        """
+        return STATUS_SHORT[self.code] + (f": {self.status_label}" if self.status_label else "")
+
 
 @dataclass(frozen=True)
 class QuarterContext:
@@ -96,6 +114,7 @@ class QuarterContext:
     measures: tuple[MeasureEntry, ...]
     extra_pages: tuple[tuple[str, str], ...] = ()  # (page, title) of notebooks besides the usual ones
     provenance: tuple[tuple[str, str], ...] = ()  # (label, value) from the quarter's manifest, for footers
+    links_home: bool = True  # pages lead to the site's home page; False: every link stays in the quarter's folder
 
     @property
     def quarter_name(self) -> str:
