@@ -26,7 +26,8 @@ from test_browser import Visit, browser  # noqa: F401 - Chromium started as test
 
 from analysis import errors
 from analysis.core.vocabulary import STATUS_COLOURS, STATUS_SYMBOLS
-from analysis.processed.tables import read_processed
+from analysis.processed.contract import MEASURE_STATUS
+from analysis.processed.quarter import read_table
 from analysis.site import assets, catalogue, home, quarto
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -481,27 +482,30 @@ def quarto_demo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
 
 
 def _demo_pages(out: Path) -> list[str]:
-    measures = read_processed(out / "data" / "processed" / Q, "measure_status.csv")["measure_id"]
+    measures = read_table(out / "data" / "processed" / Q, MEASURE_STATUS)["measure_id"]
     return DEMO_PAGES + [f"measures/{m}.html" for m in measures]
 
 
 class _Markup(HTMLParser):
-    """The start tags of a page, and the text of its ``<title>`` and of its ``h1``."""
+    """The start tags of a page, and the text of its ``<title>`` (the document's, not an SVG's) and of its ``h1``."""
 
     def __init__(self, text: str) -> None:
         super().__init__(convert_charrefs=True)
         self.tags: list[tuple[str, dict[str, str]]] = []
         self.title = self.h1 = ""
         self._in = ""
+        self._svg = 0  # inside an inline SVG, whose <title> is a chart's or an icon's
         self.feed(text)
 
     def handle_starttag(self, tag, attrs):
         found = {k: v or "" for k, v in attrs}
         self.tags.append((tag, found))
-        if tag == "title" or (tag == "h1" and "title" in found.get("class", "").split()):
+        self._svg += tag == "svg"
+        if (tag == "title" and not self._svg) or (tag == "h1" and "title" in found.get("class", "").split()):
             self._in = tag
 
     def handle_endtag(self, tag):
+        self._svg -= tag == "svg" and self._svg > 0
         if tag == self._in:
             self._in = ""
 
@@ -541,7 +545,7 @@ def test_every_quarter_page_links_only_inside_the_quarters_folder(quarto_demo):
 @pytest.mark.slow
 def test_every_page_has_the_stylesheet_the_sidebar_and_a_title_said_once(quarto_demo):
     quarter = quarto_demo / "_site" / Q
-    status = read_processed(quarto_demo / "data" / "processed" / Q, "measure_status.csv")
+    status = read_table(quarto_demo / "data" / "processed" / Q, MEASURE_STATUS)
     theme = next((quarter / "site_libs" / "bootstrap").glob("bootstrap-*.min.css")).read_text(encoding="utf-8")
     assert ".status-amber" in theme and STATUS_COLOURS["amber"][0] in theme, "the site's stylesheet is in the theme"
     for rel in _demo_pages(quarto_demo):
@@ -823,7 +827,7 @@ _LINKS = """() => [...document.querySelectorAll('a[href], link[href], script[src
 @pytest.mark.browser
 def test_the_quarto_site_works_from_file_urls_in_chromium(quarto_demo, browser):  # noqa: F811 - the fixture
     site, quarter = quarto_demo / "_site", quarto_demo / "_site" / Q
-    status = read_processed(quarto_demo / "data" / "processed" / Q, "measure_status.csv")
+    status = read_table(quarto_demo / "data" / "processed" / Q, MEASURE_STATUS)
     expected = dict(zip(status["measure_id"], status["status"], strict=True))
     for rel in _demo_pages(quarto_demo):
         visit = Visit(browser, quarter / rel)
