@@ -20,13 +20,13 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 import site_fixture as fx
+from partnership import HOSTILE
 
 from analysis.processed.tables import read_processed
 from analysis.processed.versions import walk_files
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[1]
 DEMO_QUARTER = "2015-16-Q1"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
@@ -204,49 +204,12 @@ def test_home_page_leads_to_the_quarter(browser, built):
 # ---------------------------------------------------------------------------
 # Hostile text: a partnership's data must never run a script in a reader's browser
 
-HOSTILE = {
-    "script": "<script>alert('title')</script>",
-    "img": '<img src=x onerror="alert(1)">',
-    "svg": "<svg onload=alert(2)>",
-    "quote": '"><b onmouseover=alert(3)>x</b>',
-}
-
 
 @pytest.fixture(scope="module")
-def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
-    """The demo built with script-laden text in every untrusted field a page shows."""
-    from analysis.pipeline.build import build_quarter
-
-    root = tmp_path_factory.mktemp("hostile")
-    data = root / "raw"
-    shutil.copytree(ROOT / "data" / "raw", data)
-    register = data / "measures.yml"
-    text = register.read_text()
-    text = text.replace("partnership: Safer Plymouth", f'partnership: "Safer {HOSTILE["script"]}"', 1)
-    text = text.replace(
-        "title: Reduce the rate of anti-social behaviour incidents", f"title: 'ASB {HOSTILE['img']}'", 1
-    )
-    text = text.replace("lead: ASB Delivery Group", f"lead: '{HOSTILE['quote']}'", 1)
-    text = text.replace("priority: Hate crime", f"priority: 'Hate {HOSTILE['svg']}'")
-    register.write_text(text)
-    family = data / "family_group.csv"
-    family.write_text(family.read_text().replace("Safer Plymouth", f"Safer {HOSTILE['script']}"))
-    (data / "commentary" / "2015-16-Q1" / "asb-incidents.md").write_text(
-        f"**Kept bold** {HOSTILE['script']} [click](javascript:alert(4)) {HOSTILE['img']}\n"
-    )
-    plan = data / "action_plan.csv"
-    plan.write_text(
-        plan.read_text().replace(
-            "Target hotspot locations through the ASB Delivery Group", "<script>alert(5)</script> hotspots"
-        )
-    )
-    recs = data / "recommendations.csv"
-    recs.write_text(
-        recs.read_text().replace("Endorse the reinstatement", "<img src=x onerror=alert(6)> Endorse the reinstatement")
-    )
-    result = build_quarter(data, root, DEMO_QUARTER, jobs=2, force=True, renderer="builtin", progress=False)
-    assert result.ok, [(r.name, r.error) for r in result.failures]
-    return root / "_site", HOSTILE
+def hostile_site(small_build: Path) -> tuple[Path, dict[str, str]]:
+    """The session's small partnership (tests/partnership.py), built with script-laden text in every untrusted
+    field a page shows: its name, a title, a lead, a priority, commentary, an action, a recommendation."""
+    return small_build / "_site", HOSTILE
 
 
 @pytest.mark.slow

@@ -92,8 +92,9 @@ def _copy_build(built: Path, tmp_path: Path) -> Path:
     return out
 
 
-def test_cache_reexecutes_exactly_what_changed(tmp_path, demo_copy):
-    out = tmp_path / "out"
+def test_cache_reexecutes_exactly_what_changed(tmp_path, small_copy):
+    """On the session's small partnership (tests/partnership.py: the demo's ASB figures among three measures)."""
+    demo_copy, out = small_copy, tmp_path / "out"
     cold = build_quarter(demo_copy, out, Q, jobs=2, renderer="builtin", progress=False)
     assert cold.ok and not any(r.cached for r in cold.notebooks)
 
