@@ -106,6 +106,7 @@ sys.stdout = Shouting(sys.stdout)
 """
 
 
+@pytest.mark.slow  # executes notebooks: not in `make quick`
 def test_warm_kernel_gives_each_notebook_a_fresh_state(tmp_path):
     """Names, modules, environment, options, streams, seeds, warnings, the working directory and cells' sources
     do not cross notebooks."""
@@ -133,6 +134,7 @@ def test_warm_kernel_gives_each_notebook_a_fresh_state(tmp_path):
     assert counts == [1, 2, 3, 4], "counted from 1 again: the parameters, papermill's, then the probe's two cells"
 
 
+@pytest.mark.slow  # executes notebooks: not in `make quick`
 def test_killed_kernel_is_replaced_and_the_notebook_retried(tmp_path):
     from analysis.pipeline.kernels import current_kernel
 
@@ -160,6 +162,7 @@ def test_killed_kernel_is_replaced_and_the_notebook_retried(tmp_path):
     assert ok, error
 
 
+@pytest.mark.slow  # executes notebooks: not in `make quick`
 def test_a_kernel_is_replaced_once_it_has_run_its_share_of_notebooks(tmp_path, monkeypatch):
     """What a kernel keeps of each notebook stays bounded: it runs NOTEBOOKS_PER_KERNEL, then a new one takes over."""
     from analysis.pipeline import kernels
@@ -187,6 +190,7 @@ def _kernel_of_a_forked_worker(cwd: str) -> tuple[int | None, int | None]:
     return (found.pid if found else None), kernels.worker_kernel("python3", "another environment", cwd).pid
 
 
+@pytest.mark.slow  # executes notebooks: not in `make quick`
 def test_a_forked_worker_starts_its_own_kernel_and_leaves_its_parents_alone(tmp_path):
     """A build's pool workers, forked by a process holding a warm kernel, neither use nor stop the parent's kernel,
     and stop their own when they exit."""
@@ -208,6 +212,7 @@ def test_a_forked_worker_starts_its_own_kernel_and_leaves_its_parents_alone(tmp_
         time.sleep(0.1)
 
 
+@pytest.mark.slow  # executes notebooks: not in `make quick`
 def test_a_kernel_that_fails_twice_fails_its_notebook(tmp_path):
     source = write_notebook(tmp_path / "die.ipynb", "x = 1", "import os\nos.kill(os.getpid(), 9)")
     ok, error, _ = _execute_warm(str(source), str(tmp_path / "out.ipynb"), {}, str(tmp_path), "env")
