@@ -1,4 +1,5 @@
-"""Shared fixtures: the demo inputs and small fixture folders written on the fly."""
+"""Shared fixtures: the demo inputs, the small partnership the slow tests share, and a short account of a failed
+comparison of large values."""
 
 from __future__ import annotations
 
