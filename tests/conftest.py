@@ -87,7 +87,7 @@ def _large(value: object) -> bool:
     if isinstance(value, (str, bytes)):
         return len(value) > LARGE
     cut = reprlib.Repr()
-    cut.maxlevel, cut.maxstring = 4, LARGE
+    cut.maxlevel, cut.maxstring, cut.maxother = 4, LARGE, LARGE
     cut.maxlist = cut.maxtuple = cut.maxdict = cut.maxset = LARGE
     return isinstance(value, (list, tuple, dict, set)) and len(cut.repr(value)) > LARGE
 
