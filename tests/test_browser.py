@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -95,18 +96,47 @@ def _pages(site: Path) -> list[Path]:
     return [p for p in walk_files(site) if p.suffix == ".html"]
 
 
-def test_every_page_loads_offline_without_errors(browser, built):
+@dataclass(frozen=True)
+class Seen:
+    """What one page showed when it was opened: its off-site requests, errors, headings, title, links and ids."""
+
+    offsite: list[str]
+    errors: list[str]
+    h1: int
+    title: str
+    hrefs: list[str]
+    ids: set[str]
+
+
+@pytest.fixture(scope="module")
+def walked(browser, built) -> dict[Path, Seen]:
+    """Every page of the site opened once, with the network cut off (the tests below each read what it saw)."""
     site, _ = built
-    assert len(_pages(site)) >= 5
+    seen = {}
     for path in _pages(site):
         visit = Visit(browser, path)
         try:
-            assert visit.offsite == [], f"{path.relative_to(site)} asked the network for {visit.offsite}"
-            assert visit.errors == [], f"{path.relative_to(site)}: {visit.errors}"
-            assert visit.page.locator("h1").count() == 1, f"{path.relative_to(site)}: one <h1>, the page title"
-            assert visit.page.title(), path
+            seen[path] = Seen(
+                offsite=list(visit.offsite),
+                errors=list(visit.errors),
+                h1=visit.page.locator("h1").count(),
+                title=visit.page.title(),
+                hrefs=visit.page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))"),
+                ids=set(visit.page.eval_on_selector_all("[id]", "els => els.map(e => e.id)")),
+            )
         finally:
             visit.close()
+    return seen
+
+
+def test_every_page_loads_offline_without_errors(walked, built):
+    site, _ = built
+    assert len(walked) >= 5
+    for path, seen in walked.items():
+        assert seen.offsite == [], f"{path.relative_to(site)} asked the network for {seen.offsite}"
+        assert seen.errors == [], f"{path.relative_to(site)}: {seen.errors}"
+        assert seen.h1 == 1, f"{path.relative_to(site)}: one <h1>, the page title"
+        assert seen.title, path
 
 
 def test_every_measure_page_draws_its_charts(browser, built):
@@ -155,23 +185,17 @@ def test_dashboard_lists_every_measure_with_its_status_in_words(browser, built):
         visit.close()
 
 
-def test_every_link_resolves_to_a_file_of_the_site(browser, built):
+def test_every_link_resolves_to_a_file_of_the_site(walked, built):
     site, _ = built
     root = Path(os.path.normpath(site))
-    for path in _pages(site):
-        visit = Visit(browser, path)
-        try:
-            hrefs = visit.page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))")
-            ids = set(visit.page.eval_on_selector_all("[id]", "els => els.map(e => e.id)"))
-        finally:
-            visit.close()
-        for href in hrefs:
+    for path, seen in walked.items():
+        for href in seen.hrefs:
             parts = urlsplit(href)
             if parts.scheme in ("http", "https", "mailto"):
                 continue  # a link a reader may follow, not something the page loads
             assert not parts.scheme and not parts.netloc, f"{path.relative_to(site)}: {href}"
             if not parts.path:
-                assert parts.fragment in ids, f"{path.relative_to(site)}: no element #{parts.fragment}"
+                assert parts.fragment in seen.ids, f"{path.relative_to(site)}: no element #{parts.fragment}"
                 continue
             # as a browser resolves it: by the link's own path, not through the quarter's link to its version
             target = Path(os.path.normpath(path.parent / unquote(parts.path)))
