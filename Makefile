@@ -1,4 +1,5 @@
-# Two commands: `make report` builds the demo quarter, `make test` runs the whole suite.
+# Two commands: `make report` builds the demo quarter, `make test` runs the whole suite (and prints its 15 slowest
+# steps, so what the suite costs stays in sight).
 # `make quick` runs the unit, doctest and page tests without building a quarter (no notebook is executed).
 VENV ?= .venv
 PYTHON ?= python3
@@ -12,7 +13,7 @@ report: $(STAMP)
 	$(BIN)/csp-report build $(if $(QUARTER),--quarter $(QUARTER))
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --durations=15
 
 quick: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow"

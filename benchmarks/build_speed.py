@@ -9,6 +9,7 @@ per notebook for each --jobs, and the peak memory of any one process.
     .venv/bin/python benchmarks/build_speed.py                 # demo, 40, 100 measures
     .venv/bin/python benchmarks/build_speed.py --sizes demo --repeat 3
     .venv/bin/python benchmarks/build_speed.py --sizes demo --jobs 2 --no-hand --long 5   # a smoke test
+    .venv/bin/python benchmarks/build_speed.py --renderers-only --repeat 3     # --renderer quarto against builtin
 
 Each size is timed with every ``--kernels`` mode (warm and fresh by default),
 with CPU seconds per notebook (the build and every process it waited for,
@@ -16,6 +17,12 @@ kernels included); ``--long N`` then runs N notebooks on warm kernels, one after
 another, and prints the kernel's resident memory after the first, after each of the
 quarter's notebooks once (what they import is then loaded), at its most (a kernel is
 replaced after its share of notebooks) and after the last.
+
+Where ``quarto`` is on PATH it also times ``build --force --renderer quarto`` against
+``--renderer builtin`` on the same partnership, one after the other in each round
+(``--renderers``; the goal: Quarto's build within 1.5 times the built-in one's wall time).
+Every build names its renderer, so the timings above are the built-in renderer's
+wherever Quarto is installed.
 """
 
 from __future__ import annotations
@@ -86,7 +93,9 @@ def hand_loop(data: Path, out: Path) -> tuple[float, float]:
     return total, peak
 
 
-def build(data: Path, out: Path, jobs: int, force: bool, kernel: str = "warm") -> tuple[float, float]:
+def build(
+    data: Path, out: Path, jobs: int, force: bool, kernel: str = "warm", renderer: str = "builtin"
+) -> tuple[float, float]:
     command = [
         str(BIN / "csp-report"),
         "build",
@@ -100,6 +109,8 @@ def build(data: Path, out: Path, jobs: int, force: bool, kernel: str = "warm") -
         str(jobs),
         "--kernel",
         kernel,
+        "--renderer",
+        renderer,
     ]
     return timed(command + (["--force"] if force else []))
 
@@ -120,13 +131,56 @@ def main() -> None:
     parser.add_argument(
         "--long", type=int, default=300, help="notebooks run on one warm kernel for its memory (0: skip; default 300)"
     )
+    parser.add_argument(
+        "--renderers",
+        default="builtin,quarto" if shutil.which("quarto") else "builtin",
+        help="renderers to time side by side (default builtin,quarto where quarto is on PATH)",
+    )
+    parser.add_argument(
+        "--renderer-sizes", default="demo", help="partnerships the renderers are timed on (default demo)"
+    )
+    parser.add_argument("--renderers-only", action="store_true", help="only the renderers side by side")
     args = parser.parse_args()
     jobs = sorted({int(j) for j in args.jobs.split(",")})
-    for kernel in args.kernels.split(","):
-        print(f"\n--kernel {kernel}", flush=True)
-        run_sizes(args, jobs, kernel)
-    if args.long:
+    renderers = args.renderers.split(",")
+    if not args.renderers_only:
+        for kernel in args.kernels.split(","):
+            print(f"\n--kernel {kernel}", flush=True)
+            run_sizes(args, jobs, kernel)
+    if len(renderers) > 1:
+        compare_renderers(args.renderer_sizes.split(","), renderers, args.repeat, max(jobs))
+    elif args.renderers_only:
+        print("no renderers to compare: Quarto is not on PATH (--renderers builtin,quarto needs it)")
+    if args.long and not args.renderers_only:
         long_run(args.long)
+
+
+def compare_renderers(sizes: list[str], renderers: list[str], repeat: int, jobs: int) -> None:
+    """``build --force`` with each renderer, one after the other in each round: wall and CPU seconds, and the ratio.
+
+    The notebooks are executed in every build (``--force``); what differs is the site's rendering: the built-in
+    renderer's pages, or one ``quarto render`` of the quarter's project (the paper and the notebook views are
+    made by the built-in renderer either way, beside Quarto's render).
+    """
+    base = renderers[0]
+    print(f"\nrenderers side by side: build --force --jobs {jobs}, {repeat} round(s), medians in seconds")
+    header = f"{'partnership':<14}" + "".join(f"{r + ' wall':>15}{r + ' CPU':>14}" for r in renderers)
+    print(header + "".join(f"{r + '/' + base:>18}" for r in renderers[1:]) + f"{'goal':>7}", flush=True)
+    with tempfile.TemporaryDirectory(prefix="csp-renderers-") as tmp:
+        for size in sizes:
+            data = ROOT / "data" / "raw" if size == "demo" else generate(Path(tmp) / f"data-{size}", int(size))
+            wall: dict[str, list[float]] = {r: [] for r in renderers}
+            cpu: dict[str, list[float]] = {r: [] for r in renderers}
+            for _ in range(repeat):
+                for renderer in renderers:
+                    seconds, _ = build(data, Path(tmp) / f"out-{size}-{renderer}", jobs, True, "warm", renderer)
+                    wall[renderer].append(seconds)
+                    cpu[renderer].append(CPU[-1])
+            row = f"{size:<14}" + "".join(
+                f"{statistics.median(wall[r]):>15.1f}{statistics.median(cpu[r]):>14.1f}" for r in renderers
+            )
+            ratios = [statistics.median(wall[r]) / statistics.median(wall[base]) for r in renderers[1:]]
+            print(row + "".join(f"{ratio:>17.2f}x" for ratio in ratios) + f"{'1.5x':>7}", flush=True)
 
 
 def long_run(count: int) -> None:

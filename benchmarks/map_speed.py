@@ -5,7 +5,7 @@ and 21 wards) in memory, as the build does, then times in turns, in one process
 as a warm kernel runs them:
 
 - ``chart``: a measure page's cumulative chart (Altair, drawn to SVG by vl-convert);
-- ``map``: the same page's map by small area (:func:`analysis.report.neighbourhoods.area_map`:
+- ``map``: the same page's map by small area (:func:`analysis.report.neighbourhoods.map_by_area`:
   the GeoJSON projected and simplified once per boundaries file, then the classes,
   the numbered labels and the SVG);
 - ``map, first``: the map with the projection's cache cleared each time, as the
@@ -53,13 +53,13 @@ def main() -> None:
 
     def first_map() -> str:
         maps.project.cache_clear()
-        return neighbourhoods.area_map(data, m)
+        return neighbourhoods.map_by_area(data, m)
 
     runs: dict[str, Callable[[], str]] = {
         "chart": lambda: measure.cumulative_chart(data, m.id),
-        "map": lambda: neighbourhoods.area_map(data, m),
+        "map": lambda: neighbourhoods.map_by_area(data, m),
         "map, first": first_map,
-        "ward map": lambda: neighbourhoods.ward_map(data, m),
+        "ward map": lambda: neighbourhoods.map_by_ward(data, m),
     }
     for fn in runs.values():
         fn()  # warm-up: imports, vl-convert's first chart

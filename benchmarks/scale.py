@@ -136,7 +136,8 @@ def build_all(data_root: Path, out: Path, extra: list[str]) -> tuple[float, floa
     has waited for build-all, which has waited for its pool and kernels. Dask workers are children
     too, but they finish only when their cluster closes, after this.
     """
-    command = [str(BIN / "csp-report"), "build-all", "--data-root", str(data_root), "--out", str(out)]
+    command = [str(BIN / "csp-report"), "build-all", "--data-root", str(data_root), "--out", str(out),
+               "--renderer", "builtin"]  # fmt: skip
     before = _cpu(resource.RUSAGE_CHILDREN)
     seconds, peak = timed([*command, "--quarter", QUARTER, "--force", *extra])
     return seconds, peak, _cpu(resource.RUSAGE_CHILDREN) - before
@@ -181,7 +182,8 @@ def floors(tmp: Path, measures: int, repeat: int) -> dict[str, float]:
     out["csp-report status (validate, compute), per partnership"] = timed([*status, "--out", str(tmp / "status-out")])[
         0
     ]
-    build = [str(BIN / "csp-report"), "build", "--quarter", QUARTER, "--data", str(data), "--jobs", "1", "--force"]
+    build = [str(BIN / "csp-report"), "build", "--quarter", QUARTER, "--data", str(data), "--jobs", "1", "--force",
+             "--renderer", "builtin"]  # fmt: skip
     start = time.perf_counter()
     log = subprocess.run([*build, "--out", str(tmp / "one-out")], capture_output=True, text=True, check=True).stderr
     seconds = time.perf_counter() - start

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import html
+import json
 from pathlib import Path
 
 import nbformat
@@ -58,19 +59,22 @@ CHART = (
 )
 
 
-def write_processed(folder: Path, statuses: dict[str, str] | None = None, **figures: str) -> Path:
-    """``register.json``, ``measure_status.csv`` and ``family_group.csv`` as the build writes them.
+def write_processed(
+    folder: Path, statuses: dict[str, str] | None = None, quarter: str = QUARTER, **figures: str
+) -> Path:
+    """A built quarter's processed folder: ``register.json``, ``measure_status.csv``, the exception items of
+    the statuses, every other table empty and a ``manifest.json``, as the build writes them.
 
-    Every column of the status table is there (checked against its schema on
+    Every column of the status table is there (checked against its declaration on
     read); ``figures`` fills numeric columns such as ``ytd_actual`` for every measure.
     """
-    from analysis.processed.tables import EXTRA_STATUS_COLUMNS, STATUS_COLUMNS
+    from analysis.processed.contract import EXCEPTIONS, MEASURE_STATUS, TABLES
 
     statuses = statuses or STATUSES
     register = parse_register(REGISTER)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "register.json").write_text(register.to_json(), encoding="utf-8")
-    columns = STATUS_COLUMNS + EXTRA_STATUS_COLUMNS
+    columns = MEASURE_STATUS.names
     with (folder / "measure_status.csv").open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f, lineterminator="\n")
         writer.writerow(columns)
@@ -82,7 +86,16 @@ def write_processed(folder: Path, statuses: dict[str, str] | None = None, **figu
                 "status_label": register.label(status), "aggregation": m.aggregation, "lag": m.lag, **figures,
             }  # fmt: skip
             writer.writerow([row.get(c, "") for c in columns])
-    (folder / "family_group.csv").write_text("quarter,partnership,crimes,population\n", encoding="utf-8")
+    exceptions = [
+        {"measure_id": m, "status": s, "reason": f"status {s}"} for m, s in statuses.items() if s in ("amber", "red")
+    ]
+    (folder / EXCEPTIONS.name).write_text(EXCEPTIONS.text(EXCEPTIONS.frame(exceptions)), encoding="utf-8")
+    for table in TABLES:
+        if not (folder / table.name).exists():
+            (folder / table.name).write_text(table.text(table.frame()), encoding="utf-8")
+    manifest = {"quarter": quarter, "data_fingerprint": "0123456789ab", "code": {"version": "0.0"}, "inputs": {},
+                "built_at": "2015-07-20T09:00:00+00:00"}  # fmt: skip
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     return folder
 
 
@@ -197,7 +210,7 @@ def build_site(root: Path, renderer: str = "builtin") -> Path:
 
     processed = root / "data" / "processed"
     write_processed(processed / QUARTER)
-    write_processed(processed / EARLIER, {"asb-incidents": "red", "hostile": "achieved", "broken": "no_data"})
+    write_processed(processed / EARLIER, {"asb-incidents": "red", "hostile": "achieved", "broken": "no_data"}, EARLIER)
     reports = write_reports(root / "reports" / QUARTER)
     site = root / "_site"
     render_quarter(QUARTER, reports, processed / QUARTER, site / QUARTER, renderer=renderer)

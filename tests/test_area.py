@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 import sys
 from pathlib import Path
 
 import pytest
+from compare import assert_same
 
 from analysis.pipeline.area import build_all, slug
 from analysis.processed.versions import walk_files
@@ -87,16 +87,8 @@ def test_dask_executor_gives_the_same_outputs_as_the_local_pool(area, local_buil
             area, tmp_path, Q, executor="dask", scheduler=cluster.scheduler_address, renderer="builtin", progress=False
         )
     assert {o.slug: o.ok for o in outcomes} == {"alpha-town": True, "beta-city": True, "gamma-borough": False}
-    dask_tree, local_tree = _tree(tmp_path), _tree(local_out)
-    assert dask_tree.keys() == local_tree.keys()
-    different = [
-        name for name in local_tree if dask_tree[name] != local_tree[name].replace(str(local_out), str(tmp_path))
-    ]
-    if different:
-        first = different[0]
-        local = local_tree[first].replace(str(local_out), str(tmp_path)).splitlines()
-        diff = "\n".join(list(difflib.unified_diff(local, dask_tree[first].splitlines(), lineterm=""))[:40])
-        pytest.fail(f"{len(different)} files differ, first {first}:\n{diff}")
+    local_tree = {name: text.replace(str(local_out), str(tmp_path)) for name, text in _tree(local_out).items()}
+    assert_same(_tree(tmp_path), local_tree, "the files of the Dask build and the local one")
 
 
 def test_slug_is_a_safe_folder_name():

@@ -15,18 +15,20 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
 import site_fixture as fx
+from partnership import HOSTILE
 
-from analysis.processed.tables import read_processed
+from analysis.processed.contract import MEASURE_STATUS
+from analysis.processed.quarter import read_table
 from analysis.processed.versions import walk_files
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[1]
 DEMO_QUARTER = "2015-16-Q1"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
@@ -95,23 +97,52 @@ def _pages(site: Path) -> list[Path]:
     return [p for p in walk_files(site) if p.suffix == ".html"]
 
 
-def test_every_page_loads_offline_without_errors(browser, built):
+@dataclass(frozen=True)
+class Seen:
+    """What one page showed when it was opened: its off-site requests, errors, headings, title, links and ids."""
+
+    offsite: list[str]
+    errors: list[str]
+    h1: int
+    title: str
+    hrefs: list[str]
+    ids: set[str]
+
+
+@pytest.fixture(scope="module")
+def walked(browser, built) -> dict[Path, Seen]:
+    """Every page of the site opened once, with the network cut off (the tests below each read what it saw)."""
     site, _ = built
-    assert len(_pages(site)) >= 5
+    seen = {}
     for path in _pages(site):
         visit = Visit(browser, path)
         try:
-            assert visit.offsite == [], f"{path.relative_to(site)} asked the network for {visit.offsite}"
-            assert visit.errors == [], f"{path.relative_to(site)}: {visit.errors}"
-            assert visit.page.locator("h1").count() == 1, f"{path.relative_to(site)}: one <h1>, the page title"
-            assert visit.page.title(), path
+            seen[path] = Seen(
+                offsite=list(visit.offsite),
+                errors=list(visit.errors),
+                h1=visit.page.locator("h1").count(),
+                title=visit.page.title(),
+                hrefs=visit.page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))"),
+                ids=set(visit.page.eval_on_selector_all("[id]", "els => els.map(e => e.id)")),
+            )
         finally:
             visit.close()
+    return seen
+
+
+def test_every_page_loads_offline_without_errors(walked, built):
+    site, _ = built
+    assert len(walked) >= 5
+    for path, seen in walked.items():
+        assert seen.offsite == [], f"{path.relative_to(site)} asked the network for {seen.offsite}"
+        assert seen.errors == [], f"{path.relative_to(site)}: {seen.errors}"
+        assert seen.h1 == 1, f"{path.relative_to(site)}: one <h1>, the page title"
+        assert seen.title, path
 
 
 def test_every_measure_page_draws_its_charts(browser, built):
     site, processed = built
-    measures = read_processed(processed, "measure_status.csv")["measure_id"].tolist()
+    measures = read_table(processed, MEASURE_STATUS)["measure_id"].tolist()
     quarter = site / processed.name
     for mid in measures:
         visit = Visit(browser, quarter / "measures" / f"{mid}.html")
@@ -142,7 +173,7 @@ _DASHBOARD_ROWS = """(mid) => {
 
 def test_dashboard_lists_every_measure_with_its_status_in_words(browser, built):
     site, processed = built
-    status = read_processed(processed, "measure_status.csv")
+    status = read_table(processed, MEASURE_STATUS)
     visit = Visit(browser, site / processed.name / "index.html")
     try:
         for mid, code in zip(status["measure_id"], status["status"], strict=True):
@@ -155,23 +186,17 @@ def test_dashboard_lists_every_measure_with_its_status_in_words(browser, built):
         visit.close()
 
 
-def test_every_link_resolves_to_a_file_of_the_site(browser, built):
+def test_every_link_resolves_to_a_file_of_the_site(walked, built):
     site, _ = built
     root = Path(os.path.normpath(site))
-    for path in _pages(site):
-        visit = Visit(browser, path)
-        try:
-            hrefs = visit.page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))")
-            ids = set(visit.page.eval_on_selector_all("[id]", "els => els.map(e => e.id)"))
-        finally:
-            visit.close()
-        for href in hrefs:
+    for path, seen in walked.items():
+        for href in seen.hrefs:
             parts = urlsplit(href)
             if parts.scheme in ("http", "https", "mailto"):
                 continue  # a link a reader may follow, not something the page loads
             assert not parts.scheme and not parts.netloc, f"{path.relative_to(site)}: {href}"
             if not parts.path:
-                assert parts.fragment in ids, f"{path.relative_to(site)}: no element #{parts.fragment}"
+                assert parts.fragment in seen.ids, f"{path.relative_to(site)}: no element #{parts.fragment}"
                 continue
             # as a browser resolves it: by the link's own path, not through the quarter's link to its version
             target = Path(os.path.normpath(path.parent / unquote(parts.path)))
@@ -204,49 +229,12 @@ def test_home_page_leads_to_the_quarter(browser, built):
 # ---------------------------------------------------------------------------
 # Hostile text: a partnership's data must never run a script in a reader's browser
 
-HOSTILE = {
-    "script": "<script>alert('title')</script>",
-    "img": '<img src=x onerror="alert(1)">',
-    "svg": "<svg onload=alert(2)>",
-    "quote": '"><b onmouseover=alert(3)>x</b>',
-}
-
 
 @pytest.fixture(scope="module")
-def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
-    """The demo built with script-laden text in every untrusted field a page shows."""
-    from analysis.pipeline.build import build_quarter
-
-    root = tmp_path_factory.mktemp("hostile")
-    data = root / "raw"
-    shutil.copytree(ROOT / "data" / "raw", data)
-    register = data / "measures.yml"
-    text = register.read_text()
-    text = text.replace("partnership: Safer Plymouth", f'partnership: "Safer {HOSTILE["script"]}"', 1)
-    text = text.replace(
-        "title: Reduce the rate of anti-social behaviour incidents", f"title: 'ASB {HOSTILE['img']}'", 1
-    )
-    text = text.replace("lead: ASB Delivery Group", f"lead: '{HOSTILE['quote']}'", 1)
-    text = text.replace("priority: Hate crime", f"priority: 'Hate {HOSTILE['svg']}'")
-    register.write_text(text)
-    family = data / "family_group.csv"
-    family.write_text(family.read_text().replace("Safer Plymouth", f"Safer {HOSTILE['script']}"))
-    (data / "commentary" / "2015-16-Q1" / "asb-incidents.md").write_text(
-        f"**Kept bold** {HOSTILE['script']} [click](javascript:alert(4)) {HOSTILE['img']}\n"
-    )
-    plan = data / "action_plan.csv"
-    plan.write_text(
-        plan.read_text().replace(
-            "Target hotspot locations through the ASB Delivery Group", "<script>alert(5)</script> hotspots"
-        )
-    )
-    recs = data / "recommendations.csv"
-    recs.write_text(
-        recs.read_text().replace("Endorse the reinstatement", "<img src=x onerror=alert(6)> Endorse the reinstatement")
-    )
-    result = build_quarter(data, root, DEMO_QUARTER, jobs=2, force=True, renderer="builtin", progress=False)
-    assert result.ok, [(r.name, r.error) for r in result.failures]
-    return root / "_site", HOSTILE
+def hostile_site(small_build: Path) -> tuple[Path, dict[str, str]]:
+    """The session's small partnership (tests/partnership.py), built with script-laden text in every untrusted
+    field a page shows: its name, a title, a lead, a priority, commentary, an action, a recommendation."""
+    return small_build / "_site", HOSTILE
 
 
 @pytest.mark.slow

@@ -8,6 +8,7 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 import pytest
+from compare import assert_same
 
 from analysis.cli import main
 from analysis.pipeline.build import build_quarter
@@ -92,8 +93,9 @@ def _copy_build(built: Path, tmp_path: Path) -> Path:
     return out
 
 
-def test_cache_reexecutes_exactly_what_changed(tmp_path, demo_copy):
-    out = tmp_path / "out"
+def test_cache_reexecutes_exactly_what_changed(tmp_path, small_copy):
+    """On the session's small partnership (tests/partnership.py: the demo's ASB figures among three measures)."""
+    demo_copy, out = small_copy, tmp_path / "out"
     cold = build_quarter(demo_copy, out, Q, jobs=2, renderer="builtin", progress=False)
     assert cold.ok and not any(r.cached for r in cold.notebooks)
 
@@ -128,10 +130,10 @@ def test_invalid_input_writes_nothing_and_exits_2(built_demo, tmp_path, demo_cop
     out = _copy_build(built_demo, tmp_path)
     before = _snapshot(out)
     (demo_copy / "actuals.csv").write_text("measure_id,period,value\nasb-incidents,2015-06,lots\n")
-    assert main(["build", "--data", str(demo_copy), "--out", str(out), "--quarter", Q]) == 2
+    assert main(["build", "--data", str(demo_copy), "--out", str(out), "--quarter", Q, "--renderer", "builtin"]) == 2
     err = capsys.readouterr().err
     assert "actuals.csv, row 2, column 'value'" in err and "Traceback" not in err
-    assert _snapshot(out) == before
+    assert_same(_snapshot(out), before, "the published files")
 
 
 def test_a_failing_notebook_is_isolated_and_the_published_quarter_kept(built_demo, tmp_path, demo_copy, monkeypatch):
@@ -158,7 +160,7 @@ def test_a_failing_notebook_is_isolated_and_the_published_quarter_kept(built_dem
     assert [r.name for r in result.failures] == ["measures/hate-incidents.ipynb"]
     assert "partner return is corrupt" in result.failures[0].error
     assert all(r.ok for r in result.notebooks if r.name != "measures/hate-incidents.ipynb")
-    assert _snapshot(out) == before
+    assert_same(_snapshot(out), before, "the published files")
     kept = result.failed_dir
     failed_nb = nbformat.read(kept / "reports" / "measures" / "hate-incidents.ipynb", as_version=4)
     assert any(o.output_type == "error" for c in failed_nb.cells for o in c.get("outputs", []))

@@ -11,6 +11,7 @@ from pathlib import Path
 import nbformat
 import pytest
 import site_fixture as fx
+from compare import assert_same
 from test_lock import hold
 
 from analysis.cli import main
@@ -46,7 +47,9 @@ def test_a_good_entry_is_served_and_marked_as_used(tmp_path, capsys):
     folder = tmp_path / "notebooks"
     path = store(folder, KEY, ".ipynb", _with_parameters(ASB), {"name": "measures/asb-incidents.ipynb"})
     age(path, 40)
-    assert cached_notebook(folder, KEY, "measures/asb-incidents.ipynb", ASB) == path.read_bytes()
+    assert_same(
+        cached_notebook(folder, KEY, "measures/asb-incidents.ipynb", ASB), path.read_bytes(), "the served entry"
+    )
     assert time.time() - path.stat().st_mtime < 60, "served entries are touched, so pruning keeps them"
     assert capsys.readouterr().err == ""
 

@@ -1,11 +1,11 @@
 """The cache in a real build: bad entries are executed or rendered again and the build still exits 0.
 
-One small partnership (the ASB and all crime measures of tests/data/inputs/valid:
-five notebooks) is built once; then its cache is spoiled the ways users
-reported (all crime's notebook copied over the ASB entry, an entry cut short,
-an entry edited, the dashboard page given a ``<script>``), every entry is made
-to look unused for 40 days and an unrelated old entry added, and it is built
-again. Each test asserts one thing about that second build.
+A copy of the session's small partnership build (tests/partnership.py: six
+notebooks) has its cache spoiled the ways users reported (the hate incidents
+notebook copied over the ASB entry, an entry cut short, an entry edited, the
+dashboard page given a ``<script>``), every entry is made to look unused for 40
+days and an unrelated old entry added, and it is built again. Each test asserts
+one thing about that second build.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from types import SimpleNamespace
 
 import nbformat
 import pytest
-import yaml
+from partnership import NOTEBOOKS, QUARTER
 
 from analysis.cli import main
 from analysis.core.cachestore import fetch, record_path, store
@@ -30,8 +30,7 @@ from analysis.pipeline.cache import cache_root
 
 pytestmark = pytest.mark.slow
 
-VALID = Path(__file__).resolve().parent / "data" / "inputs" / "valid"
-Q = "2015-16-Q1"
+Q = QUARTER
 SCRIPT = "<script>alert('from the cache')</script>"
 
 
@@ -51,25 +50,16 @@ def run(*args: str) -> tuple[int, str, str]:
 
 
 @pytest.fixture(scope="module")
-def spoiled_rebuild(tmp_path_factory) -> SimpleNamespace:
-    root = tmp_path_factory.mktemp("cache-build")
-    data, out = root / "raw", root / "out"
-    shutil.copytree(VALID, data)
-    register = yaml.safe_load((data / "measures.yml").read_text(encoding="utf-8"))
-    register["measures"] = [m for m in register["measures"] if m["id"] in ("asb-incidents", "all-crime")]
-    (data / "measures.yml").write_text(yaml.safe_dump(register, sort_keys=False), encoding="utf-8")
-    for name in ("actuals.csv", "action_plan.csv"):
-        lines = (data / name).read_text(encoding="utf-8").splitlines(keepends=True)
-        (data / name).write_text("".join(line for line in lines if "da-referrals" not in line), encoding="utf-8")
-    build = ("build", "--data", str(data), "--out", str(out), "--jobs", "2", "--renderer", "builtin")
-    code, _, err = run(*build)
-    assert code == 0, err
+def spoiled_rebuild(small_partnership, small_build, tmp_path_factory) -> SimpleNamespace:
+    out = tmp_path_factory.mktemp("cache-build") / "out"
+    shutil.copytree(small_build, out, symlinks=True)
+    build = ("build", "--data", str(small_partnership), "--out", str(out), "--jobs", "2", "--renderer", "builtin")
 
     notebooks, pages = cached_by_name(out, "notebooks"), cached_by_name(out, "pages")
-    shutil.copyfile(notebooks["measures/all-crime.ipynb"], notebooks["measures/asb-incidents.ipynb"])
+    shutil.copyfile(notebooks["measures/hate-incidents.ipynb"], notebooks["measures/asb-incidents.ipynb"])
     cut = notebooks["method.ipynb"]
     cut.write_bytes(cut.read_bytes()[: cut.stat().st_size // 2])
-    edited = notebooks["measures/all-crime.ipynb"]  # after it was copied over the ASB entry
+    edited = notebooks["measures/hate-incidents.ipynb"]  # after it was copied over the ASB entry
     nb = nbformat.read(edited, as_version=4)
     nb.cells.append(nbformat.v4.new_markdown_cell("A figure typed in by hand."))
     nbformat.write(nb, edited)
@@ -90,17 +80,17 @@ def spoiled_rebuild(tmp_path_factory) -> SimpleNamespace:
 
 def test_the_build_exits_0_and_executes_only_the_bad_entries_again(spoiled_rebuild):
     assert spoiled_rebuild.code == 0, spoiled_rebuild.err
-    executed = re.findall(r"^\[\d/5\] ok\s+(\S+)", spoiled_rebuild.err, flags=re.MULTILINE)
-    cached = re.findall(r"^\[\d/5\] cached (\S+)", spoiled_rebuild.err, flags=re.MULTILINE)
-    assert sorted(executed) == ["measures/all-crime.ipynb", "measures/asb-incidents.ipynb", "method.ipynb"]
-    assert sorted(cached) == ["dashboard.ipynb", "strategic-assessment.ipynb"]
+    executed = re.findall(r"^\[\d/6\] ok\s+(\S+)", spoiled_rebuild.err, flags=re.MULTILINE)
+    cached = re.findall(r"^\[\d/6\] cached (\S+)", spoiled_rebuild.err, flags=re.MULTILINE)
+    assert sorted(executed) == ["measures/asb-incidents.ipynb", "measures/hate-incidents.ipynb", "method.ipynb"]
+    assert sorted(cached) == ["dashboard.ipynb", "measures/da-referrals.ipynb", "strategic-assessment.ipynb"]
 
 
 NOTICES = {
-    "swapped": "cache: measures/asb-incidents.ipynb was not the notebook for this job (measure all-crime); "
+    "swapped": "cache: measures/asb-incidents.ipynb was not the notebook for this job (measure hate-incidents); "
     "executing it again",
     "truncated": "cache: method.ipynb could not be read as a notebook (",
-    "edited": "cache: measures/all-crime.ipynb was changed after it was cached "
+    "edited": "cache: measures/hate-incidents.ipynb was changed after it was cached "
     "(its hash is not the one recorded); executing it again",
     "page": "cache: page index.html was changed after it was cached "
     "(its hash is not the one recorded); rendering it again",
@@ -116,13 +106,14 @@ def test_each_bad_entry_is_named_on_one_line(spoiled_rebuild, notice):
 def test_the_swapped_entry_is_replaced_and_the_page_shows_its_own_measure(spoiled_rebuild):
     page = (spoiled_rebuild.out / "_site" / Q / "measures" / "asb-incidents.html").read_text(encoding="utf-8")
     heading = re.search(r"<h1[^>]*>(.*?)</h1>", page, flags=re.DOTALL).group(1)
-    assert "Reduce anti-social behaviour incidents" in heading and "Overall crime" not in heading
-    assert "2,415" in page  # the year to date of ASB incidents (820 + 790 + 805), not all crime's
+    assert "ASB &lt;img" in heading and "racist, disablist" not in heading  # the ASB title, not the hate incidents' one
+    assert "2,527" in page  # the year to date of ASB incidents (seed 003), not the hate incidents' figure
+    assert "2,527" not in (spoiled_rebuild.out / "_site" / Q / "measures" / "hate-incidents.html").read_text()
     nb = nbformat.read(spoiled_rebuild.out / "reports" / Q / "measures" / "asb-incidents.ipynb", as_version=4)
     assert nb.metadata.papermill.parameters["measure_id"] == "asb-incidents"
 
 
-@pytest.mark.parametrize("name", ["method", "measures/all-crime"], ids=["truncated", "edited"])
+@pytest.mark.parametrize("name", ["method", "measures/hate-incidents"], ids=["truncated", "edited"])
 def test_a_truncated_or_edited_entry_is_published_as_executed_again(spoiled_rebuild, name):
     nb = nbformat.read(spoiled_rebuild.out / "reports" / Q / f"{name}.ipynb", as_version=4)
     assert nb.metadata.papermill.parameters["quarter"] == Q and not nb.metadata.papermill.exception
@@ -141,7 +132,7 @@ def test_the_cache_holds_good_entries_again(spoiled_rebuild):
         for name, path in entries.items():
             data, problem = fetch(path.parent, path.name.removesuffix(suffix), suffix, lambda d: "")
             assert data is not None and not problem, (name, problem)
-    assert len(cached_by_name(spoiled_rebuild.out, "notebooks")) == 5
+    assert len(cached_by_name(spoiled_rebuild.out, "notebooks")) == len(NOTEBOOKS)
 
 
 def test_pruning_after_the_build_keeps_what_it_used_and_removes_what_nobody_used(spoiled_rebuild):
@@ -154,4 +145,5 @@ def test_pruning_after_the_build_keeps_what_it_used_and_removes_what_nobody_used
 
 def test_cache_info_after_the_build(spoiled_rebuild):
     rows = {line.split()[0]: line.split()[1] for line in spoiled_rebuild.info.splitlines()[3:6]}
-    assert rows == {"notebooks": "5", "pages": "10", "builds": "1"}, spoiled_rebuild.info
+    pages = 2 * len(NOTEBOOKS)  # each notebook's page and its notebook's view
+    assert rows == {"notebooks": str(len(NOTEBOOKS)), "pages": str(pages), "builds": "1"}, spoiled_rebuild.info

@@ -42,6 +42,7 @@ def test_the_demo_draws_every_kind_of_chart(drawn):
 
 @pytest.mark.parametrize("kind", ["cumulative", "periods", "spc", "family-group", "funnel"])
 def test_every_chart_is_a_valid_vega_lite_spec(drawn, kind):
+    assert drawn[kind], f"no {kind} chart was drawn"
     for chart in drawn[kind]:
         chart.to_dict(validate=True)  # raises altair's SchemaValidationError when it does not fit the schema
 
@@ -49,6 +50,7 @@ def test_every_chart_is_a_valid_vega_lite_spec(drawn, kind):
 @pytest.mark.parametrize("kind", ["cumulative", "periods", "spc", "family-group", "funnel"])
 def test_the_spec_drawn_is_the_configured_chart(drawn, kind):
     """What vl-convert draws is what ``chart.configure(...)`` with the report's look would give."""
+    assert drawn[kind], f"no {kind} chart was drawn"
     for chart in drawn[kind]:
         configured = (
             chart.configure(font=charts.FONT).configure_view(stroke=None).configure_axis(grid=True, gridOpacity=0.4)

@@ -140,7 +140,7 @@ def test_an_oversized_commentary_is_refused(data):
 
 
 def test_an_oversized_table_is_refused(data, monkeypatch):
-    monkeypatch.setattr("analysis.inputs.tables.MAX_TABLE_BYTES", 100)  # not 50 MB of test data
+    monkeypatch.setattr("analysis.inputs.reading.MAX_TABLE_BYTES", 100)  # not 50 MB of test data
     found = problems(data)
     too_big = "this file is bigger than the 100 bytes an input may be: check it is the right file, or split it"
     assert f"action_plan.csv: {too_big}" in found

@@ -345,17 +345,23 @@ def test_verify_marks_a_late_return_and_prints_figures_as_the_pages_do(tmp_path,
 
 
 @pytest.mark.slow
-def test_build_warns_of_returns_due_and_writes_the_history(tmp_path, demo_copy, capsys):
-    actuals = demo_copy / "actuals.csv"
-    actuals.write_text(actuals.read_text().replace("da-reporting,2015-05,572\n", ""))
+def test_build_warns_of_returns_due_and_writes_the_history(tmp_path, small_copy, capsys):
+    actuals = small_copy / "actuals.csv"  # the session's small partnership (tests/partnership.py)
+    text = actuals.read_text()
+    assert "asb-incidents,2015-05," in text
+    actuals.write_text("".join(line for line in text.splitlines(True) if not line.startswith("asb-incidents,2015-05,")))
     out = tmp_path / "out"
-    args = ["--quarter", "2015-16-Q1", "--data", str(demo_copy), "--out", str(out)]
+    args = ["--quarter", "2015-16-Q1", "--data", str(small_copy), "--out", str(out)]
     assert main(["build", *args, "--jobs", "2", "--renderer", "builtin"]) == 0
     err = capsys.readouterr().err
     assert "warning: 2015-16-Q1: 1 return still due, for 1 measure; its figures are incomplete:" in err
-    assert "warning:   - da-reporting: 2015-05 (May 2015)" in err
+    assert "warning:   - asb-incidents: 2015-05 (May 2015)" in err
     processed = out / "data" / "processed" / "2015-16-Q1"
     history = _read(processed / "status_history.csv")
     assert [r["measure_id"] for r in history] == [r["measure_id"] for r in _read(processed / "measure_status.csv")]
     status = {r["measure_id"]: r for r in _read(processed / "measure_status.csv")}
-    assert status["da-reporting"]["periods_missing"] == "2015-05"
+    assert status["asb-incidents"]["periods_missing"] == "2015-05"
+    assert {r["measure_id"]: r["periods_missing"] for r in status.values() if r["measure_id"] != "asb-incidents"} == {
+        "da-referrals": "",
+        "hate-incidents": "",
+    }

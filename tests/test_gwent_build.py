@@ -7,26 +7,12 @@ quick; the example's README builds all five over seven quarters the same way.
 from __future__ import annotations
 
 import re
-import shutil
-from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import GWENT_QUARTERS
 
-ROOT = Path(__file__).resolve().parents[1]
-GWENT = ROOT / "examples" / "gwent"
-QUARTERS = ["2024-25-Q2", "2024-25-Q3"]
-
-
-@pytest.fixture(scope="module")
-def gwent_build(tmp_path_factory) -> Path:
-    from analysis.pipeline.area import build_all
-
-    root = tmp_path_factory.mktemp("gwent")
-    shutil.copytree(GWENT / "blaenau-gwent", root / "data" / "blaenau-gwent")
-    outcomes = build_all(root / "data", root / "out", QUARTERS, jobs=2, renderer="builtin", progress=False)
-    assert [o.ok for o in outcomes] == [True], [o.error for o in outcomes]
-    return root / "out"
+QUARTERS = GWENT_QUARTERS  # the session's build of Blaenau Gwent (conftest.gwent_build)
 
 
 @pytest.mark.slow

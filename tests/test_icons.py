@@ -8,7 +8,8 @@ import pytest
 from test_report_sections import demo_data, hostile_data, readable
 
 from analysis.core.vocabulary import SPC_ICON_COLOURS
-from analysis.report.icons import assurance_icon, icon_summary, variation_icon, variation_words
+from analysis.report.dashboard import icon_summary
+from analysis.report.icons import assurance_icon, variation_icon, variation_words
 
 ICON = re.compile(r"<svg\b.*?</svg>", re.S)
 

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from compare import assert_same, assert_same_files, notebook_contents
+from partnership import NOTEBOOKS
 
 from analysis.cli import _parser
 from analysis.pipeline.execute import _execute, _execute_warm, environment_fingerprint
@@ -29,22 +31,6 @@ def write_notebook(path: Path, parameters: str, *cells: str) -> Path:
     nb.cells = [first, *(nbformat.v4.new_code_cell(c) for c in cells)]
     nbformat.write(nb, path)
     return path
-
-
-def code_outputs(path: Path) -> list:
-    """Every code cell's source, execution count and outputs, without timings or papermill's metadata."""
-    nb = json.loads(Path(path).read_text(encoding="utf-8"))
-    cells = []
-    for cell in nb["cells"]:
-        if cell["cell_type"] != "code":
-            continue
-        outputs = [{k: v for k, v in o.items() if k != "metadata"} for o in cell["outputs"]]
-        source = cell["source"]
-        if "injected-parameters" in cell["metadata"].get("tags", []):  # papermill writes them in any order
-            source = sorted("".join(source).splitlines())
-        cells.append((source, cell["execution_count"], outputs))
-    meta = {k: v for k, v in nb["metadata"].items() if k != "papermill"}
-    return [meta, *cells]
 
 
 @pytest.mark.parametrize("command", ["build", "build-all"], ids=["build", "build-all"])
@@ -82,10 +68,49 @@ import localmod
 print(localmod.VALUE)
 """
 
+# What else a notebook (a partnership's own measure notebook, say) may change for the whole process: it prints
+# each, then changes it; the next notebook on a warm kernel must print what a fresh kernel prints.
+PROCESS_STATE = """
+import builtins, decimal, logging, random, sys, time, warnings
+import altair as alt, numpy as np
+print("time zone", time.strftime("%Z"), "recursion", sys.getrecursionlimit(), "decimal", decimal.getcontext().prec)
+print("numpy", np.get_printoptions()["precision"], np.geterr()["divide"], "logging", logging.root.level,
+      len(logging.root.handlers), "builtin", hasattr(builtins, "csp_probe"), "theme", alt.theme.active,
+      "data", alt.data_transformers.active)
+print("seeded by an earlier notebook", random.random() == random.Random(7).random(),
+      np.random.random() == np.random.RandomState(7).random_sample())
+warnings.filterwarnings("once", message="the probe's warning")
+warnings.warn_explicit("the probe's warning", UserWarning, "probe.py", 1)  # named from a file, not the kernel's
+os.environ["TZ"] = "Asia/Tokyo"
+time.tzset()
+sys.setrecursionlimit(1234)
+decimal.getcontext().prec = 5
+np.set_printoptions(precision=2)
+np.seterr(all="raise")
+logging.basicConfig(level=logging.DEBUG)
+builtins.csp_probe = step
+alt.theme.enable("dark")
+alt.data_transformers.enable("json")
+random.seed(7)
+np.random.seed(7)
 
+class Shouting:
+    def __init__(self, stream):
+        self.stream = stream
+    def write(self, text):
+        return self.stream.write(text.upper())
+    def flush(self):
+        self.stream.flush()
+
+sys.stdout = Shouting(sys.stdout)
+"""
+
+
+@pytest.mark.slow  # executes notebooks: not in `make quick`
 def test_warm_kernel_gives_each_notebook_a_fresh_state(tmp_path):
-    """Names, local modules, environment, pandas options, the working directory and cells' sources do not cross notebooks."""
-    source = write_notebook(tmp_path / "probe.ipynb", PROBE_PARAMETERS, PROBE)
+    """Names, modules, environment, options, streams, seeds, warnings, the working directory and cells' sources
+    do not cross notebooks."""
+    source = write_notebook(tmp_path / "probe.ipynb", PROBE_PARAMETERS, PROBE, PROCESS_STATE)
     results = {}
     for mode, run in (("fresh", _execute), ("warm", _execute_warm)):
         for step in (1, 2):
@@ -95,15 +120,21 @@ def test_warm_kernel_gives_each_notebook_a_fresh_state(tmp_path):
             target = tmp_path / f"{mode}-{step}.ipynb"
             ok, error, _ = run(str(source), str(target), {"step": step}, str(cwd), environment_fingerprint())
             assert ok, error
-            results[(mode, step)] = json.loads(json.dumps(code_outputs(target)[1:]).replace(mode, "MODE"))
-    assert results[("warm", 1)] == results[("fresh", 1)]
-    assert results[("warm", 2)] == results[("fresh", 2)]
+            contents = notebook_contents(target)
+            del contents["metadata"]
+            results[(mode, step)] = json.loads(json.dumps(contents).replace(mode, "MODE"))
+    assert_same(results[("warm", 1)], results[("fresh", 1)], "the first notebook on a warm and a fresh kernel")
+    assert_same(results[("warm", 2)], results[("fresh", 2)], "the second notebook on a warm and a fresh kernel")
     text = json.dumps(results[("warm", 2)])
     assert "leaked []" in text and "local 2" in text and "option 60" in text and "env None" in text
     assert "earlier notebook's cells kept 0" in text
-    assert results[("warm", 2)][1][1] == 2  # the probe cell: count 1 is the parameters, then 2
+    assert "time zone UTC" in text and "builtin False" in text and "seeded by an earlier notebook False False" in text
+    assert text.count("UserWarning: the probe's warning") == 1, "a warning shown once in a process is shown again"
+    counts = [cell["execution count"] for cell in results[("warm", 2)].values()]
+    assert counts == [1, 2, 3, 4], "counted from 1 again: the parameters, papermill's, then the probe's two cells"
 
 
+@pytest.mark.slow  # executes notebooks: not in `make quick`
 def test_killed_kernel_is_replaced_and_the_notebook_retried(tmp_path):
     from analysis.pipeline.kernels import current_kernel
 
@@ -120,7 +151,7 @@ def test_killed_kernel_is_replaced_and_the_notebook_retried(tmp_path):
     assert ok, error
     assert not marker.exists()  # the first attempt killed its kernel; the retry ran on a new one
     assert current_kernel() is not first and current_kernel().alive()
-    assert "step 2 leaked []" in json.dumps(code_outputs(tmp_path / "b.ipynb"))
+    assert "step 2 leaked []" in json.dumps(notebook_contents(tmp_path / "b.ipynb"))
     # a kernel that dies between notebooks is replaced before the next one
     os.kill(current_kernel().pid, 9)
     for _ in range(100):
@@ -131,6 +162,7 @@ def test_killed_kernel_is_replaced_and_the_notebook_retried(tmp_path):
     assert ok, error
 
 
+@pytest.mark.slow  # executes notebooks: not in `make quick`
 def test_a_kernel_is_replaced_once_it_has_run_its_share_of_notebooks(tmp_path, monkeypatch):
     """What a kernel keeps of each notebook stays bounded: it runs NOTEBOOKS_PER_KERNEL, then a new one takes over."""
     from analysis.pipeline import kernels
@@ -144,12 +176,43 @@ def test_a_kernel_is_replaced_once_it_has_run_its_share_of_notebooks(tmp_path, m
         target = tmp_path / f"{step}.ipynb"
         ok, error, _ = _execute_warm(str(source), str(target), {"step": step}, str(tmp_path), "env")
         assert ok, error
-        assert f"step {step} leaked []" in json.dumps(code_outputs(target))
+        assert f"step {step} leaked []" in json.dumps(notebook_contents(target))
         pids.append(kernels.current_kernel().pid)
     assert pids[0] == pids[1] != pids[2], pids
     assert kernels.current_kernel().notebooks == 1
 
 
+def _kernel_of_a_forked_worker(cwd: str) -> tuple[int | None, int | None]:
+    """In a pool worker: the kernel it found (its parent's, if it had inherited it) and the one it started."""
+    from analysis.pipeline import kernels
+
+    found = kernels.current_kernel()
+    return (found.pid if found else None), kernels.worker_kernel("python3", "another environment", cwd).pid
+
+
+@pytest.mark.slow  # executes notebooks: not in `make quick`
+def test_a_forked_worker_starts_its_own_kernel_and_leaves_its_parents_alone(tmp_path):
+    """A build's pool workers, forked by a process holding a warm kernel, neither use nor stop the parent's kernel,
+    and stop their own when they exit."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    import psutil
+
+    from analysis.pipeline import kernels
+
+    parent = kernels.worker_kernel("python3", "env", str(tmp_path))
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
+        found, started = pool.submit(_kernel_of_a_forked_worker, str(tmp_path)).result()
+    assert found is None and started not in (None, parent.pid)
+    assert parent.alive() and kernels.current_kernel() is parent, "the parent's kernel is still its own"
+    deadline = time.monotonic() + 30
+    while psutil.pid_exists(started) and psutil.Process(started).status() != psutil.STATUS_ZOMBIE:
+        assert time.monotonic() < deadline, "the worker's own kernel outlived the worker"
+        time.sleep(0.1)
+
+
+@pytest.mark.slow  # executes notebooks: not in `make quick`
 def test_a_kernel_that_fails_twice_fails_its_notebook(tmp_path):
     source = write_notebook(tmp_path / "die.ipynb", "x = 1", "import os\nos.kill(os.getpid(), 9)")
     ok, error, _ = _execute_warm(str(source), str(tmp_path / "out.ipynb"), {}, str(tmp_path), "env")
@@ -171,6 +234,8 @@ KEYED_CACHES = {
     ("processed/schemas.py", "_checked_text"): "keyed by the table's name and whole text; callers get a copy",
     ("pipeline/execute.py", "environment_fingerprint"): "the code and packages of this process",
     ("report/maps.py", "project"): "keyed by the boundaries' whole text and the map's size; the shapes are frozen",
+    ("site/quarto.py", "_reported_version"): "`quarto --version`, keyed by the binary's path and modification time",
+    ("site/quarto.py", "_warn_once"): "a warning printed once per process, keyed by its text",
 }
 
 
@@ -188,40 +253,52 @@ def test_every_module_level_cache_is_keyed_by_what_it_reads():
 
 
 @pytest.mark.slow
-def test_demo_notebooks_on_one_warm_kernel_in_any_order_match_fresh_kernels(tmp_path, built_demo):
+def test_notebooks_on_one_warm_kernel_after_any_other_match_fresh_kernels(tmp_path, small_partnership, small_build):
+    """The session's build (warm kernels) and a build on fresh kernels give the same pages; and its notebooks,
+    executed one after another on this process's warm kernel in either order, each after a notebook that
+    changes what it can of the process (as a partnership's own notebook may), are each what a fresh kernel gives."""
     from analysis.pipeline.build import build_quarter
 
     out = tmp_path / "out"
-    result = build_quarter(DEMO, out, QUARTER, jobs=2, force=True, renderer="builtin", progress=False, kernel="fresh")
+    result = build_quarter(
+        small_partnership, out, QUARTER, jobs=2, force=True, renderer="builtin", progress=False, kernel="fresh"
+    )
     assert result.ok, [f"{r.name}: {r.error}" for r in result.failures]
-    # The pages and the paper of this build (fresh kernels) are those of the session's (warm kernels), byte for byte.
-    warm_site, fresh_site = built_demo / "_site" / QUARTER, out / "_site" / QUARTER
+    warm_site, fresh_site = small_build / "_site" / QUARTER, out / "_site" / QUARTER
     pages = sorted(p.relative_to(warm_site) for p in warm_site.rglob("*") if p.suffix in (".html", ".pdf"))
-    assert len(pages) > 20 and Path("committee-paper.pdf") in pages
-    assert pages == sorted(p.relative_to(fresh_site) for p in fresh_site.rglob("*") if p.suffix in (".html", ".pdf"))
+    assert len(pages) >= 12 and Path("committee-paper.pdf") in pages
+    assert_same(
+        pages, sorted(p.relative_to(fresh_site) for p in fresh_site.rglob("*") if p.suffix in (".html", ".pdf"))
+    )
     for page in pages:
-        assert (fresh_site / page).read_bytes() == (warm_site / page).read_bytes(), (
-            f"{page} differs from a warm build's"
-        )
+        assert_same_files(fresh_site / page, warm_site / page)
     built = sorted((out / "reports" / QUARTER).rglob("*.ipynb"))
-    assert len(built) >= 4
+    assert_same([p.relative_to(out / "reports" / QUARTER).as_posix() for p in built], sorted(NOTEBOOKS))
+    polluter = write_notebook(tmp_path / "polluter.ipynb", PROBE_PARAMETERS, PROBE, PROCESS_STATE)
+    (out / "localmod.py").write_text('VALUE = "a module of the partnership"\n')
     for order, notebooks in (("forward", built), ("reversed", built[::-1])):
+        ok, error, _ = _execute_warm(str(polluter), str(tmp_path / f"{order}.ipynb"), {"step": 1}, str(out), "env")
+        assert ok, error
         for fresh in notebooks:
             meta = json.loads(fresh.read_text(encoding="utf-8"))["metadata"]["papermill"]
             target = tmp_path / order / fresh.relative_to(out / "reports")
             target.parent.mkdir(parents=True, exist_ok=True)
-            ok, error, _ = _execute_warm(meta["input_path"], str(target), meta["parameters"], str(out), "env")
+            source = ROOT / meta["input_path"]  # recorded relative to the project
+            ok, error, _ = _execute_warm(str(source), str(target), meta["parameters"], str(out), "env")
             assert ok, f"{order} {fresh.name}: {error}"
-            assert code_outputs(target) == code_outputs(fresh), f"{order}: {fresh.name} differs from a fresh kernel"
+            assert_same(
+                notebook_contents(target),
+                notebook_contents(fresh),
+                f"{order}: {fresh.name} on a warm and a fresh kernel",
+            )
 
 
 @pytest.mark.slow
-def test_unchanged_rebuild_decides_before_importing_pandas(tmp_path):
+def test_unchanged_rebuild_decides_before_importing_pandas(tmp_path, small_copy):
     from analysis.pipeline import uptodate
     from analysis.pipeline.build import build_quarter
 
-    data, out = tmp_path / "raw", tmp_path / "out"
-    subprocess.run(["cp", "-r", str(DEMO), str(data)], check=True)
+    data, out = small_copy, tmp_path / "out"
     result = build_quarter(data, out, None, jobs=2, renderer="builtin", progress=False)
     assert result.ok
     probe = (
@@ -279,6 +356,6 @@ def test_a_build_that_stops_before_its_notebooks_stops_the_kernels_it_started(tm
 
     monkeypatch.setattr(build, "load_inputs", inputs_refused)
     with pytest.raises(InvalidInputError, match="refused by the test"):
-        build.build_quarter(DEMO, tmp_path / "out", QUARTER, jobs=2, progress=False)
+        build.build_quarter(DEMO, tmp_path / "out", QUARTER, jobs=2, renderer="builtin", progress=False)
     assert len(running) >= 4, "two pool workers, each with a kernel"
     assert not alive(running), "no pool worker or kernel outlives the build"

@@ -19,7 +19,9 @@ from analysis.core.paths import OutputPaths
 from analysis.core.periods import months_of_year, parse_quarter
 from analysis.ingest.gap import counts_by_month, gap_series
 from analysis.ingest.neighbourhoods import ingest_neighbourhoods
-from analysis.inputs.tables import load_inputs, load_neighbourhoods
+from analysis.inputs.neighbourhoods import load_neighbourhoods
+from analysis.inputs.tables import load_inputs
+from analysis.processed.contract import NEIGHBOURHOODS
 from analysis.processed.quarter import QuarterData
 from analysis.processed.tables import compute_tables
 from analysis.report import neighbourhoods as hoods
@@ -87,7 +89,7 @@ def quarter() -> QuarterData:
 
 def test_the_quarter_has_its_small_area_tables():
     data = quarter()
-    table = data.neighbourhoods
+    table = data.table(NEIGHBOURHOODS)
     assert set(table["measure_id"]) == {"all-crime", "gap", "burglary"}  # police.uk measures only
     assert (table.groupby("measure_id").size() == 10).all()
     assert set(data.geojson) == {"boundaries.geojson", "wards.geojson"}
@@ -96,7 +98,9 @@ def test_the_quarter_has_its_small_area_tables():
     assert (table.loc[table["measure_id"] != "gap", "gap_area"] == "false").all()
 
 
-PAGE = [(name, lambda data, name=name: getattr(hoods.NeighbourhoodsPage(data), name)()) for name in hoods.SECTIONS]
+PAGE = [
+    (name, lambda data, name=name: getattr(hoods.NeighbourhoodsPage(data), name)()) for name in hoods.SECTIONS.names
+]
 MEASURE = [
     (f"{mid}-{section.__name__}", lambda data, mid=mid, section=section: section(data, mid))
     for mid in ("all-crime", "gap", "partner")
@@ -116,7 +120,7 @@ def test_the_hostile_area_name_is_escaped_in_the_table_and_the_map():
     html = str(hoods.rates_table(quarter(), quarter().register.measure("all-crime"), n=10))
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; {{ x }}" in html
     svg_titles = re.findall(
-        r"<title>([^<]*)</title>", str(hoods.area_map(quarter(), quarter().register.measure("all-crime")))
+        r"<title>([^<]*)</title>", str(hoods.map_by_area(quarter(), quarter().register.measure("all-crime")))
     )
     assert any(t.startswith("&lt;script&gt;") for t in svg_titles)
 
@@ -139,5 +143,6 @@ def test_a_quarter_without_small_areas_gets_a_page_that_says_so():
 
     page = hoods.NeighbourhoodsPage(demo_data())
     assert "the data folder has no small areas (neighbourhoods/)" in str(page.intro())
-    assert [str(getattr(page, name)()) for name in hoods.SECTIONS[1:]] == [""] * (len(hoods.SECTIONS) - 1)
+    others = hoods.SECTIONS.names[1:]
+    assert [str(getattr(page, name)()) for name in others] == [f'<div data-section="{name}"></div>' for name in others]
     assert page.table.empty and list(page.table.columns)[:3] == ["measure_id", "area_code", "area_name"]

@@ -22,8 +22,10 @@ from analysis.cli import main
 from analysis.core.problems import InputError
 from analysis.core.register import ReportInfo, Source
 from analysis.inputs.register import check_register, parse_register
-from analysis.processed.tables import read_processed, read_register_json
+from analysis.processed.contract import EXCEPTIONS, MEASURE_STATUS
+from analysis.processed.quarter import read_register, read_table
 from analysis.site import paper
+from analysis.site.print_charts import chart_for_print
 
 QUARTER = "2015-16-Q1"
 A4 = (595.28, 841.89)
@@ -61,7 +63,7 @@ ICONS = ("Variation: ", "Assurance: ")  # the icon summary's icons, each a figur
 @pytest.mark.slow
 def test_demo_paper_shows_the_icon_summary_beside_the_traffic_lights(demo_paper, built_demo):
     _, reader = demo_paper
-    status = read_processed(built_demo / "data" / "processed" / QUARTER, "measure_status.csv")
+    status = read_table(built_demo / "data" / "processed" / QUARTER, MEASURE_STATUS)
     icons = [alt for alt, _ in _figures(reader) if (alt or "").startswith(ICONS)]
     assert len(icons) == (status["spc_variation"] != "").sum() + (status["spc_assurance"] != "").sum()
     assert (
@@ -93,13 +95,13 @@ def _figures(reader: PdfReader) -> list[tuple[str | None, list[float]]]:
     return found
 
 
-def _quarter_layout(root: Path, report: ReportInfo | None = None) -> Path:
+def _quarter_layout(root: Path, report: ReportInfo | None = None, quarter: str = QUARTER) -> Path:
     """The fixture quarter laid out as ``build`` leaves it under ``--out`` (tables and executed notebooks)."""
-    processed = fx.write_processed(root / "data" / "processed" / QUARTER)
+    processed = fx.write_processed(root / "data" / "processed" / quarter, quarter=quarter)
     if report is not None:
-        register = dataclasses.replace(read_register_json(processed), report=report)
+        register = dataclasses.replace(read_register(processed), report=report)
         (processed / "register.json").write_text(register.to_json(), encoding="utf-8")
-    fx.write_reports(root / "reports" / QUARTER)
+    fx.write_reports(root / "reports" / quarter)
     return root
 
 
@@ -141,7 +143,7 @@ def test_demo_paper_opens_with_the_cover_and_the_summary(demo_paper):
 def test_demo_paper_gives_every_measure_with_its_status_in_words(demo_paper, built_demo):
     _, reader = demo_paper
     text = _text(reader)
-    status = read_processed(built_demo / "data" / "processed" / QUARTER, "measure_status.csv")
+    status = read_table(built_demo / "data" / "processed" / QUARTER, MEASURE_STATUS)
     assert len(status) == 8
     for row in status.to_dict("records"):
         title = re.sub(r"\s+", " ", row["title"])
@@ -183,7 +185,7 @@ def test_demo_paper_gives_each_exception_item_its_page_with_the_one_chart_it_is_
     """An exception item: verdict, key figures, the evidence in words, the cumulative chart, commentary and actions;
     the period table and the period and SPC charts stay on the site, so each item ends within two pages."""
     _, reader = demo_paper
-    exceptions = read_processed(built_demo / "data" / "processed" / QUARTER, "exceptions.csv")
+    exceptions = read_table(built_demo / "data" / "processed" / QUARTER, EXCEPTIONS)
     alts = [alt for alt, _ in _figures(reader) if not (alt or "").startswith(ICONS)]
     assert len(alts) == len(exceptions) >= 3, "one chart an exception item, none for the other measures"
     assert all(alt.startswith("Line chart of cumulative") for alt in alts), alts
@@ -228,8 +230,8 @@ HOSTILE_REPORT = ReportInfo(
     ids=["q1-own-date", "q2-own-date", "q2-to-be-confirmed", "none-given"],
 )
 def test_the_cover_gives_the_quarters_own_meeting(tmp_path, meetings, quarter, cover):
-    root = _quarter_layout(tmp_path, ReportInfo(board="The Board", meetings=meetings))
-    document = paper.paper_html(quarter, root / "reports" / QUARTER, root / "data" / "processed" / QUARTER)
+    root = _quarter_layout(tmp_path, ReportInfo(board="The Board", meetings=meetings), quarter)
+    document = paper.paper_html(quarter, root / "reports" / quarter, root / "data" / "processed" / quarter)
     shown = re.search(r'<p class="cover-meeting">([^<]*)</p>', document)
     assert shown is not None and shown[1] == cover
     assert document.count("Meeting of") <= 1, "only the quarter's own meeting"
@@ -255,6 +257,15 @@ def test_hostile_text_comes_out_as_text(hostile_paper, hostile):
     assert hostile not in document, "and never reaches the layout as markup"
     assert "<script>" not in document
     assert reader.metadata.author == HOSTILE_REPORT.author
+
+
+def test_the_paper_selects_only_sections_the_pages_declare():
+    """The paper takes sections by their data-section mark: every name it asks for is a declared section."""
+    from analysis.report import measure
+    from analysis.report.dashboard import SECTIONS as dashboard_sections
+
+    assert {*paper.EXCEPTION_SECTIONS, *paper.COMPACT_SECTIONS} <= set(measure.SECTIONS.names)
+    assert set(paper.DASHBOARD_SECTIONS) <= set(dashboard_sections.names)
 
 
 def test_fixture_paper_has_the_exception_and_the_other_measures(hostile_paper):
@@ -285,7 +296,7 @@ def test_a_chart_is_the_same_size_on_the_page_as_an_image_as_inline(tmp_path):
     wide = fx.CHART.replace('width="320" height="160"', 'width="1200" height="400"')
     boxes = []
     for chart in (fx.CHART, wide):
-        for figure in (chart, paper.chart_for_print(chart)):
+        for figure in (chart, chart_for_print(chart)):
             document = f"<html lang='en-GB'><title>Chart</title><style>{css}</style><h2>A chart</h2>{figure}</html>"
             pdf = weasyprint.HTML(string=document, url_fetcher=paper.local_fetcher()).write_pdf(pdf_variant="pdf/ua-1")
             boxes.append(_figures(PdfReader(io.BytesIO(pdf)))[0][1])

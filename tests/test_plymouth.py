@@ -4,7 +4,6 @@ import pandas as pd
 import pytest
 
 from analysis.cli import main
-from analysis.processed.tables import STATUS_COLUMNS
 
 PUBLISHED = {
     "closing-the-gap": "green",
@@ -25,8 +24,27 @@ def status(tmp_path_factory) -> pd.DataFrame:
     return pd.read_csv(out / "data" / "processed" / "2015-16-Q1" / "measure_status.csv").set_index("measure_id")
 
 
+CONTRACT_COLUMNS = [
+    "measure_id",
+    "title",
+    "priority",
+    "lead",
+    "polarity",
+    "frequency",
+    "period_end",
+    "ytd_actual",
+    "ytd_target",
+    "annual_target",
+    "last_year_ytd",
+    "last_year_total",
+    "change_vs_last_year",
+    "forecast",
+    "status",
+]
+
+
 def test_leading_columns_are_the_contract(status):
-    assert [status.index.name, *status.columns[: len(STATUS_COLUMNS) - 1]] == STATUS_COLUMNS
+    assert [status.index.name, *status.columns[: len(CONTRACT_COLUMNS) - 1]] == CONTRACT_COLUMNS
 
 
 @pytest.mark.parametrize(("measure_id", "published"), PUBLISHED.items(), ids=PUBLISHED.keys())

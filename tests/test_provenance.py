@@ -6,6 +6,7 @@ import hashlib
 import json
 
 import pytest
+from compare import assert_same
 
 from analysis.cli import main
 
@@ -46,7 +47,7 @@ def test_verify_reports_nothing_on_unchanged_inputs(tmp_path, capsys):
     before = _processed(tmp_path)
     assert main(["verify", "--quarter", Q, "--out", str(tmp_path)]) == 0
     assert "match the current inputs" in capsys.readouterr().out
-    assert _processed(tmp_path) == before
+    assert_same(_processed(tmp_path), before, "the processed tables after verify")
 
 
 def test_verify_lists_a_revised_value_and_writes_nothing(tmp_path, demo_copy, capsys):
@@ -59,7 +60,7 @@ def test_verify_lists_a_revised_value_and_writes_nothing(tmp_path, demo_copy, ca
     assert "da-reporting: value 2015-05 572 -> 590" in out
     assert "da-reporting: ytd_actual 1,632 -> 1,650" in out
     assert "da-reporting: change_vs_last_year -6.2% -> -5.1%" in out
-    assert _processed(tmp_path) == before
+    assert_same(_processed(tmp_path), before, "the processed tables after verify")
 
 
 def test_verify_of_a_quarter_never_built_is_refused(tmp_path, capsys):

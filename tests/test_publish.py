@@ -26,8 +26,8 @@ from analysis.pipeline import faults, publish
 from analysis.pipeline.lock import folder_lock
 from analysis.pipeline.verify import verify_quarter
 from analysis.processed.atomic import MARKER
-from analysis.processed.quarter import load_quarter
-from analysis.processed.tables import read_processed
+from analysis.processed.contract import MEASURE_STATUS
+from analysis.processed.quarter import load_quarter, read_table
 from analysis.processed.versions import (
     CURRENT,
     RECORD,
@@ -292,7 +292,7 @@ def _build(out: Path, data: Path, quarter: str = Q, *extra: str, fault: str = ""
 
 def _ytd(processed: Path) -> float:
     """The year-to-date figure of the one measure, as the tables hold it."""
-    return float(read_processed(processed, "measure_status.csv")["ytd_actual"].iloc[0])
+    return float(read_table(processed, MEASURE_STATUS)["ytd_actual"].iloc[0])
 
 
 def _shown(nb_path: Path) -> str:
@@ -411,7 +411,7 @@ def test_two_quarters_built_at_once_each_find_the_quarter_before(fault_town, tmp
     for quarter, found in ((PREVIOUS, "not found"), (Q, "found")):  # the quarter before PREVIOUS was never built
         changes = (out / "data" / "processed" / quarter / "changes.csv").read_text()
         assert f"previous_build,,previous quarter,,{found}," in changes, quarter
-    status = read_processed(out / "data" / "processed" / PREVIOUS, "measure_status.csv")["status"].iloc[0]
+    status = read_table(out / "data" / "processed" / PREVIOUS, MEASURE_STATUS)["status"].iloc[0]
     history = (out / "data" / "processed" / Q / "status_history.csv").read_text()
     assert f",{PREVIOUS},{status}," in history
     assert assert_whole(fault_town, out) == fault_town.b

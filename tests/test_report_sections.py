@@ -221,17 +221,36 @@ def test_hostile_fixture_reaches_the_pages():
         assert escaped in html
 
 
-def test_page_objects_delegate_to_the_section_functions():
-    from analysis.report import MeasurePage, StrategicAssessment, assessment, measure
+def _pages():
+    from analysis.report import Dashboard, MeasurePage, StrategicAssessment, assessment, explain, measure
+    from analysis.report.dashboard import SECTIONS as dashboard_sections
 
     data = demo_data()
-    page = MeasurePage(data, data.register.measure("asb-incidents"))
-    assert page.figures() == measure.figures(data, "asb-incidents")
-    assert page.headline() == measure.headline(data, "asb-incidents")
-    assert StrategicAssessment(data).recommendations() == assessment.recommendations(data)
-    assert [f.__name__ for f in measure.SECTIONS] == [
-        name for name in vars(MeasurePage) if not name.startswith("_") and name not in ("row", "data", "measure")
-    ]
+    yield pytest.param(measure.SECTIONS, MeasurePage(data, data.register.measure("asb-incidents")), id="measure")
+    yield pytest.param(dashboard_sections, Dashboard(data), id="dashboard")
+    yield pytest.param(assessment.SECTIONS, StrategicAssessment(data), id="assessment")
+    yield pytest.param(explain.SECTIONS, None, id="method")
+
+
+@pytest.mark.parametrize(("sections", "page"), list(_pages()))
+def test_each_section_is_declared_once_marks_its_html_and_is_a_method_of_its_page(sections, page):
+    """The section's declaration gives its mark, which the paper selects by, and its page object's method."""
+    from analysis.site.notebook_sections import section_name
+
+    assert len(sections.names) == len(set(sections.names)) >= 4
+    data = demo_data()
+    for name in sections.names:
+        if page is None:  # the method page's sections are called on their own
+            continue
+        html = getattr(page, name)()
+        assert html == sections[name](*page.section_args()), name
+        assert section_name(html) == name, name
+    with pytest.raises(ValueError, match="already has a section"):
+        sections(sections[sections.names[0]])
+    if page is None:
+        from analysis.report import explain
+
+        assert section_name(explain.data_log(data)) == "data_log"
 
 
 @cache

@@ -11,6 +11,7 @@ from urllib.parse import unquote, urlsplit
 import nbformat
 import pytest
 import site_fixture as fx
+from compare import assert_same_files
 
 from analysis import errors
 from analysis.core import vocabulary
@@ -52,7 +53,9 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Path]]:
     root = tmp_path_factory.mktemp("built")
     processed = root / "data" / "processed"
     fx.write_processed(processed / fx.QUARTER)
-    fx.write_processed(processed / fx.EARLIER, {"asb-incidents": "red", "hostile": "achieved", "broken": "no_data"})
+    fx.write_processed(
+        processed / fx.EARLIER, {"asb-incidents": "red", "hostile": "achieved", "broken": "no_data"}, fx.EARLIER
+    )
     reports = fx.write_reports(root / "reports" / fx.QUARTER)
     site_root = root / "_site"
     written = site.render_quarter(
@@ -79,7 +82,7 @@ def test_layout_every_page_and_notebook_copy(built):
     assert sorted(p.relative_to(quarter).as_posix() for p in quarter.rglob("*.html")) == sorted(PAGES + views)
     for rel in NOTEBOOKS:
         source = site_root.parent / "reports" / fx.QUARTER / rel
-        assert (quarter / "notebooks" / rel).read_bytes() == source.read_bytes()
+        assert_same_files(quarter / "notebooks" / rel, source)
     assert (site_root / "index.html").is_file()
 
 
@@ -307,7 +310,7 @@ def test_one_exporter_and_byte_stable_pages(built, tmp_path):
     again = site.render_quarter(fx.QUARTER, tmp_path / "reports", processed, tmp_path / "site", renderer="builtin")
     for page in again:
         rel = page.relative_to(tmp_path / "site")
-        assert page.read_bytes() == (site_root / fx.QUARTER / rel).read_bytes(), rel
+        assert_same_files(page, site_root / fx.QUARTER / rel)
 
 
 def test_tables_have_header_cells(pages):

@@ -15,7 +15,6 @@ from analysis.core.periods import months_of_year, quarters_of_year
 from analysis.core.rebase import rebase_problem, segment_bounds
 from analysis.core.register import Measure
 from analysis.method.spc import (
-    COLUMNS,
     Limits,
     RebaseError,
     beyond_limits_directions,
@@ -31,6 +30,7 @@ from analysis.method.spc import (
     xmr,
 )
 from analysis.method.spc import assurance as assurance_of
+from analysis.processed.contract import SPC
 from analysis.report.variation import ordinal, pattern_phrases
 
 # Hand-made limits: mean 10, process limits 4 and 16, near limits 6 and 14.
@@ -372,8 +372,8 @@ SHIFTED = {**BASE_YEAR, **dict(zip(months_of_year(2015), [100, 104, 100, 104, 10
 def test_measure_chart_with_a_baseline():
     result = spc_for_measure(measure(spc_baseline=12), SHIFTED, "2016-03")
     frame = result.frame
-    assert list(frame.columns) == COLUMNS
-    assert COLUMNS == ["measure_id", "period", "value", "mean", "lower_limit", "upper_limit", "point_type", "rules"]
+    assert list(frame.columns) == list(SPC.names)
+    assert SPC.names == ("measure_id", "period", "value", "mean", "lower_limit", "upper_limit", "point_type", "rules")
     assert list(frame["period"]) == months_of_year(2014) + months_of_year(2015)
     assert set(frame["measure_id"]) == {"asb"}
     assert set(frame["mean"]) == {102.0}

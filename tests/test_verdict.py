@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import random
 
 import pytest
 
+from analysis.core.formatting import number
 from analysis.core.periods import Quarter, months_of_year
 from analysis.core.register import Measure
 from analysis.method.exceptions import exception_reasons
@@ -77,6 +79,19 @@ def test_the_reason_given_agrees_with_the_status(row: dict) -> None:
         else:
             assert short > row["amber_tolerance"] and "beyond the" in v.why
         assert ("year to date" in v.why) == by_ytd and ("forecast" in v.why) != by_ytd
+    elif row["status"] == "achieved":
+        target, ytd = row["annual_target"], row["ytd_actual"]
+        assert ytd >= target if row["polarity"] == "higher" else ytd <= target
+        whole_year = row["periods_elapsed"] == row["periods_in_year"]
+        said = "The year's figure" if whole_year else "The year to date"
+        assert v.why.startswith(f"{said}, {number(ytd)}") and number(target) in v.why, v.why
+        assert ("met the annual target" in v.why) == whole_year != ("has already reached" in v.why)
+    else:  # monitored: by design, or for want of a target this year
+        assert row["status"] == "monitor"
+        by_design = row["polarity"] == "monitor"
+        assert by_design or row["annual_target"] is None or math.isnan(row["annual_target"])
+        assert v.why.endswith("no status is judged.") and ("without a target" in v.why) == by_design, v.why
+    assert ("short of" in v.why) == (row["status"] in ("amber", "red"))
 
 
 @pytest.mark.parametrize("row", ROWS, ids=[f"{r['measure_id']}-{r['status']}" for r in ROWS])

@@ -13,14 +13,15 @@ from pathlib import Path
 from analysis.core.paths import DEFAULT_DATA, PROJECT_ROOT, resolve_dir
 from analysis.core.periods import PeriodError, parse_quarter
 from analysis.core.problems import InputError, OutputError
-from analysis.errors import CspReportError, Interrupted, InvalidInputError, LockBusy
+from analysis.errors import CspReportError, Interrupted, InvalidInputError, LockBusy, QuartoError
 
 # 0 done; 1 a notebook failed, verify found changes, or returns are due; 2 the inputs are not valid;
 # 3 the environment stopped the outputs being written (disk full, no permission, a file in the way);
-# 4 another command holds the folder's lock and --no-wait was given;
+# 4 another command holds the folder's lock and --no-wait was given; 5 Quarto could not render the site
+# (--renderer quarto, or auto with Quarto found: missing, too old, or `quarto render` failed);
 # 130 stopped by SIGINT (Ctrl-C), 143 stopped by SIGTERM (kill, a service stop): 128 + the signal's number,
 # as a shell reports it; every process the command started is stopped and nothing half-built is published.
-EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_OUTPUT, EXIT_LOCKED = 0, 1, 2, 3, 4
+EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_OUTPUT, EXIT_LOCKED, EXIT_QUARTO = 0, 1, 2, 3, 4, 5
 EXIT_SIGINT, EXIT_SIGTERM = 128 + signal.SIGINT, 128 + signal.SIGTERM
 
 # The commands that write, and the folder each one locks while it does: the outputs, or the inputs.
@@ -76,29 +77,33 @@ def no_wait_arg(p: argparse.ArgumentParser) -> None:
     )
 
 
+def data_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data", help="the partnership's input folder (default: data/raw)")
+
+
+def out_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", help="where data/processed, reports and _site go (default: the project)")
+
+
+def quarter_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--quarter", type=_quarter, help="e.g. 2015-16-Q1 (default: the latest with data)")
+
+
+def kernel_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--kernel",
+        choices=("warm", "fresh"),
+        default="warm",
+        help="warm: one long-lived kernel per worker, a fresh namespace per notebook (default); "
+        "fresh: a kernel per notebook",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="csp-report", description="Quarterly performance reports for a Community Safety Partnership."
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    def data_arg(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--data", help="the partnership's input folder (default: data/raw)")
-
-    def out_arg(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--out", help="where data/processed, reports and _site go (default: the project)")
-
-    def quarter_arg(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--quarter", type=_quarter, help="e.g. 2015-16-Q1 (default: the latest with data)")
-
-    def kernel_arg(p: argparse.ArgumentParser) -> None:
-        p.add_argument(
-            "--kernel",
-            choices=("warm", "fresh"),
-            default="warm",
-            help="warm: one long-lived kernel per worker, a fresh namespace per notebook (default); "
-            "fresh: a kernel per notebook",
-        )
 
     p = sub.add_parser("validate", help="check every input and list each problem")
     data_arg(p)
@@ -259,17 +264,17 @@ def _build(args: argparse.Namespace) -> int:
 
     from analysis.pipeline.build import build_quarter
 
-    result = build_quarter(
-        _data_dir(args),
-        _out_dir(args),
-        args.quarter,
-        jobs=max(1, args.jobs),
-        force=args.force,
-        renderer=args.renderer,
-        kernel=args.kernel,
-        keep=args.keep,
-    )
+    result = build_quarter(_data_dir(args), _out_dir(args), args.quarter, _build_options(args))
     return EXIT_OK if result.ok else EXIT_FAILED
+
+
+def _build_options(args: argparse.Namespace):
+    """The options of ``build`` and ``build-all`` as one :class:`analysis.pipeline.build.BuildOptions`."""
+    from analysis.pipeline.build import BuildOptions
+
+    return BuildOptions(
+        jobs=max(1, args.jobs), force=args.force, renderer=args.renderer, kernel=args.kernel, keep=args.keep
+    )
 
 
 def cmd_build_all(args: argparse.Namespace) -> int:
@@ -281,13 +286,9 @@ def cmd_build_all(args: argparse.Namespace) -> int:
         resolve_dir(args.data_root, DEFAULT_DATA),
         _out_dir(args),
         args.quarter,
-        jobs=max(1, args.jobs),
+        _build_options(args),
         executor=args.executor,
         scheduler=args.scheduler,
-        force=args.force,
-        renderer=args.renderer,
-        kernel=args.kernel,
-        keep=args.keep,
     )
     prune_after_build(_out_dir(args), started)
     return EXIT_OK if all(o.ok for o in outcomes) else EXIT_FAILED
@@ -326,6 +327,7 @@ def cmd_returns(args: argparse.Namespace) -> int:
 def cmd_paper(args: argparse.Namespace) -> int:
     from analysis.core.paths import OutputPaths
     from analysis.pipeline.build import publish_paper
+    from analysis.processed.contract import REGISTER
     from analysis.site.paper import PaperError
 
     out = OutputPaths(_out_dir(args))
@@ -336,7 +338,7 @@ def cmd_paper(args: argparse.Namespace) -> int:
 
         quarter = str(choose_quarter(load_inputs(_data_dir(args)), None))
     processed, reports = out.processed(quarter), out.reports(quarter)
-    missing = [p for p in (processed / "register.json", reports / "dashboard.ipynb") if not p.is_file()]
+    missing = [p for p in (processed / REGISTER, reports / "dashboard.ipynb") if not p.is_file()]
     if missing:
         print(
             f"error: {quarter} is not built under {out.root} (no {missing[0].relative_to(out.root)}): "
@@ -440,6 +442,9 @@ def _run(args: argparse.Namespace) -> int:
     except OutputError as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_OUTPUT
+    except QuartoError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_QUARTO
     except CspReportError as err:  # any other failure csp-report can explain; anything else is a bug
         print(f"error: {err}", file=sys.stderr)
         return EXIT_INVALID if isinstance(err, InvalidInputError) else EXIT_FAILED

@@ -32,11 +32,19 @@ class SiteError(CspReportError):
     """The site could not be rendered; the message says why and what to do."""
 
 
-class QuartoNotFoundError(SiteError, SetupError):
+class QuartoError(SiteError):
+    """The Quarto renderer could not render the site; the command line exits 5 for these."""
+
+
+class QuartoNotFoundError(QuartoError, SetupError):
     """``renderer="quarto"`` was asked for but there is no ``quarto`` on PATH."""
 
 
-class QuartoRenderError(SiteError):
+class QuartoVersionError(QuartoError, SetupError):
+    """The ``quarto`` on PATH is older than the version the site is made for."""
+
+
+class QuartoRenderError(QuartoError):
     """``quarto render`` ran and failed."""
 
 

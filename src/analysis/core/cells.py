@@ -13,7 +13,6 @@ import unicodedata
 
 from analysis.core.files import MAX_CELL_CHARS, MAX_NUMBER
 from analysis.core.periods import FIRST_YEAR, LAST_YEAR, PeriodError, fy_label, is_period, parse_quarter
-from analysis.core.vocabulary import AGGREGATIONS  # noqa: F401  (the register's words, read from here too)
 
 MAX_ID_LENGTH = 64
 ID_PATTERN = re.compile(rf"^(?=.{{1,{MAX_ID_LENGTH}}}$)[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -242,13 +241,6 @@ def number_words(text: str) -> str:
     if re.fullmatch(r"-?\d+,\d{1,2}", text):
         return f"{text!r} is not a number: write decimals with a full stop, like {text.replace(',', '.')}"
     return f"{text!r} is not a number"
-
-
-# The words of the register's enumerated fields (the aggregations are a vocabulary of their own).
-POLARITIES = ("higher", "lower", "monitor")
-FREQUENCIES = ("monthly", "quarterly")
-PROFILES = ("even", "seasonal")
-STATUS_METHODS = ("forecast", "ytd")
 
 
 def choices(allowed: tuple[str, ...]) -> str:

@@ -11,12 +11,10 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 
-from analysis.core.vocabulary import STATUS_LABELS
+from analysis.core.vocabulary import REPORTED, STATUS_LABELS
 
-FAMILY_GROUP_METHODS = ("msg_mean", "poisson", "iquanta")
 REPORT_KEYS = ("board", "meetings", "author", "contact", "version")
 PRIORITY_KEYS = ("name", "lead")
-SOURCE_STATUSES = ("official", "provisional", "illustrative")
 
 
 @dataclass(frozen=True)
@@ -45,7 +43,7 @@ class Measure:
     small_count_threshold: float = 10
     description: str = ""
     lag: int = 0  # how many periods behind the measure's data normally are ("one month behind" = 1)
-    status: str = "reported"  # reported | in_development (MEASURE_STATUSES): whether the measure reports yet
+    status: str = REPORTED  # reported | in_development (MEASURE_STATUSES): whether the measure reports yet
     expected: str = ""  # in development: the first quarter it will report, written 2015-16-Q3, or ""
     gap_areas: int = 0  # a gap measure (``gap: {areas: 10}``): how many highest-rate small areas; 0 for any other
 

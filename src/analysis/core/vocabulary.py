@@ -1,19 +1,32 @@
-"""Every code the report shows and the words, symbols and colours it shows them with, defined once.
+"""Every code the report uses and the words, symbols and colours it shows them with, defined once.
 
-The register, the notebooks' badges, the site's navigation, the home page and the
-stylesheet all read these, so a status is spelt the same everywhere.
+The register, the method, the processed tables' declarations, the notebooks'
+badges, the site, the paper and the stylesheet all read these, so a status is
+spelt the same everywhere. Code elsewhere names a code by its constant here
+(``AMBER``, ``COMMON_CAUSE``) or a group of them (``EXCEPTION_STATUSES``), never
+by a string of its own (``tests/test_vocabulary.py`` checks).
 
 >>> [f"{STATUS_SYMBOLS[c]} {STATUS_SHORT[c]}" for c in STATUS_CODES[:4]]
 ['★ Achieved', '● Green', '▲ Amber', '■ Red']
->>> set(STATUS_LABELS) == set(STATUS_SHORT) == set(STATUS_COLOURS) == set(STATUS_CODES)
+>>> set(STATUS_LABELS) == set(STATUS_SHORT) == set(STATUS_WORDS) == set(STATUS_COLOURS) == set(STATUS_CODES)
 True
 """
 
 from __future__ import annotations
 
+from itertools import combinations
+
 # --- Measure statuses (the traffic light), in the report's order -------------------------
 
-STATUS_CODES = ("achieved", "green", "amber", "red", "monitor", "no_data")
+ACHIEVED, GREEN, AMBER, RED, MONITOR, NO_DATA = "achieved", "green", "amber", "red", "monitor", "no_data"
+STATUS_CODES = (ACHIEVED, GREEN, AMBER, RED, MONITOR, NO_DATA)
+
+# Named groups of statuses.
+ON_COURSE = (ACHIEVED, GREEN)  # the target is met, or on course to be
+EXCEPTION_STATUSES = (AMBER, RED)  # off course: an exception item, with a planned improvement required
+UNJUDGED = (MONITOR, NO_DATA)  # no status is judged against a target
+RAG = (GREEN, AMBER, RED)  # judged against the target, with the amber tolerance
+JUDGED = (ACHIEVED, GREEN, AMBER, RED)  # best first: the direction of travel between two of them
 
 # The default wording of each status; a register may give its own (``status_labels``).
 STATUS_LABELS: dict[str, str] = {
@@ -33,6 +46,16 @@ STATUS_SHORT: dict[str, str] = {
     "red": "Red",
     "monitor": "Monitoring",
     "no_data": "No data",
+}
+
+# A status in a sentence ("Status: amber", "green in 2015-16-Q1, red now").
+STATUS_WORDS: dict[str, str] = {
+    "achieved": "achieved",
+    "green": "green",
+    "amber": "amber",
+    "red": "red",
+    "monitor": "monitoring only",
+    "no_data": "no data",
 }
 
 # How a count of measures with each status reads in a sentence ("4 green and 2 monitoring only").
@@ -81,21 +104,25 @@ def status_css() -> str:
     return "\n".join([*lines, "}", ""])
 
 
-# --- The register's measures --------------------------------------------------------------
+# --- The processed tables ---------------------------------------------------------------
 
-# How a measure's period values combine into the year to date (contract section 3): ``sum`` adds counts,
-# ``cumulative`` values are already the year's running total, ``last`` is a point-in-time figure and
-# ``mean`` averages rates and percentages.
-AGGREGATIONS = ("sum", "cumulative", "last", "mean")
+YES_NO = ("yes", "no")  # a flag of a processed table (a significant change, small counts)
+TRUE_FALSE = ("true", "false")  # neighbourhoods.csv's gap_area, as the contract spells it
+# What changes.csv records: whether the previous quarter was found, then each change since.
+CHANGE_KINDS = ("previous_build", "status", "spc_variation", "late_return", "revision")
 
-# Whether a measure reports yet (the register's ``status:``): an ``in_development`` measure needs no target or
-# data; it is listed, with the quarter it is ``expected`` to report, but no figure is computed for it.
-MEASURE_STATUSES = ("reported", "in_development")
+
+# --- Pages --------------------------------------------------------------------------------
+
+# The attribute that names each page section on its outermost element (``<section data-section="figures">``):
+# written by analysis.report.sections, read by whatever takes sections from the executed notebooks (the paper).
+SECTION_MARK = "data-section"
+
 
 # --- Action plans ------------------------------------------------------------------------
 
 # The RAG an action plan's row may carry (no "monitor" or "no_data": an action is either on course or not).
-ACTION_STATUSES = ("achieved", "green", "amber", "red")
+ACTION_STATUSES = JUDGED
 
 # What an action's or a recommendation's status means, in the Gloucester template's words: an action is
 # judged against its own stated target, not the measure's.
@@ -114,16 +141,59 @@ ACTION_TERM_WORDS: dict[str, str] = {  # the S/M/L term of an action
     "L": "Long term (6-12 months or ongoing)",
 }
 
-# --- Inputs ---------------------------------------------------------------------------------
+# --- The register ---------------------------------------------------------------------------
 
-# How far each input file's figures can be relied on (the register's ``sources:``), in words for the reader.
+# The words of the register's enumerated fields.
+HIGHER, LOWER, MONITORED = "higher", "lower", "monitor"  # a measure's polarity: which way is better, or neither
+POLARITIES = (HIGHER, LOWER, MONITORED)
+POLARITY_WORDS: dict[str, str] = {
+    "higher": "higher is better",
+    "lower": "lower is better",
+    "monitor": "monitoring only",
+}
+FREQUENCIES = ("monthly", "quarterly")
+# How a measure's period values combine into the year to date (contract section 3): ``sum`` adds counts,
+# ``cumulative`` values are already the year's running total, ``last`` is a point-in-time figure and
+# ``mean`` averages rates and percentages.
+SUM, CUMULATIVE, LAST, MEAN = "sum", "cumulative", "last", "mean"
+AGGREGATIONS = (SUM, CUMULATIVE, LAST, MEAN)
+PROFILES = ("even", "seasonal")
+STATUS_METHODS = ("forecast", "ytd")
+
+# Whether a measure reports yet (the register's ``status:``): an ``in_development`` measure needs no target or
+# data; it is listed, with the quarter it is ``expected`` to report, but no figure is computed for it.
+REPORTED, IN_DEVELOPMENT = "reported", "in_development"
+MEASURE_STATUSES = (REPORTED, IN_DEVELOPMENT)
+
+# How the partnership is compared with its family group (the register's ``family_group_method``).
+FAMILY_GROUP_METHODS = ("msg_mean", "poisson", "iquanta")
+FAMILY_GROUP_METHOD_WORDS: dict[str, str] = {
+    "msg_mean": "against the unweighted mean of the members' rates",
+    "poisson": "against the group mean, with an exact Poisson 95% interval on the partnership's rate",
+    "iquanta": "against the group mean plus or minus one standard deviation (as iQuanta shows it)",
+}
+
+FAMILY_GROUP_DIRECTIONS = ("above", "below", "equal")  # the partnership's rate against its family group's
+
+# How far each input file's figures can be relied on (the register's ``sources:``), in words for the reader:
+# the site's pages and the paper's cover say the same.
+OFFICIAL, PROVISIONAL, ILLUSTRATIVE = "official", "provisional", "illustrative"
+SOURCE_STATUSES = (OFFICIAL, PROVISIONAL, ILLUSTRATIVE)
 SOURCE_STATUS_WORDS: dict[str, str] = {
-    "official": "official figures",
-    "provisional": "PROVISIONAL: figures may change",
-    "illustrative": "ILLUSTRATIVE: not real figures, made up for the demonstration",
+    "official": "Official figures",
+    "provisional": "Provisional: figures may be revised",
+    "illustrative": "Illustrative: not real figures",
 }
 
 # --- Statistical process control (Making Data Count's icons) --------------------------------
+
+COMMON_CAUSE = "common_cause"
+IMPROVEMENT, CONCERN = "special_cause_improvement", "special_cause_concern"
+NEUTRAL_HIGH, NEUTRAL_LOW = "special_cause_neutral_high", "special_cause_neutral_low"  # a measure with no better way
+SPECIAL_CAUSE = (IMPROVEMENT, CONCERN, NEUTRAL_HIGH, NEUTRAL_LOW)
+POINT_TYPES = (COMMON_CAUSE, *SPECIAL_CAUSE)
+PASS, FAIL, HIT_AND_MISS = "pass", "fail", "hit_and_miss"  # assurance: will the process meet the target?
+ASSURANCE_CODES = (PASS, FAIL, HIT_AND_MISS)
 
 # code -> (symbol, words); the keys are the codes method/spc.py gives each point and each chart.
 VARIATION: dict[str, tuple[str, str]] = {
@@ -145,13 +215,18 @@ ASSURANCE: dict[str, tuple[str, str]] = {
     "fail": ("✘", "Assurance: the target will not be met without change to the process"),
     "hit_and_miss": ("±", "Assurance: the target will be met only some of the time (hit and miss)"),
 }
-# The four special-cause rules, by the names spc.csv's ``rules`` writes (alphabetical, ``;``-joined), in words.
-SPC_RULES: dict[str, str] = {
+
+# The four special-cause rules, in SPC.md's order (rules 1 to 4), by the names spc.csv's ``rules`` writes.
+BEYOND_LIMITS, TREND, TWO_OF_THREE, SHIFT = "beyond_limits", "trend", "two_of_three", "shift"
+SPC_RULE_CODES = (BEYOND_LIMITS, TREND, TWO_OF_THREE, SHIFT)
+SPC_RULES: dict[str, str] = {  # each rule in words
     "beyond_limits": "a point beyond a process limit",
-    "shift": "a run of seven or more points on one side of the average",
     "trend": "seven or more points each rising, or each falling",
     "two_of_three": "two of three points close to a limit, on one side of the average",
+    "shift": "a run of seven or more points on one side of the average",
 }
+# What spc.csv's ``rules`` may hold: the rules that flagged a point, alphabetical, ``;``-joined (or empty).
+SPC_RULE_SETS = tuple(";".join(c) for n in range(1, 5) for c in combinations(sorted(SPC_RULE_CODES), n))
 
 # Making Data Count's icons, as the icon summary draws them: (fill, glyph) colours of each variation and assurance,
 # in MDC's convention (common cause grey, improvement blue, concern orange, neutral purple; assurance pass blue,
@@ -170,3 +245,71 @@ ASSURANCE_SHORT: dict[str, str] = {
     "fail": "Fail: the target will not be met without change",
     "hit_and_miss": "Hit and miss: the target is met only some of the time",
 }
+
+# The answer to "Is there an unusual change in the pattern?" that each variation gives (a measure page's evidence).
+VARIATION_ANSWERS: dict[str, str] = {
+    "common_cause": "No: the latest figure is within the usual range of variation (common cause).",
+    "special_cause_improvement": "Yes: an unusual change for the better (special cause improvement).",
+    "special_cause_concern": "Yes: an unusual change for the worse (special cause concern).",
+    "special_cause_neutral_high": "Yes: unusually high (special cause); the measure has no better direction.",
+    "special_cause_neutral_low": "Yes: unusually low (special cause); the measure has no better direction.",
+}
+
+# Where the traffic light and SPC tell different stories, and why: (the statuses, "variation" or "assurance",
+# the SPC code, the words; {status} is the status in a sentence).
+DISAGREEMENTS: tuple[tuple[tuple[str, ...], str, str, str], ...] = (
+    (
+        EXCEPTION_STATUSES,
+        "variation",
+        COMMON_CAUSE,
+        "The status is {status} while nothing unusual has happened: meeting the target needs a change in the "
+        "process, not just the usual ups and downs.",
+    ),
+    (
+        ON_COURSE,
+        "variation",
+        CONCERN,
+        "The status is {status}, but SPC shows a significant change for the worse: on course for the target "
+        "today, but the trend needs watching.",
+    ),
+    (
+        EXCEPTION_STATUSES,
+        "variation",
+        IMPROVEMENT,
+        "The status is {status}, but SPC shows a significant improvement: the process is getting better, "
+        "though not yet enough to meet the target.",
+    ),
+    (
+        ON_COURSE,
+        "assurance",
+        FAIL,
+        "Past periods alone would not reach each period's share of the target (SPC assurance), but the year so "
+        "far is on course: the recent figures are better than the history the limits were set on.",
+    ),
+    (
+        EXCEPTION_STATUSES,
+        "assurance",
+        PASS,
+        "Past periods consistently met each period's share of the target (SPC assurance), but the year so far "
+        "does not: the recent figures are worse than the history the limits were set on.",
+    ),
+)
+
+
+def disagreements(status: str, variation: str | None = "", assurance: str | None = "") -> tuple[str, ...]:
+    """Whether the traffic light and SPC disagree, and why: a sentence for each way they do; ``()`` when they agree.
+
+    The SPC variation says whether anything changed, the assurance whether the process will meet the target;
+    either can tell a different story from the status (:data:`DISAGREEMENTS`).
+
+    >>> disagreements("red", "common_cause")[0][:60]
+    'The status is red while nothing unusual has happened: meetin'
+    >>> disagreements("green", "common_cause"), disagreements("green", assurance="fail")[0][:30]
+    ((), 'Past periods alone would not r')
+    """
+    shown = {"variation": variation or "", "assurance": assurance or ""}
+    return tuple(
+        words.format(status=STATUS_WORDS[status])
+        for statuses, kind, code, words in DISAGREEMENTS
+        if status in statuses and shown[kind] == code
+    )

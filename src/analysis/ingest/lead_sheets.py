@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from analysis.core.vocabulary import ACTION_STATUSES
+from analysis.core.vocabulary import ACTION_STATUSES, EXCEPTION_STATUSES
 
 ACTIONS, RECOMMENDATIONS, SIGNOFF, FAMILY = "Actions", "Recommendations", "Sign-off", "Family group"
 SHEETS = (ACTIONS, RECOMMENDATIONS, SIGNOFF, FAMILY)
@@ -199,7 +199,8 @@ def add_sheets(book, sheets: dict[str, list[dict]]) -> None:
         for needed, because in NEEDED_WHEN.get(title, {}).items():
             at, by = _letter(title, needed), _letter(title, because)
             if because == "status":
-                formula = f'AND(OR(LOWER(${by}2)="amber",LOWER(${by}2)="red"),LEN(TRIM({at}2))=0)'
+                off_course = ",".join(f'LOWER(${by}2)="{status}"' for status in EXCEPTION_STATUSES)  # amber, red
+                formula = f"AND(OR({off_course}),LEN(TRIM({at}2))=0)"
             else:
                 formula = f"AND(LEN(TRIM(${by}2))>0,LEN(TRIM({at}2))=0)"
             sheet.conditional_formatting.add(f"{at}2:{at}{last}", FormulaRule(formula=[formula], fill=flag))

@@ -340,7 +340,7 @@ def ingest_police_uk(paths: Iterable[Path | str], partnership: str, data_dir: Pa
     each gap measure's values, computed from them, into ``actuals.csv``.
     """
     from analysis.ingest import small_areas
-    from analysis.inputs.tables import load_neighbourhoods
+    from analysis.inputs.neighbourhoods import load_neighbourhoods
 
     data_dir = Path(data_dir)
     register = read_register(data_dir / "measures.yml")

@@ -338,6 +338,8 @@ def _value_problem(typed: object, number: object) -> str:
     return f"{typed!r} is not a number: type the figure alone (no words or units), or leave it empty"
 
 
+# Over 80 lines on purpose: every row of every workbook is checked in one pass (against the register, the quarter's
+# periods, the other workbooks and actuals.csv), so that all problems are listed before anything is written.
 def ingest_returns(
     workbooks: list[Path], data_dir: Path, *, revise: bool = False, quarter: Quarter | str | None = None
 ) -> ReturnsReport:

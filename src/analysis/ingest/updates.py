@@ -26,7 +26,7 @@ from analysis.core.formatting import date_in_words
 from analysis.core.periods import Quarter
 from analysis.core.problems import Problem
 from analysis.core.register import Measure
-from analysis.core.vocabulary import ACTION_STATUSES
+from analysis.core.vocabulary import ACTION_STATUSES, EXCEPTION_STATUSES
 from analysis.ingest.lead_sheets import ACTIONS, FAMILY, NO_CHANGE, RECOMMENDATIONS, SIGNOFF, sheet_rows
 from analysis.ingest.tables import CsvTable, merge_rows, read_csv_table, write_csv_table
 from analysis.inputs.leads import ANALYST
@@ -42,8 +42,9 @@ from analysis.inputs.quarter_start import (
     row_lead,
     watched,
 )
+from analysis.inputs.reading import read_table
 from analysis.inputs.schemas import REVIEWED_TABLES, TABLES, parse_number
-from analysis.inputs.tables import Inputs, read_table
+from analysis.inputs.tables import Inputs
 
 TABLE_OF = {ACTIONS: "action_plan", RECOMMENDATIONS: "recommendations", FAMILY: "family_group"}
 SIGNOFF_HEADER = tuple(TABLES["signoff"].columns)
@@ -335,7 +336,7 @@ class Collector:
         if table == "action_plan" and not given["status"]:
             message = "the status is empty: choose achieved, green, amber or red from the list"
             problems.append(Problem(where, number, "status", message))
-        if table == "action_plan" and given["status"] in ("amber", "red"):
+        if table == "action_plan" and given["status"] in EXCEPTION_STATUSES:
             for name, what in (("improvement", "planned improvement (the action needed)"), ("deadline", "deadline")):
                 if not given[name]:
                     message = f"the status is {given['status']}, so the {what} is required"

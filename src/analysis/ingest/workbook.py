@@ -94,44 +94,11 @@ def write_workbook(
     """
     from openpyxl import Workbook
     from openpyxl.packaging.custom import StringProperty
-    from openpyxl.styles import Alignment, Font, PatternFill, Protection
+    from openpyxl.styles import Font
     from openpyxl.workbook.protection import WorkbookProtection
-    from openpyxl.worksheet.datavalidation import DataValidation
 
     book = Workbook()
-    sheet = book.active
-    sheet.title = RETURNS_SHEET
-    sheet.append(list(COLUMNS))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    counts = DataValidation(
-        type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True, showErrorMessage=True
-    )
-    counts.errorTitle, counts.error = "Not a count", "Type a number of 0 or more, or leave the cell empty."
-    numbers = DataValidation(
-        type="decimal", operator="between", formula1="-1000000000000", formula2="1000000000000", allow_blank=True
-    )
-    numbers.showErrorMessage = True
-    numbers.errorTitle, numbers.error = "Not a number", "Type a number, or leave the cell empty."
-    fill = PatternFill("solid", fgColor="FFF2CC")
-    for r, row in enumerate(rows, start=2):
-        sheet.append(
-            [row.measure_id, row.title, row.unit, row.period, row.period_in_words, row.last_year, row.value, None]
-        )
-        (counts if row.count else numbers).add(f"{_letter('value')}{r}")
-        for name in FILLED:
-            cell = sheet[f"{_letter(name)}{r}"]
-            cell.protection = Protection(locked=False)
-            cell.fill = fill
-        sheet[f"{_letter('title')}{r}"].alignment = Alignment(wrap_text=True, vertical="top")
-    for validation in (counts, numbers):
-        if validation.sqref.ranges:  # a validation of no cells is not valid OOXML
-            sheet.add_data_validation(validation)
-    for name, width in WIDTHS.items():
-        sheet.column_dimensions[_letter(name)].width = width
-    sheet.freeze_panes = "A2"
-    sheet.protection.sheet = True  # no password: it guards against slips, not people
-
+    _figures_sheet(book.active, rows)
     sheets = sheets or {}
     lead_sheets.add_sheets(book, sheets)
     notes = book.create_sheet(INSTRUCTIONS_SHEET)
@@ -164,6 +131,44 @@ def write_workbook(
         as_text(worksheet)
 
     replace_file(path, book.save)
+
+
+def _figures_sheet(sheet, rows: list[ReturnRow]) -> None:
+    """The figures due, one row per measure and period: the value and note cells open, checked as numbers."""
+    from openpyxl.styles import Alignment, Font, PatternFill, Protection
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    sheet.title = RETURNS_SHEET
+    sheet.append(list(COLUMNS))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    counts = DataValidation(
+        type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True, showErrorMessage=True
+    )
+    counts.errorTitle, counts.error = "Not a count", "Type a number of 0 or more, or leave the cell empty."
+    numbers = DataValidation(
+        type="decimal", operator="between", formula1="-1000000000000", formula2="1000000000000", allow_blank=True
+    )
+    numbers.showErrorMessage = True
+    numbers.errorTitle, numbers.error = "Not a number", "Type a number, or leave the cell empty."
+    fill = PatternFill("solid", fgColor="FFF2CC")
+    for r, row in enumerate(rows, start=2):
+        sheet.append(
+            [row.measure_id, row.title, row.unit, row.period, row.period_in_words, row.last_year, row.value, None]
+        )
+        (counts if row.count else numbers).add(f"{_letter('value')}{r}")
+        for name in FILLED:
+            cell = sheet[f"{_letter(name)}{r}"]
+            cell.protection = Protection(locked=False)
+            cell.fill = fill
+        sheet[f"{_letter('title')}{r}"].alignment = Alignment(wrap_text=True, vertical="top")
+    for validation in (counts, numbers):
+        if validation.sqref.ranges:  # a validation of no cells is not valid OOXML
+            sheet.add_data_validation(validation)
+    for name, width in WIDTHS.items():
+        sheet.column_dimensions[_letter(name)].width = width
+    sheet.freeze_panes = "A2"
+    sheet.protection.sheet = True  # no password: it guards against slips, not people
 
 
 FORMULA_STARTS = ("=", "+", "-", "@")  # what makes Excel (or openpyxl) read typed text as a formula

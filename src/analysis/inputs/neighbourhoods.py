@@ -17,10 +17,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import pandera.pandas as pa
@@ -28,8 +26,9 @@ import pandera.pandas as pa
 from analysis.core.cells import parse_number
 from analysis.core.files import MAX_TABLE_BYTES, FileRefused, read_confined
 from analysis.core.periods import is_period
-from analysis.core.problems import Problem, suggest
+from analysis.core.problems import Problem, raise_if_any, suggest
 from analysis.core.register import Register
+from analysis.inputs.reading import Folder
 from analysis.inputs.schemas import MEASURE_ID, rule, schema_problems
 
 FOLDER = "neighbourhoods"
@@ -203,14 +202,13 @@ def _read_geojson(path: Path, root: Path, file: str, codes: set[str] | None) -> 
 
 
 def check_neighbourhoods(
-    data_dir: Path, register: Register | None, read_table: Callable[[Path, str], Any], *, counts: bool = True
+    data_dir: Path, register: Register | None, *, counts: bool = True
 ) -> tuple[Neighbourhoods | None, list[Problem]]:
     """The folder's ``neighbourhoods/`` (``None`` when it has none or it has problems), and every problem.
 
-    ``read_table(folder, name)`` reads one table as the other inputs are read
-    (:func:`analysis.inputs.tables.read_input_table`). A register with a gap
-    measure needs the folder: the gap is computed from it. Without ``counts``,
-    ``counts.csv`` is not read (the ingest that rewrites it reads it itself).
+    Its tables are read as the other inputs are (:class:`analysis.inputs.reading.Folder`). A
+    register with a gap measure needs the folder: the gap is computed from it. Without
+    ``counts``, ``counts.csv`` is not read (the ingest that rewrites it reads it itself).
     """
     folder = Path(data_dir) / FOLDER
     gaps = [m for m in register.measures if m.is_gap] if register is not None else []
@@ -220,13 +218,36 @@ def check_neighbourhoods(
             "neighbourhoods/ (run `csp-report ingest neighbourhoods`, then `csp-report ingest police-uk`)"
         )
         return None, [Problem("measures.yml", None, "gap", message, f"measure {m.id!r}") for m in gaps]
-    problems: list[Problem] = []
+    frames, files, problems = _read_tables(folder, register, counts)
+    texts: dict[str, str] = {}
+    for name, wanted in ((BOUNDARIES, set(frames["areas"]["area_code"]) - {""}), (WARDS, None), (MSOAS, None)):
+        path = folder / name
+        if not path.exists() and not path.is_symlink():
+            if name == BOUNDARIES:
+                message = "the boundaries are missing: run `csp-report ingest neighbourhoods`"
+                problems.append(Problem(f"{FOLDER}/{name}", None, None, message))
+            texts[name] = ""
+            continue
+        files.append(path)
+        texts[name], found = _read_geojson(path, folder, f"{FOLDER}/{name}", wanted)
+        problems += found
+    if problems:
+        return None, problems
+    return _typed(frames, texts, tuple(files)), []
+
+
+def _read_tables(
+    folder: Path, register: Register | None, counts: bool
+) -> tuple[dict[str, pd.DataFrame], list[Path], list[Problem]]:
+    """The folder's tables as text cells (each with its schema's columns), the files read, and every problem."""
+    reader = Folder(folder)
+    problems = [Problem(f"{FOLDER}/{p.file}", p.row, p.column, p.message) for p in reader.problems]
     files: list[Path] = []
     frames: dict[str, pd.DataFrame] = {}
     where: dict[str, str] = {}
     broken: set[str] = set()  # tables whose layout is wrong: not checked against the others (one problem, not many)
     for name, schema in SCHEMAS.items():
-        table = read_table(folder, name) if counts or name != "counts" else None
+        table = reader.read(name) if counts or name != "counts" else None
         where[name] = f"{FOLDER}/{table.file if table is not None else name + '.csv'}"
         if table is None:
             if name in REQUIRED:
@@ -246,45 +267,35 @@ def check_neighbourhoods(
         problems += found
         frames[name] = table.frame.reindex(columns=list(schema.columns), fill_value="")
     problems += _cross_checks(frames, where, register, broken)
-    codes = set(frames["areas"]["area_code"]) - {""}
-    texts: dict[str, str] = {}
-    for name, wanted in ((BOUNDARIES, codes), (WARDS, None), (MSOAS, None)):
-        path = folder / name
-        if not path.exists() and not path.is_symlink():
-            if name == BOUNDARIES:
-                problems.append(
-                    Problem(
-                        f"{FOLDER}/{name}",
-                        None,
-                        None,
-                        "the boundaries are missing: run `csp-report ingest neighbourhoods`",
-                    )
-                )
-            texts[name] = ""
-            continue
-        files.append(path)
-        texts[name], found = _read_geojson(path, folder, f"{FOLDER}/{name}", wanted)
-        problems += found
-    if problems:
-        return None, problems
-    return (
-        Neighbourhoods(
-            population=frames["population"]
-            .assign(population=[parse_number(v) for v in frames["population"]["population"]])
-            .reset_index(drop=True),
-            areas=frames["areas"][list(AREAS_COLUMNS)].reset_index(drop=True),
-            boundaries=texts[BOUNDARIES],
-            counts=_typed_counts(frames["counts"]),
-            wards=texts[WARDS],
-            msoas=texts[MSOAS],
-            lsoa11=frames["lsoa11"].reset_index(drop=True),
-            deprivation=frames["deprivation"]
-            .assign(decile=[parse_number(v) for v in frames["deprivation"]["decile"]])
-            .reset_index(drop=True),
-            files=tuple(files),
-        ),
-        [],
+    return frames, files, problems
+
+
+def _typed(frames: dict[str, pd.DataFrame], texts: dict[str, str], files: tuple[Path, ...]) -> Neighbourhoods:
+    """The checked tables and boundaries, numbers as numbers."""
+    return Neighbourhoods(
+        population=frames["population"]
+        .assign(population=[parse_number(v) for v in frames["population"]["population"]])
+        .reset_index(drop=True),
+        areas=frames["areas"][list(AREAS_COLUMNS)].reset_index(drop=True),
+        boundaries=texts[BOUNDARIES],
+        counts=_typed_counts(frames["counts"]),
+        wards=texts[WARDS],
+        msoas=texts[MSOAS],
+        lsoa11=frames["lsoa11"].reset_index(drop=True),
+        deprivation=frames["deprivation"]
+        .assign(decile=[parse_number(v) for v in frames["deprivation"]["decile"]])
+        .reset_index(drop=True),
+        files=files,
     )
+
+
+def load_neighbourhoods(data_dir: Path, register: Register | None = None, counts: bool = True) -> Neighbourhoods | None:
+    """Read and check a data folder's ``neighbourhoods/`` alone (``None`` when it has none); raise ``InputError``
+    listing every problem. The ingest uses it (without ``counts``, which it rewrites); a build reads it with every
+    other input (:func:`analysis.inputs.tables.load_inputs`)."""
+    found, problems = check_neighbourhoods(Path(data_dir), register, counts=counts)
+    raise_if_any(problems)
+    return found
 
 
 def _typed_counts(frame: pd.DataFrame) -> pd.DataFrame:

@@ -19,7 +19,8 @@ from pathlib import Path
 from analysis.core.periods import PeriodError, Quarter, parse_quarter, periods_of_year, quarter_of_period
 from analysis.core.register import Measure, Register
 from analysis.inputs.leads import ANALYST, recommendation_lead, task_lead
-from analysis.inputs.tables import Inputs, read_table
+from analysis.inputs.reading import read_table
+from analysis.inputs.tables import Inputs
 
 CARRIED_TABLES = ("action_plan", "recommendations", "family_group")
 

@@ -19,8 +19,6 @@ import yaml
 
 from analysis.core import paths
 from analysis.core.cells import (
-    FREQUENCIES,
-    STATUS_METHODS,
     choices,
     frequency_words,
     is_tolerance,
@@ -40,18 +38,17 @@ from analysis.core.periods import (
     quarter_of_period,
 )
 from analysis.core.problems import Problem, raise_if_any, suggest
-from analysis.core.register import (
+from analysis.core.register import PRIORITY_KEYS, REPORT_KEYS, Measure, Priority, Register, ReportInfo, Source
+from analysis.core.vocabulary import (
     FAMILY_GROUP_METHODS,
-    PRIORITY_KEYS,
-    REPORT_KEYS,
+    FREQUENCIES,
+    IN_DEVELOPMENT,
+    MEASURE_STATUSES,
+    REPORTED,
     SOURCE_STATUSES,
-    Measure,
-    Priority,
-    Register,
-    ReportInfo,
-    Source,
+    STATUS_CODES,
+    STATUS_METHODS,
 )
-from analysis.core.vocabulary import MEASURE_STATUSES, STATUS_CODES
 from analysis.inputs.schemas import MEASURE_SCHEMA, failures
 
 _MEASURE_KEYS = {
@@ -325,6 +322,8 @@ is not closed with ']'
     return register
 
 
+# Over 80 lines on purpose: one pass over the register's settings, then its measures, collecting every problem with
+# its line; each part reads what the one before found (the status method and tolerance, the lines of each entry).
 def check_register(text: str, file: str = "measures.yml") -> tuple[Register | None, list[Problem]]:
     """The register as far as it can be read, and every problem with it.
 
@@ -434,7 +433,7 @@ def check_register(text: str, file: str = "measures.yml") -> tuple[Register | No
         for index, column, message in failures(MEASURE_SCHEMA, frame):
             if (index, column) in skip:
                 continue
-            developing = rows[index].get("status") == "in_development"
+            developing = rows[index].get("status") == IN_DEVELOPMENT
             if developing and column in _NOT_NEEDED_IN_DEVELOPMENT and not rows[index][column]:
                 continue  # not decided yet: a measure in development needs no polarity or frequency
             lines = entry_lines[index] if index < len(entry_lines) else {"": None}
@@ -443,8 +442,8 @@ def check_register(text: str, file: str = "measures.yml") -> tuple[Register | No
         plan = tuple(Priority(name) for name in dict.fromkeys(m.priority for m in measures if m.priority))
     register = Register(
         partnership=_text(partnership),
-        measures=tuple(m for m in measures if m.status != "in_development"),
-        in_development=tuple(m for m in measures if m.status == "in_development"),
+        measures=tuple(m for m in measures if m.status != IN_DEVELOPMENT),
+        in_development=tuple(m for m in measures if m.status == IN_DEVELOPMENT),
         plan=plan,
         status_labels={k: _text(v) for k, v in labels.items()},
         amber_tolerance=tolerance if tolerance is not None else 0.15,
@@ -745,15 +744,15 @@ def _gap(entry: dict, row: dict[str, str], source: dict, bad) -> int:
 
 def _development(row: dict[str, str], bad) -> tuple[str, str]:
     """The measure's ``status`` (reported or in development) and the quarter it is ``expected`` to report."""
-    status = row["status"] or "reported"
+    status = row["status"] or REPORTED
     if status not in MEASURE_STATUSES:
         hint = suggest(status, MEASURE_STATUSES) or suggest(status.replace(" ", "_"), MEASURE_STATUSES)
         bad("status", f"{status!r} is not a measure status: use {choices(MEASURE_STATUSES)}{hint}")
-        status = "reported"
+        status = REPORTED
     expected = row["expected"]
     if not expected:
         return status, ""
-    if status != "in_development":
+    if status != IN_DEVELOPMENT:
         bad(
             "expected",
             "only a measure in development has an expected quarter: add 'status: in_development', or remove this line",

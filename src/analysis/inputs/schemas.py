@@ -19,13 +19,8 @@ import pandas as pd
 import pandera.pandas as pa
 
 from analysis.core.cells import (  # noqa: F401 - re-exported for the readers of tables
-    AGGREGATIONS,
-    FREQUENCIES,
     ID_PATTERN,
     MAX_ID_LENGTH,
-    POLARITIES,
-    PROFILES,
-    STATUS_METHODS,
     choices,
     id_problem,
     is_tolerance,
@@ -37,7 +32,15 @@ from analysis.core.cells import (  # noqa: F401 - re-exported for the readers of
 )
 from analysis.core.periods import is_period
 from analysis.core.problems import Problem
-from analysis.core.vocabulary import ACTION_STATUSES, ACTION_TERMS
+from analysis.core.vocabulary import (
+    ACTION_STATUSES,
+    ACTION_TERMS,
+    AGGREGATIONS,
+    FREQUENCIES,
+    POLARITIES,
+    PROFILES,
+    STATUS_METHODS,
+)
 
 _WORDS: dict[str, Callable[[str], str]] = {}
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from analysis.core.formatting import percent
+from analysis.core.vocabulary import CONCERN, EXCEPTION_STATUSES, MONITOR
 
 RULE = (
     "every measure with an amber or red status;",
@@ -42,10 +43,10 @@ def exception_reasons(row: Mapping) -> list[str]:
     """
     reasons: list[str] = []
     status = row.get("status")
-    if status in ("amber", "red"):
+    if status in EXCEPTION_STATUSES:
         reasons.append(f"status {status}")
-    if status == "monitor":
-        if row.get("spc_variation") == "special_cause_concern":
+    if status == MONITOR:
+        if row.get("spc_variation") == CONCERN:
             reasons.append("special-cause variation of concern")
         change = row.get("change_vs_last_year")
         change = float(change) if change not in (None, "") and change == change else None

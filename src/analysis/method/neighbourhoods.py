@@ -4,11 +4,12 @@
 (gap measures under their own id) and small area, year to date at the quarter's
 period end: the count, the residents, the rate per 1,000, last year's count over
 the same months, the change, and whether the area is one of a gap measure's gap
-areas. The columns the contract names come first; after them, what the pages show
-beside them: the exact test of the change (:func:`analysis.method.stats.compare_counts`),
-last year's whole-year count and rate (which chose the gap areas), the area's rank
-among the gap areas, its deprivation decile and its ward. The same figures by ward
-are :func:`ward_table`. Pure functions of the counts they are given.
+areas; besides them, what the pages show: the exact test of the change
+(:func:`analysis.method.stats.compare_counts`), last year's whole-year count and
+rate (which chose the gap areas), the area's rank among the gap areas, its
+deprivation decile and its ward. The same figures by ward are :func:`ward_table`.
+Pure functions of the counts they are given; the columns' order and types are the
+tables' declarations (:mod:`analysis.processed.contract`).
 
 The months counted are those of the financial year up to the end of the quarter
 that ``counts.csv`` covers for the measure (the ingest writes a row for every
@@ -25,20 +26,6 @@ import pandas as pd
 from analysis.core.periods import Quarter, months_of_year
 from analysis.core.register import Measure
 from analysis.method.stats import compare_counts
-
-COLUMNS = [
-    "measure_id", "area_code", "area_name", "crimes_ytd", "population", "rate_per_1000",
-    "last_year_crimes_ytd", "change_vs_last_year", "gap_area",
-]  # fmt: skip
-"""The contract's columns of ``neighbourhoods.csv``, in order."""
-EXTRA_COLUMNS = [
-    "change_p_value", "change_significant", "small_count", "last_year_total", "last_year_rate_per_1000",
-    "gap_rank", "deprivation_decile", "ward_code", "ward_name",
-]  # fmt: skip
-WARD_COLUMNS = [
-    "measure_id", "ward_code", "ward_name", "areas", "crimes_ytd", "population", "rate_per_1000",
-    "last_year_crimes_ytd", "change_vs_last_year", "change_p_value", "change_significant", "small_count",
-]  # fmt: skip
 
 
 def year_to_date_months(covered: set[str], quarter: Quarter) -> list[str]:
@@ -133,7 +120,7 @@ def neighbourhood_table(
                 "ward_name": _text(place, code, "ward_name"),
             }
             rows.append(row)
-    return pd.DataFrame(rows, columns=COLUMNS + EXTRA_COLUMNS)
+    return pd.DataFrame(rows)
 
 
 def _sums(by_month: pd.Series, months: list[str]) -> dict[str, float]:
@@ -181,7 +168,9 @@ def ward_table(table: pd.DataFrame, measures: Sequence[Measure]) -> pd.DataFrame
                 **(_test(crimes, last, threshold.get(mid, 10)) if crimes is not None else _test(0, None, 0)),
             }
         )
-    frame = pd.DataFrame(rows, columns=WARD_COLUMNS)
+    if not rows:
+        return pd.DataFrame()
+    frame = pd.DataFrame(rows)
     return frame.sort_values(["measure_id", "ward_code"], key=_in_order(measures), kind="stable").reset_index(drop=True)
 
 

@@ -20,6 +20,24 @@ import pandas as pd
 from analysis.core.periods import PERIODS_PER_YEAR, fy_of_period, is_period
 from analysis.core.rebase import rebase_problem, segment_bounds
 from analysis.core.register import Measure
+from analysis.core.vocabulary import (
+    BEYOND_LIMITS,
+    COMMON_CAUSE,
+    CONCERN,
+    FAIL,
+    HIGHER,
+    HIT_AND_MISS,
+    IMPROVEMENT,
+    LOWER,
+    MONITORED,
+    NEUTRAL_HIGH,
+    NEUTRAL_LOW,
+    PASS,
+    SHIFT,
+    SPC_RULE_CODES,
+    TREND,
+    TWO_OF_THREE,
+)
 
 LIMIT = 2.66
 """Process limits sit this many average moving ranges from the mean."""
@@ -34,10 +52,9 @@ RUN = 7
 ON_MEAN = 1e-9
 """A value within this fraction of max(1, |mean|) of the mean is on it."""
 
-RULE_ORDER = ("beyond_limits", "trend", "two_of_three", "shift")
+RULE_ORDER = SPC_RULE_CODES
 """The four rules in SPC.md's order (1 to 4): a neutral measure's point takes its direction from the first."""
-DIRECTIONS: dict[str, str] = {"higher": "increase", "lower": "decrease", "monitor": "neutral"}
-COLUMNS = ["measure_id", "period", "value", "mean", "lower_limit", "upper_limit", "point_type", "rules"]
+DIRECTIONS: dict[str, str] = {HIGHER: "increase", LOWER: "decrease", MONITORED: "neutral"}
 
 HIGH, LOW = 1, -1
 
@@ -237,10 +254,10 @@ def shift_directions(values: Sequence[float], mean: float, length: int = RUN) ->
 def rule_directions(values: Sequence[float], limits: Limits) -> dict[str, list[int]]:
     """The direction each rule gives each point (1 high, -1 low, 0 not flagged), in SPC.md's order."""
     return {
-        "beyond_limits": beyond_limits_directions(values, limits),
-        "trend": trend_directions(values),
-        "two_of_three": two_of_three_directions(values, limits),
-        "shift": shift_directions(values, limits.mean),
+        BEYOND_LIMITS: beyond_limits_directions(values, limits),
+        TREND: trend_directions(values),
+        TWO_OF_THREE: two_of_three_directions(values, limits),
+        SHIFT: shift_directions(values, limits.mean),
     }
 
 
@@ -275,11 +292,11 @@ def special_cause_flags(values: Sequence[float], limits: Limits) -> list[bool]:
 
 def _point_type(fired: list[tuple[str, int]], direction: str) -> str:
     if not fired:
-        return "common_cause"
+        return COMMON_CAUSE
     if direction == "neutral":
-        return "special_cause_neutral_high" if fired[0][1] == HIGH else "special_cause_neutral_low"
+        return NEUTRAL_HIGH if fired[0][1] == HIGH else NEUTRAL_LOW
     improving = HIGH if direction == "increase" else LOW
-    return "special_cause_improvement" if any(d == improving for _, d in fired) else "special_cause_concern"
+    return IMPROVEMENT if any(d == improving for _, d in fired) else CONCERN
 
 
 def classify(values: Sequence[float], limits: Limits, direction: str) -> list[tuple[str, str]]:
@@ -353,10 +370,10 @@ def assurance(limits: Limits, per_period_target: float | None, direction: str) -
     if per_period_target is None or direction == "neutral":
         return None
     if per_period_target > limits.upper_limit:
-        return "fail" if direction == "increase" else "pass"
+        return FAIL if direction == "increase" else PASS
     if per_period_target < limits.lower_limit:
-        return "pass" if direction == "increase" else "fail"
-    return "hit_and_miss"
+        return PASS if direction == "increase" else FAIL
+    return HIT_AND_MISS
 
 
 def per_period_target(measure: Measure, period_end: str) -> float | None:
@@ -389,7 +406,7 @@ class Segment:
 
 @dataclass(frozen=True)
 class SpcResult:
-    """One measure's chart: a row per period (``COLUMNS``), its segments, variation and assurance.
+    """One measure's chart: a row per period (the columns of spc.csv), its segments, variation and assurance.
 
     ``limits`` and ``trial`` are the last segment's, which assurance uses.
     """
@@ -484,7 +501,7 @@ def spc_for_measure(measure: Measure, series: Mapping[str, float], period_end: s
             columns["rules"].append(rules)
     last = segments[-1].limits
     target = per_period_target(measure, periods[-1])
-    frame = pd.DataFrame({"measure_id": measure.id, "period": periods, "value": values, **columns}, columns=COLUMNS)
+    frame = pd.DataFrame({"measure_id": measure.id, "period": periods, "value": values, **columns})
     return SpcResult(
         frame=frame,
         limits=last,

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from scipy import stats
 
 from analysis.core.formatting import number, percent
+from analysis.core.vocabulary import MONITORED
 from analysis.method.status import forecast as point_forecast
 
 LEVEL = 0.95
@@ -241,7 +242,7 @@ def projection(
     if k >= n:
         total = float(ytd_actual)
         p = None
-        if annual_target is not None and polarity != "monitor":
+        if annual_target is not None and polarity != MONITORED:
             met = total >= annual_target if polarity == "higher" else total <= annual_target
             p = 1.0 if met else 0.0
         return Projection(expected, total, total, p)
@@ -251,6 +252,6 @@ def projection(
     low = ytd_actual + float(dist.ppf(alpha / 2))
     high = ytd_actual + float(dist.ppf(1 - alpha / 2))
     p = None
-    if annual_target is not None and polarity != "monitor":
+    if annual_target is not None and polarity != MONITORED:
         p = _p_meet(dist, annual_target - ytd_actual, polarity)
     return Projection(expected, low, high, p)

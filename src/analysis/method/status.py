@@ -20,11 +20,24 @@ from analysis.core.periods import (
     reporting_window,
 )
 from analysis.core.register import Measure
+from analysis.core.vocabulary import (
+    ACHIEVED,
+    AMBER,
+    CUMULATIVE,
+    GREEN,
+    HIGHER,
+    LAST,
+    MONITOR,
+    MONITORED,
+    NO_DATA,
+    RED,
+    SUM,
+)
 
 Series = Mapping[str, float]
 
 # Aggregations whose year to date is the value at the period end: a running total or a point-in-time figure.
-AT_PERIOD_END = ("cumulative", "last")
+AT_PERIOD_END = (CUMULATIVE, LAST)
 
 
 def combine(values: Sequence[float], aggregation: str) -> float:
@@ -150,11 +163,11 @@ def rag(value: float, target: float, polarity: str, tolerance: float) -> str:
     margin = tolerance * abs(target)
     if polarity == "higher":
         if value >= target:
-            return "green"
-        return "amber" if value >= target - margin else "red"
+            return GREEN
+        return AMBER if value >= target - margin else RED
     if value <= target:
-        return "green"
-    return "amber" if value <= target + margin else "red"
+        return GREEN
+    return AMBER if value <= target + margin else RED
 
 
 def meets(value: float, target: float, polarity: str) -> bool:
@@ -207,16 +220,12 @@ def decide_status(
     ...               last_period=False)
     'achieved'
     """
-    if measure.polarity == "monitor" or annual_target is None:
-        return "monitor"
-    if (
-        measure.polarity == "higher"
-        and measure.aggregation in ("sum", "cumulative", "last")
-        and ytd_actual >= annual_target
-    ):
-        return "achieved"
+    if measure.polarity == MONITORED or annual_target is None:
+        return MONITOR
+    if measure.polarity == HIGHER and measure.aggregation in (SUM, CUMULATIVE, LAST) and ytd_actual >= annual_target:
+        return ACHIEVED
     if last_period and meets(ytd_actual, annual_target, measure.polarity):
-        return "achieved"
+        return ACHIEVED
     if measure.status_method == "ytd":
         assert ytd_target is not None
         return rag(ytd_actual, ytd_target, measure.polarity, measure.amber_tolerance)
@@ -386,7 +395,7 @@ def measure_status(measure: Measure, series: Series, quarter: Quarter) -> Measur
     missing = returns_due(measure, series, quarter)
     if not present:
         return MeasureStatus(
-            measure.id, None, None, None, annual_target, None, last_year_total, None, None, "no_data", 0, n,
+            measure.id, None, None, None, annual_target, None, last_year_total, None, None, NO_DATA, 0, n,
             periods_missing=missing,
         )  # fmt: skip
     period_end = present[-1]

@@ -15,14 +15,13 @@ import sys
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from analysis.core.problems import InputError, Problem, raise_if_any
 from analysis.pipeline import interrupt
-from analysis.pipeline.build import BuildResult, build_quarter, start_writing
+from analysis.pipeline.build import BuildOptions, BuildResult, build_quarter, start_writing
 from analysis.pipeline.lock import folder_lock
-from analysis.pipeline.publish import DEFAULT_KEEP
 from analysis.processed.atomic import write_text_atomic
 from analysis.site.area import AreaEntry, overview_page
 
@@ -116,26 +115,27 @@ def build_all(
     data_root: Path,
     out_dir: Path,
     quarter: str | Sequence[str] | None = None,
+    options: BuildOptions | None = None,
     *,
-    jobs: int = 2,
     executor: str = "local",
     scheduler: str | None = None,
-    force: bool = False,
-    renderer: str = "auto",
-    progress: bool = True,
-    kernel: str = "warm",
-    keep: int = DEFAULT_KEEP,
+    **settings: object,
 ) -> list[PartnershipOutcome]:
     """Build the quarter for every partnership under ``data_root`` and write the overview page.
 
     ``quarter`` may be several quarters (``--quarter 2023-24-Q1..2024-25-Q3``):
     each partnership builds them oldest first, so that each quarter has the ones
     before it (its history, and what changed since the previous one); a quarter
-    that fails stops that partnership's later quarters. The output folder's lock is held throughout (taken here when the command
-    line does not hold it already), leftovers of an interrupted command are
-    cleaned before any partnership starts, and the overview is written from
+    that fails stops that partnership's later quarters. ``options`` (with
+    ``settings`` changing some of them) is how each partnership is built
+    (:class:`analysis.pipeline.build.BuildOptions`); its notebooks run on
+    ``executor``, ``local`` or ``dask`` (at ``scheduler``, or on a local
+    cluster). The output folder's lock is held throughout (taken here when the
+    command line does not hold it already), leftovers of an interrupted command
+    are cleaned before any partnership starts, and the overview is written from
     what is published, inside the same locked section.
     """
+    options = replace(options or BuildOptions(), **settings)
     folders = partnership_folders(data_root)
     if not folders:
         raise InputError(
@@ -144,24 +144,17 @@ def build_all(
     raise_if_any(slug_problems(folders))
     out_dir = Path(out_dir).resolve()
     with folder_lock(out_dir, "csp-report build-all"):
-        start_writing(out_dir, keep=keep, data_dir=data_root)
-        return _build_all(folders, out_dir, quarter, jobs=jobs, executor=executor, scheduler=scheduler, force=force,
-                          renderer=renderer, progress=progress, kernel=kernel, keep=keep)  # fmt: skip
+        start_writing(out_dir, keep=options.keep, data_dir=data_root)
+        return _build_all(folders, out_dir, quarter, options, executor, scheduler)
 
 
 def _build_all(
     folders: list[Path],
     out_dir: Path,
     quarter: str | Sequence[str] | None,
-    *,
-    jobs: int,
+    options: BuildOptions,
     executor: str,
     scheduler: str | None,
-    force: bool,
-    renderer: str,
-    progress: bool,
-    kernel: str,
-    keep: int,
 ) -> list[PartnershipOutcome]:
     """Each partnership's build, then the overview; the caller holds the lock."""
 
@@ -172,10 +165,7 @@ def _build_all(
         interrupt.check()  # stopped by a signal: start no other partnership
         where = f"{q}: " if len(quarters) > 1 else ""
         try:
-            result = build_quarter(
-                folder, out_dir, q, jobs=jobs, force=force, renderer=renderer,
-                progress=progress, partnership=name, executor=pool, kernel=kernel, keep=keep,
-            )  # fmt: skip
+            result = build_quarter(folder, out_dir, q, replace(options, partnership=name, executor=pool))
         except InputError as err:
             return PartnershipOutcome(name, folder, None, where + err.report())
         except Exception as err:  # one partnership's failure must not stop the others
@@ -197,7 +187,7 @@ def _build_all(
         outcomes = list(threads.map(lambda f: one(f, pool), folders))
     entries = [AreaEntry(o.slug, o.folder.name, o.ok, o.error) for o in outcomes]
     write_text_atomic(out_dir / "_site" / "index.html", overview_page(out_dir, entries))
-    if progress:
+    if options.progress:
         print(area_summary(outcomes, [q for q in quarters if q]), file=sys.stderr)
     return outcomes
 

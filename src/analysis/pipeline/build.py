@@ -9,14 +9,12 @@ publishes a new whole version of the quarter with one atomic switch
 from __future__ import annotations
 
 import contextlib
-import csv
 import io
 import json
-import shutil
 import sys
 import time
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
@@ -25,6 +23,7 @@ from analysis.core.files import recording
 from analysis.core.formatting import number, percent
 from analysis.core.paths import NOTEBOOKS, PROJECT_ROOT, OutputPaths
 from analysis.core.periods import Quarter, parse_quarter
+from analysis.errors import QuartoRenderError
 from analysis.inputs.tables import Inputs, load_inputs
 from analysis.pipeline import interrupt
 from analysis.pipeline.execute import NotebookJob, NotebookResult, early_pool, execute_all
@@ -32,15 +31,16 @@ from analysis.pipeline.faults import point
 from analysis.pipeline.lock import folder_lock, once
 from analysis.pipeline.publish import DEFAULT_KEEP, check_folders, publish_quarter, tidy
 from analysis.processed.atomic import replace_path, staging
+from analysis.processed.contract import MANIFEST, MEASURE_STATUS, NEIGHBOURHOODS, measure_slice
 from analysis.processed.manifest import manifest, manifest_text
 from analysis.processed.tables import compute_tables, write_tables
 
 
 def resolve_renderer(renderer: str) -> str:
-    """``quarto`` or ``builtin``: auto picks Quarto when it is on PATH."""
-    if renderer == "auto":
-        return "quarto" if shutil.which("quarto") else "builtin"
-    return renderer
+    """``quarto`` or ``builtin``: auto picks Quarto when one new enough is on PATH; ``quarto`` checks it is."""
+    from analysis.site.quarto import choose_renderer
+
+    return choose_renderer(renderer)
 
 
 def choose_quarter(inputs: Inputs, quarter: str | Quarter | None) -> Quarter:
@@ -50,7 +50,7 @@ def choose_quarter(inputs: Inputs, quarter: str | Quarter | None) -> Quarter:
 
 def status_summary(files: dict[str, str]) -> str:
     """The status table as the command line prints it."""
-    frame = pd.read_csv(io.StringIO(files["measure_status.csv"]), dtype=str, keep_default_na=False)
+    frame = pd.read_csv(io.StringIO(files[MEASURE_STATUS.name]), dtype=str, keep_default_na=False)
     shown = frame[["measure_id", "period_end", "ytd_actual", "ytd_target", "annual_target",
                    "last_year_ytd", "change_vs_last_year", "forecast", "status"]].copy()  # fmt: skip
     for column in ("ytd_actual", "ytd_target", "annual_target", "last_year_ytd", "forecast"):
@@ -97,7 +97,7 @@ def write_status(data_dir: Path, out_dir: Path, quarter: str | None) -> tuple[st
         files = compute_tables(inputs, q, out)
         with staging(out_dir) as stage:
             write_tables(files, stage / "processed")
-            (stage / "processed" / "manifest.json").write_text(
+            (stage / "processed" / MANIFEST).write_text(
                 manifest_text(manifest(str(q), data_dir, list(inputs.files), files, read=read)), encoding="utf-8"
             )
             record = publish_quarter(
@@ -159,31 +159,6 @@ class BuildResult:
         return [r for r in self.notebooks if not r.ok]
 
 
-def measure_slice(files: dict[str, str], measure_id: str) -> bytes:
-    """The part of a quarter's processed files that one measure's notebook reads.
-
-    >>> files = {"a.csv": "measure_id,v\\nx,1\\ny,2\\n", "register.json": '{"partnership": "P", "measures": [{"id": "x"}]}'}
-    >>> measure_slice(files, "x") == measure_slice({**files, "a.csv": "measure_id,v\\nx,1\\ny,3\\n"}, "x")
-    True
-    """
-    parts: list[str] = []
-    for name, text in sorted(files.items()):
-        if name.endswith(".csv"):
-            rows = list(csv.reader(io.StringIO(text)))
-            if rows and "measure_id" in rows[0]:
-                i = rows[0].index("measure_id")
-                parts.append(name + json.dumps([rows[0], *[r for r in rows[1:] if len(r) > i and r[i] == measure_id]]))
-            else:
-                parts.append(name + text)
-        elif name == "register.json":
-            register = json.loads(text)
-            register["measures"] = [m for m in register["measures"] if m.get("id") == measure_id]
-            parts.append(json.dumps(register, sort_keys=True))
-        elif name == f"commentary/{measure_id}.md" or name.endswith(".geojson"):  # a measure's map: the boundaries
-            parts.append(name + text)
-    return "\n".join(parts).encode()
-
-
 def notebook_jobs(
     inputs: Inputs,
     quarter: Quarter,
@@ -216,7 +191,7 @@ def notebook_jobs(
             published,
         ),
     ]
-    if "neighbourhoods.csv" in files:  # the data folder has neighbourhoods/: a page of the small areas
+    if NEIGHBOURHOODS.name in files:  # the data folder has neighbourhoods/: a page of the small areas
         jobs.append(
             NotebookJob("neighbourhoods.ipynb", NOTEBOOKS / "neighbourhoods.ipynb", common, everything, published)
         )
@@ -250,152 +225,211 @@ def _progress(result: NotebookResult, done: int, total: int) -> None:
     )
 
 
+@dataclass(frozen=True)
+class BuildOptions:
+    """How a build runs: the command line's options, given once to :func:`build_quarter` (and ``build_all``).
+
+    ``jobs`` notebooks run at once; ``force`` executes every notebook and renders
+    every page again, ignoring the caches; ``renderer`` is ``auto``, ``quarto`` or
+    ``builtin``; ``progress`` prints each notebook as it finishes and a summary;
+    ``partnership`` puts every output in a sub-folder of that name (force-wide
+    builds); ``executor`` runs the notebooks (a Dask client's executor, say)
+    instead of a local process pool; ``kernel`` is ``warm`` (one long-lived kernel
+    per worker) or ``fresh`` (a kernel per notebook), with the same outputs;
+    ``keep`` versions of each quarter are kept under ``.versions/``.
+    """
+
+    jobs: int = 2
+    force: bool = False
+    renderer: str = "auto"
+    progress: bool = True
+    partnership: str = ""
+    executor: Executor | None = None
+    kernel: str = "warm"
+    keep: int = DEFAULT_KEEP
+
+
 def build_quarter(
     data_dir: Path,
     out_dir: Path,
     quarter: str | Quarter | None = None,
-    *,
-    jobs: int = 2,
-    force: bool = False,
-    renderer: str = "auto",
-    progress: bool = True,
-    partnership: str = "",
-    executor: Executor | None = None,
-    kernel: str = "warm",
-    keep: int = DEFAULT_KEEP,
+    options: BuildOptions | None = None,
+    **settings: object,
 ) -> BuildResult:
     """Validate, compute, execute every notebook and render the site; publish only a complete build.
 
-    Invalid inputs raise ``InputError`` before anything is written. When a
-    notebook fails, the published quarter is left as it was and the failed
-    build is kept under ``<out>/failed/<quarter>/`` for inspection.
-    ``partnership`` puts every output in a sub-folder of that name (force-wide
-    builds); ``executor`` runs the notebooks (a Dask client's executor, say)
-    instead of a local process pool. ``kernel`` is ``warm`` (one long-lived
-    kernel per worker) or ``fresh`` (a kernel per notebook): the same outputs.
-    ``keep`` versions of each quarter are kept under ``.versions/``.
+    ``options`` says how (:class:`BuildOptions`); ``settings`` change some of
+    them (``build_quarter(data, out, jobs=2, force=True)``). Invalid inputs raise
+    ``InputError`` before anything is written. When a notebook fails, the
+    published quarter is left as it was and the failed build is kept under
+    ``<out>/failed/<quarter>/`` for inspection (:func:`keep_failed`).
 
     The build holds the output folder's lock (the command line holds it
     already; called on its own, it takes it), so it is safe however it is called.
     """
+    options = replace(options or BuildOptions(), **settings)
     out_dir = Path(out_dir).resolve()
     with folder_lock(out_dir, f"csp-report build {quarter or ''}".strip()):
-        start_writing(out_dir, keep=keep, data_dir=data_dir, partnership=partnership)
-        return _build_quarter(
-            data_dir, out_dir, quarter, jobs=jobs, force=force, renderer=renderer, progress=progress,
-            partnership=partnership, executor=executor, kernel=kernel, keep=keep,
-        )  # fmt: skip
+        start_writing(out_dir, keep=options.keep, data_dir=data_dir, partnership=options.partnership)
+        return _build_quarter(Path(data_dir).resolve(), out_dir, quarter, options)
 
 
-def _build_quarter(
-    data_dir: Path,
-    out_dir: Path,
-    quarter: str | Quarter | None,
-    *,
-    jobs: int,
-    force: bool,
-    renderer: str,
-    progress: bool,
-    partnership: str,
-    executor: Executor | None,
-    kernel: str,
-    keep: int,
-) -> BuildResult:
+def _build_quarter(data_dir: Path, out_dir: Path, quarter: str | Quarter | None, options: BuildOptions) -> BuildResult:
+    """The build, its lock held: unless nothing changed, compute and stage everything, then publish or keep it."""
     from analysis.pipeline import uptodate
-    from analysis.site.render import render_quarter
 
-    data_dir, out_dir = Path(data_dir).resolve(), Path(out_dir).resolve()
     requested = str(quarter) if quarter else None
-    if not force:
-        stamp = uptodate.current(data_dir, out_dir, requested, partnership=partnership, renderer=renderer)
+    if not options.force:
+        stamp = uptodate.current(
+            data_dir, out_dir, requested, partnership=options.partnership, renderer=options.renderer
+        )
         if stamp is not None:
-            if progress:
+            if options.progress:
                 print(unchanged_summary(stamp), file=sys.stderr)
             return unchanged_result(stamp)
-    out = OutputPaths(out_dir, partnership)
+    used = resolve_renderer(options.renderer)  # a Quarto asked for but missing or too old is refused before any work
+    out = OutputPaths(out_dir, options.partnership)
     # Local warm kernels start now, while the tables they will read are computed (stopped if the build ends first),
     # when notebooks will surely run: with --force, or with nothing in the cache yet. Otherwise they start on demand.
-    warm_now = kernel == "warm" and executor is None and (force or not _has_entries(out.cache / "notebooks"))
+    warm_now = options.kernel == "warm" and options.executor is None
+    warm_now = warm_now and (options.force or not _has_entries(out.cache / "notebooks"))
     # What the data folder holds before anything is read: the stamp records this, so a change made while the
     # build runs (a return read in, a quarter started) is never taken for what the build published.
     data_before = uptodate.tree_digest(data_dir)
-    with early_pool(jobs, out_dir) if warm_now else contextlib.nullcontext() as early, recording() as read:
+    with early_pool(options.jobs, out_dir) if warm_now else contextlib.nullcontext() as early, recording() as read:
         inputs = load_inputs(data_dir)
         q = choose_quarter(inputs, quarter)
-        if progress:
+        if options.progress:
             warn_returns_due(inputs, q)
         files = compute_tables(inputs, q, out)
         started = time.perf_counter()
         with staging(out_dir) as stage_root:
-            stage = OutputPaths(stage_root, partnership)
-            write_tables(files, stage.processed(str(q)))
-            used = resolve_renderer(renderer)
-            record = manifest(str(q), data_dir, list(inputs.files), files, renderer=used, read=read)
-            job_list = notebook_jobs(inputs, q, files, stage.processed(str(q)), stage_root, record["inputs"])
-            record["notebooks"] = {job.name: job.key_parameters for job in job_list}
-            (stage.processed(str(q)) / "manifest.json").write_text(manifest_text(record), encoding="utf-8")
-            results = execute_all(
-                job_list,
-                stage.reports(str(q)),
-                workers=jobs,
-                cache_dir=out.cache / "notebooks",
-                force=force,
-                replacements=relative_paths(stage_root),
-                cwd=stage_root,
-                progress=_progress if progress else None,
-                executor=executor,
-                kernel=kernel,
-                pool=early,
-            )
-            result_ok = all(r.ok for r in results)
-            render_quarter(
-                str(q),
-                stage.reports(str(q)),
-                stage.processed(str(q)),
-                stage.site_quarter(str(q)),
-                renderer=used,
-                cache_dir=None if force else out.cache / "pages",
-                jobs=jobs,
-                paper=result_ok,  # the committee paper, from the same sections as the pages, published with them
-            )
-            if result_ok:
+            stage = Staged(OutputPaths(stage_root, options.partnership), str(q))
+            jobs = stage_tables(inputs, q, files, data_dir, stage, options, read, renderer=used)
+            results = _execute(jobs, stage, out, options, early)
+            published = all(r.ok for r in results)
+            try:  # the paper, from the same sections as the pages
+                _render(stage, out, options, paper=published, renderer=used)
+            except QuartoRenderError as err:  # kept as a failed notebook's build is; the command exits 5
+                kept = keep_failed(stage, out_dir, options.partnership)
+                raise QuartoRenderError(
+                    f"{err}\nThe failed build (notebooks, pages, Quarto's log) is kept in {kept}"
+                ) from None
+            if published:
                 interrupt.check()  # a signal seen by a build-all thread: publish nothing
                 point("staged")
-                publish_quarter(  # one whole version, made current by one atomic switch; the home page follows
-                    out,
-                    str(q),
-                    made_by="build",
-                    moved={
-                        "processed": stage.processed(str(q)),
-                        "reports": stage.reports(str(q)),
-                        "site": stage.site_quarter(str(q)),
-                    },
-                    keep=keep,
-                )
-                failed_dir = None
+                publish_quarter(out, str(q), made_by="build", moved=stage.parts, keep=options.keep)
                 uptodate.record(
-                    data_dir, out_dir, requested, quarter=str(q), previous=str(q.previous), partnership=partnership,
-                    renderer=renderer, notebooks={job.name: str(job.source) for job in job_list},
-                    name=inputs.register.partnership, data_digest=data_before,
+                    data_dir, out_dir, requested, quarter=str(q), previous=str(q.previous),
+                    partnership=options.partnership, renderer=options.renderer,
+                    notebooks={job.name: str(job.source) for job in jobs}, name=inputs.register.partnership,
+                    data_digest=data_before,
                 )  # fmt: skip
-            else:
-                failed_dir = out_dir.joinpath("failed", *([partnership] if partnership else []), str(q))
-                failed_dir.parent.mkdir(parents=True, exist_ok=True)
-                kept = stage_root / "kept"
-                kept.mkdir()
-                for src, name in (
-                    (stage.processed(str(q)), "data/processed"),
-                    (stage.reports(str(q)), "reports"),
-                    (stage.site_quarter(str(q)), "_site"),
-                ):
-                    if src.exists():
-                        (kept / name).parent.mkdir(parents=True, exist_ok=True)
-                        src.rename(kept / name)
-                replace_path(kept, failed_dir)
-    result = BuildResult(str(q), results, result_ok, failed_dir)
-    if progress:
+            failed_dir = None if published else keep_failed(stage, out_dir, options.partnership)
+    result = BuildResult(str(q), results, published, failed_dir)
+    if options.progress:
         print(build_summary(result, inputs, time.perf_counter() - started), file=sys.stderr)
     return result
+
+
+@dataclass(frozen=True)
+class Staged:
+    """Where a build stages one quarter's outputs before they are published (or kept, when a notebook failed)."""
+
+    paths: OutputPaths  # under the staging folder
+    quarter: str
+
+    @property
+    def processed(self) -> Path:
+        return self.paths.processed(self.quarter)
+
+    @property
+    def reports(self) -> Path:
+        return self.paths.reports(self.quarter)
+
+    @property
+    def site(self) -> Path:
+        return self.paths.site_quarter(self.quarter)
+
+    @property
+    def parts(self) -> dict[str, Path]:
+        """Each part of a published version, by its name there."""
+        return {"processed": self.processed, "reports": self.reports, "site": self.site}
+
+
+def stage_tables(
+    inputs: Inputs,
+    q: Quarter,
+    files: dict[str, str],
+    data_dir: Path,
+    stage: Staged,
+    options: BuildOptions,
+    read: dict[Path, str] | None = None,
+    *,
+    renderer: str,
+) -> list[NotebookJob]:
+    """Write the quarter's tables and manifest into the staging folder; the notebooks to execute on them.
+
+    ``read`` is each input's hash as the build read it (:func:`analysis.core.files.recording`), for the manifest.
+    """
+    write_tables(files, stage.processed)
+    record = manifest(str(q), data_dir, list(inputs.files), files, renderer=renderer, read=read)
+    jobs = notebook_jobs(inputs, q, files, stage.processed, stage.paths.root, record["inputs"])
+    record["notebooks"] = {job.name: job.key_parameters for job in jobs}
+    (stage.processed / MANIFEST).write_text(manifest_text(record), encoding="utf-8")
+    return jobs
+
+
+def _execute(
+    jobs: list[NotebookJob], stage: Staged, out: OutputPaths, options: BuildOptions, pool: Executor | None
+) -> list[NotebookResult]:
+    return execute_all(
+        jobs,
+        stage.reports,
+        workers=options.jobs,
+        cache_dir=out.cache / "notebooks",
+        force=options.force,
+        replacements=relative_paths(stage.paths.root),
+        cwd=stage.paths.root,
+        progress=_progress if options.progress else None,
+        executor=options.executor,
+        kernel=options.kernel,
+        pool=pool,
+    )
+
+
+def _render(stage: Staged, out: OutputPaths, options: BuildOptions, *, paper: bool, renderer: str) -> None:
+    """Render the staged quarter's pages (and its paper, when ``paper``) with ``renderer``, as resolved."""
+    from analysis.site.render import render_quarter
+
+    render_quarter(
+        stage.quarter,
+        stage.reports,
+        stage.processed,
+        stage.site,
+        renderer=renderer,
+        cache_dir=None if options.force else out.cache / "pages",
+        jobs=options.jobs,
+        paper=paper,
+        quarto_cache=out.cache / "quarto",  # Quarto's own cache, keyed by what it compiles: kept with --force
+    )
+
+
+def keep_failed(stage: Staged, out_dir: Path, partnership: str = "") -> Path:
+    """Keep a failed build's tables, notebooks and pages under ``<out>/failed/[<partnership>/]<quarter>/``.
+
+    The folder replaces the failed build kept before it; the published quarter is not touched.
+    """
+    failed_dir = out_dir.joinpath("failed", *([partnership] if partnership else []), stage.quarter)
+    failed_dir.parent.mkdir(parents=True, exist_ok=True)
+    kept = stage.paths.root / "kept"
+    kept.mkdir()
+    for src, name in ((stage.processed, "data/processed"), (stage.reports, "reports"), (stage.site, "_site")):
+        if src.exists():
+            (kept / name).parent.mkdir(parents=True, exist_ok=True)
+            src.rename(kept / name)
+    replace_path(kept, failed_dir)
+    return failed_dir
 
 
 def _has_entries(folder: Path) -> bool:

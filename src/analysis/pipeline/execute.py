@@ -305,6 +305,85 @@ def _relocate(path: Path, replacements: dict[str, str]) -> None:
     path.write_text(text, encoding="utf-8")
 
 
+def _local_pool(workers: int) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(
+        max_workers=workers, mp_context=multiprocessing.get_context("fork"), initializer=_quiet_worker
+    )
+
+
+def _from_cache(
+    jobs: list[NotebookJob],
+    reports_dir: Path,
+    cache_dir: Path | None,
+    environment: str,
+    record: Callable[[NotebookResult], None],
+) -> list[tuple[NotebookJob, str]]:
+    """Copy each job's cached notebook into ``reports_dir`` (checked first: :mod:`analysis.pipeline.cache`);
+    the jobs still to run, with their cache keys."""
+    pending = []
+    for job in jobs:
+        key = job.cache_key(environment)
+        target = reports_dir / job.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        cached = None
+        if cache_dir is not None:
+            cached = cached_notebook(cache_dir, key, job.name, job.key_parameters or job.parameters)
+        if cached is not None:
+            target.write_bytes(cached)
+            record(NotebookResult(job.name, True, 0.0, cached=True))
+        else:
+            pending.append((job, key))
+    return pending
+
+
+def _refused(job: NotebookJob, record: Callable[[NotebookResult], None]) -> bool:
+    """Whether the job is refused before it runs (a parameter its notebook does not declare), recorded as failed."""
+    problem = check_parameters(job)
+    if problem:
+        record(NotebookResult(job.name, False, 0.0, error=problem))
+    return bool(problem)
+
+
+def _run(
+    pending: list[tuple[NotebookJob, str]],
+    pool: Executor,
+    run: Callable[..., tuple[bool, str, float]],
+    where: tuple[str, str, float | None],
+    reports_dir: Path,
+    cache_dir: Path | None,
+    replacements: dict[str, str] | None,
+    record: Callable[[NotebookResult], None],
+    owned: bool,
+) -> None:
+    """Run the pending notebooks on ``pool``, recording each as it finishes and caching those that succeed.
+
+    ``where`` is the working folder, the environment's fingerprint and the cell
+    timeout each notebook runs with. Ended early (a signal, a broken pool), the
+    notebooks still to run are stopped (:func:`_stop`): an ``owned`` local pool at
+    once, with its kernels.
+    """
+    futures: dict[Future, tuple[NotebookJob, str]] = {}
+    done = 0
+    try:
+        futures = {
+            pool.submit(run, str(job.source), str(reports_dir / job.name), job.parameters, *where): (job, key)
+            for job, key in pending
+        }
+        for future in _completed(futures):
+            job, key = futures[future]
+            ok, error, seconds = future.result()
+            target = reports_dir / job.name
+            if target.exists():
+                _relocate(target, replacements or {})
+            if ok and cache_dir is not None:
+                cache_notebook(cache_dir, key, job.name, target)
+            record(NotebookResult(job.name, ok, seconds, error=error))
+            done += 1
+    except BaseException as err:
+        _stop(pool if owned else None, futures, len(futures) - done, err)
+        raise
+
+
 def execute_all(
     jobs: Iterable[NotebookJob],
     reports_dir: Path,
@@ -331,72 +410,26 @@ def execute_all(
     """
     if kernel not in KERNEL_MODES:
         raise ValueError(f"kernel must be one of {', '.join(KERNEL_MODES)}, not {kernel!r}")
-    run = _execute_warm if kernel == "warm" else _execute
     end_with_parent()  # the workers (and the page renderers after them) end when this process does, however it ends
     jobs = list(jobs)
     environment = environment_fingerprint()
     results: list[NotebookResult] = []
-    pending: list[tuple[NotebookJob, str]] = []
-    total = len(jobs)
 
     def record(result: NotebookResult) -> None:
         results.append(result)
         if progress:
-            progress(result, len(results), total)
+            progress(result, len(results), len(jobs))
 
-    for job in jobs:
-        key = job.cache_key(environment)
-        target = reports_dir / job.name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        cached = None
-        if cache_dir is not None and not force:  # checked first: see analysis.pipeline.cache
-            cached = cached_notebook(cache_dir, key, job.name, job.key_parameters or job.parameters)
-        if cached is not None:
-            target.write_bytes(cached)
-            record(NotebookResult(job.name, True, 0.0, cached=True))
-        else:
-            pending.append((job, key))
-
-    runnable = []
-    for job, key in pending:
-        problem = check_parameters(job)
-        if problem:
-            record(NotebookResult(job.name, False, 0.0, error=problem))
-        else:
-            runnable.append((job, key))
-    pending = runnable
+    pending = _from_cache(jobs, reports_dir, None if force else cache_dir, environment, record)
+    pending = [(job, key) for job, key in pending if not _refused(job, record)]
     if pending:
         interrupt.check()
-        context = multiprocessing.get_context("fork")
-        workers = max(1, min(workers, len(pending)))
         owned = executor is None
-        pool = (
-            executor or pool or ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_quiet_worker)
-        )
-        futures: dict[Future, tuple[NotebookJob, str]] = {}
-        before = len(results)
+        pool = executor or pool or _local_pool(max(1, min(workers, len(pending))))
         try:
-            futures = {
-                pool.submit(
-                    run, str(job.source), str(reports_dir / job.name), job.parameters, str(cwd), environment, timeout
-                ): (
-                    job,
-                    key,
-                )
-                for job, key in pending
-            }
-            for future in _completed(futures):
-                job, key = futures[future]
-                ok, error, seconds = future.result()
-                target = reports_dir / job.name
-                if target.exists():
-                    _relocate(target, replacements or {})
-                if ok and cache_dir is not None:
-                    cache_notebook(cache_dir, key, job.name, target)
-                record(NotebookResult(job.name, ok, seconds, error=error))
-        except BaseException as err:
-            _stop(pool if owned else None, futures, len(futures) - (len(results) - before), err)
-            raise
+            run = _execute_warm if kernel == "warm" else _execute
+            where = (str(cwd), environment, timeout)
+            _run(pending, pool, run, where, reports_dir, cache_dir, replacements, record, owned)
         finally:
             if owned:
                 pool.shutdown()

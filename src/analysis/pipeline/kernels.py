@@ -13,11 +13,17 @@ be in: the user namespace is emptied and the execution count set back to 1
 cell sources (kept for the input history and for tracebacks) are dropped, so
 the kernel does not grow with the notebooks it has run; modules imported since the
 warm-up from outside the Python installation (the notebook's own modules) are
-forgotten; ``sys.path``, ``os.environ``, the warning filters and pandas'
-options are restored; and the working directory is the notebook's. The
-modules imported during the warm-up stay loaded: that is the point. Module
-level caches in :mod:`analysis` are keyed by what they read (see
+forgotten; ``sys.path``, ``os.environ`` (and the time zone), the warning filters
+and the warnings already shown, pandas' and NumPy's options, Altair's theme, data
+transformer and renderer, the builtins, ``sys.stdout`` and its siblings, the
+recursion limit, the decimal context and the root logger are restored; the
+global random generators are seeded afresh; and the working directory is the
+notebook's. The modules imported during the warm-up stay loaded: that is the
+point. Module level caches in :mod:`analysis` are keyed by what they read (see
 ``tests/test_kernels.py``), so none carries one notebook's data into another.
+
+A forked process (a pool worker started by a process that holds a kernel)
+starts with no kernel: it never stops or signals one its parent is using.
 
 A kernel that dies or times out is shut down and replaced, and its notebook is
 executed once more on the new kernel. ``--kernel fresh`` starts a kernel per
@@ -53,7 +59,9 @@ analysis.report.charts.to_svg(
 # Run once after the warm-up: what a notebook may change and the next must not see.
 SNAPSHOT = """
 def __csp_snapshot():
-    import copy, os, sys, types, warnings
+    import builtins, copy, decimal, gc, logging, os, sys, types, warnings
+    import numpy
+    from altair.utils.plugin_registry import PluginRegistry
     state = types.ModuleType("__csp_warm_state__")
     state.modules = set(sys.modules) | {{"__csp_warm_state__"}}
     state.path = list(sys.path)
@@ -67,18 +75,31 @@ def __csp_snapshot():
         state.pandas = copy.deepcopy(_config._global_config)
     except Exception:
         state.pandas = None
+    state.builtins = dict(vars(builtins))
+    state.streams = (sys.stdout, sys.stderr, sys.stdin, sys.displayhook, sys.excepthook)
+    state.recursion = sys.getrecursionlimit()
+    state.decimal = decimal.getcontext().copy()
+    state.numpy = (numpy.get_printoptions(), numpy.geterr())
+    state.logging = (logging.root.level, list(logging.root.handlers), logging.root.manager.disable)
+    registries = {{}}
+    for name in [m for m in sys.modules if m == "altair" or m.startswith("altair.")]:
+        for value in list(vars(sys.modules[name]).values()):
+            if isinstance(value, PluginRegistry):
+                registries[id(value)] = value
+    state.altair = [(r, r.active, dict(r.options)) for r in registries.values()]
     sys.modules["__csp_warm_state__"] = state
-    import gc
     gc.collect()
     gc.freeze()  # what the warm-up made stays: the collection run by every reset need not walk it again
 __csp_snapshot()
 del __csp_snapshot
 """
 
-# Run before every notebook: the state of a fresh kernel started in ``cwd``.
+# Run before every notebook: the state of a fresh kernel started in ``cwd``. What a fresh kernel draws at random
+# (the seeds of ``random`` and NumPy's global generator) is drawn again.
 PREPARE = """
 def __csp_prepare(cwd):
-    import os, sys, warnings
+    import builtins, decimal, logging, os, random, sys, time, warnings
+    import numpy
     state = sys.modules["__csp_warm_state__"]
     for name in [m for m in sys.modules if m not in state.modules]:
         where = getattr(sys.modules.get(name), "__file__", None)
@@ -87,13 +108,32 @@ def __csp_prepare(cwd):
     sys.path[:] = [cwd if p == state.launch_dir else p for p in state.path]
     os.environ.clear()
     os.environ.update(state.environ)
+    time.tzset()  # the C library's time zone follows TZ only when told
     warnings.filters[:] = state.filters
-    getattr(warnings, "_filters_mutated", lambda: None)()
+    warnings.onceregistry.clear()  # "once" warnings are shown again, as in a new process
+    getattr(warnings, "_filters_mutated", lambda: None)()  # and the "default" ones: every module's registry is stale
     if state.pandas is not None:
         import copy
         from pandas._config import config as _config
         _config._global_config.clear()
         _config._global_config.update(copy.deepcopy(state.pandas))
+    kept = vars(builtins)
+    for name in [n for n in kept if n not in state.builtins]:
+        del kept[name]
+    kept.update(state.builtins)
+    sys.stdout, sys.stderr, sys.stdin, sys.displayhook, sys.excepthook = state.streams
+    sys.setrecursionlimit(state.recursion)
+    decimal.setcontext(state.decimal.copy())
+    numpy.set_printoptions(**state.numpy[0])
+    numpy.seterr(**state.numpy[1])
+    random.seed()
+    numpy.random.seed()
+    logging.root.setLevel(state.logging[0])
+    logging.root.handlers[:] = state.logging[1]
+    logging.disable(state.logging[2])
+    for registry, active, options in state.altair:
+        if registry.active != active or registry.options != options:
+            registry.enable(active, **options)
     os.chdir(cwd)
     shell = get_ipython()
     shell.reset(new_session=True)
@@ -206,6 +246,18 @@ class WarmKernel:
 _kernels: dict[int, WarmKernel] = {}
 _lock = threading.Lock()
 _finaliser_registered = False
+
+
+def _forget_the_parents_kernels() -> None:
+    """In a forked child: the parent's kernels are the parent's. The child starts its own, and never stops (or
+    signals, or removes the files of) one its parent is using; its exit handlers are its own to register."""
+    global _lock, _finaliser_registered
+    _lock = threading.Lock()
+    _kernels.clear()
+    _finaliser_registered = False
+
+
+os.register_at_fork(after_in_child=_forget_the_parents_kernels)
 
 
 def _shutdown_all() -> None:

@@ -18,6 +18,7 @@ from pathlib import Path
 from analysis.core.paths import OutputPaths
 from analysis.core.problems import InputError, Problem
 from analysis.inputs.tables import load_inputs
+from analysis.processed.contract import MEASURE_SERIES, MEASURE_STATUS
 from analysis.processed.manifest import Change, late_returns, status_changes, value_revisions
 from analysis.processed.tables import quarter_tables
 from analysis.processed.versions import Published, check_version, contract_paths, has_pages, published
@@ -49,7 +50,7 @@ def verify_quarter(
     q = str(inputs.latest_quarter()) if quarter is None else quarter
     out = OutputPaths(Path(out_dir).resolve())
     folders = published(out, q)  # every file below is read from this one version
-    if not (folders.processed / "measure_status.csv").exists():
+    if not (folders.processed / MEASURE_STATUS.name).exists():
         raise InputError(
             [Problem(str(out.processed(q)), None, None, f"{q} has not been built here; nothing to verify")]
         )
@@ -57,11 +58,11 @@ def verify_quarter(
 
     tables = quarter_tables(inputs, parse_quarter(q))
     changes = status_changes(
-        (folders.processed / "measure_status.csv").read_text(encoding="utf-8"), tables["measure_status.csv"]
+        (folders.processed / MEASURE_STATUS.name).read_text(encoding="utf-8"), tables[MEASURE_STATUS.name]
     )
-    series = (folders.processed / "measure_series.csv").read_text(encoding="utf-8")
-    changes += value_revisions(series, tables["measure_series.csv"])
-    late = late_returns(series, tables["measure_series.csv"], q)
+    series = (folders.processed / MEASURE_SERIES.name).read_text(encoding="utf-8")
+    changes += value_revisions(series, tables[MEASURE_SERIES.name])
+    late = late_returns(series, tables[MEASURE_SERIES.name], q)
     changes += late
     problems = site_problems(out, q, folders)
     if echo:

@@ -1,7 +1,9 @@
 """The text form of the processed tables: byte-stable numbers, formula-safe text, and reading it back.
 
-Shared by the writer (:mod:`analysis.processed.tables`) and the schema checks
-(:mod:`analysis.processed.schemas`), so both read and write one format.
+Shared by the writer (:meth:`analysis.processed.contract.Table.text`) and the
+reader (:mod:`analysis.processed.schemas`), so both read and write one format;
+which columns are numbers comes from each table's declaration
+(:mod:`analysis.processed.contract`).
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+from collections.abc import Collection
 
 import pandas as pd
 
@@ -43,7 +46,7 @@ def safe_text(value: object) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def to_csv_text(frame: pd.DataFrame, numeric: set[str]) -> str:
+def to_csv_text(frame: pd.DataFrame, numeric: Collection[str]) -> str:
     """CSV text with fixed number formatting, safe text cells and ``\\n`` line ends."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -56,24 +59,11 @@ def to_csv_text(frame: pd.DataFrame, numeric: set[str]) -> str:
     return buffer.getvalue()
 
 
-NUMERIC = {
-    "ytd_actual", "ytd_target", "annual_target", "last_year_ytd", "last_year_total",
-    "change_vs_last_year", "forecast", "periods_elapsed", "periods_in_year", "financial_year",
-    "value", "cumulative_value", "cumulative_target", "mean", "lower_limit", "upper_limit",
-    "crimes", "population", "number", "forecast_low", "forecast_high", "p_meet_target",
-    "rate_per_1000", "change_ratio", "change_low", "change_high", "change_p_value",
-    "quarter_actual", "last_year_quarter_actual", "lag", "amber_tolerance",
-    "rate_low", "rate_high", "rank", "members", "msg_mean", "msg_sd", "band_low", "band_high", "pooled_rate",
-    "expected", "lower_95", "upper_95", "lower_998", "upper_998",
-    "crimes_ytd", "last_year_crimes_ytd", "last_year_rate_per_1000", "gap_rank", "deprivation_decile", "areas",
-}  # fmt: skip
-
-
-def parse_processed(text: str) -> pd.DataFrame:
-    """A processed CSV's text as a frame: numbers as floats, text as the analyst wrote it."""
+def parse_processed(text: str, numeric: Collection[str]) -> pd.DataFrame:
+    """A processed CSV's text as a frame: the ``numeric`` columns as floats, the others as the analyst wrote them."""
     frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
     for column in frame.columns:
-        if column in NUMERIC:
+        if column in numeric:
             frame[column] = pd.to_numeric(frame[column].replace("", None), errors="raise").astype("float64")
         else:
             frame[column] = frame[column].map(_unsafe_text)

@@ -23,6 +23,7 @@ from analysis.core.files import MAX_TABLE_BYTES, FileRefused, read_confined
 from analysis.core.formatting import number, percent
 from analysis.core.paths import PROJECT_ROOT
 from analysis.core.periods import PeriodError, parse_quarter, quarter_of_period
+from analysis.processed.contract import CHANGES, MANIFEST, MEASURE_SERIES, MEASURE_STATUS
 
 KEY_PACKAGES = ("pandas", "altair", "vl-convert-python", "papermill", "nbconvert", "pandera", "scipy", "pyarrow")
 COMPARED_FIGURES = (
@@ -142,7 +143,7 @@ def manifest_text(data: dict) -> str:
 
 def read_manifest(folder: Path) -> dict | None:
     """The manifest a quarter's processed folder holds, or ``None`` when it has none (not built)."""
-    path = Path(folder) / "manifest.json"
+    path = Path(folder) / MANIFEST
     if not path.is_file():
         return None
     return json.loads(path.read_text(encoding="utf-8"))
@@ -300,10 +301,8 @@ def changes_since(previous_dir: Path, tables: dict[str, str], previous_quarter: 
     """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(
-        ["kind", "measure_id", "what", "before", "after", "previous_quarter", "before_shown", "after_shown"]
-    )
-    status_file, series_file = previous_dir / "measure_status.csv", previous_dir / "measure_series.csv"
+    writer.writerow(CHANGES.names)
+    status_file, series_file = previous_dir / MEASURE_STATUS.name, previous_dir / MEASURE_SERIES.name
     found = "found" if status_file.exists() else "not found"
     writer.writerow(["previous_build", "", "previous quarter", "", found, previous_quarter, "", ""])
 
@@ -314,13 +313,13 @@ def changes_since(previous_dir: Path, tables: dict[str, str], previous_quarter: 
         writer.writerow([kind, c.measure_id, c.what, c.before, c.after, previous_quarter, before, after])
 
     if status_file.exists():
-        for c in status_changes(status_file.read_text(encoding="utf-8"), tables["measure_status.csv"]):
+        for c in status_changes(status_file.read_text(encoding="utf-8"), tables[MEASURE_STATUS.name]):
             if c.what in ("status", "spc_variation"):
                 write(c.what, c)
     if series_file.exists():
         old_series = series_file.read_text(encoding="utf-8")
-        for c in late_returns(old_series, tables["measure_series.csv"], previous_quarter):
+        for c in late_returns(old_series, tables[MEASURE_SERIES.name], previous_quarter):
             write("late_return", c)
-        for c in value_revisions(old_series, tables["measure_series.csv"]):
+        for c in value_revisions(old_series, tables[MEASURE_SERIES.name]):
             write("revision", c)
     return out.getvalue()

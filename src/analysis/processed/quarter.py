@@ -1,10 +1,14 @@
-"""One quarter's processed tables, as the notebooks read them.
+"""The one reader of a quarter's processed tables, for the notebooks, the site and the paper.
 
 A notebook is handed the quarter's folder of built tables
 (``data/processed/<quarter>/``, or a partnership's own folder in a force-wide
-build) and reads only that. A missing or malformed table stops it with
+build) and reads only that, with :func:`load_quarter`; the site and the paper
+read the same way (:func:`load_quarter`, or one table with :func:`read_table`).
+A missing or malformed table stops the reader with
 :class:`ProcessedTableError`, naming the file and saying to run
 ``csp-report build``: the pages never recompute the tables from the inputs.
+What a table must hold comes from its declaration
+(:mod:`analysis.processed.contract`).
 """
 
 from __future__ import annotations
@@ -18,12 +22,25 @@ import pandas as pd
 from analysis.core.paths import PROJECT_ROOT, OutputPaths
 from analysis.core.periods import Quarter, parse_quarter
 from analysis.core.register import Register
-from analysis.processed.schemas import OPTIONAL_TABLE_NAMES, TABLE_NAMES, ProcessedTableError, check_text
+from analysis.processed.contract import (
+    CHANGES,
+    COMMENTARY,
+    EXCEPTIONS,
+    FAMILY_GROUP_FUNNEL,
+    FAMILY_GROUP_POSITION,
+    FAMILY_GROUP_RANK,
+    MANIFEST,
+    MAP_FILES,
+    MEASURE_SERIES,
+    MEASURE_STATUS,
+    REGISTER,
+    TABLES,
+    Table,
+)
+from analysis.processed.contract import table as declared
+from analysis.processed.schemas import ProcessedTableError, check_text
 
-TABLE_FILES = TABLE_NAMES
-"""Every table a built quarter holds; all are required."""
-OPTIONAL_FILES = (*OPTIONAL_TABLE_NAMES, "boundaries.geojson", "wards.geojson")
-"""What a quarter whose data folder has ``neighbourhoods/`` holds besides: its small-area tables and boundaries."""
+AGAIN = "Run `csp-report build` for this quarter again."
 
 
 @dataclass(frozen=True)
@@ -36,18 +53,21 @@ class QuarterData:
     commentary: dict[str, str] = field(default_factory=dict)
     folder: Path | None = None
     manifest: dict | None = None  # the build's record: inputs and their hashes, code version
-    geojson: dict[str, str] = field(default_factory=dict)  # the boundaries the maps are drawn from, by file name
+    geojson: dict[str, str] = field(default_factory=dict)  # the maps' boundaries (contract.MAP_FILES) by file name
 
     @property
     def status(self) -> pd.DataFrame:
-        return self.tables["measure_status.csv"]
+        """``measure_status.csv``: one row per measure."""
+        return self.table(MEASURE_STATUS)
 
     @property
     def series(self) -> pd.DataFrame:
-        return self.tables["measure_series.csv"]
+        """``measure_series.csv``: each measure's periods of this year and last."""
+        return self.table(MEASURE_SERIES)
 
-    def table(self, name: str) -> pd.DataFrame:
-        """A processed table by file name."""
+    def table(self, name: str | Table) -> pd.DataFrame:
+        """A processed table, by its declaration (:mod:`analysis.processed.contract`) or its file name."""
+        name = name.name if isinstance(name, Table) else name
         if name not in self.tables:
             raise ProcessedTableError(f"{self._where(name)} was not read: no processed table has that name")
         return self.tables[name]
@@ -56,19 +76,14 @@ class QuarterData:
         return self.folder / name if self.folder is not None else name
 
     @property
-    def neighbourhoods(self) -> pd.DataFrame | None:
-        """Each police.uk measure by small area (``neighbourhoods.csv``); ``None`` without ``neighbourhoods/``."""
-        return self.tables.get("neighbourhoods.csv")
-
-    @property
     def exceptions(self) -> pd.DataFrame:
         """The exception items: every amber and red measure, its status and the reason."""
-        return self.tables["exceptions.csv"]
+        return self.table(EXCEPTIONS)
 
     @property
     def changes(self) -> pd.DataFrame:
         """Status changes and revised values since the previous quarter built for this partnership."""
-        return self.tables["changes.csv"]
+        return self.table(CHANGES)
 
     def change_on_last_year(self, measure_id: str) -> dict | None:
         """The significance test of the change on last year as the build wrote it; None when not made."""
@@ -83,17 +98,17 @@ class QuarterData:
 
     def family_group_rank(self) -> pd.DataFrame:
         """The family group ranked by rate (1 = lowest), ``is_partnership`` as True/False."""
-        ranked = self.tables["family_group_rank.csv"]
+        ranked = self.table(FAMILY_GROUP_RANK)
         return ranked.assign(rank=ranked["rank"].astype(int), is_partnership=ranked["is_partnership"] == "yes")
 
     def family_group_position(self) -> pd.Series | None:
         """The partnership's position in its family group; None when no figures were supplied."""
-        position = self.tables["family_group_position.csv"]
+        position = self.table(FAMILY_GROUP_POSITION)
         return None if position.empty else position.iloc[0]
 
     def family_group_funnel(self) -> pd.DataFrame:
         """The funnel plot's 95% and 99.8% limits around the family rate, by population."""
-        return self.tables["family_group_funnel.csv"]
+        return self.table(FAMILY_GROUP_FUNNEL)
 
     def status_row(self, measure_id: str) -> pd.Series:
         rows = self.status[self.status["measure_id"] == measure_id]
@@ -103,29 +118,67 @@ class QuarterData:
 
     @classmethod
     def from_files(cls, quarter: Quarter, files: dict[str, str], folder: Path | None = None) -> QuarterData:
-        """Build from ``{file name: text}`` as :func:`analysis.processed.tables.quarter_tables` returns."""
+        """Build from ``{file name: text}`` as :func:`analysis.processed.tables.quarter_tables` returns.
+
+        Every declared table (:data:`analysis.processed.contract.TABLES`) is
+        checked against its declaration; an optional one that is absent is read
+        as an empty table.
+        """
         where = folder if folder is not None else "the processed tables"
-        missing = sorted(set(TABLE_FILES) - set(files))
-        if missing or "register.json" not in files:
-            names = ", ".join(missing + ([] if "register.json" in files else ["register.json"]))
+        missing = [t.name for t in TABLES if t.name not in files and not t.optional]
+        if missing or REGISTER not in files:
+            names = ", ".join(missing + ([] if REGISTER in files else [REGISTER]))
             raise ProcessedTableError(
                 f"{where} lacks {names}: the quarter was not built, or by an older version of csp-report. "
                 "Run `csp-report build` for this quarter."
             )
-        tables = {name: check_text(name, text, where) for name, text in files.items() if name.endswith(".csv")}
-        geojson = {name: text for name, text in files.items() if name.endswith(".geojson")}
-        commentary = {
-            name.removeprefix("commentary/").removesuffix(".md"): text
-            for name, text in files.items()
-            if name.startswith("commentary/")
+        tables = {
+            t.name: check_text(t.name, files[t.name] if t.name in files else _empty_text(t), where) for t in TABLES
         }
-        try:
-            register = Register.from_json(files["register.json"])
-        except (ValueError, KeyError, TypeError) as err:
-            raise ProcessedTableError(
-                f"{where}: register.json cannot be read ({err}). Run `csp-report build` for this quarter again."
-            ) from err
-        return cls(quarter, register, tables, commentary, folder, geojson=geojson)
+        commentary = {
+            name.removeprefix(f"{COMMENTARY}/").removesuffix(".md"): text
+            for name, text in files.items()
+            if name.startswith(f"{COMMENTARY}/")
+        }
+        geojson = {name: files[name] for name in MAP_FILES if name in files}
+        return cls(quarter, _register(files[REGISTER], where), tables, commentary, folder, geojson=geojson)
+
+
+def _empty_text(table: Table) -> str:
+    """An absent optional table as the writer would write it empty: its header alone."""
+    return table.text(table.frame())
+
+
+def _register(text: str, where: Path | str) -> Register:
+    try:
+        return Register.from_json(text)
+    except (ValueError, KeyError, TypeError) as err:
+        raise ProcessedTableError(f"{where}: {REGISTER} cannot be read ({err}). {AGAIN}") from err
+
+
+def read_table(folder: Path | str, table: Table | str) -> pd.DataFrame:
+    """One processed table of a quarter's folder, checked as :func:`load_quarter` checks it.
+
+    A missing table (unless it is optional: then it is empty), or one that does
+    not match its declaration, raises :class:`ProcessedTableError`.
+    """
+    t = declared(table)
+    path = Path(folder) / t.name
+    if not path.is_file():
+        if t.optional:
+            return check_text(t.name, _empty_text(t), folder)
+        raise ProcessedTableError(f"{path} is missing. Run `csp-report build` for this quarter.")
+    return check_text(t.name, path.read_text(encoding="utf-8"), folder)
+
+
+def read_register(folder: Path | str) -> Register:
+    """The register as the build read it (``register.json`` of a quarter's folder)."""
+    path = Path(folder) / REGISTER
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise ProcessedTableError(f"{path} cannot be read ({err}). Run `csp-report build` for this quarter.") from err
+    return _register(text, folder)
 
 
 def processed_folder(quarter: str | Quarter, processed_dir: str | Path = "") -> Path:
@@ -160,25 +213,20 @@ def load_quarter(quarter: str, *, processed_dir: str | Path = "") -> QuarterData
             f"{folder} does not exist: {q} has not been built there. "
             f"Run `csp-report build --quarter {q}` (or `csp-report status`) first."
         )
-    files = {
-        name: (folder / name).read_text(encoding="utf-8")
-        for name in (*TABLE_FILES, *OPTIONAL_FILES)
-        if (folder / name).is_file()
-    }
-    if (folder / "register.json").is_file():
-        files["register.json"] = (folder / "register.json").read_text(encoding="utf-8")
-    for path in sorted((folder / "commentary").glob("*.md")):
-        files[f"commentary/{path.name}"] = path.read_text(encoding="utf-8")
+    names = [*(t.name for t in TABLES), REGISTER, *MAP_FILES]
+    files = {name: (folder / name).read_text(encoding="utf-8") for name in names if (folder / name).is_file()}
+    for path in sorted((folder / COMMENTARY).glob("*.md")):
+        files[f"{COMMENTARY}/{path.name}"] = path.read_text(encoding="utf-8")
     data = QuarterData.from_files(q, files, folder)
     try:
-        record = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        record = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError) as err:
         raise ProcessedTableError(
-            f"{folder / 'manifest.json'} is missing or unreadable ({err}). Run `csp-report build` for this quarter."
+            f"{folder / MANIFEST} is missing or unreadable ({err}). Run `csp-report build` for this quarter."
         ) from err
     if record.get("quarter") != str(q):
         raise ProcessedTableError(f"{folder} holds the tables of {record.get('quarter')!r}, not {q}")
     return replace(data, manifest=record)
 
 
-__all__ = ["OPTIONAL_FILES", "TABLE_FILES", "ProcessedTableError", "QuarterData", "load_quarter", "processed_folder"]
+__all__ = ["ProcessedTableError", "QuarterData", "load_quarter", "processed_folder", "read_register", "read_table"]

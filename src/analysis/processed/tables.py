@@ -18,46 +18,52 @@ import pandas as pd
 from analysis.core.paths import OutputPaths
 from analysis.core.periods import Quarter
 from analysis.core.register import Measure, Register
+from analysis.core.vocabulary import CUMULATIVE, MONITORED
 from analysis.method import compare
 from analysis.method.exceptions import exception_reasons
-from analysis.method.spc import COLUMNS as SPC_COLUMNS
 from analysis.method.spc import RebaseError, spc_for_measure
 from analysis.method.stats import compare_counts, projection
 from analysis.method.status import MeasureStatus, cumulative_rows, increments, measure_status
-from analysis.processed.csvtext import NUMERIC, format_number, parse_processed, safe_text, to_csv_text  # noqa: F401
+from analysis.processed.contract import (
+    ACTION_PLAN,
+    CHANGES,
+    EVENTS,
+    EXCEPTIONS,
+    FAMILY_GROUP,
+    FAMILY_GROUP_FUNNEL,
+    FAMILY_GROUP_POSITION,
+    FAMILY_GROUP_RANK,
+    MEASURE_SERIES,
+    MEASURE_STATUS,
+    PARTNER_NOTES,
+    RECOMMENDATIONS,
+    REGISTER,
+    SPC,
+    STATUS_HISTORY,
+    TABLE_NAMES,
+    Table,
+    commentary_file,
+)
 from analysis.processed.manifest import changes_since
 from analysis.processed.neighbourhoods import neighbourhood_files
-from analysis.processed.schemas import SCHEMA_NAMES, ProcessedTableError, check_text
+from analysis.processed.quarter import read_register
+from analysis.processed.schemas import ProcessedTableError, check_text
 
 if TYPE_CHECKING:  # the inputs module loads pandera, which the notebooks' kernels need not
     from analysis.inputs.tables import Inputs
-
-STATUS_COLUMNS = [
-    "measure_id", "title", "priority", "lead", "polarity", "frequency", "period_end",
-    "ytd_actual", "ytd_target", "annual_target", "last_year_ytd", "last_year_total",
-    "change_vs_last_year", "forecast", "status",
-]  # fmt: skip
-EXTRA_STATUS_COLUMNS = [
-    "spc_variation", "spc_assurance", "forecast_low", "forecast_high", "p_meet_target",
-    "change_ratio", "change_low", "change_high", "change_p_value", "change_significant", "small_count",
-    "change_verdict", "aggregation", "unit", "status_label", "periods_elapsed", "periods_in_year",
-    "quarter_actual", "last_year_quarter_actual", "lag", "periods_missing",
-    "status_method", "profile", "amber_tolerance",
-]  # fmt: skip
-SERIES_COLUMNS = ["measure_id", "financial_year", "period", "value", "cumulative_value", "cumulative_target"]
 
 
 def _beyond_the_light(m: Measure, s: MeasureStatus, series: dict[str, float]) -> tuple[dict, pd.DataFrame | None]:
     """SPC variation and assurance, the significance of the change on last year and the odds."""
     extra: dict = {}
-    points = increments(series, m.frequency) if m.aggregation == "cumulative" else series  # SPC on the increases
+    points = increments(series, m.frequency) if m.aggregation == CUMULATIVE else series  # SPC on the increases
     spc = spc_for_measure(m, points, s.period_end) if s.period_end else None
     if spc is not None:
         extra["spc_variation"], extra["spc_assurance"] = spc.variation, spc.assurance
     if s.ytd_actual is not None:
         p = projection(
             s.ytd_actual, s.periods_elapsed, s.periods_in_year, s.last_year_ytd, s.last_year_total,
-            s.annual_target if m.polarity != "monitor" else None, m.polarity, m.aggregation,
+            s.annual_target if m.polarity != MONITORED else None, m.polarity, m.aggregation,
         )  # fmt: skip
         extra.update(forecast_low=p.low, forecast_high=p.high, p_meet_target=p.p_meet_target)
     if m.aggregation == "sum" and s.ytd_actual is not None and s.last_year_ytd is not None:
@@ -120,8 +126,8 @@ def status_and_spc(inputs: Inputs, quarter: Quarter) -> tuple[pd.DataFrame, pd.D
                 **extra,
             }
         )
-    spc = pd.concat(spc_frames, ignore_index=True) if spc_frames else pd.DataFrame(columns=SPC_COLUMNS)
-    return pd.DataFrame(rows, columns=STATUS_COLUMNS + EXTRA_STATUS_COLUMNS), spc[SPC_COLUMNS]
+    spc = pd.concat(spc_frames, ignore_index=True) if spc_frames else SPC.frame()
+    return MEASURE_STATUS.frame(rows), spc[list(SPC.names)]
 
 
 def _rebase_error(inputs: Inputs, measure_id: str, quarter: Quarter, period_end: str, err: RebaseError) -> Exception:
@@ -149,16 +155,10 @@ def series_table(inputs: Inputs, quarter: Quarter) -> pd.DataFrame:
         series = inputs.series(m.id)
         for fy in (quarter.fy - 1, quarter.fy):
             rows.extend(cumulative_rows(m, series, fy, complete=fy < quarter.fy))
-    return pd.DataFrame(rows, columns=SERIES_COLUMNS)
+    return MEASURE_SERIES.frame(rows)
 
 
 WRITE_ADVICE = "The build made a table that breaks its own schema, so nothing was written; please report this."
-EXCEPTION_COLUMNS = ["measure_id", "status", "reason"]
-POSITION_COLUMNS = [
-    "partnership", "method", "crimes", "population", "rate_per_1000", "rate_low", "rate_high", "rank", "members",
-    "msg_mean", "msg_sd", "band_low", "band_high", "pooled_rate", "direction", "significant", "description",
-]  # fmt: skip
-FUNNEL_COLUMNS = ["population", "expected", "lower_95", "upper_95", "lower_998", "upper_998"]
 
 
 def exceptions_table(register: Register, status: pd.DataFrame) -> pd.DataFrame:
@@ -169,17 +169,14 @@ def exceptions_table(register: Register, status: pd.DataFrame) -> pd.DataFrame:
         reasons = exception_reasons(r)
         if reasons:
             rows.append({"measure_id": r["measure_id"], "status": r["status"], "reason": "; ".join(reasons)})
-    return pd.DataFrame(rows, columns=EXCEPTION_COLUMNS)
+    return EXCEPTIONS.frame(rows)
 
 
-def family_group_tables(register: Register, fg: pd.DataFrame) -> dict[str, pd.DataFrame]:
+def family_group_tables(register: Register, fg: pd.DataFrame) -> dict[Table, pd.DataFrame]:
     """The family group ranked, the partnership's position in it and the funnel plot's limits."""
     if fg.empty:
-        return {
-            "family_group_rank.csv": pd.DataFrame(columns=compare.TABLE_COLUMNS),
-            "family_group_position.csv": pd.DataFrame(columns=POSITION_COLUMNS),
-            "family_group_funnel.csv": pd.DataFrame(columns=FUNNEL_COLUMNS),
-        }
+        return {FAMILY_GROUP_RANK: FAMILY_GROUP_RANK.frame(), FAMILY_GROUP_POSITION: FAMILY_GROUP_POSITION.frame(),
+                FAMILY_GROUP_FUNNEL: FAMILY_GROUP_FUNNEL.frame()}  # fmt: skip
     partnership = register.partnership
     ranked = compare.family_group_table(fg, partnership)
     ranked["is_partnership"] = ranked["is_partnership"].map({True: "yes", False: "no"})
@@ -195,9 +192,9 @@ def family_group_tables(register: Register, fg: pd.DataFrame) -> dict[str, pd.Da
     low, high = float(fg["population"].min()), float(fg["population"].max())
     span = [low * 0.8 + (high * 1.2 - low * 0.8) * i / 60 for i in range(61)]
     return {
-        "family_group_rank.csv": ranked,
-        "family_group_position.csv": pd.DataFrame([position], columns=POSITION_COLUMNS),
-        "family_group_funnel.csv": compare.funnel_limits(p.pooled_rate, span)[FUNNEL_COLUMNS],
+        FAMILY_GROUP_RANK: ranked,
+        FAMILY_GROUP_POSITION: FAMILY_GROUP_POSITION.frame([position]),
+        FAMILY_GROUP_FUNNEL: compare.funnel_limits(p.pooled_rate, span),
     }
 
 
@@ -215,27 +212,24 @@ def quarter_tables(inputs: Inputs, quarter: Quarter) -> dict[str, str]:
     status, spc = status_and_spc(inputs, quarter)
     family = this_quarter(inputs.family_group)
     frames = {
-        "measure_status.csv": status,
-        "spc.csv": spc,
-        "measure_series.csv": series_table(inputs, quarter),
-        "exceptions.csv": exceptions_table(inputs.register, status),
-        "action_plan.csv": this_quarter(inputs.action_plan),
-        "recommendations.csv": this_quarter(inputs.recommendations),
-        "family_group.csv": family,
-        "partner_notes.csv": this_quarter(inputs.partner_notes),
-        "events.csv": events_table(inputs, quarter),
+        MEASURE_STATUS: status,
+        SPC: spc,
+        MEASURE_SERIES: series_table(inputs, quarter),
+        EXCEPTIONS: exceptions_table(inputs.register, status),
+        ACTION_PLAN: this_quarter(inputs.action_plan),
+        RECOMMENDATIONS: this_quarter(inputs.recommendations),
+        FAMILY_GROUP: family,
+        PARTNER_NOTES: this_quarter(inputs.partner_notes),
+        EVENTS: events_table(inputs, quarter),
         **family_group_tables(inputs.register, family),
     }
-    files = {name: to_csv_text(frame, NUMERIC) for name, frame in frames.items()}
+    files = {table.name: table.text(frame) for table, frame in frames.items()}
     files.update(neighbourhood_files(inputs, quarter))  # when the data folder has neighbourhoods/
-    files["register.json"] = inputs.register.to_json()
+    files[REGISTER] = inputs.register.to_json()
     for (cq, mid), text in sorted(inputs.commentary.items()):
         if cq == q:
-            files[f"commentary/{mid}.md"] = text
+            files[commentary_file(mid)] = text
     return files
-
-
-HISTORY_COLUMNS = ["measure_id", "quarter", "status", "ytd_actual", "forecast", "spc_variation"]
 
 
 def earlier_quarters(processed_root: Path, quarter: Quarter, partnership: str) -> list[tuple[Quarter, Path]]:
@@ -255,10 +249,9 @@ def earlier_quarters(processed_root: Path, quarter: Quarter, partnership: str) -
         except PeriodError:
             continue
         folder = entry.resolve()
-        if str(q) != entry.name or q >= quarter or not (folder / "measure_status.csv").is_file():
+        if str(q) != entry.name or q >= quarter or not (folder / MEASURE_STATUS.name).is_file():
             continue
-        register = folder / "register.json"
-        if register.is_file() and read_register_json(folder).partnership != partnership:
+        if (folder / REGISTER).is_file() and read_register(folder).partnership != partnership:
             continue
         found.append((q, folder))
     return sorted(found)
@@ -272,15 +265,15 @@ def status_history(processed_root: Path, quarter: Quarter, status_csv: str, part
     ``status_csv``. Values are copied as written, so the history never
     recomputes a published figure.
     """
-    texts = [(q, (folder / "measure_status.csv").read_text(encoding="utf-8"))
+    texts = [(q, (folder / MEASURE_STATUS.name).read_text(encoding="utf-8"))
              for q, folder in earlier_quarters(processed_root, quarter, partnership)]  # fmt: skip
     texts.append((quarter, status_csv))
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(HISTORY_COLUMNS)
+    writer.writerow(STATUS_HISTORY.names)
     for q, text in texts:
         for row in csv.DictReader(io.StringIO(text)):
-            writer.writerow([row.get("measure_id", ""), str(q), *(row.get(c, "") for c in HISTORY_COLUMNS[2:])])
+            writer.writerow([str(q) if c == "quarter" else row.get(c, "") for c in STATUS_HISTORY.names])
     return buffer.getvalue()
 
 
@@ -289,9 +282,9 @@ def compute_tables(inputs: Inputs, q: Quarter, out: OutputPaths) -> dict[str, st
     and the status history of every quarter built there."""
     files = quarter_tables(inputs, q)
     previous = out.processed(str(q.previous)).resolve()  # one published version, whatever switches meanwhile
-    files["changes.csv"] = changes_since(previous, files, str(q.previous))
-    files["status_history.csv"] = status_history(
-        out.processed_root, q, files["measure_status.csv"], inputs.register.partnership
+    files[CHANGES.name] = changes_since(previous, files, str(q.previous))
+    files[STATUS_HISTORY.name] = status_history(
+        out.processed_root, q, files[MEASURE_STATUS.name], inputs.register.partnership
     )
     return files
 
@@ -302,30 +295,13 @@ def write_tables(files: dict[str, str], folder: Path) -> None:
     A table that does not match its schema raises :class:`ProcessedTableError`
     before anything is written.
     """
-    unknown = sorted(n for n in files if n.endswith(".csv") and n not in SCHEMA_NAMES)
+    unknown = sorted(n for n in files if n.endswith(".csv") and n not in TABLE_NAMES)
     if unknown:
         raise ProcessedTableError(f"{folder}: no schema for {', '.join(unknown)}")
     for name, text in files.items():
-        if name in SCHEMA_NAMES:
+        if name in TABLE_NAMES:
             check_text(name, text, folder, advice=WRITE_ADVICE)
     for name, text in files.items():
         path = folder / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8", newline="")
-
-
-def read_processed(folder: Path, name: str) -> pd.DataFrame:
-    """Read one processed CSV back, numbers as floats and text as text, checked against its schema.
-
-    A missing file, or one that does not match its schema, raises :class:`ProcessedTableError`.
-    """
-    path = Path(folder) / name
-    if not path.is_file():
-        raise ProcessedTableError(f"{path} is missing. Run `csp-report build` for this quarter.")
-    text = path.read_text(encoding="utf-8")
-    return check_text(name, text, folder) if name in SCHEMA_NAMES else parse_processed(text)
-
-
-def read_register_json(folder: Path) -> Register:
-    """The register as the build saw it."""
-    return Register.from_json((folder / "register.json").read_text(encoding="utf-8"))

@@ -32,6 +32,7 @@ from pathlib import Path
 from analysis.core.paths import VERSIONS, OutputPaths
 from analysis.core.periods import PeriodError, parse_quarter
 from analysis.processed.atomic import SCRATCH_PREFIX, STAGING_PREFIX, marked
+from analysis.processed.contract import MANIFEST  # carries the build's time, so it is not part of the tables' digest
 from analysis.processed.manifest import sha256_file
 
 PARTS = ("processed", "reports", "site")
@@ -39,7 +40,6 @@ CURRENT = "current"
 RECORD = "record.json"
 RECORD_FORMAT = 1
 HOME_PENDING = ".home-pending"  # in the versions root: a quarter was switched, its home page not yet rewritten
-MANIFEST = "manifest.json"  # carries the build's time, so it is not part of the tables' digest
 
 
 def contract_paths(out: OutputPaths, quarter: str) -> dict[str, Path]:

@@ -5,9 +5,9 @@ quarter's processed tables, built with :mod:`analysis.report.html` so every
 text is escaped; the summary box and exception items come from
 :mod:`analysis.report.common`. The strategic assessment notebook makes a
 :class:`StrategicAssessment` with :func:`strategic_assessment` and calls its
-methods, which delegate to these functions. To add a section, write a
-function here taking ``data``, add a method of the same name to
-:class:`StrategicAssessment`, list it in :data:`SECTIONS` and call it from
+methods, one per section. To add a section, write a function here taking
+``data``, declare it with ``@SECTIONS`` (which marks its HTML and gives
+:class:`StrategicAssessment` its method) and call it from
 ``notebooks/strategic-assessment.ipynb``.
 """
 
@@ -16,7 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from analysis.core.formatting import number
-from analysis.core.vocabulary import ACTION_TERM_WORDS
+from analysis.core.vocabulary import ACTION_TERM_WORDS, FAMILY_GROUP_METHOD_WORDS
+from analysis.processed.contract import ACTION_PLAN, RECOMMENDATIONS
 from analysis.processed.quarter import QuarterData, load_quarter
 from analysis.report import charts
 from analysis.report.common import (
@@ -28,15 +29,15 @@ from analysis.report.common import (
     summary_box,
 )
 from analysis.report.html import Html, bullets, element, paragraph, section, table
+from analysis.report.sections import Sections
 
-FAMILY_GROUP_METHODS = {
-    "msg_mean": "against the unweighted mean of the members' rates",
-    "poisson": "against the group mean, with an exact Poisson 95% interval on the partnership's rate",
-    "iquanta": "against the group mean plus or minus one standard deviation (as iQuanta shows it)",
-}
+SECTIONS = Sections("strategic assessment")
+"""The sections of the strategic assessment page, each declared once by decorating its function."""
+
 ACTION_PLAN_HEADER = ["Tasks", "Target", "Position", "Status", "Term", "Planned improvement/action needed and deadline"]
 
 
+@SECTIONS
 def title(data: QuarterData) -> Html:
     """The partnership and the quarter."""
     text = f"{data.register.partnership}: strategic assessment, {data.quarter.label}"
@@ -47,16 +48,19 @@ def title(data: QuarterData) -> Html:
     )
 
 
+@SECTIONS
 def summary(data: QuarterData) -> Html:
     """How many measures at each status."""
     return summary_box(data)
 
 
+@SECTIONS
 def exceptions(data: QuarterData) -> Html:
     """Every exception item by the stated rule, with its planned improvement."""
     return exception_items(data)
 
 
+@SECTIONS
 def priorities(data: QuarterData) -> Html:
     """Every priority with its measures and their statuses."""
     parts = []
@@ -70,9 +74,10 @@ def priorities(data: QuarterData) -> Html:
     return section("Priorities", *parts, cls="priorities")
 
 
+@SECTIONS
 def recommendations(data: QuarterData) -> Html:
     """Strategic assessment recommendations and their progress."""
-    recs = data.table("recommendations.csv")
+    recs = data.table(RECOMMENDATIONS)
     if recs.empty:
         return section(
             "Strategic assessment recommendations",
@@ -99,9 +104,10 @@ def _improvement(task) -> str:
     return f"{task.improvement} (deadline {task.deadline})" if task.deadline else task.improvement
 
 
+@SECTIONS
 def action_plan(data: QuarterData) -> Html:
     """The action plan by outcome in the Gloucester template's columns."""
-    plan = data.table("action_plan.csv")
+    plan = data.table(ACTION_PLAN)
     if plan.empty:
         return section("Action plan", paragraph("No action plan was supplied for this quarter."))
     parts = []
@@ -125,6 +131,7 @@ def action_plan(data: QuarterData) -> Html:
     return section("Action plan", *parts, cls="action-plan")
 
 
+@SECTIONS
 def family_group(data: QuarterData) -> Html:
     """The family group position: rates per 1,000, rank, the group average and a chart."""
     partnership = data.register.partnership
@@ -142,7 +149,7 @@ def family_group(data: QuarterData) -> Html:
         "Family group position",
         paragraph(f"{where['description']}."),
         paragraph(
-            f"Compared {FAMILY_GROUP_METHODS.get(method, method)}. Populations: {source}.",
+            f"Compared {FAMILY_GROUP_METHOD_WORDS.get(method, method)}. Populations: {source}.",
             class_="method",
         ),
         table(["Partnership", "Crimes", "Population", "Crimes per 1,000", "Rank (1 = lowest)"], rows),
@@ -151,35 +158,15 @@ def family_group(data: QuarterData) -> Html:
     )
 
 
-SECTIONS = (title, summary, exceptions, family_group, priorities, recommendations, action_plan)
-
-
+@SECTIONS.methods
 @dataclass(frozen=True)
 class StrategicAssessment:
-    """The strategic assessment for a notebook: each method is the section function of the same name."""
+    """The strategic assessment for a notebook: a method for each section (:data:`SECTIONS`), of the same name."""
 
     data: QuarterData
 
-    def title(self) -> Html:
-        return title(self.data)
-
-    def summary(self) -> Html:
-        return summary(self.data)
-
-    def exceptions(self) -> Html:
-        return exceptions(self.data)
-
-    def family_group(self) -> Html:
-        return family_group(self.data)
-
-    def priorities(self) -> Html:
-        return priorities(self.data)
-
-    def recommendations(self) -> Html:
-        return recommendations(self.data)
-
-    def action_plan(self) -> Html:
-        return action_plan(self.data)
+    def section_args(self) -> tuple:
+        return (self.data,)
 
 
 def strategic_assessment(quarter: str, **kwargs) -> StrategicAssessment:

@@ -16,6 +16,7 @@ import pandas as pd
 
 from analysis.core.formatting import number
 from analysis.core.periods import period_label, period_name
+from analysis.core.vocabulary import COMMON_CAUSE, CONCERN, IMPROVEMENT, NEUTRAL_HIGH, NEUTRAL_LOW, VARIATION_SHORT
 from analysis.report.html import Html, element
 
 # Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
@@ -280,12 +281,15 @@ def family_group_chart(table: pd.DataFrame, average: float, partnership: str) ->
     )
 
 
-SPC_STYLE = {
-    "common_cause": ("Common cause", GREY, "circle"),
-    "special_cause_improvement": ("Improvement", BLUE, "triangle-up"),
-    "special_cause_concern": ("Concern", ORANGE, "triangle-down"),
-    "special_cause_neutral_high": ("Neutral, high", PURPLE, "diamond"),
-    "special_cause_neutral_low": ("Neutral, low", PURPLE, "square"),
+SPC_STYLE = {  # each point type's words (the vocabulary's), colour and shape
+    code: (VARIATION_SHORT[code], colour, shape)
+    for code, colour, shape in (
+        (COMMON_CAUSE, GREY, "circle"),
+        (IMPROVEMENT, BLUE, "triangle-up"),
+        (CONCERN, ORANGE, "triangle-down"),
+        (NEUTRAL_HIGH, PURPLE, "diamond"),
+        (NEUTRAL_LOW, PURPLE, "square"),
+    )
 }
 
 
@@ -350,8 +354,16 @@ def spc_chart(
     found = marks(events, [r for r in rebases if r in periods], dict(zip(periods, data["label"], strict=True)))
     layers += _mark_layers(found, alt.X("label:N", sort=order, title=None), "label", order)
     chart = alt.layer(*layers, data=data).properties(width=WIDTH, height=HEIGHT)
+    text, caption = _spc_words(data, bounds, trial, unit, target, found)
+    return figure(chart, text, caption, "spc", _marks_list(found))
+
+
+def _spc_words(
+    data: pd.DataFrame, bounds: list[tuple[int, int]], trial: list[bool], unit: str, target: float | None, found: list
+) -> tuple[str, str]:
+    """The SPC chart's text alternative and its caption."""
     last = data.iloc[-1]
-    flagged = data[data["point_type"] != "common_cause"]
+    flagged = data[data["point_type"] != COMMON_CAUSE]
     text = (
         f"XmR chart of {unit or 'values'} for {len(data)} periods to {last['label']}"
         + (f", in {len(bounds)} segments (limits recalculated at each rebase)" if len(bounds) > 1 else "")
@@ -375,7 +387,7 @@ def spc_chart(
         + ("; a solid red line marks a rebase, a dotted red line an event, each as listed below" if found else "")
         + "."
     )
-    return figure(chart, text, caption, "spc", _marks_list(found))
+    return text, caption
 
 
 def _segment_words(data: pd.DataFrame, start: int, stop: int, trial: bool, several: bool) -> str:

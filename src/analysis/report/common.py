@@ -16,14 +16,13 @@ import pandas as pd
 from analysis.core.formatting import number, percent, present
 from analysis.core.periods import fy_short
 from analysis.core.register import Measure
-from analysis.core.vocabulary import ACTION_STATUS_LABELS, SOURCE_STATUS_WORDS, STATUS_SHORT
+from analysis.core.vocabulary import ACTION_STATUS_LABELS, OFFICIAL, SOURCE_STATUS_WORDS, STATUS_SHORT
 from analysis.core.vocabulary import STATUS_CODES as STATUS_ORDER
 from analysis.method.exceptions import RULE
+from analysis.processed.contract import ACTION_PLAN
 from analysis.processed.quarter import QuarterData
 from analysis.report.html import Html, bullets, element, paragraph, section, status_badge, table
 from analysis.report.verdict import verdict
-
-POLARITY_WORDS = {"higher": "higher is better", "lower": "lower is better", "monitor": "monitoring only"}
 
 
 def status_cell(data: QuarterData, status: str) -> Html:
@@ -46,7 +45,7 @@ def sources_note(data: QuarterData, *files: str) -> Html | None:
         if source is None:
             continue
         words = SOURCE_STATUS_WORDS.get(source.status, source.status)
-        strong = source.status != "official"
+        strong = source.status != OFFICIAL
         items.append(
             [element("code", name), ": ", source.source, " (", element("strong", words) if strong else words, ")"]
         )
@@ -110,7 +109,7 @@ def target_text(measure: Measure, row: pd.Series, fy: int) -> str:
 def exception_items(data: QuarterData, link_prefix: str = "measures/") -> Html:
     """Every exception item by the stated rule, with its figures, why it is one and its planned improvement."""
     items = []
-    actions = data.table("action_plan.csv")
+    actions = data.table(ACTION_PLAN)
     for item in data.exceptions.itertuples():
         row = data.status_row(item.measure_id)
         m = data.register.measure(item.measure_id)

@@ -1,11 +1,11 @@
-"""The sections of the quarter's dashboard (front page): title, summary, returns due, measures, exceptions, changes.
+"""The sections of the quarter's dashboard (front page): title, summary, measures, icons, exceptions, returns, changes.
 
 Each section is a pure function ``section(data: QuarterData) -> Html`` of the
 quarter's processed tables, built with :mod:`analysis.report.html` so every
 text is escaped. The dashboard notebook makes a :class:`Dashboard` with
-:func:`dashboard` and calls its methods, which delegate to these functions.
-To add a section, write a function here taking ``data``, add a method of the
-same name to :class:`Dashboard`, list it in :data:`SECTIONS` and call it from
+:func:`dashboard` and calls its methods, one per section. To add a section,
+write a function here taking ``data``, declare it with ``@SECTIONS`` (which
+marks its HTML and gives :class:`Dashboard` its method) and call it from
 ``notebooks/dashboard.ipynb``. Note that ``analysis.report.dashboard`` is the
 notebook's factory function; import this module's functions with
 ``from analysis.report.dashboard import measures``.
@@ -19,10 +19,11 @@ import pandas as pd
 
 from analysis.core.formatting import number, percent
 from analysis.core.periods import PeriodError, period_name
+from analysis.core.vocabulary import ASSURANCE_SHORT, disagreements
 from analysis.processed.quarter import QuarterData, load_quarter
 from analysis.report.common import exception_items, measure_link, sources_note, status_cell, summary_box
 from analysis.report.html import Html, bullets, element, paragraph, section, table
-from analysis.report.icons import icon_summary
+from analysis.report.icons import assurance_icon, variation_icon, variation_words
 from analysis.report.returns import (
     in_words,
     incomplete_note,
@@ -31,7 +32,11 @@ from analysis.report.returns import (
     quarter_figure,
     status_on_data,
 )
-from analysis.report.variation import disagreement, variation_badge
+from analysis.report.sections import Sections
+from analysis.report.variation import variation_badge
+
+SECTIONS = Sections("dashboard")
+"""The sections of the dashboard page, each declared once by decorating its function."""
 
 HEADER = [
     "Measure",
@@ -47,17 +52,20 @@ HEADER = [
 ]
 
 
+@SECTIONS
 def title(data: QuarterData) -> Html:
     """The partnership and the quarter."""
     text = f"{data.register.partnership}: performance report for {data.quarter.label} ({data.quarter})"
     return element("header", paragraph(text, class_="subtitle"), sources_note(data, "actuals.csv"))
 
 
+@SECTIONS
 def summary(data: QuarterData) -> Html:
     """How many measures at each status."""
     return summary_box(data)
 
 
+@SECTIONS
 def measures(data: QuarterData) -> Html:
     """Seed 001's target dashboard: measures grouped by priority, linking to their pages."""
     parts = []
@@ -83,24 +91,63 @@ def measures(data: QuarterData) -> Html:
             )
         parts.append(section(priority, table(HEADER, rows, numeric_from=5), level=3, cls="priority"))
     notes = [
-        [
-            element("strong", data.register.measure(r.measure_id).title),
-            ": ",
-            disagreement(r.status, r.spc_variation or None),
-        ]
+        [element("strong", data.register.measure(r.measure_id).title), ": ", " ".join(found)]
         for r in data.status.itertuples()
-        if disagreement(r.status, r.spc_variation or None)
+        if (found := disagreements(r.status, r.spc_variation))  # the variation's: the table shows no assurance
     ]
     if notes:
         parts.append(section("Where the traffic light and SPC disagree", bullets(notes), level=3, cls="disagreements"))
     return section("Measures by priority", *parts, cls="dashboard")
 
 
+def _with_words(icon: Html, words: str) -> Html:
+    return element("span", icon, " ", element("span", words, class_="spc-icon-words"), class_="spc-icon-cell")
+
+
+@SECTIONS
+def icon_summary(data: QuarterData) -> Html:
+    """Every measure, its traffic light, and its variation and assurance as Making Data Count's icons with words."""
+    rows = []
+    for m in data.register.measures:
+        r = data.status_row(m.id)
+        variation, assurance = r.get("spc_variation") or "", r.get("spc_assurance") or ""
+        rows.append(
+            [
+                measure_link(m),
+                status_cell(data, r["status"]),
+                _with_words(variation_icon(variation, m.polarity), variation_words(variation, m.polarity))
+                if variation
+                else "No SPC chart",
+                _with_words(assurance_icon(assurance), ASSURANCE_SHORT[assurance]) if assurance else "No assurance",
+            ]
+        )
+    return section(
+        "Variation and assurance",
+        paragraph(
+            "Each measure's statistical process control in the icons of NHS England's Making Data Count, beside its "
+            "traffic light. Variation: has the latest figure changed beyond the usual ups and downs, and which way? "
+            "Assurance: will the process reliably meet the target? A measure monitored without a target has no "
+            "assurance.",
+            class_="method",
+        ),
+        table(
+            ["Measure", "Status", "Variation", "Assurance"],
+            rows,
+            caption=f"Variation and assurance of every measure, {data.quarter.label}",
+            numeric_from=99,
+            classes="report-table icon-summary",
+        ),
+        cls="icon-summary",
+    )
+
+
+@SECTIONS
 def exceptions(data: QuarterData) -> Html:
     """Every amber and red measure with its planned improvement."""
     return exception_items(data)
 
 
+@SECTIONS
 def returns_due(data: QuarterData) -> Html:
     """Every measure with returns still due for the quarter, by lead, each missing period in words."""
     from analysis.method.readiness import DueReturn, by_lead
@@ -154,6 +201,7 @@ def _period_of(what: str) -> str:
         return period
 
 
+@SECTIONS
 def changes(data: QuarterData) -> Html:
     """What changed since the previous quarter: statuses, SPC variation, late returns and revised values."""
     changes = data.changes
@@ -226,35 +274,15 @@ def changes(data: QuarterData) -> Html:
     return section(heading, *parts, cls="changes")
 
 
-SECTIONS = (title, summary, returns_due, measures, icon_summary, exceptions, changes)
-
-
+@SECTIONS.methods
 @dataclass(frozen=True)
 class Dashboard:
-    """The quarter's front page for a notebook: each method is the section function of the same name."""
+    """The quarter's front page for a notebook: a method for each section (:data:`SECTIONS`), of the same name."""
 
     data: QuarterData
 
-    def title(self) -> Html:
-        return title(self.data)
-
-    def summary(self) -> Html:
-        return summary(self.data)
-
-    def returns_due(self) -> Html:
-        return returns_due(self.data)
-
-    def measures(self) -> Html:
-        return measures(self.data)
-
-    def icon_summary(self) -> Html:
-        return icon_summary(self.data)
-
-    def exceptions(self) -> Html:
-        return exceptions(self.data)
-
-    def changes(self) -> Html:
-        return changes(self.data)
+    def section_args(self) -> tuple:
+        return (self.data,)
 
 
 def dashboard(quarter: str, **kwargs) -> Dashboard:

@@ -13,10 +13,15 @@ import math
 from analysis.core.formatting import number, percent
 from analysis.core.periods import fy_short, period_name, periods_of_year, reporting_window
 from analysis.core.register import Measure
+from analysis.core.vocabulary import RAG, UNJUDGED
 from analysis.method import exceptions, spc, stats
 from analysis.method import status as method
 from analysis.processed.quarter import QuarterData
 from analysis.report.html import Html, bullets, element, paragraph, section, table
+from analysis.report.sections import Sections
+
+SECTIONS = Sections("method")
+"""The sections of the method page, each declared once by decorating its function."""
 
 RULES = (
     ("Year to date", method.year_to),
@@ -79,6 +84,7 @@ def _summary(fn) -> str:
     return " ".join(" ".join(p.split()) for p in paragraphs).replace("``", "")
 
 
+@SECTIONS
 def rules() -> Html:
     """Each rule of the method in plain English, from the docstring of the function that applies it."""
     rows = [[name, _summary(fn), element("code", f"{fn.__module__}.{fn.__name__}")] for name, fn in RULES]
@@ -94,11 +100,12 @@ def example_measure(data: QuarterData, measure_id: str = "") -> Measure:
         return data.register.measure(measure_id)
     for m in data.register.measures:
         row = data.status_row(m.id)
-        if row["status"] not in ("monitor", "no_data") and m.aggregation == "sum":
+        if row["status"] not in UNJUDGED and m.aggregation == "sum":
             return m
     return data.register.measures[0]
 
 
+@SECTIONS
 def worked_example(data: QuarterData, measure_id: str = "") -> Html:
     """The method step by step on one measure of this quarter, each number computed here."""
     m = example_measure(data, measure_id)
@@ -148,7 +155,7 @@ def worked_example(data: QuarterData, measure_id: str = "") -> Html:
         )
     else:
         steps.append(f"Forecast by the run rate: {number(result.ytd_actual)} x {n} / {k} = {number(result.forecast)}.")
-    if result.status in ("green", "amber", "red"):
+    if result.status in RAG:
         t = result.annual_target if m.status_method == "forecast" else result.ytd_target
         v = result.forecast if m.status_method == "forecast" else result.ytd_actual
         margin = m.amber_tolerance * abs(t)
@@ -166,11 +173,13 @@ def _ol(items: list[str]) -> Html:
     return bullets(items, "ol")
 
 
+@SECTIONS
 def assumptions() -> Html:
     """The assumptions and caveats of the method and the data sources."""
     return section("Assumptions and caveats", table(["Topic", "Assumption or caveat"], ASSUMPTIONS, numeric_from=99))
 
 
+@SECTIONS
 def data_log(data: QuarterData) -> Html:
     """Every input the quarter was built from, with its SHA-256, from the manifest beside its tables."""
     record = data.manifest

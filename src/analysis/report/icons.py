@@ -1,4 +1,4 @@
-"""Making Data Count's icons, drawn as small inline SVG, and the summary table of every measure's icons.
+"""Making Data Count's icons, drawn as small inline SVG (the dashboard's icon summary shows them for every measure).
 
 NHS England's Making Data Count shows each measure's variation and assurance as
 two icons (the front sheet of an Integrated Performance Report): variation grey
@@ -8,15 +8,25 @@ change; assurance blue P (the target is consistently met), orange F (it will not
 be without change), grey ? (hit and miss). The project draws its own: a circle,
 the letter, and the shape of the change (a level line, a rise, a fall). Each icon
 is hidden from screen readers and always has its words beside it, so nothing is
-told by colour alone; the summary table puts them beside the traffic light.
+told by colour alone; the dashboard's summary puts them beside the traffic light
+(:func:`analysis.report.dashboard.icon_summary`).
 """
 
 from __future__ import annotations
 
-from analysis.core.vocabulary import ASSURANCE_SHORT, SPC_ICON_COLOURS, VARIATION_SHORT
-from analysis.processed.quarter import QuarterData
-from analysis.report.common import measure_link, status_cell
-from analysis.report.html import Html, element, paragraph, section, table
+from analysis.core.vocabulary import (
+    ASSURANCE_SHORT,
+    COMMON_CAUSE,
+    CONCERN,
+    FAIL,
+    HIT_AND_MISS,
+    IMPROVEMENT,
+    LOWER,
+    PASS,
+    SPC_ICON_COLOURS,
+    VARIATION_SHORT,
+)
+from analysis.report.html import Html, element
 
 SIZE = 28
 # The shape inside the icon: five points of a level series, a rise or a fall (x, y in a 28 x 28 box).
@@ -64,8 +74,8 @@ def _high_or_low(code: str, polarity: str) -> str:
         return "high"
     if code.endswith("_low"):
         return "low"
-    better_high = polarity != "lower"
-    return "high" if (code == "special_cause_improvement") == better_high else "low"
+    better_high = polarity != LOWER
+    return "high" if (code == IMPROVEMENT) == better_high else "low"
 
 
 def variation_words(code: str, polarity: str) -> str:
@@ -77,7 +87,7 @@ def variation_words(code: str, polarity: str) -> str:
     ('Common cause', 'Unusually high')
     """
     words = VARIATION_SHORT[code]
-    if code in ("special_cause_improvement", "special_cause_concern"):
+    if code in (IMPROVEMENT, CONCERN):
         return f"{words} ({_high_or_low(code, polarity)})"
     return words
 
@@ -85,54 +95,14 @@ def variation_words(code: str, polarity: str) -> str:
 def variation_icon(code: str, polarity: str) -> Html:
     """The variation icon of a measure's latest point: grey level line, or a coloured H or L with its rise or fall."""
     words = f"Variation: {variation_words(code, polarity)}"
-    if code == "common_cause":
-        return _icon("common_cause", "", "level", "common-cause", words)
-    kind = {"special_cause_improvement": "improvement", "special_cause_concern": "concern"}.get(code, "neutral")
+    if code == COMMON_CAUSE:
+        return _icon(COMMON_CAUSE, "", "level", "common-cause", words)
+    kind = {IMPROVEMENT: "improvement", CONCERN: "concern"}.get(code, "neutral")
     way = _high_or_low(code, polarity)
     return _icon(kind, "H" if way == "high" else "L", way, f"{kind}-{way}", words)
 
 
 def assurance_icon(code: str) -> Html:
     """The assurance icon: P (pass), F (fail) or ? (hit and miss)."""
-    letter = {"pass": "P", "fail": "F", "hit_and_miss": "?"}[code]
+    letter = {PASS: "P", FAIL: "F", HIT_AND_MISS: "?"}[code]
     return _icon(code, letter, None, code.replace("_", "-"), f"Assurance: {ASSURANCE_SHORT[code]}")
-
-
-def _with_words(icon: Html, words: str) -> Html:
-    return element("span", icon, " ", element("span", words, class_="spc-icon-words"), class_="spc-icon-cell")
-
-
-def icon_summary(data: QuarterData) -> Html:
-    """Every measure, its traffic light, and its variation and assurance as Making Data Count's icons with words."""
-    rows = []
-    for m in data.register.measures:
-        r = data.status_row(m.id)
-        variation, assurance = r.get("spc_variation") or "", r.get("spc_assurance") or ""
-        rows.append(
-            [
-                measure_link(m),
-                status_cell(data, r["status"]),
-                _with_words(variation_icon(variation, m.polarity), variation_words(variation, m.polarity))
-                if variation
-                else "No SPC chart",
-                _with_words(assurance_icon(assurance), ASSURANCE_SHORT[assurance]) if assurance else "No assurance",
-            ]
-        )
-    return section(
-        "Variation and assurance",
-        paragraph(
-            "Each measure's statistical process control in the icons of NHS England's Making Data Count, beside its "
-            "traffic light. Variation: has the latest figure changed beyond the usual ups and downs, and which way? "
-            "Assurance: will the process reliably meet the target? A measure monitored without a target has no "
-            "assurance.",
-            class_="method",
-        ),
-        table(
-            ["Measure", "Status", "Variation", "Assurance"],
-            rows,
-            caption=f"Variation and assurance of every measure, {data.quarter.label}",
-            numeric_from=99,
-            classes="report-table icon-summary",
-        ),
-        cls="icon-summary",
-    )

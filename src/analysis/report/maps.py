@@ -309,14 +309,7 @@ def choropleth(
             )
         )
     edges = [element("path", d=s.path) for s in drawn if s.code in set(outlined)]
-    numbered = [(rank, s) for rank, s in enumerate((projected.shape(c) for c in ranked), start=1) if s is not None]
-    spots = place_labels([s.label_at for _, s in numbered], projected.width, projected.height)
-    leaders, circles, texts = [], [], []
-    for (rank, s), (x, y) in zip(numbered, spots, strict=True):
-        if (x, y) != s.label_at:
-            leaders.append(element("line", x1=_px(s.label_at[0]), y1=_px(s.label_at[1]), x2=_px(x), y2=_px(y)))
-        circles.append(element("circle", cx=_px(x), cy=_px(y), r=_px(LABEL_RADIUS)))
-        texts.append(element("text", str(rank), x=_px(x), y=_px(y + 3.3)))
+    leaders, circles, texts = _numbers(projected, ranked)
     svg = element(
         "svg",
         element("g", paths, stroke="#ffffff", stroke_width="0.6", stroke_linejoin="round"),
@@ -343,17 +336,8 @@ def choropleth(
         aria_hidden="true",
         focusable="false",
     )
-    legend = [
-        element("li", _swatch(shade), f"{class_words(k, breaks, unit)} ({counts[k]} {what})")
-        for k, shade in enumerate(shades)
-    ]
     missing = sum(values[s.code] is None for s in drawn)
-    if missing:
-        legend.append(element("li", _swatch(NO_DATA), f"no figure ({missing} {what})"))
-    if edges:
-        legend.append(element("li", _swatch("none", OUTLINE), outlined_words))
-    if numbered:
-        legend.append(element("li", _swatch("#ffffff", "#222222", circle=True), "numbered by rate, 1 = the highest"))
+    legend = _legend(shades, breaks, counts, unit, what, missing, outlined_words if edges else "", bool(texts))
     return element(
         "figure",
         Html(svg),
@@ -362,6 +346,44 @@ def choropleth(
         role="img",
         aria_label=alt_text,
     )
+
+
+def _legend(
+    shades: Sequence[str],
+    breaks: Sequence[float],
+    counts: Sequence[int],
+    unit: str,
+    what: str,
+    missing: int,
+    outlined_words: str,
+    numbered: bool,
+) -> list[Html]:
+    """The legend's lines: each class in words with its number of areas, then areas without a figure, the outlined
+    areas and the numbers, where the map has them."""
+    legend = [
+        element("li", _swatch(shade), f"{class_words(k, breaks, unit)} ({counts[k]} {what})")
+        for k, shade in enumerate(shades)
+    ]
+    if missing:
+        legend.append(element("li", _swatch(NO_DATA), f"no figure ({missing} {what})"))
+    if outlined_words:
+        legend.append(element("li", _swatch("none", OUTLINE), outlined_words))
+    if numbered:
+        legend.append(element("li", _swatch("#ffffff", "#222222", circle=True), "numbered by rate, 1 = the highest"))
+    return legend
+
+
+def _numbers(projected: Projected, ranked: Sequence[str]) -> tuple[list[Html], list[Html], list[Html]]:
+    """The numbered labels of the ``ranked`` areas: leader lines (for a label moved off its area), circles, numbers."""
+    numbered = [(rank, s) for rank, s in enumerate((projected.shape(c) for c in ranked), start=1) if s is not None]
+    spots = place_labels([s.label_at for _, s in numbered], projected.width, projected.height)
+    leaders, circles, texts = [], [], []
+    for (rank, s), (x, y) in zip(numbered, spots, strict=True):
+        if (x, y) != s.label_at:
+            leaders.append(element("line", x1=_px(s.label_at[0]), y1=_px(s.label_at[1]), x2=_px(x), y2=_px(y)))
+        circles.append(element("circle", cx=_px(x), cy=_px(y), r=_px(LABEL_RADIUS)))
+        texts.append(element("text", str(rank), x=_px(x), y=_px(y + 3.3)))
+    return leaders, circles, texts
 
 
 def _value(value: float | None, unit: str) -> str:

@@ -4,9 +4,9 @@ Each section is a pure function ``section(data: QuarterData, measure_id: str)
 -> Html`` of the quarter's processed tables, built with
 :mod:`analysis.report.html` so every text is escaped. The measure notebook
 makes a :class:`MeasurePage` with :func:`measure_page` and calls its methods,
-which delegate to these functions. To add a section, write a function here
-taking ``(data, measure_id)``, add a method of the same name to
-:class:`MeasurePage`, list it in :data:`SECTIONS`, and call it from
+one per section. To add a section, write a function here taking
+``(data, measure_id)``, declare it with ``@SECTIONS`` (which marks its HTML with
+``data-section`` and gives :class:`MeasurePage` its method), and call it from
 ``notebooks/measure.ipynb``; the snapshot tests pick it up from ``SECTIONS``.
 """
 
@@ -19,12 +19,13 @@ import pandas as pd
 from analysis.core.formatting import number, percent, present
 from analysis.core.periods import fy_short, parse_quarter, period_label, period_name
 from analysis.core.register import Measure
+from analysis.core.vocabulary import ACHIEVED, MONITOR, NO_DATA, POLARITY_WORDS, UNJUDGED, disagreements
 from analysis.core.vocabulary import ACTION_TERM_WORDS as TERM_WORDS
+from analysis.processed.contract import ACTION_PLAN, EVENTS, PARTNER_NOTES, SPC
 from analysis.processed.quarter import QuarterData, load_quarter
 from analysis.report import charts, returns
 from analysis.report import narrative as drafting
 from analysis.report.common import (
-    POLARITY_WORDS,
     action_status_cell,
     number_cell,
     sources_note,
@@ -33,8 +34,12 @@ from analysis.report.common import (
 )
 from analysis.report.html import Html, bullets, element, markdown, paragraph, section, table
 from analysis.report.neighbourhoods import measure_section
+from analysis.report.sections import Sections
 from analysis.report.variation import assurance_badge, variation_badge
 from analysis.report.verdict import QUESTIONS, Verdict, verdict
+
+SECTIONS = Sections("measure")
+"""The sections of the measure page, each declared once by decorating its function."""
 
 
 def _measure(data: QuarterData, measure_id: str) -> tuple[Measure, pd.Series]:
@@ -109,6 +114,7 @@ def _question(key: str) -> Html:
     return paragraph(element("strong", "Question: "), QUESTIONS[key], class_="question")
 
 
+@SECTIONS
 def headline(data: QuarterData, measure_id: str) -> Html:
     """Title, the verdict (status in the register's words, why, reconciling notes) and what the measure aims for."""
     m, row = _measure(data, measure_id)
@@ -138,6 +144,7 @@ def headline(data: QuarterData, measure_id: str) -> Html:
     )
 
 
+@SECTIONS
 def figures(data: QuarterData, measure_id: str) -> Html:
     """The quarter's own figure, the year to date against the profiled target and last year, and the forecast.
 
@@ -161,7 +168,7 @@ def figures(data: QuarterData, measure_id: str) -> Html:
     note = returns.incomplete_note(row)
     incomplete = (
         paragraph(note, " Status: ", returns.status_on_data(data, row), ".", class_="incomplete")
-        if note and row["status"] != "no_data"
+        if note and row["status"] != NO_DATA
         else (paragraph(note, class_="incomplete") if note else None)
     )
     return section(
@@ -171,6 +178,7 @@ def figures(data: QuarterData, measure_id: str) -> Html:
     )
 
 
+@SECTIONS
 def history(data: QuarterData, measure_id: str) -> Html:
     """Quarter by quarter: status, year to date, forecast and SPC variation, and the direction of travel."""
     m = data.register.measure(measure_id)
@@ -211,6 +219,7 @@ def history(data: QuarterData, measure_id: str) -> Html:
     )
 
 
+@SECTIONS
 def period_table(data: QuarterData, measure_id: str) -> Html:
     """The report's table: actuals both years, profiled target, cumulative actuals, % difference."""
     m = data.register.measure(measure_id)
@@ -243,6 +252,7 @@ def period_table(data: QuarterData, measure_id: str) -> Html:
     )
 
 
+@SECTIONS
 def cumulative_chart(data: QuarterData, measure_id: str) -> Html:
     """Cumulative actual against the profiled target and last year."""
     y, fy = _years(data, measure_id), data.quarter.fy
@@ -250,6 +260,7 @@ def cumulative_chart(data: QuarterData, measure_id: str) -> Html:
     return charts.cumulative_chart(frame, data.register.measure(measure_id).unit, fy_short(fy), fy_short(fy - 1))
 
 
+@SECTIONS
 def period_chart(data: QuarterData, measure_id: str) -> Html:
     """Each period this year against the same period last year, with the year's events marked."""
     y, fy = _years(data, measure_id), data.quarter.fy
@@ -264,11 +275,12 @@ def period_chart(data: QuarterData, measure_id: str) -> Html:
 
 def _events(data: QuarterData, measure_id: str) -> list[tuple[str, str]]:
     """The measure's events (``events.csv``) as ``(period, text)``, in time order."""
-    events = data.table("events.csv")
+    events = data.table(EVENTS)
     rows = events[events["measure_id"] == measure_id] if not events.empty else events
     return sorted(zip(rows["period"], rows["text"], strict=True))
 
 
+@SECTIONS
 def narrative(data: QuarterData, measure_id: str) -> Html:
     """The drafted sentences, then the analyst's commentary when there is one."""
     m, row = _measure(data, measure_id)
@@ -277,7 +289,7 @@ def narrative(data: QuarterData, measure_id: str) -> Html:
     commentary = (
         element("div", element("h3", "Analyst commentary"), markdown(note), class_="commentary") if note else None
     )
-    notes = data.table("partner_notes.csv")
+    notes = data.table(PARTNER_NOTES)
     notes = notes[notes["measure_id"] == measure_id] if not notes.empty else notes
     partner = (
         element(
@@ -294,9 +306,10 @@ def narrative(data: QuarterData, measure_id: str) -> Html:
     return section("Commentary", paragraph(text, class_="drafted"), commentary, partner)
 
 
+@SECTIONS
 def actions(data: QuarterData, measure_id: str) -> Html:
     """Action plan tasks and interventions linked to this measure."""
-    plan = data.table("action_plan.csv")
+    plan = data.table(ACTION_PLAN)
     linked = plan[plan["measure_id"] == measure_id] if not plan.empty else plan
     if linked.empty:
         return section("Actions and interventions", paragraph("No action plan task is linked to this measure."))
@@ -316,10 +329,11 @@ def actions(data: QuarterData, measure_id: str) -> Html:
     return section("Actions and interventions", table(header, rows, numeric_from=99))
 
 
+@SECTIONS
 def spc(data: QuarterData, measure_id: str) -> Html:
     """The XmR chart, the pattern of the latest point in words, variation and assurance beside the traffic light."""
     m, row = _measure(data, measure_id)
-    points = data.table("spc.csv")
+    points = data.table(SPC)
     rows = points[points["measure_id"] == measure_id] if not points.empty else points
     if rows.empty:
         why = (
@@ -387,14 +401,12 @@ def _rebased(period: str, events: list[tuple[str, str]]) -> Html:
 def _assurance(row: pd.Series) -> Html | None:
     """SPC assurance, shown only where it agrees with the status; where it seems not to, the headline's notes say why."""
     assurance, status = row.get("spc_assurance") or "", row["status"]
-    contradicts = (status in ("green", "achieved") and assurance == "fail") or (
-        status in ("amber", "red") and assurance == "pass"
-    )
-    if not assurance or contradicts or status in ("monitor", "no_data"):
+    if not assurance or status in UNJUDGED or disagreements(status, assurance=assurance):
         return None
     return paragraph(assurance_badge(assurance), class_="assurance")
 
 
+@SECTIONS
 def change(data: QuarterData, measure_id: str) -> Html:
     """Is the change on last year beyond chance? The exact test of the counts (counts only)."""
     _, row = _measure(data, measure_id)
@@ -426,6 +438,7 @@ def change(data: QuarterData, measure_id: str) -> Html:
     )
 
 
+@SECTIONS
 def projection(data: QuarterData, measure_id: str) -> Html:
     """The year-end forecast with its interval and the chance of meeting the target."""
     m, row = _measure(data, measure_id)
@@ -457,38 +470,24 @@ def projection(data: QuarterData, measure_id: str) -> Html:
 
 
 def _odds_absent(status: str) -> str:
-    if status == "achieved":
+    if status == ACHIEVED:
         return "The target has already been reached."
-    if status == "monitor":
+    if status == MONITOR:
         return "There is no target to judge: the measure is monitored."
     return "The odds cannot be worked out for this measure."
 
 
+@SECTIONS
 def neighbourhoods(data: QuarterData, measure_id: str) -> Html:
     """By small area (police.uk measures, when the data has ``neighbourhoods/``): the map, the highest rates and,
     for a gap measure, its gap areas and why."""
     return measure_section(data, measure_id)
 
 
-SECTIONS = (
-    headline,
-    figures,
-    history,
-    period_table,
-    cumulative_chart,
-    period_chart,
-    change,
-    projection,
-    spc,
-    neighbourhoods,
-    narrative,
-    actions,
-)
-
-
+@SECTIONS.methods
 @dataclass(frozen=True)
 class MeasurePage:
-    """One measure's page for a notebook: each method is the section function of the same name."""
+    """One measure's page for a notebook: a method for each section (:data:`SECTIONS`), of the same name."""
 
     data: QuarterData
     measure: Measure
@@ -497,41 +496,8 @@ class MeasurePage:
     def row(self) -> pd.Series:
         return self.data.status_row(self.measure.id)
 
-    def headline(self) -> Html:
-        return headline(self.data, self.measure.id)
-
-    def figures(self) -> Html:
-        return figures(self.data, self.measure.id)
-
-    def history(self) -> Html:
-        return history(self.data, self.measure.id)
-
-    def period_table(self) -> Html:
-        return period_table(self.data, self.measure.id)
-
-    def cumulative_chart(self) -> Html:
-        return cumulative_chart(self.data, self.measure.id)
-
-    def period_chart(self) -> Html:
-        return period_chart(self.data, self.measure.id)
-
-    def change(self) -> Html:
-        return change(self.data, self.measure.id)
-
-    def projection(self) -> Html:
-        return projection(self.data, self.measure.id)
-
-    def spc(self) -> Html:
-        return spc(self.data, self.measure.id)
-
-    def neighbourhoods(self) -> Html:
-        return neighbourhoods(self.data, self.measure.id)
-
-    def narrative(self) -> Html:
-        return narrative(self.data, self.measure.id)
-
-    def actions(self) -> Html:
-        return actions(self.data, self.measure.id)
+    def section_args(self) -> tuple:
+        return (self.data, self.measure.id)
 
 
 def measure_page(quarter: str, measure_id: str, **kwargs) -> MeasurePage:

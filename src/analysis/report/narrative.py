@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from analysis.core.formatting import number, percent, present
 from analysis.core.periods import Quarter, fy_short, parse_quarter, period_name
+from analysis.core.vocabulary import ACHIEVED, AMBER, GREEN, MONITOR, NO_DATA, RED
 
 _QUARTER_WORDS = ("one", "two", "three", "four")
 
@@ -72,18 +73,18 @@ def outlook(status: str, quarter: Quarter, annual_target: float | None, forecast
     """
     end = f"the end of quarter {_QUARTER_WORDS[quarter.q - 1]}"
     target = number(annual_target)
-    if status == "achieved":
+    if status == ACHIEVED:
         return f"The target of {target} has been achieved."
-    if status == "green":
+    if status == GREEN:
         return f"At {end} we are on course to achieve the target of {target}."
-    if status == "amber":
+    if status == AMBER:
         return (
             f"At {end} there is some concern: the year-end forecast of {number(forecast)} "
             f"is within tolerance of the target of {target} but does not yet meet it."
         )
-    if status == "red":
+    if status == RED:
         return f"As a result at {end} we are off target: the year-end forecast is {number(forecast)} against a target of {target}."
-    if status == "monitor":
+    if status == MONITOR:
         return f"This measure is monitored without a target; the year-end forecast is {number(forecast)}."
     return f"No figures have been reported for quarter {_QUARTER_WORDS[quarter.q - 1]} yet."
 
@@ -178,8 +179,8 @@ def draft(row: dict, quarter: str | Quarter, unit: str = "") -> str:
     'In quarter one there have been 525 referrals. This is 104 referrals less than the same period in 2014/15 (-16.5%).'
     """
     q = parse_quarter(quarter)
-    if row["status"] == "no_data" or not present(row.get("ytd_actual")):
-        return outlook("no_data", q, None, None, row.get("polarity", ""))
+    if row["status"] == NO_DATA or not present(row.get("ytd_actual")):
+        return outlook(NO_DATA, q, None, None, row.get("polarity", ""))
     aggregation = row.get("aggregation", "sum") or "sum"
     own = present(row["quarter_actual"]) if "quarter_actual" in row else True
     if own and (q.q == 1 or aggregation == "last"):

@@ -5,7 +5,9 @@ Each section is a pure function of the quarter's processed tables
 ``wards.geojson``), returning escaped :class:`Html` built with
 :mod:`analysis.report.html`; the maps come from :mod:`analysis.report.maps`.
 The neighbourhoods notebook makes a :class:`NeighbourhoodsPage` with
-:func:`neighbourhoods_page` and calls its methods; the measure page calls
+:func:`neighbourhoods_page` and calls its methods, one per section, each
+declared once with ``@SECTIONS`` (which marks its HTML, so the paper can take
+the map and the gap areas); the measure page's ``neighbourhoods`` section calls
 :func:`measure_section`. A quarter whose data folder has no ``neighbourhoods/``
 has no such page, and its measure pages no such section.
 """
@@ -19,26 +21,33 @@ import pandas as pd
 from analysis.core.formatting import number, percent, present
 from analysis.core.periods import fy_short, months_of_year, period_name
 from analysis.core.register import Measure
+from analysis.processed.contract import BOUNDARIES, NEIGHBOURHOOD_WARDS, NEIGHBOURHOODS, WARD_BOUNDARIES
 from analysis.processed.quarter import QuarterData, load_quarter
 from analysis.report.html import Html, element, paragraph, section, table
 from analysis.report.maps import choropleth
+from analysis.report.sections import Sections
 
 TOP = 10
 PER = "per 1,000"
 SMALL_MARK = "†"
 
+SECTIONS = Sections("neighbourhoods")
+"""The sections of the neighbourhoods page, each declared once by decorating its function."""
+
+
+def has_small_areas(data: QuarterData) -> bool:
+    """Whether the quarter's data folder has ``neighbourhoods/`` (the build then copies its boundaries)."""
+    return BOUNDARIES in data.geojson
+
 
 def _rows(data: QuarterData, measure_id: str) -> pd.DataFrame:
-    table = data.neighbourhoods
-    if table is None:
-        return pd.DataFrame()
+    table = data.table(NEIGHBOURHOODS)
     return table[table["measure_id"] == measure_id].reset_index(drop=True)
 
 
 def police_measures(data: QuarterData) -> list[Measure]:
     """The measures counted by small area, in register order."""
-    table = data.neighbourhoods
-    ids = set(table["measure_id"]) if table is not None else set()
+    ids = set(data.table(NEIGHBOURHOODS)["measure_id"])
     return [m for m in data.register.measures if m.id in ids]
 
 
@@ -187,10 +196,10 @@ def _alt(data: QuarterData, measure: Measure, rows: pd.DataFrame, what: str, nam
     )
 
 
-def area_map(data: QuarterData, measure: Measure, top: int = TOP) -> Html:
+def map_by_area(data: QuarterData, measure: Measure, top: int = TOP) -> Html:
     """The rate by small area, the highest ``top`` numbered, and a gap measure's gap areas outlined."""
     rows = _rows(data, measure.id)
-    geojson = data.geojson.get("boundaries.geojson", "")
+    geojson = data.geojson.get(BOUNDARIES, "")
     if rows.empty or not geojson:
         return paragraph("No small-area figures for this measure.")
     gap = _gap_for(data, measure)
@@ -211,11 +220,11 @@ def area_map(data: QuarterData, measure: Measure, top: int = TOP) -> Html:
     )
 
 
-def ward_map(data: QuarterData, measure: Measure) -> Html | None:
+def map_by_ward(data: QuarterData, measure: Measure) -> Html | None:
     """The rate by ward, when the data folder gives ward boundaries; ``None`` otherwise."""
-    wards = data.tables.get("neighbourhood_wards.csv")
-    geojson = data.geojson.get("wards.geojson", "")
-    rows = wards[wards["measure_id"] == measure.id] if wards is not None else pd.DataFrame()
+    wards = data.table(NEIGHBOURHOOD_WARDS)
+    geojson = data.geojson.get(WARD_BOUNDARIES, "")
+    rows = wards[wards["measure_id"] == measure.id]
     if rows.empty or not geojson:
         return None
     rows = rows.rename(columns={"ward_code": "area_code"})
@@ -342,9 +351,10 @@ def measures_table(data: QuarterData) -> Html:
     )
 
 
+@SECTIONS
 def intro(data: QuarterData) -> Html:
     """What the page shows and where the figures come from."""
-    if data.neighbourhoods is None:
+    if not has_small_areas(data):
         return paragraph(
             f"{data.register.partnership}, {data.quarter.label}: the data folder has no small areas "
             "(neighbourhoods/), so there is nothing to show by area. `csp-report ingest neighbourhoods` writes them.",
@@ -374,18 +384,67 @@ def measure_section(data: QuarterData, measure_id: str) -> Html:
 
     Empty for a measure not counted by small area, or a quarter without ``neighbourhoods/``."""
     m = data.register.measure(measure_id)
-    if data.neighbourhoods is None or _rows(data, measure_id).empty:
+    if _rows(data, measure_id).empty:
         return Html("")
-    parts = [area_map(data, m), rates_table(data, m, 5, f"The 5 small areas with the highest rates, {_span(data, m)}")]
+    parts = [
+        map_by_area(data, m),
+        rates_table(data, m, 5, f"The 5 small areas with the highest rates, {_span(data, m)}"),
+    ]
     if m.is_gap:
         parts.append(gap_areas_section(data, m, level=3))
     parts.append(paragraph(element("a", "Every small area on the neighbourhoods page", href="../neighbourhoods.html")))
     return section("By small area", *parts, cls="hood-measure")
 
 
+@SECTIONS
+def area_map(data: QuarterData) -> Html:
+    """The main measure's rate by small area (:func:`main_measure`), its highest rates numbered."""
+    m = main_measure(data)
+    return section("By small area", map_by_area(data, m), cls="hood-map") if m else Html("")
+
+
+@SECTIONS
+def ward_map(data: QuarterData) -> Html:
+    """The main measure's rate by ward, or why there is no such map."""
+    m = main_measure(data)
+    if m is None:
+        return Html("")
+    found = map_by_ward(data, m)
+    if found is None:
+        return section(
+            "By ward", paragraph(f"No ward boundaries were given ({WARD_BOUNDARIES}), so there is no map by ward.")
+        )
+    return section("By ward", found, cls="hood-map")
+
+
+@SECTIONS
+def highest_rates(data: QuarterData) -> Html:
+    """The small areas with the main measure's highest rates."""
+    m = main_measure(data)
+    return section("The highest rates", rates_table(data, m), cls="hood-highest") if m else Html("")
+
+
+@SECTIONS
+def gap_areas(data: QuarterData) -> Html:
+    """Each gap measure's gap areas and why they are the gap areas."""
+    if not has_small_areas(data):
+        return Html("")
+    gaps = [m for m in police_measures(data) if m.is_gap]
+    if not gaps:
+        return section("Gap areas", paragraph("No measure of the register is a gap measure (gap: {areas: 10})."))
+    return element("div", [gap_areas_section(data, g) for g in gaps], class_="gaps")
+
+
+@SECTIONS
+def measures(data: QuarterData) -> Html:
+    """Every police.uk measure by small area."""
+    return measures_table(data) if has_small_areas(data) else Html("")
+
+
+@SECTIONS.methods
 @dataclass(frozen=True)
 class NeighbourhoodsPage:
-    """The quarter's neighbourhoods page for a notebook: each method is one section."""
+    """The quarter's neighbourhoods page for a notebook: a method for each section (:data:`SECTIONS`), of the same name."""
 
     data: QuarterData
 
@@ -396,50 +455,14 @@ class NeighbourhoodsPage:
     @property
     def table(self) -> pd.DataFrame:
         """``neighbourhoods.csv`` as read (empty, with its columns, for a quarter without small areas)."""
-        from analysis.method.neighbourhoods import COLUMNS, EXTRA_COLUMNS  # here: it loads scipy, which pages need not
-
-        table = self.data.neighbourhoods
-        return table if table is not None else pd.DataFrame(columns=COLUMNS + EXTRA_COLUMNS)
+        return self.data.table(NEIGHBOURHOODS)
 
     @property
     def has_areas(self) -> bool:
-        return self.data.neighbourhoods is not None
+        return has_small_areas(self.data)
 
-    def intro(self) -> Html:
-        return intro(self.data)
-
-    def area_map(self) -> Html:
-        m = self.measure
-        return section("By small area", area_map(self.data, m), cls="hood-map") if m else Html("")
-
-    def ward_map(self) -> Html:
-        m = self.measure
-        if m is None:
-            return Html("")
-        found = ward_map(self.data, m)
-        if found is None:
-            return section(
-                "By ward", paragraph("No ward boundaries were given (wards.geojson), so there is no map by ward.")
-            )
-        return section("By ward", found, cls="hood-map")
-
-    def highest_rates(self) -> Html:
-        m = self.measure
-        return section("The highest rates", rates_table(self.data, m), cls="hood-highest") if m else Html("")
-
-    def gap_areas(self) -> Html:
-        gaps = [m for m in police_measures(self.data) if m.is_gap]
-        if not self.has_areas:
-            return Html("")
-        if not gaps:
-            return section("Gap areas", paragraph("No measure of the register is a gap measure (gap: {areas: 10})."))
-        return element("div", [gap_areas_section(self.data, g) for g in gaps], class_="gaps")
-
-    def measures(self) -> Html:
-        return measures_table(self.data) if self.has_areas else Html("")
-
-
-SECTIONS = ("intro", "area_map", "ward_map", "highest_rates", "gap_areas", "measures")
+    def section_args(self) -> tuple:
+        return (self.data,)
 
 
 def neighbourhoods_page(quarter: str, **kwargs) -> NeighbourhoodsPage:

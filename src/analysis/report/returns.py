@@ -13,7 +13,8 @@ import pandas as pd
 
 from analysis.core.formatting import number, present
 from analysis.core.periods import Quarter, fy_label, parse_quarter, period_name
-from analysis.core.vocabulary import STATUS_SHORT
+from analysis.core.vocabulary import JUDGED, NO_DATA, STATUS_WORDS
+from analysis.processed.contract import STATUS_HISTORY
 from analysis.processed.quarter import QuarterData
 from analysis.report.common import status_cell
 from analysis.report.html import Html, fragment
@@ -73,7 +74,7 @@ def quarter_figure(row: pd.Series | dict) -> str:
 def status_on_data(data: QuarterData, row: pd.Series | dict) -> Html:
     """The status in words and symbol, saying so when it rests on incomplete data."""
     badge = status_cell(data, row["status"])
-    return fragment(badge, " ", INCOMPLETE) if missing_periods(row) and row["status"] != "no_data" else badge
+    return fragment(badge, " ", INCOMPLETE) if missing_periods(row) and row["status"] != NO_DATA else badge
 
 
 def quarter_name(quarter: str | Quarter) -> str:
@@ -88,7 +89,7 @@ def quarter_name(quarter: str | Quarter) -> str:
 
 def history_rows(data: QuarterData, measure_id: str) -> pd.DataFrame:
     """The measure's rows of ``status_history.csv``, oldest first."""
-    history = data.table("status_history.csv")
+    history = data.table(STATUS_HISTORY)
     if history.empty:
         return history
     rows = history[history["measure_id"] == measure_id]
@@ -105,9 +106,6 @@ def previous_status(data: QuarterData, measure_id: str) -> str:
     return "" if previous.empty else str(previous.iloc[-1]["status"])
 
 
-_RANK = {"achieved": 0, "green": 1, "amber": 2, "red": 3}
-
-
 def direction(before: str, after: str, since: str) -> str:
     """The direction of travel between two statuses, in words.
 
@@ -118,13 +116,13 @@ def direction(before: str, after: str, since: str) -> str:
     >>> direction("green", "green", "2015-16 Q1")
     'Unchanged at green since 2015-16 Q1.'
     >>> direction("monitor", "green", "2015-16 Q1")
-    'Changed from monitoring to green since 2015-16 Q1.'
+    'Changed from monitoring only to green since 2015-16 Q1.'
     """
-    b, a = STATUS_SHORT.get(before, before).lower(), STATUS_SHORT.get(after, after).lower()
+    b, a = STATUS_WORDS.get(before, before), STATUS_WORDS.get(after, after)
     if before == after:
         return f"Unchanged at {a} since {since}."
-    if before in _RANK and after in _RANK:
-        if _RANK[after] < _RANK[before]:
+    if before in JUDGED and after in JUDGED:
+        if JUDGED.index(after) < JUDGED.index(before):
             return f"Improved from {b} to {a} since {since}."
         return f"Worsened from {b} to {a} since {since}."
     return f"Changed from {b} to {a} since {since}."

@@ -1,9 +1,10 @@
-"""Making Data Count's two icons in words and symbols, and what to say when they disagree with the RAG.
+"""Making Data Count's two icons in words and symbols.
 
 A traffic light says whether a target will be met; SPC says whether anything
 changed. Readers get both, side by side, and a sentence when they tell
-different stories (a red status on common-cause variation is a target problem,
-not a change in the world).
+different stories (:func:`analysis.core.vocabulary.disagreements`: a red status
+on common-cause variation needs a change in the process, not just the usual ups
+and downs).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from itertools import pairwise
 
 import pandas as pd
 
-from analysis.core.vocabulary import ASSURANCE, VARIATION
+from analysis.core.vocabulary import ASSURANCE, BEYOND_LIMITS, SHIFT, TREND, TWO_OF_THREE, VARIATION
 from analysis.core.vocabulary import VARIATION_SHORT as SHORT
 from analysis.report.html import Html, element
 
@@ -44,34 +45,6 @@ def variation_badge(code: str | None, short: bool = False) -> Html:
 def assurance_badge(code: str | None) -> Html:
     """The assurance icon in words and symbol."""
     return _badge("assurance", code or "", ASSURANCE)
-
-
-def disagreement(status: str, variation: str | None) -> str:
-    """A sentence when the traffic light and SPC tell different stories; ``""`` when they agree.
-
-    >>> disagreement("red", "common_cause")[:60]
-    'The status is red but the variation is common cause: nothing'
-    >>> disagreement("green", "common_cause")
-    ''
-    """
-    if not variation:
-        return ""
-    if status in ("red", "amber") and variation == "common_cause":
-        return (
-            f"The status is {status} but the variation is common cause: nothing has significantly changed. "
-            "This is a target problem (the target is out of reach of the current process), not a change in the world."
-        )
-    if status in ("green", "achieved") and variation == "special_cause_concern":
-        return (
-            f"The status is {status}, but SPC shows a significant change for the worse: "
-            "on course for the target today, but the trend needs watching."
-        )
-    if status in ("red", "amber") and variation == "special_cause_improvement":
-        return (
-            f"The status is {status}, but SPC shows a significant improvement: "
-            "the process is getting better, though not yet enough to meet the target."
-        )
-    return ""
 
 
 _ORDINALS = (
@@ -126,15 +99,15 @@ def pattern_phrases(segment: pd.DataFrame, frequency: str) -> list[str]:
     where = side(values[-1], mean)
     limit = "upper limit" if where > 0 else "lower limit"
     phrases = []
-    if "beyond_limits" in rules:
+    if BEYOND_LIMITS in rules:
         phrases.append(f"beyond the {limit}")
-    if "shift" in rules:
+    if SHIFT in rules:
         n = _run_at_end([side(v, mean) for v in values])
         phrases.append(f"the {ordinal(n)} {unit} in a row {'above' if where > 0 else 'below'} the average")
-    if "trend" in rules:
+    if TREND in rules:
         steps = [(b > a) - (b < a) for a, b in pairwise(values)]
         phrases.append(f"the {ordinal(_run_at_end(steps))} {'rise' if steps[-1] > 0 else 'fall'} in a row")
-    if "two_of_three" in rules:
+    if TWO_OF_THREE in rules:
         high, low = float(last["upper_limit"]), float(last["lower_limit"])
         near = mean + (high - mean) * NEAR / LIMIT if where > 0 else mean - (mean - low) * NEAR / LIMIT
         beyond_near = [v > near if where > 0 else v < near for v in values[-3:]]

@@ -21,6 +21,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from analysis.core.formatting import number, percent, present
+from analysis.core.vocabulary import (
+    ACHIEVED,
+    AMBER,
+    COMMON_CAUSE,
+    EXCEPTION_STATUSES,
+    GREEN,
+    MONITOR,
+    MONITORED,
+    NO_DATA,
+    SPECIAL_CAUSE,
+    UNJUDGED,
+    VARIATION_ANSWERS,
+    disagreements,
+)
 
 QUESTIONS = {
     "change": "Is this different from last year beyond chance?",
@@ -79,13 +93,13 @@ def why(row: Mapping) -> str:
     unit = str(row.get("unit") or "")
     polarity = str(row.get("polarity") or "")
     ytd, target = _float(row, "ytd_actual"), _float(row, "annual_target")
-    if status == "no_data":
+    if status == NO_DATA:
         return "No figures have been returned for this year yet, so no status can be judged."
-    if status == "monitor":
-        if polarity == "monitor":
+    if status == MONITOR:
+        if polarity == MONITORED:
             return "This measure is monitored without a target: no status is judged."
         return "There is no target for this year, so the measure is monitored: no status is judged."
-    if status == "achieved":
+    if status == ACHIEVED:
         if _float(row, "periods_elapsed") == _float(row, "periods_in_year"):
             return f"The year's figure, {_amount(ytd, unit)}, met the annual target of {number(target)}."
         return f"The year to date, {_amount(ytd, unit)}, has already reached the annual target of {number(target)}."
@@ -98,9 +112,9 @@ def why(row: Mapping) -> str:
     what = "the profiled target to date" if by_ytd else "the annual target"
     short = gap(value, goal, polarity)
     tolerance = percent(_float(row, "amber_tolerance") or 0.15, 0, signed=False)
-    if status == "green":
+    if status == GREEN:
         return f"{subject} meets {what} of {number(goal)}."
-    band = f"within the {tolerance} tolerance for amber" if status == "amber" else f"beyond the {tolerance} tolerance"
+    band = f"within the {tolerance} tolerance for amber" if status == AMBER else f"beyond the {tolerance} tolerance"
     return f"{subject} is {percent(short, signed=False)} short of {what} of {number(goal)}, {band}."
 
 
@@ -123,15 +137,6 @@ def _change(row: Mapping) -> str:
     if row.get("small_count") == "yes":
         answer += " The counts are small, so the percentage is not a concern on its own."
     return answer
-
-
-PATTERN = {
-    "common_cause": "No: the latest figure is within the usual range of variation (common cause).",
-    "special_cause_improvement": "Yes: an unusual change for the better (special cause improvement).",
-    "special_cause_concern": "Yes: an unusual change for the worse (special cause concern).",
-    "special_cause_neutral_high": "Yes: unusually high (special cause); the measure has no better direction.",
-    "special_cause_neutral_low": "Yes: unusually low (special cause); the measure has no better direction.",
-}
 
 
 def _odds(row: Mapping) -> str | None:
@@ -163,50 +168,31 @@ def reconcile(row: Mapping) -> tuple[str, ...]:
     profile = str(row.get("profile") or "even")
     if row.get("status_method", "forecast") == "forecast" and None not in (ytd, ytd_target, forecast, target):
         ahead = gap(ytd, ytd_target, polarity) <= 0  # type: ignore[arg-type]
-        if status in ("amber", "red") and ahead:
+        if status in EXCEPTION_STATUSES and ahead:
             notes.append(
                 f"Ahead of the {profile} profile to date ({number(ytd)} against {number(ytd_target)}), but last "
                 f"year's seasonal pattern puts the year end {percent(gap(forecast, target, polarity), signed=False)}"  # type: ignore[arg-type]
                 " short of the target."
             )
-        if status == "green" and not ahead:
+        if status == GREEN and not ahead:
             notes.append(
                 f"Behind the {profile} profile to date ({number(ytd)} against {number(ytd_target)}), but last "
                 "year's seasonal pattern puts the year end on target: more of the year's activity falls later."
             )
     variation = row.get("spc_variation") or ""
     significant = row.get("change_significant")
-    if significant == "yes" and variation == "common_cause":
+    if significant == "yes" and variation == COMMON_CAUSE:
         notes.append(
             "The change on last year is beyond chance, yet the latest figure is within the usual range: the first "
             "compares this year to date with the same periods last year; the second asks whether the latest period "
             "stands out from the whole history."
         )
-    if significant == "no" and variation.startswith("special_cause"):
+    if significant == "no" and variation in SPECIAL_CAUSE:
         notes.append(
             "The latest period stands out from the history, but the year to date is not significantly different "
             "from last year: the change is recent."
         )
-    if status in ("red", "amber") and variation == "common_cause":
-        notes.append(
-            f"The status is {status} while nothing unusual has happened: meeting the target needs a change in the "
-            "process, not just the usual ups and downs."
-        )
-    if status in ("green", "achieved") and variation == "special_cause_concern":
-        notes.append("On course for the target, but the latest period is an unusual change for the worse: watch it.")
-    if status in ("red", "amber") and variation == "special_cause_improvement":
-        notes.append("Improving unusually, though not yet by enough to meet the target.")
-    assurance = row.get("spc_assurance") or ""
-    if status in ("green", "achieved") and assurance == "fail":
-        notes.append(
-            "Past periods alone would not reach each period's share of the target (SPC assurance), but the year so "
-            "far is on course: the recent figures are better than the history the limits were set on."
-        )
-    if status in ("red", "amber") and assurance == "pass":
-        notes.append(
-            "Past periods consistently met each period's share of the target (SPC assurance), but the year so far "
-            "does not: the recent figures are worse than the history the limits were set on."
-        )
+    notes += disagreements(str(status or ""), variation, row.get("spc_assurance"))
     return tuple(notes)
 
 
@@ -221,12 +207,12 @@ def verdict(row: Mapping, label: str | None = None) -> Verdict:
     >>> [q for q, _ in v.evidence] == list(QUESTIONS.values())
     True
     """
-    status = str(row.get("status") or "no_data")
-    evidence = [(QUESTIONS["change"], _change(row))] if status != "no_data" else []
+    status = str(row.get("status") or NO_DATA)
+    evidence = [(QUESTIONS["change"], _change(row))] if status != NO_DATA else []
     variation = row.get("spc_variation") or ""
-    if variation in PATTERN:
-        evidence.append((QUESTIONS["pattern"], PATTERN[variation]))
-    odds = _odds(row) if status not in ("monitor", "no_data", "achieved") else None
+    if variation in VARIATION_ANSWERS:
+        evidence.append((QUESTIONS["pattern"], VARIATION_ANSWERS[variation]))
+    odds = _odds(row) if status not in (*UNJUDGED, ACHIEVED) else None
     if odds:
         evidence.append((QUESTIONS["odds"], odds))
     return Verdict(

@@ -18,7 +18,8 @@ from analysis.core.formatting import number
 from analysis.core.paths import OutputPaths
 from analysis.core.vocabulary import STATUS_SHORT, STATUS_SYMBOLS
 from analysis.errors import ProcessedTableError
-from analysis.processed.tables import read_processed, read_register_json
+from analysis.processed.contract import FAMILY_GROUP, MEASURE_STATUS
+from analysis.processed.quarter import read_register, read_table
 from analysis.site.assets import check_offline, environment, stylesheet
 
 
@@ -53,13 +54,13 @@ def latest_quarter(out_dir: Path, slug: str) -> tuple[str, pd.DataFrame, pd.Data
         ((p.name, p.resolve()) for p in root.iterdir()) if root.is_dir() else [],
         key=lambda p: p[0],
     )
-    built = [(name, folder) for name, folder in built if (folder / "measure_status.csv").is_file()]
+    built = [(name, folder) for name, folder in built if (folder / MEASURE_STATUS.name).is_file()]
     if not built:
         return None
     quarter, folder = built[-1]
     try:
-        family = read_processed(folder, "family_group.csv")
-        return quarter, read_processed(folder, "measure_status.csv"), family, partnership_name(folder)
+        family = read_table(folder, FAMILY_GROUP)
+        return quarter, read_table(folder, MEASURE_STATUS), family, partnership_name(folder)
     except ProcessedTableError:  # built by an older version: shown as not built until rebuilt
         return None
 
@@ -67,8 +68,8 @@ def latest_quarter(out_dir: Path, slug: str) -> tuple[str, pd.DataFrame, pd.Data
 def partnership_name(folder: Path) -> str:
     """The partnership's name from the register of a quarter's tables, ``""`` when it cannot be read."""
     try:
-        return read_register_json(folder).partnership
-    except (OSError, ValueError, KeyError):
+        return read_register(folder).partnership
+    except ProcessedTableError:
         return ""
 
 

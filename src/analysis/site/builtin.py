@@ -27,7 +27,8 @@ import nbformat
 
 from analysis.core.cachestore import fetch, store
 from analysis.core.paths import TEMPLATES
-from analysis.core.vocabulary import STATUS_CODES, STATUS_SHORT, STATUS_SYMBOLS
+from analysis.core.vocabulary import STATUS_SHORT, STATUS_SYMBOLS
+from analysis.processed.contract import MANIFEST
 from analysis.site.assets import SITE_TEMPLATES, stylesheet
 from analysis.site.catalogue import (
     Failure,
@@ -119,7 +120,7 @@ def page_resources(page: Page, context: QuarterContext, nb: Any, failure: Failur
     """Everything the page template shows around the notebook's outputs, as plain text and relative links."""
     prefix = page.prefix
     title, kicker = page_title(page, context, nb)
-    targets = [("All quarters", "../index.html"), *navigation_links()]
+    targets = [*([("All quarters", "../index.html")] if context.links_home else []), *navigation_links()]
     targets += [(text, name) for name, text in context.extra_pages]
     links = [{"text": text, "href": prefix + name, "current": page.html == name} for text, name in targets]
     groups = [
@@ -130,10 +131,9 @@ def page_resources(page: Page, context: QuarterContext, nb: Any, failure: Failur
                     "href": f"{prefix}measures/{m.id}.html",
                     "title": m.title,
                     "current": page.kind == "measure" and page.measure_id == m.id,
-                    "status": m.status if m.status in STATUS_CODES else "no_data",
-                    "symbol": STATUS_SYMBOLS.get(m.status, STATUS_SYMBOLS["no_data"]),
-                    "status_text": STATUS_SHORT.get(m.status, STATUS_SHORT["no_data"])
-                    + (f": {m.status_label}" if m.status_label else ""),
+                    "status": m.code,
+                    "symbol": m.symbol,
+                    "status_text": m.status_text,
                 }
                 for m in measures
             ],
@@ -154,7 +154,7 @@ def page_resources(page: Page, context: QuarterContext, nb: Any, failure: Failur
         "page_href": "",
         "code_css": "",
         "provenance": [{"label": k, "value": v} for k, v in context.provenance],
-        "manifest_href": f"{prefix}manifest.json" if context.provenance else "",
+        "manifest_href": f"{prefix}{MANIFEST}" if context.provenance else "",
         "css": stylesheet(),
     }
 

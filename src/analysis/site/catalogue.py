@@ -16,9 +16,10 @@ from typing import Any, NamedTuple
 import nbformat
 
 from analysis.core.periods import PeriodError, months_of_year, parse_quarter, period_name
-from analysis.core.vocabulary import STATUS_CODES
+from analysis.core.vocabulary import NO_DATA, STATUS_CODES, STATUS_SHORT, STATUS_SYMBOLS
+from analysis.processed.contract import MEASURE_STATUS, REGISTER
 from analysis.processed.manifest import read_manifest
-from analysis.processed.tables import read_processed, read_register_json
+from analysis.processed.quarter import read_register, read_table
 
 
 class FixedPage(NamedTuple):
@@ -92,6 +93,24 @@ class MeasureEntry:
     status: str
     status_label: str
 
+    @property
+    def code(self) -> str:
+        """The status code, ``no_data`` for anything the vocabulary does not know."""
+        return self.status if self.status in STATUS_CODES else NO_DATA
+
+    @property
+    def symbol(self) -> str:
+        return STATUS_SYMBOLS[self.code]
+
+    @property
+    def status_text(self) -> str:
+        """The status in words, as the navigation gives it to screen readers.
+
+        >>> MeasureEntry("asb", "ASB", "ASB", "amber", "Some concerns").status_text
+        'Amber: Some concerns'
+        """
+        return STATUS_SHORT[self.code] + (f": {self.status_label}" if self.status_label else "")
+
 
 @dataclass(frozen=True)
 class QuarterContext:
@@ -102,6 +121,7 @@ class QuarterContext:
     measures: tuple[MeasureEntry, ...]
     extra_pages: tuple[tuple[str, str], ...] = ()  # (page, title) of notebooks besides the usual ones
     provenance: tuple[tuple[str, str], ...] = ()  # (label, value) from the quarter's manifest, for footers
+    links_home: bool = True  # pages lead to the site's home page; False: every link stays in the quarter's folder
 
     @property
     def quarter_name(self) -> str:
@@ -215,23 +235,23 @@ def load_context(quarter: str, processed_dir: Path) -> QuarterContext:
     """
     statuses: dict[str, tuple[str, str, str, str]] = {}
     partnership = ""
-    if (processed_dir / "measure_status.csv").exists():
-        frame = read_processed(processed_dir, "measure_status.csv")
+    if (processed_dir / MEASURE_STATUS.name).exists():
+        frame = read_table(processed_dir, MEASURE_STATUS)
         for row in frame.to_dict("records"):
             statuses[str(row["measure_id"])] = (
                 str(row.get("title", "")),
                 str(row.get("priority", "")),
-                str(row.get("status", "no_data")),
+                str(row.get("status", NO_DATA)),
                 str(row.get("status_label", "")),
             )
     measures: list[MeasureEntry] = []
-    if (processed_dir / "register.json").exists():
-        register = read_register_json(processed_dir)
+    if (processed_dir / REGISTER).exists():
+        register = read_register(processed_dir)
         partnership = register.partnership
         for m in register.measures:
-            status = statuses.get(m.id, ("", "", "no_data", ""))[2]
+            status = statuses.get(m.id, ("", "", NO_DATA, ""))[2]
             label = statuses.get(m.id, ("", "", "", ""))[3] or register.label(
-                status if status in STATUS_CODES else "no_data"
+                status if status in STATUS_CODES else NO_DATA
             )
             measures.append(MeasureEntry(m.id, m.title, m.priority, status, label))
     else:

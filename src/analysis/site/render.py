@@ -31,12 +31,13 @@ from pathlib import Path
 
 import nbformat
 
+from analysis.processed.contract import MANIFEST
 from analysis.site.assets import check_offline, offsite_problems
 from analysis.site.builtin import exporter, render_page
 from analysis.site.catalogue import OPTIONAL_KINDS, Page, discover_pages, load_context, page_title
 from analysis.site.home import render_index
 from analysis.site.paper import write_paper
-from analysis.site.quarto import render_with_quarto
+from analysis.site.quarto import choose_renderer, quarto_rendering
 
 __all__ = ["RENDERERS", "render_index", "render_quarter"]
 
@@ -62,13 +63,16 @@ def render_quarter(
     cache_dir: Path | None = None,
     jobs: int = 1,
     paper: bool = False,
+    quarto_cache: Path | None = None,
 ) -> list[Path]:
     """Render a quarter's executed notebooks into ``site_dir`` and return the pages written.
 
-    ``renderer``: ``"auto"`` uses Quarto when ``quarto`` is on PATH and the built-in
-    renderer otherwise; ``"quarto"`` without Quarto raises :class:`QuartoNotFoundError`.
+    ``renderer``: ``"auto"`` uses Quarto when a ``quarto`` new enough is on PATH and the
+    built-in renderer otherwise; ``"quarto"`` without it raises :class:`QuartoNotFoundError`
+    (or :class:`QuartoVersionError`), and a failed render :class:`QuartoRenderError`.
     With ``paper`` the committee paper is written too. ``jobs`` processes share the
     pages, the notebook views and the paper (each is independent of the others).
+    ``quarto_cache``: where Quarto's own project cache is kept between builds.
     """
     if renderer not in RENDERERS:
         raise ValueError(f"renderer {renderer!r} is not one of {', '.join(RENDERERS)}")
@@ -79,18 +83,22 @@ def render_quarter(
     titles = [page_title(p, context, nbformat.read(p.notebook, as_version=4))[0] for p in extra if p.notebook]
     context = dataclasses.replace(context, extra_pages=tuple(zip((p.html for p in extra), titles, strict=True)))
     site_dir.mkdir(parents=True, exist_ok=True)
-    quarto = renderer == "quarto" or (renderer == "auto" and shutil.which("quarto"))
+    quarto = choose_renderer(renderer) == "quarto"
+    if quarto:  # the notebook views beside Quarto's pages keep every link inside the quarter's folder, as they do
+        context = dataclasses.replace(context, links_home=False)
     tasks: list[tuple] = [("paper", str(quarter), reports_dir, processed_dir, site_dir)] if paper else []
     if not quarto:
         tasks += [("page", page, context, site_dir, cache_dir, False) for page in pages]
     tasks += [("page", page, context, site_dir, cache_dir, True) for page in pages if page.notebook is not None]
-    written = render_with_quarto(context, pages, site_dir) if quarto else []
-    done = _run(tasks, jobs)
+    # Quarto renders the pages while the paper and the notebook views are made beside it.
+    rendering = quarto_rendering(context, pages, site_dir, cache=quarto_cache) if quarto else None
+    with rendering or contextlib.nullcontext([]) as written:  # beside Quarto's one process, one job fewer
+        done = _run(tasks, max(1, jobs - 1) if quarto else jobs)
     if not quarto:
         written = [path for path, _ in done[int(paper) : int(paper) + len(pages)]]
     copy_notebooks(pages, site_dir)
-    if (processed_dir / "manifest.json").is_file():
-        shutil.copyfile(processed_dir / "manifest.json", site_dir / "manifest.json")
+    if (processed_dir / MANIFEST).is_file():
+        shutil.copyfile(processed_dir / MANIFEST, site_dir / MANIFEST)
     rendered = {path for path, _ in done}  # checked by the worker that wrote them
     found = [problem for _, problems in done for problem in problems]
     check_offline({p: p.read_text(encoding="utf-8") for p in written if p not in rendered}, found)
