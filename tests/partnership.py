@@ -58,9 +58,13 @@ def write_partnership(folder: Path) -> Path:
             m["title"], m["lead"] = ASB_TITLE, HOSTILE["quote"]
         if m["priority"] == "Hate crime":
             m["priority"] = f"Hate {HOSTILE['svg']}"
+    for priority in register.get("priorities", []):  # the plan names the priority too
+        if priority["name"] == "Hate crime":
+            priority["name"] = f"Hate {HOSTILE['svg']}"
     register_path.write_text(yaml.safe_dump(register, sort_keys=False, allow_unicode=True), encoding="utf-8")
     _drop_other_measures(folder / "actuals.csv")
     _drop_other_measures(folder / "action_plan.csv")
+    _drop_other_measures(folder / "events.csv")
     for note in (folder / "commentary" / QUARTER).iterdir():
         if note.stem not in MEASURES:
             note.unlink()
