@@ -14,6 +14,7 @@ has no such page, and its measure pages no such section.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
@@ -399,8 +400,7 @@ def measure_section(data: QuarterData, measure_id: str) -> Html:
 @SECTIONS
 def area_map(data: QuarterData) -> Html:
     """The main measure's rate by small area (:func:`main_measure`), its highest rates numbered."""
-    m = main_measure(data)
-    return section("By small area", map_by_area(data, m), cls="hood-map") if m else Html("")
+    return _of_main_measure(data, "By small area", map_by_area, "hood-map")
 
 
 @SECTIONS
@@ -420,8 +420,13 @@ def ward_map(data: QuarterData) -> Html:
 @SECTIONS
 def highest_rates(data: QuarterData) -> Html:
     """The small areas with the main measure's highest rates."""
+    return _of_main_measure(data, "The highest rates", rates_table, "hood-highest")
+
+
+def _of_main_measure(data: QuarterData, title: str, draw: Callable[[QuarterData, Measure], Html], cls: str) -> Html:
+    """A section of the main measure (:func:`main_measure`), drawn by ``draw``; empty when there is none."""
     m = main_measure(data)
-    return section("The highest rates", rates_table(data, m), cls="hood-highest") if m else Html("")
+    return section(title, draw(data, m), cls=cls) if m else Html("")
 
 
 @SECTIONS
