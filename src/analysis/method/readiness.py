@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from analysis.core.formatting import date_in_words
+from analysis.core.leads import ANALYST, known_leads
 from analysis.core.periods import Quarter, parse_quarter, period_name
 from analysis.core.register import Register
-from analysis.inputs.leads import ANALYST, known_leads
 from analysis.method.status import periods_missing
 
 if TYPE_CHECKING:  # the dashboard's kernel imports this module: no pandera or openpyxl there
