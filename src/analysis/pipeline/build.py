@@ -21,6 +21,7 @@ import pandas as pd
 
 from analysis.core.files import recording
 from analysis.core.formatting import number, percent
+from analysis.core.leads import lead_page_name, theme_groups
 from analysis.core.paths import NOTEBOOKS, PROJECT_ROOT, OutputPaths
 from analysis.core.periods import Quarter, parse_quarter
 from analysis.errors import QuartoRenderError
@@ -167,7 +168,7 @@ def notebook_jobs(
     stage_root: Path,
     input_hashes: dict,
 ) -> list[NotebookJob]:
-    """The dashboard, the strategic assessment, the method page and one notebook per measure.
+    """The dashboard, the strategic assessment, the method page, one notebook per theme group and one per measure.
 
     Every notebook is handed ``processed_dir``, the folder of this quarter's
     built tables (a partnership's own folder in a force-wide build), and reads
@@ -191,6 +192,11 @@ def notebook_jobs(
             published,
         ),
     ]
+    for lead in theme_groups(inputs.register):  # seed 001: a report per theme group
+        jobs.append(
+            NotebookJob(f"{lead_page_name(lead)}.ipynb", NOTEBOOKS / "lead.ipynb", {**common, "lead": lead},
+                        everything, {**published, "lead": lead})
+        )  # fmt: skip
     for m in inputs.register.measures:
         source = PROJECT_ROOT / m.notebook if m.notebook else NOTEBOOKS / "measure.ipynb"
         params = {**common, "measure_id": m.id}
