@@ -396,6 +396,69 @@ def test_paper_command_writes_the_paper_of_a_built_quarter(tmp_path, capsys):
     assert "committee-paper.pdf" in capsys.readouterr().out
 
 
+SIGNOFF_ROWS = [  # (measure, state, signed by, signed on, periods revised after)
+    ("asb-incidents", "not_signed_off", "", "", ""),
+    ("hostile", "signed_off", "Sam Taylor", "2015-07-06", ""),
+    ("broken", "signed_off_before_revision", "Jo Smith", "2015-07-06", "2015-16-Q1"),
+]
+
+
+def _with_signoff(root: Path) -> Path:
+    from analysis.processed.contract import SIGNOFF
+
+    rows = [{"quarter": QUARTER, "measure_id": m, "lead": "", "state": state, "signed_by": who, "signed_on": on,
+             "revised_periods": revised, "revised_on": "2015-07-10" if revised else ""}
+            for m, state, who, on, revised in SIGNOFF_ROWS]  # fmt: skip
+    processed = root / "data" / "processed" / QUARTER
+    (processed / SIGNOFF.name).write_text(SIGNOFF.text(SIGNOFF.frame(rows)), encoding="utf-8")
+    return root
+
+
+def test_the_summary_names_each_measure_not_yet_signed_off(tmp_path):
+    root = _with_signoff(_quarter_layout(tmp_path))
+    document = paper.paper_html(QUARTER, root / "reports" / QUARTER, root / "data" / "processed" / QUARTER)
+    summary = document[document.index('id="summary"') : document.index('id="dashboard"')]
+    assert "Sign-off by the leads" in summary
+    assert "Two of three measures signed off by their leads." in summary
+    assert re.search(r"Not yet signed off: </strong><a href=\"#measure-asb-incidents\">", summary)
+    assert re.search(r"Signed off before a revision of its figures: </strong><a href=\"#measure-broken\">", summary)
+    assert "measure-hostile" not in summary.split("Sign-off by the leads")[1].split("</ul>")[0], "signed off: not named"
+
+
+def test_a_partnership_that_does_not_ask_for_sign_off_has_no_sign_off_in_its_summary(tmp_path):
+    root = _quarter_layout(tmp_path)
+    document = paper.paper_html(QUARTER, root / "reports" / QUARTER, root / "data" / "processed" / QUARTER)
+    assert "Sign-off by the leads" not in document and "signed off" not in document.lower()
+
+
+def _with_lead(root: Path, lead: str) -> Path:
+    processed = root / "data" / "processed" / QUARTER
+    register = read_register(processed)
+    measures = tuple(dataclasses.replace(m, lead=lead) if m.id == "asb-incidents" else m for m in register.measures)
+    (processed / "register.json").write_text(dataclasses.replace(register, measures=measures).to_json(), "utf-8")
+    return root
+
+
+def test_paper_command_writes_a_theme_groups_own_paper(tmp_path, capsys):
+    root = _with_lead(_quarter_layout(tmp_path), "ASB Delivery Group")
+    assert main(["paper", "--quarter", QUARTER, "--out", str(root), "--lead", "asb  delivery group"]) == 0
+    path = root / "_site" / QUARTER / "leads" / "asb-delivery-group.pdf"
+    assert path.is_file() and str(path.relative_to(root)) in capsys.readouterr().out
+    text = _text(PdfReader(path))
+    assert "ASB Delivery Group: theme group report" in text
+    assert "Reduce anti-social behaviour incidents" in text, "the group's measure"
+    assert "A measure whose notebook failed" not in text, "and no other"
+    assert (root / "_site" / QUARTER / "committee-paper.pdf").is_file() is False, "only the group's paper"
+
+
+def test_paper_command_refuses_a_lead_the_register_does_not_name(tmp_path, capsys):
+    root = _with_lead(_quarter_layout(tmp_path), "ASB Delivery Group")
+    assert main(["paper", "--quarter", QUARTER, "--out", str(root), "--lead", "Parks Team"]) == 2
+    err = capsys.readouterr().err
+    assert "no lead or theme group 'Parks Team'" in err and "known: ASB Delivery Group" in err
+    assert not (root / "_site").exists(), "nothing written"
+
+
 @pytest.mark.parametrize("layout", ["nothing", "tables-only"])
 def test_paper_command_on_an_unbuilt_quarter_exits_2_saying_so(tmp_path, capsys, layout):
     if layout == "tables-only":

@@ -262,7 +262,10 @@ def _signoff_lines(data: QuarterData, parts: dict[str, MeasurePart]) -> list[dic
     if table.empty:
         return None
     signed = int((table["state"] != NOT_SIGNED_OFF).sum())
-    lines = [{"text": f"{in_words(signed).capitalize()} of {in_words(len(table))} measures signed off by their leads."}]
+    lines = [
+        {"text": f"{in_words(signed).capitalize()} of {in_words(len(table))} measures signed off by their leads.",
+         "anchor": ""}
+    ]  # fmt: skip
     for state, words in (
         (NOT_SIGNED_OFF, "Not yet signed off"),
         (SIGNED_BEFORE_REVISION, "Signed off before a revision of its figures"),
@@ -301,9 +304,9 @@ def _changes(changes: pd.DataFrame, titles: dict[str, str]) -> list[str]:
         return ["No comparison with last quarter was made."]
     previous = changes[changes["kind"] == "previous_build"]
     if previous.empty or _text(previous.iloc[0]["after"]) != "found":
-        earlier = _text(previous.iloc[0]["previous_quarter"]) if not previous.empty else "the previous quarter"
-        return [f"The previous quarter ({earlier}) has not been built here, so there is nothing to compare with."]
-    earlier = _text(previous.iloc[0]["previous_quarter"])
+        earlier = f" ({_quarter_words(_text(previous.iloc[0]['previous_quarter']))})" if not previous.empty else ""
+        return [f"The previous quarter{earlier} has not been built here, so there is nothing to compare with."]
+    earlier = _quarter_words(_text(previous.iloc[0]["previous_quarter"]))
     lines = []
     for r in changes[changes["kind"] == "status"].to_dict("records"):
         title = titles.get(_text(r["measure_id"]), _text(r["measure_id"]))
