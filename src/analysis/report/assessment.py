@@ -221,15 +221,16 @@ def family_group_quarters(data: QuarterData) -> Html:
          number(r.msg_mean, 1), f"{int(r.rank)} of {int(r.members)}"]
         for r in rows.itertuples()
     ]  # fmt: skip
-    previous = data.quarter.previous
-    missing = (
-        None
-        if str(previous) in set(rows["quarter"])
-        else paragraph(f"No family group figures were supplied for {previous.label}, so there is no comparison.")
+    have = set(rows["quarter"])
+    missing = [q.label for q in (data.quarter.previous, data.quarter) if str(q) not in have]
+    note = (
+        paragraph(f"No family group figures were supplied for {' or '.join(missing)}, so there is no comparison.")
+        if missing
+        else None
     )
     return section(
         heading,
-        missing,
+        note,
         table(
             ["Quarter", "Position", "Crimes per 1,000", "Family group average", "Rank (1 = lowest)"],
             body,
