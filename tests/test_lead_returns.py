@@ -254,6 +254,20 @@ def test_reading_the_filled_workbooks_again_changes_nothing(returned, capsys):
     assert "Sign-offs: 0 signed off, 8 already in, 0 left blank." in said
 
 
+def test_a_figure_revised_after_its_sign_off_is_to_be_signed_off_again(returned, capsys):
+    """The lead signed off what they saw: a figure revised later clears that sign-off until they sign again."""
+    data, folder, *_ = returned
+    fill(folder / ASB, {("asb-incidents", "2015-08"): FIGURES["asb-incidents", "2015-08"] + 18})
+    assert _run("ingest", "returns", folder / ASB, "--data", data, "--revise") == 0
+    capsys.readouterr()
+    assert _run("readiness", "--quarter", Q2, "--data", data) == 0, "every figure is in (the exit status's sense)"
+    said = capsys.readouterr().out
+    assert "every return is in; 1 sign-off still to come:" in said
+    today = dt.date.today()
+    assert f"\nASB Delivery Group\n  - to sign off again: asb-incidents (2015-08 revised on {today.day} " in said
+    assert "not yet signed off" not in said, "the other sign-offs stand"
+
+
 def test_a_second_returns_never_loses_a_filled_workbook(started, tmp_path, capsys):
     data, folder = started
     for sheet, rows in TYPED[DA].items():

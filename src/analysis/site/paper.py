@@ -65,6 +65,7 @@ from analysis.core.vocabulary import (
     NOT_SIGNED_OFF,
     OFFICIAL,
     SIGNED_BEFORE_REVISION,
+    SIGNED_OFF,
     SOURCE_STATUS_WORDS,
     STATUS_CODES,
     STATUS_COUNTED,
@@ -261,7 +262,7 @@ def _signoff_lines(data: QuarterData, parts: dict[str, MeasurePart]) -> list[dic
     table = data.table(SIGNOFF)
     if table.empty:
         return None
-    signed = int((table["state"] != NOT_SIGNED_OFF).sum())
+    signed = int((table["state"] == SIGNED_OFF).sum())  # a sign-off made before a revision is to be made again
     lines = [
         {"text": f"{in_words(signed).capitalize()} of {in_words(len(table))} measures signed off by their leads.",
          "anchor": ""}
