@@ -92,9 +92,9 @@ COMPACT_TOP = ("headline", "signoff", "figures")  # kept on one page with the me
 # An exception item's page (seed 003 gives each exception a few lines; the brief is a page each): the sections of the
 # measure notebook it prints, in this order (the key figures and the chart in one column, the evidence beside them,
 # then the words across the page), and the one chart among them (the SPC section keeps its words, not its chart).
+# At quarter four the measure's year is on the year's pages at the front, so that the item keeps to its page.
 EXCEPTION_SECTIONS = (
-    "headline", "signoff", "figures", "cumulative_chart", "change", "projection", "spc", "year_end", "narrative",
-    "actions",
+    "headline", "signoff", "figures", "cumulative_chart", "change", "projection", "spc", "narrative", "actions",
 )  # fmt: skip
 EXCEPTION_CHARTS = ("cumulative",)
 # The strategic assessment's sections the paper prints, by part: (part, its heading, its sections, the inputs it uses).
@@ -263,10 +263,9 @@ def _signoff_lines(data: QuarterData, parts: dict[str, MeasurePart]) -> list[dic
     if table.empty:
         return None
     signed = int((table["state"] == SIGNED_OFF).sum())  # a sign-off made before a revision is to be made again
-    lines = [
-        {"text": f"{in_words(signed).capitalize()} of {in_words(len(table))} measures signed off by their leads.",
-         "anchor": ""}
-    ]  # fmt: skip
+    total = in_words(len(table))
+    counted = f"{in_words(signed).capitalize()} of {total} measures" if signed else f"None of the {total} measures"
+    lines = [{"text": f"{counted} signed off by their leads.", "anchor": ""}]
     for state, words in (
         (NOT_SIGNED_OFF, "Not yet signed off"),
         (SIGNED_BEFORE_REVISION, "Signed off before a revision of its figures"),
