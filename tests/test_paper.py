@@ -295,6 +295,21 @@ def test_demo_papers_other_measures_carry_their_period_table_and_commentary(demo
 
 
 @pytest.mark.slow
+def test_each_theme_group_has_its_page_with_its_measures_and_tasks(built_demo):
+    """Seed 001: a report per theme group, linked from the quarter's pages; a lead's page holds only what is theirs."""
+    site = built_demo / "_site" / QUARTER
+    index = (site / "index.html").read_text(encoding="utf-8")
+    for slug in ("asb-delivery-group", "domestic-abuse-partnership", "hate-crime-delivery-group"):
+        assert f'href="leads/{slug}.html"' in index, slug
+    page = html.unescape((site / "leads" / "asb-delivery-group.html").read_text(encoding="utf-8"))
+    for words in ("Reduce the rate of anti-social behaviour incidents",
+                  "Develop performance indicators for the ASB Victim Champion Service",
+                  "Satisfaction rate of vulnerable victims of ASB with the service they receive"):  # fmt: skip
+        assert words in page, words
+    assert "Deliver DASH training to partner agencies" not in page, "another group's task"
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("page", ["index.html", "strategic-assessment.html", "measures/asb-incidents.html"])
 def test_every_page_of_the_quarter_links_to_the_paper(built_demo, page):
     path = built_demo / "_site" / QUARTER / page

@@ -541,14 +541,14 @@ def lead_paper_html(quarter: str, lead: str, reports_dir: Path, processed_dir: P
     theirs = {m.id for m in lead_measures(material.data, lead)}
     mine = [p for p in material.measures if p.id in theirs]
     title = f"{lead}: theme group report"
-    parts = [Part("group", title, _render("assessment", anchor="group", title=title, sections=page,
-                                            sources=_sources(material.data, ("actuals.csv", "action_plan.csv",
-                                                                             "recommendations.csv"))))]  # fmt: skip
+    # the page's title section names the inputs it draws on and their status
+    parts = [Part("group", title, _render("assessment", anchor="group", title=title, sections=page, sources=[]))]
     parts += [exception_part(material, p) for p in mine if p.exception]
     others = [p for p in mine if not p.exception]
     if others:
-        html = _render("others", others=others, sources=[], **_common(material))
-        parts.append(Part("other-measures", "Other measures", html, tuple((p.anchor, p.title) for p in others)))
+        heading = "The group's other measures" if len(others) < len(mine) else "The group's measures"
+        html = _render("others", others=others, sources=[], heading=heading, **_common(material))
+        parts.append(Part("other-measures", heading, html, tuple((p.anchor, p.title) for p in others)))
     return _document(material, title, parts, _cover(material, parts, title, board=lead))
 
 
