@@ -14,7 +14,7 @@ from year import DROPPED_TASK, FY, NEXT_Q1, Q4, write_year
 
 from analysis.cli import main
 from analysis.core.paths import OutputPaths
-from analysis.core.periods import months_of_year, parse_quarter, quarters_of_year
+from analysis.core.periods import months_of_year, parse_quarter, quarter_of_period, quarters_of_year
 from analysis.processed.contract import YEAR_ACTIONS, YEAR_END
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -109,3 +109,13 @@ def test_what_became_of_each_task_of_the_year(year, tmp_path):
 def test_no_year_end_table_before_quarter_four(year):
     files = _tables(year, "2015-16-Q3")
     assert YEAR_END.name not in files and YEAR_ACTIONS.name not in files
+
+
+def test_a_quarter_built_later_in_the_year_shows_no_value_after_its_end(year):
+    """Q2 built once the whole year is in: its period tables stop at September, as the board saw them."""
+    series = _rows(_tables(year, "2015-16-Q2")["measure_series.csv"])
+    q2 = parse_quarter("2015-16-Q2")
+    later = [r for r in series if quarter_of_period(r["period"]) > q2 and r["value"]]
+    assert later == [], later[:2]
+    assert any(quarter_of_period(r["period"]) > q2 for r in series), "the year's later periods are listed, empty"
+    assert any(r["period"] == "2015-09" and r["value"] for r in series), "the quarter's own months are there"

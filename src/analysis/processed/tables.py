@@ -152,10 +152,13 @@ def events_table(inputs: Inputs, quarter: Quarter) -> pd.DataFrame:
 
 
 def series_table(inputs: Inputs, quarter: Quarter) -> pd.DataFrame:
-    """One row per measure and period of the quarter's year and the year before."""
+    """One row per measure and period of the quarter's year and the year before, with the values up to the end of
+    the quarter (a quarter built again later in the year shows what it reported, not the months after it)."""
+    from analysis.core.periods import quarter_of_period
+
     rows = []
     for m in inputs.register.measures:
-        series = inputs.series(m.id)
+        series = {p: v for p, v in inputs.series(m.id).items() if quarter_of_period(p) <= quarter}
         for fy in (quarter.fy - 1, quarter.fy):
             rows.extend(cumulative_rows(m, series, fy, complete=fy < quarter.fy))
     return MEASURE_SERIES.frame(rows)
