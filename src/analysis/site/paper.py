@@ -24,9 +24,10 @@ order, each part laid out on its own (:func:`paper_parts`, one macro of
    profiled target), the commentary and the actions. The period table and the
    period and SPC charts stay on the measure's page of the site. A notebook whose
    sections carry none of these names (a measure's own notebook) is printed whole;
-6. every other measure: its headline, sign-off, key figures, period table, and
+6. the exception items' period tables, together (seed 003 gives every measure's);
+7. every other measure: its headline, sign-off, key figures, period table, and
    commentary with the partners' notes;
-7. the family group position this quarter and last, the strategic assessment's
+8. the family group position this quarter and last, the strategic assessment's
    recommendations with their progress, and the action plan by priority with its
    summary box of actions by status for each priority (seed 000), from the
    strategic assessment's sections.
@@ -417,6 +418,18 @@ def exception_part(material: Material, p: MeasurePart) -> Part:
     return Part(p.anchor, f"Exception ({STATUS_WORDS[p.status]}): {p.title}", html)
 
 
+def period_tables_part(material: Material) -> Part | None:
+    """The exception items' period tables (seed 003 gives every measure's), together after the items' pages so that
+    each item keeps to its page."""
+    items = [(p, chosen(p.sections, ("period_table",))) for p in material.measures if p.exception and p.abridged]
+    items = [(p, found) for p, found in items if found]
+    if not items:
+        return None
+    title = "Exception items: period by period"
+    html = _render("period_tables", anchor="exception-periods", title=title, items=items)
+    return Part("exception-periods", title, html)
+
+
 def others_part(material: Material) -> Part | None:
     others = [p for p in material.measures if not p.exception]
     if not others:
@@ -442,7 +455,7 @@ def paper_parts(material: Material) -> list[Part]:
     """The paper's parts after its cover, in seed 003's order; each is laid out from its own HTML."""
     parts: list[Part | None] = [summary_part(material), year_part(material), dashboard_part(material)]
     parts += [exception_part(material, p) for p in material.measures if p.exception]
-    parts += [others_part(material), *assessment_parts(material)]
+    parts += [period_tables_part(material), others_part(material), *assessment_parts(material)]
     return [p for p in parts if p is not None]
 
 
