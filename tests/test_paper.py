@@ -198,13 +198,15 @@ def test_demo_paper_gives_each_exception_item_its_page_with_the_one_chart_it_is_
     assert all(alt.startswith("Line chart of cumulative") for alt in measures), measures
     pages = [_text(reader, slice(i, i + 1)) for i in range(len(reader.pages))]
     starts = [i for i, text in enumerate(pages) if "EXCEPTION:" in text]
-    starts.append(next(i for i in range(starts[-1] + 1, len(pages)) if "Other measures" in pages[i]))
+    starts.append(next(i for i in range(starts[-1] + 1, len(pages)) if "Exception items: period by" in pages[i]))
     assert len(starts) == len(exceptions) + 1
     assert all(b - a == 1 for a, b in itertools.pairwise(starts)), f"each item on its one page: {starts}"
     items = " ".join(pages[starts[0] : starts[-1]])
     for heading in ("Year to date", "Change on last year", "Projection", "Statistical process control", "Commentary"):
         assert items.count(heading) >= len(exceptions), heading
     assert "Period by period" not in items and "Exact test of the counts" not in items, "the site's detail"
+    tables = _text(reader, slice(starts[-1], starts[-1] + 1))
+    assert tables.count("% difference on last year") == len(exceptions), "and their period tables, together after"
 
 
 # Seed 003's parts in its order (with seed 000's summary of actions): the heading each opens with in the paper.
@@ -212,6 +214,7 @@ PARTS = (
     "Executive summary",
     "Dashboard: every priority and measure",
     "EXCEPTION:",
+    "Exception items: period by period",
     "Other measures",
     "Family group position",
     "Family group position: this quarter and last",
