@@ -22,6 +22,9 @@ MEASURES = [
     "closing-the-gap", "all-crime", "da-reporting", "da-referrals", "dash-training",
     "asb-incidents", "hate-incidents", "serious-acquisitive-crime",
 ]  # fmt: skip
+# A page per theme group (seed 001): every lead the demo's register names.
+LEADS = ["asb-delivery-group", "domestic-abuse-partnership", "hate-crime-delivery-group",
+         "reducing-reoffending-group", "safer-plymouth-partnership-board"]  # fmt: skip
 PUBLISHED_WORDS = {
     "da-reporting": "Some concerns about performance in this area",
     "da-referrals": "Area of significant concern",
@@ -44,8 +47,9 @@ def test_one_executed_notebook_per_measure_plus_the_quarter_pages(built_demo):
     reports = built_demo / "reports" / Q
     names = sorted(p.relative_to(reports).as_posix() for p in reports.rglob("*.ipynb"))
     assert names == sorted(
-        ["dashboard.ipynb", "strategic-assessment.ipynb", "method.ipynb", *(f"measures/{m}.ipynb" for m in MEASURES)]
-    )
+        ["dashboard.ipynb", "strategic-assessment.ipynb", "method.ipynb", *(f"measures/{m}.ipynb" for m in MEASURES),
+         *(f"leads/{lead}.ipynb" for lead in LEADS)]
+    )  # fmt: skip
 
 
 @pytest.mark.parametrize("name", ["dashboard", "strategic-assessment", "method", *(f"measures/{m}" for m in MEASURES)])
@@ -180,7 +184,7 @@ def test_every_page_carries_the_provenance_footer(built_demo):
     fingerprint = __import__("json").loads(manifest)["data_fingerprint"]
     pages = sorted(site.rglob("*.html"))
     views = [p for p in pages if p.relative_to(site).parts[0] == "notebooks"]  # "How this page was made", one each
-    assert len(pages) - len(views) == len(views) == len(MEASURES) + 3
+    assert len(pages) - len(views) == len(views) == len(MEASURES) + len(LEADS) + 3
     for page in pages:
         html = page.read_text()
         assert f"Data fingerprint: <code>{fingerprint}</code>" in html, page.name

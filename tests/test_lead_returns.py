@@ -254,6 +254,20 @@ def test_reading_the_filled_workbooks_again_changes_nothing(returned, capsys):
     assert "Sign-offs: 0 signed off, 8 already in, 0 left blank." in said
 
 
+def test_a_figure_revised_after_its_sign_off_is_to_be_signed_off_again(returned, capsys):
+    """The lead signed off what they saw: a figure revised later clears that sign-off until they sign again."""
+    data, folder, *_ = returned
+    fill(folder / ASB, {("asb-incidents", "2015-08"): FIGURES["asb-incidents", "2015-08"] + 18})
+    assert _run("ingest", "returns", folder / ASB, "--data", data, "--revise") == 0
+    capsys.readouterr()
+    assert _run("readiness", "--quarter", Q2, "--data", data) == 0, "every figure is in (the exit status's sense)"
+    said = capsys.readouterr().out
+    assert "every return is in; 1 sign-off still to come:" in said
+    today = dt.date.today()
+    assert f"\nASB Delivery Group\n  - to sign off again: asb-incidents (2015-08 revised on {today.day} " in said
+    assert "not yet signed off" not in said, "the other sign-offs stand"
+
+
 def test_a_second_returns_never_loses_a_filled_workbook(started, tmp_path, capsys):
     data, folder = started
     for sheet, rows in TYPED[DA].items():
@@ -600,3 +614,29 @@ def test_the_whole_quarter_from_the_workbooks_reaches_the_pages_and_the_paper(re
         "Joint patrols extended to a fourth neighbourhood 30 November 2015",
     ):
         assert words in paper, words
+    # the rest of the quarter as the leads returned it, in the paper too: the sign-offs, the whole action plan (the
+    # task reviewed with no change among it), the recommendations' progress and each priority's summary box
+    document = paper_text(out / "reports" / Q2, processed)
+    assert "Sign-off by the leads Eight of eight measures signed off by their leads." in document
+    assert "Signed off for quarter two 2015/16 by Chris Morgan (ASB Delivery Group) on 7 October 2015." in document
+    for words in (
+        "Ref ASB2: Support vulnerable victims of ASB",
+        "Hotspot patrols extended to the city centre",
+        "Two new third-party reporting centres opened",
+        "The Reducing Reoffending Group met again in September",
+        "Plan reviewed at the September board",
+        "Lead ASB Delivery Group Achieved 0 Green 2 Amber 0 Red 0 Total 2",
+    ):
+        assert words in document, words
+    assert "Safer Plymouth's rate of" in document.split("Family group position: this quarter and last")[1], "Q2's"
+
+
+def paper_text(reports: Path, processed: Path) -> str:
+    """The quarter's paper as plain text, one space between words (what the PDF lays out, its cells read whole)."""
+    import html
+    import re
+
+    from analysis.site.paper import paper_html
+
+    document = paper_html(Q2, reports, processed)
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", document)))

@@ -21,12 +21,14 @@ from pypdf import PdfReader
 from analysis.cli import main
 from analysis.core.problems import InputError
 from analysis.core.register import ReportInfo, Source
+from analysis.core.vocabulary import ACTION_STATUSES
 from analysis.inputs.register import check_register, parse_register
 from analysis.processed.contract import EXCEPTIONS, MEASURE_STATUS
 from analysis.processed.quarter import read_register, read_table
 from analysis.site import paper
 from analysis.site.print_charts import chart_for_print
 
+ROOT = Path(__file__).resolve().parents[1]
 QUARTER = "2015-16-Q1"
 A4 = (595.28, 841.89)
 
@@ -116,9 +118,10 @@ def demo_paper(built_demo: Path) -> tuple[Path, PdfReader]:
 
 
 @pytest.mark.slow
-def test_demo_paper_is_a4_and_at_most_16_pages(demo_paper):
+def test_demo_paper_is_a4_and_at_most_20_pages(demo_paper):
+    """Seed 003's whole pack (with the action plan of seed 000), and no more: a paper a board member reads."""
     _, reader = demo_paper
-    assert 4 <= len(reader.pages) <= 16
+    assert 4 <= len(reader.pages) <= 20
     for number, page in enumerate(reader.pages, 1):
         size = sorted((round(float(page.mediabox.width), 2), round(float(page.mediabox.height), 2)))
         assert size == pytest.approx(sorted(A4), abs=0.5), f"page {number} is {size}, not A4"
@@ -175,7 +178,8 @@ def test_demo_paper_gives_every_chart_its_text_alternative(demo_paper, built_dem
     figures = [f for f in _figures(reader) if not (f[0] or "").startswith(ICONS)]
     assert len(figures) >= 3, "the demo's paper has charts"
     assert all(alt for alt, _ in figures), "every figure of the PDF carries its text alternative"
-    pages = (built_demo / "_site" / QUARTER / "measures").glob("*.html")
+    site = built_demo / "_site" / QUARTER
+    pages = [*(site / "measures").glob("*.html"), site / "strategic-assessment.html"]  # the family group's charts
     labels = {html.unescape(label) for page in pages for label in re.findall(r'aria-label="([^"]*)"', page.read_text())}
     assert {alt for alt, _ in figures} <= labels, "the same words as the site's charts"
 
@@ -187,17 +191,125 @@ def test_demo_paper_gives_each_exception_item_its_page_with_the_one_chart_it_is_
     _, reader = demo_paper
     exceptions = read_table(built_demo / "data" / "processed" / QUARTER, EXCEPTIONS)
     alts = [alt for alt, _ in _figures(reader) if not (alt or "").startswith(ICONS)]
-    assert len(alts) == len(exceptions) >= 3, "one chart an exception item, none for the other measures"
-    assert all(alt.startswith("Line chart of cumulative") for alt in alts), alts
+    family = [alt for alt in alts if alt.startswith(("Bar chart of crimes per 1,000", "Funnel plot of crimes"))]
+    assert len(family) == 2, "the family group's bar chart and funnel plot"
+    measures = [alt for alt in alts if alt not in family]
+    assert len(measures) == len(exceptions) >= 3, "one chart an exception item, none for the other measures"
+    assert all(alt.startswith("Line chart of cumulative") for alt in measures), measures
     pages = [_text(reader, slice(i, i + 1)) for i in range(len(reader.pages))]
     starts = [i for i, text in enumerate(pages) if "EXCEPTION:" in text]
-    starts.append(next(i for i in range(starts[-1] + 1, len(pages)) if "Other measures" in pages[i]))
+    starts.append(next(i for i in range(starts[-1] + 1, len(pages)) if "Exception items: period by" in pages[i]))
     assert len(starts) == len(exceptions) + 1
-    assert all(1 <= b - a <= 2 for a, b in itertools.pairwise(starts)), starts
+    assert all(b - a == 1 for a, b in itertools.pairwise(starts)), f"each item on its one page: {starts}"
     items = " ".join(pages[starts[0] : starts[-1]])
     for heading in ("Year to date", "Change on last year", "Projection", "Statistical process control", "Commentary"):
         assert items.count(heading) >= len(exceptions), heading
     assert "Period by period" not in items and "Exact test of the counts" not in items, "the site's detail"
+    tables = _text(reader, slice(starts[-1], starts[-1] + 1))
+    assert tables.count("% difference on last year") == len(exceptions), "and their period tables, together after"
+
+
+# Seed 003's parts in its order (with seed 000's summary of actions): the heading each opens with in the paper.
+PARTS = (
+    "Executive summary",
+    "Dashboard: every priority and measure",
+    "EXCEPTION:",
+    "Exception items: period by period",
+    "Other measures",
+    "Family group position",
+    "Family group position: this quarter and last",
+    "Performance on strategic assessment recommendations",
+    "Summary of actions by status",
+    "Action plan by priority",
+)
+
+
+@pytest.mark.slow
+def test_demo_paper_carries_seed_003s_parts_in_its_order(demo_paper):
+    _, reader = demo_paper
+    text = _text(reader, slice(1, None))  # after the cover and its contents
+    found = [text.find(heading) for heading in PARTS]
+    assert all(at >= 0 for at in found), [h for h, at in zip(PARTS, found, strict=True) if at < 0]
+    assert found == sorted(found), [h for _, h in sorted(zip(found, PARTS, strict=True))]
+
+
+@pytest.fixture(scope="module")
+def demo_document(built_demo: Path) -> str:
+    """The demo paper's HTML as plain text, one space between words (table cells read whole, unlike the PDF's)."""
+    document = paper.paper_html(QUARTER, built_demo / "reports" / QUARTER, built_demo / "data" / "processed" / QUARTER)
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", document)))
+
+
+@pytest.mark.slow
+def test_demo_paper_has_the_whole_action_plan_and_each_prioritys_summary_box(demo_document, built_demo):
+    from analysis.processed.contract import ACTION_PLAN
+
+    plan = read_table(built_demo / "data" / "processed" / QUARTER, ACTION_PLAN)
+    assert "ASB2" in set(plan["ref"]), "the demo has the task the board missed"
+    for t in plan.itertuples():
+        assert f"Ref {t.ref}: {t.action}" in demo_document, t.ref
+        assert " ".join(t.task.split()) in demo_document, t.task
+        assert " ".join(t.position.split()) in demo_document, t.position
+    # seed 000's box for the ASB priority: the date of the meeting, its lead, its tasks by status
+    asb = plan[plan["ref"].str.startswith("ASB")]
+    counts = " ".join(f"{w}: {(asb['status'] == s).sum()}" for s, w in zip(ACTION_STATUSES, ACTION_WORDS, strict=True))
+    assert f"Date 23 July 2015 Lead ASB Delivery Group {counts.replace(':', '')} Total {len(asb)}" in demo_document
+
+
+ACTION_WORDS = ("Achieved", "Green", "Amber", "Red")
+
+
+@pytest.mark.slow
+def test_demo_paper_has_every_recommendation_with_its_progress(demo_document, built_demo):
+    from analysis.processed.contract import RECOMMENDATIONS
+
+    recs = read_table(built_demo / "data" / "processed" / QUARTER, RECOMMENDATIONS)
+    assert len(recs) == 17
+    for r in recs.itertuples():
+        assert f"{int(r.number)}. {' '.join(r.recommendation.split())}" in demo_document, r.number
+        if r.progress:
+            assert " ".join(r.progress.split()) in demo_document, r.number
+
+
+@pytest.mark.slow
+def test_demo_paper_lists_the_measures_in_development_and_every_priority(demo_document, built_demo):
+    register = read_register(built_demo / "data" / "processed" / QUARTER)
+    assert len(register.in_development) == 6
+    for m in register.in_development:
+        assert " ".join(m.title.split()) in demo_document, m.id
+    assert demo_document.count("expected to report from quarter two 2015/16") >= 3, "the ASB victim measures"
+    dashboard = demo_document[demo_document.index("Dashboard: every priority and measure Measures by priority") :]
+    for p in register.plan:
+        assert f"{p.name} Lead: {p.lead}" in dashboard if p.lead else f"{p.name} No lead named" in dashboard, p.name
+    assert "Sexual violence No lead named No measure is reported for this priority yet." in dashboard
+
+
+@pytest.mark.slow
+def test_demo_papers_other_measures_carry_their_period_table_and_commentary(demo_document, built_demo):
+    start = demo_document.index("Other measures Overall crime")
+    others = demo_document[start : demo_document.index("Family group position", start)]
+    processed = built_demo / "data" / "processed" / QUARTER
+    status, exceptions = read_table(processed, MEASURE_STATUS), read_table(processed, EXCEPTIONS)
+    assert others.count("Period by period") == len(status) - len(exceptions) == 5
+    commentary = (ROOT / "data" / "raw" / "commentary" / QUARTER / "asb-incidents.md").read_text(encoding="utf-8")
+    assert " ".join(commentary.replace("*", "").split()[:12]) in others, (
+        "the analyst's commentary of a measure that is not an exception"
+    )
+
+
+@pytest.mark.slow
+def test_each_theme_group_has_its_page_with_its_measures_and_tasks(built_demo):
+    """Seed 001: a report per theme group, linked from the quarter's pages; a lead's page holds only what is theirs."""
+    site = built_demo / "_site" / QUARTER
+    index = (site / "index.html").read_text(encoding="utf-8")
+    for slug in ("asb-delivery-group", "domestic-abuse-partnership", "hate-crime-delivery-group"):
+        assert f'href="leads/{slug}.html"' in index, slug
+    page = html.unescape((site / "leads" / "asb-delivery-group.html").read_text(encoding="utf-8"))
+    for words in ("Reduce the rate of anti-social behaviour incidents",
+                  "Develop performance indicators for the ASB Victim Champion Service",
+                  "Satisfaction rate of vulnerable victims of ASB with the service they receive"):  # fmt: skip
+        assert words in page, words
+    assert "Deliver DASH training to partner agencies" not in page, "another group's task"
 
 
 @pytest.mark.slow
@@ -394,6 +506,69 @@ def test_paper_command_writes_the_paper_of_a_built_quarter(tmp_path, capsys):
     path = root / "_site" / QUARTER / "committee-paper.pdf"
     assert path.is_file() and path.read_bytes().startswith(b"%PDF-")
     assert "committee-paper.pdf" in capsys.readouterr().out
+
+
+SIGNOFF_ROWS = [  # (measure, state, signed by, signed on, periods revised after)
+    ("asb-incidents", "not_signed_off", "", "", ""),
+    ("hostile", "signed_off", "Sam Taylor", "2015-07-06", ""),
+    ("broken", "signed_off_before_revision", "Jo Smith", "2015-07-06", "2015-16-Q1"),
+]
+
+
+def _with_signoff(root: Path) -> Path:
+    from analysis.processed.contract import SIGNOFF
+
+    rows = [{"quarter": QUARTER, "measure_id": m, "lead": "", "state": state, "signed_by": who, "signed_on": on,
+             "revised_periods": revised, "revised_on": "2015-07-10" if revised else ""}
+            for m, state, who, on, revised in SIGNOFF_ROWS]  # fmt: skip
+    processed = root / "data" / "processed" / QUARTER
+    (processed / SIGNOFF.name).write_text(SIGNOFF.text(SIGNOFF.frame(rows)), encoding="utf-8")
+    return root
+
+
+def test_the_summary_names_each_measure_not_yet_signed_off(tmp_path):
+    root = _with_signoff(_quarter_layout(tmp_path))
+    document = paper.paper_html(QUARTER, root / "reports" / QUARTER, root / "data" / "processed" / QUARTER)
+    summary = document[document.index('id="summary"') : document.index('id="dashboard"')]
+    assert "Sign-off by the leads" in summary
+    assert "One of three measures signed off by their leads." in summary
+    assert re.search(r"Not yet signed off: </strong><a href=\"#measure-asb-incidents\">", summary)
+    assert re.search(r"Signed off before a revision of its figures: </strong><a href=\"#measure-broken\">", summary)
+    assert "measure-hostile" not in summary.split("Sign-off by the leads")[1].split("</ul>")[0], "signed off: not named"
+
+
+def test_a_partnership_that_does_not_ask_for_sign_off_has_no_sign_off_in_its_summary(tmp_path):
+    root = _quarter_layout(tmp_path)
+    document = paper.paper_html(QUARTER, root / "reports" / QUARTER, root / "data" / "processed" / QUARTER)
+    assert "Sign-off by the leads" not in document and "signed off" not in document.lower()
+
+
+def _with_lead(root: Path, lead: str) -> Path:
+    processed = root / "data" / "processed" / QUARTER
+    register = read_register(processed)
+    measures = tuple(dataclasses.replace(m, lead=lead) if m.id == "asb-incidents" else m for m in register.measures)
+    (processed / "register.json").write_text(dataclasses.replace(register, measures=measures).to_json(), "utf-8")
+    return root
+
+
+def test_paper_command_writes_a_theme_groups_own_paper(tmp_path, capsys):
+    root = _with_lead(_quarter_layout(tmp_path), "ASB Delivery Group")
+    assert main(["paper", "--quarter", QUARTER, "--out", str(root), "--lead", "asb  delivery group"]) == 0
+    path = root / "_site" / QUARTER / "leads" / "asb-delivery-group.pdf"
+    assert path.is_file() and str(path.relative_to(root)) in capsys.readouterr().out
+    text = _text(PdfReader(path))
+    assert "ASB Delivery Group: theme group report" in text
+    assert "Reduce anti-social behaviour incidents" in text, "the group's measure"
+    assert "A measure whose notebook failed" not in text, "and no other"
+    assert (root / "_site" / QUARTER / "committee-paper.pdf").is_file() is False, "only the group's paper"
+
+
+def test_paper_command_refuses_a_lead_the_register_does_not_name(tmp_path, capsys):
+    root = _with_lead(_quarter_layout(tmp_path), "ASB Delivery Group")
+    assert main(["paper", "--quarter", QUARTER, "--out", str(root), "--lead", "Parks Team"]) == 2
+    err = capsys.readouterr().err
+    assert "no lead or theme group 'Parks Team'" in err and "known: ASB Delivery Group" in err
+    assert not (root / "_site").exists(), "nothing written"
 
 
 @pytest.mark.parametrize("layout", ["nothing", "tables-only"])

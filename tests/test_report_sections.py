@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from analysis.core.leads import lead_slug
 from analysis.core.periods import parse_quarter
 from analysis.core.register import Register
 from analysis.processed.quarter import QuarterData
@@ -63,11 +64,12 @@ def hostile_data() -> QuarterData:
     register["partnership"] = partnership
     register["population_source"] = f"{HOSTILE} source"
     register["status_labels"] = {k: f"{HOSTILE} {k}" for k in register["status_labels"]}
-    for i, m in enumerate(register["measures"]):
+    for i, m in enumerate(register["measures"] + register["in_development"]):
         for key in ("title", "lead", "partner", "unit"):
             m[key] = _hostile(m[key], i)
         m["priority"] = f"{HOSTILE} priority {i % 3}"
         m["threads"] = [f"{HOSTILE} thread"]
+    register["plan"] = [{"name": f"{HOSTILE} priority {i}", "lead": f"{HOSTILE} lead {i}"} for i in range(4)]
     tables = {name: frame.copy() for name, frame in demo.tables.items()}
     plan = tables["action_plan.csv"]
     for col in ("outcome", "ref", "action", "task", "target", "position", "improvement", "deadline", "lead"):
@@ -136,6 +138,45 @@ def hostile_data() -> QuarterData:
     return QuarterData(demo.quarter, Register.from_json(json.dumps(register)), tables, commentary)
 
 
+SIGNED = {  # who signed off which measure for the quarter, and when
+    "da-reporting": ("Sam Taylor", "2015-07-06"),
+    "asb-incidents": ("Chris Morgan", "2015-07-07"),  # and a figure of it revised after
+}
+
+
+@cache
+def signed_data() -> QuarterData:
+    """The demo quarter with its leads' sign-off: one measure signed off, one signed off before a figure of it was
+    revised, the rest not yet signed off."""
+    from analysis.method.signoff import signoffs
+    from analysis.processed.contract import SIGNOFF
+
+    demo = demo_data()
+    signed = pd.DataFrame(
+        [{"quarter": QUARTER, "measure_id": m, "signed_by": who, "signed_on": on} for m, (who, on) in SIGNED.items()]
+    )
+    revised = pd.DataFrame([{"measure_id": "asb-incidents", "period": "2015-05", "date": "2015-07-10"}])
+    rows = [s.__dict__ for s in signoffs(demo.register, demo.quarter, signed, revised)]
+    return QuarterData(demo.quarter, demo.register, {**demo.tables, SIGNOFF.name: SIGNOFF.frame(rows)}, demo.commentary)
+
+
+@cache
+def year_data() -> QuarterData:
+    """The demo's year to quarter four (tests/year.py), its quarters not built: the year-end report."""
+    import tempfile
+
+    from year import Q4, write_year
+
+    from analysis.core.paths import OutputPaths
+    from analysis.inputs.tables import load_inputs
+    from analysis.processed.tables import compute_tables
+
+    with tempfile.TemporaryDirectory() as folder:
+        inputs = load_inputs(write_year(Path(folder) / "raw"))
+    files = compute_tables(inputs, parse_quarter(Q4), OutputPaths(ROOT / "tests" / "data" / "no-builds"))
+    return QuarterData.from_files(parse_quarter(Q4), files)
+
+
 BREAK_AFTER = re.compile(r"(</(?:p|li|tr|thead|caption|h[1-6]|dl|dd|header|article|table|figure|div|ul|ol|section)>)")
 
 
@@ -144,17 +185,26 @@ def readable(html: str) -> str:
     return BREAK_AFTER.sub(r"\1\n", without_svg(html))
 
 
-DATASETS = {"demo": demo_data, "hostile": hostile_data}
+DATASETS = {"demo": demo_data, "hostile": hostile_data, "signed": signed_data, "year": year_data}
 # Measures covering the branches: a count with commentary (asb), a cumulative "last" series with
 # no SPC chart (closing-the-gap), a "higher" measure with linked actions (da-reporting), a monitor.
 MEASURES = {
     "demo": ("asb-incidents", "closing-the-gap", "da-reporting", "all-crime"),
     "hostile": ("asb-incidents", "da-reporting"),
+    "signed": ("asb-incidents", "da-reporting", "all-crime"),  # signed off before a revision, signed off, not yet
+    "year": ("asb-incidents", "da-reporting", "serious-acquisitive-crime"),  # achieved, not achieved, monitored
+}
+LEADS = {"demo": ("ASB Delivery Group", "Domestic Abuse Partnership", "Reducing Reoffending Group"),
+         "hostile": (f"{HOSTILE} 0",), "signed": ("ASB Delivery Group",), "year": ("Domestic Abuse Partnership",)}  # fmt: skip
+# The sections the signed-off and year-end quarters change; the other datasets snapshot every section.
+ONLY = {
+    "signed": {"signoff", "headline", "measures", "priorities"},
+    "year": {"year_end", "year_end_actions", "recommendations", "action_summary", "title"},
 }
 
 
 def _cases():
-    from analysis.report import assessment, explain, measure
+    from analysis.report import assessment, explain, lead, measure
 
     # ``analysis.report.dashboard`` is the notebook's factory; the module's sections come by name.
     from analysis.report.dashboard import SECTIONS as dashboard_sections
@@ -167,15 +217,24 @@ def _cases():
     )
     explain_names = ("rules", "worked_example", "assumptions", "data_log")
     for dataset in DATASETS:
+        shown = ONLY.get(dataset)
+
+        def wanted(fn, shown=shown) -> bool:
+            return shown is None or fn.__name__ in shown
+
         for mid in MEASURES[dataset]:
-            for fn in measure.SECTIONS:
+            for fn in filter(wanted, measure.SECTIONS):
                 yield pytest.param(dataset, fn, mid, id=f"{dataset}-measure-{mid}-{fn.__name__}")
-        for fn in dashboard_sections:
+        for fn in filter(wanted, dashboard_sections):
             yield pytest.param(dataset, fn, None, id=f"{dataset}-dashboard-{fn.__name__}")
-        for fn in assessment.SECTIONS:
+        for fn in filter(wanted, assessment.SECTIONS):
             yield pytest.param(dataset, fn, None, id=f"{dataset}-assessment-{fn.__name__}")
-        for name, fn in zip(explain_names, explain_sections, strict=True):
-            yield pytest.param(dataset, fn, None, id=f"{dataset}-explain-{name}")
+        for who in LEADS[dataset]:
+            for fn in filter(wanted, lead.SECTIONS):
+                yield pytest.param(dataset, fn, who, id=f"{dataset}-lead-{lead_slug(who)}-{fn.__name__}")
+        if shown is None:
+            for name, fn in zip(explain_names, explain_sections, strict=True):
+                yield pytest.param(dataset, fn, None, id=f"{dataset}-explain-{name}")
 
 
 CASES = list(_cases())
@@ -222,11 +281,21 @@ def test_hostile_fixture_reaches_the_pages():
 
 
 def _pages():
-    from analysis.report import Dashboard, MeasurePage, StrategicAssessment, assessment, explain, measure
+    from analysis.report import (
+        Dashboard,
+        LeadPage,
+        MeasurePage,
+        StrategicAssessment,
+        assessment,
+        explain,
+        lead,
+        measure,
+    )
     from analysis.report.dashboard import SECTIONS as dashboard_sections
 
     data = demo_data()
     yield pytest.param(measure.SECTIONS, MeasurePage(data, data.register.measure("asb-incidents")), id="measure")
+    yield pytest.param(lead.SECTIONS, LeadPage(data, "ASB Delivery Group"), id="lead")
     yield pytest.param(dashboard_sections, Dashboard(data), id="dashboard")
     yield pytest.param(assessment.SECTIONS, StrategicAssessment(data), id="assessment")
     yield pytest.param(explain.SECTIONS, None, id="method")

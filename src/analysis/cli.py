@@ -152,6 +152,7 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("paper", help="write the quarter's committee paper (PDF) from its built outputs")
     quarter_arg(p), data_arg(p), out_arg(p)
+    p.add_argument("--lead", metavar="NAME", default="", help="write that lead's or theme group's own paper instead")
 
     p = sub.add_parser("verify", help="list every figure of a built quarter that the inputs would now change")
     quarter_arg(p), data_arg(p), out_arg(p)
@@ -328,7 +329,7 @@ def cmd_paper(args: argparse.Namespace) -> int:
     from analysis.core.paths import OutputPaths
     from analysis.pipeline.build import publish_paper
     from analysis.processed.contract import REGISTER
-    from analysis.site.paper import PaperError
+    from analysis.site.paper import PaperError, UnknownLead
 
     out = OutputPaths(_out_dir(args))
     quarter = args.quarter
@@ -347,7 +348,10 @@ def cmd_paper(args: argparse.Namespace) -> int:
         )
         return EXIT_INVALID
     try:
-        path = publish_paper(out.root, quarter)  # a new version of the quarter, switched to atomically
+        path = publish_paper(out.root, quarter, lead=args.lead)  # a new version of the quarter, switched to atomically
+    except UnknownLead as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_INVALID
     except PaperError as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_FAILED

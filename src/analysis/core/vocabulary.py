@@ -134,11 +134,51 @@ ACTION_STATUS_LABELS: dict[str, str] = {
     "red": "Performance is not on track to reach the stated target, and immediate corrective action is required",
 }
 
+# What became of each task of the year's action plan at the year end: achieved (its quarter-four status), carried
+# forward into the next year (its row is among the next year's first quarter's, or, before that quarter is started,
+# it is still open) or dropped (the next year's first quarter was started without it).
+CARRIED_FORWARD, DROPPED = "carried_forward", "dropped"
+ACTION_RESULTS = (ACHIEVED, CARRIED_FORWARD, DROPPED)
+ACTION_RESULT_WORDS: dict[str, str] = {
+    "achieved": "Achieved",
+    "carried_forward": "Carried forward to next year",
+    "dropped": "Dropped",
+}
+
 ACTION_TERMS = ("S", "M", "L")
 ACTION_TERM_WORDS: dict[str, str] = {  # the S/M/L term of an action
     "S": "Short term (within 3 months)",
     "M": "Medium term (3-6 months)",
     "L": "Long term (6-12 months or ongoing)",
+}
+
+# --- Sign-off and the year end -------------------------------------------------------------------
+
+# A measure's sign-off for the quarter (signoff.csv): signed off by its lead; signed off, but a figure of it was
+# revised afterwards (the lead signed off what they saw, not the figure now shown); or not yet signed off.
+SIGNED_OFF, SIGNED_BEFORE_REVISION, NOT_SIGNED_OFF = "signed_off", "signed_off_before_revision", "not_signed_off"
+SIGNOFF_STATES = (SIGNED_OFF, SIGNED_BEFORE_REVISION, NOT_SIGNED_OFF)
+SIGNOFF_SHORT: dict[str, str] = {
+    "signed_off": "Signed off",
+    "signed_off_before_revision": "Signed off before a revision",
+    "not_signed_off": "Not yet signed off",
+}
+
+# How each measure's year ended (year_end.csv, the quarter-four report): its target achieved or not over the year,
+# monitored without a target, or not known yet (the year's figures are not all in).
+NOT_ACHIEVED, MONITORED_YEAR, NOT_KNOWN = "not_achieved", "monitored", "not_known"
+YEAR_RESULTS = (ACHIEVED, NOT_ACHIEVED, MONITORED_YEAR, NOT_KNOWN)
+YEAR_RESULT_WORDS: dict[str, str] = {
+    "achieved": "Achieved",
+    "not_achieved": "Not achieved",
+    "monitored": "Monitored: no target",
+    "not_known": "Not known yet: the year's figures are not all in",
+}
+YEAR_RESULT_BADGES: dict[str, str] = {  # the status whose symbol and colour each result is shown with
+    "achieved": ACHIEVED,
+    "not_achieved": RED,
+    "monitored": MONITOR,
+    "not_known": NO_DATA,
 }
 
 # --- The register ---------------------------------------------------------------------------

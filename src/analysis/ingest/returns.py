@@ -20,7 +20,6 @@ import csv
 import datetime as dt
 import io
 import os
-import re
 import shutil
 import uuid
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from pathlib import Path
 from analysis.core.cells import number_problem, number_words, text_problem
 from analysis.core.files import linked_folder
 from analysis.core.formatting import date_in_words
+from analysis.core.leads import ANALYST, lead_slug
 from analysis.core.periods import Quarter, parse_quarter, period_name
 from analysis.core.problems import InputError, OutputError, Problem, raise_if_any, suggest
 from analysis.core.register import Measure
@@ -45,7 +45,6 @@ from analysis.ingest.workbook import (
     read_workbook,
     write_workbook,
 )
-from analysis.inputs.leads import ANALYST
 from analysis.inputs.quarter_start import (
     CARRIED_TABLES,
     Carried,
@@ -183,15 +182,6 @@ def _append_rows(path: Path, table: CsvTable, rows: list[list[str]]) -> None:
 # --- returns -----------------------------------------------------------------------------------
 
 
-def slug(text: str) -> str:
-    """A file name from a lead's name.
-
-    >>> slug("Domestic Abuse Partnership"), slug("ASB & Nuisance / Police")
-    ('domestic-abuse-partnership', 'asb-nuisance-police')
-    """
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "lead"
-
-
 def is_count(measure: Measure) -> bool:
     """Whether a measure's values are counts, which cannot be below 0: those added up (aggregation sum)."""
     return measure.aggregation == "sum"
@@ -248,7 +238,7 @@ def write_returns(
         rows, sheets = return_rows(inputs, quarter, measures), sheets_for(h, lead, measures)
         if not rows and not any(sheets.values()):
             continue
-        name = slug(lead)
+        name = lead_slug(lead)
         while name in names:
             name += "-2"
         names.add(name)

@@ -23,13 +23,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from analysis.core.formatting import date_in_words
+from analysis.core.leads import ANALYST
 from analysis.core.periods import Quarter
 from analysis.core.problems import Problem
 from analysis.core.register import Measure
 from analysis.core.vocabulary import ACTION_STATUSES, EXCEPTION_STATUSES
 from analysis.ingest.lead_sheets import ACTIONS, FAMILY, NO_CHANGE, RECOMMENDATIONS, SIGNOFF, sheet_rows
 from analysis.ingest.tables import CsvTable, merge_rows, read_csv_table, write_csv_table
-from analysis.inputs.leads import ANALYST
 from analysis.inputs.quarter_start import (
     EMPTIED,
     UPDATED_BY,

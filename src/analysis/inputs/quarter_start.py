@@ -16,9 +16,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from analysis.core.leads import ANALYST, recommendation_lead, task_lead
 from analysis.core.periods import PeriodError, Quarter, parse_quarter, periods_of_year, quarter_of_period
 from analysis.core.register import Measure, Register
-from analysis.inputs.leads import ANALYST, recommendation_lead, task_lead
 from analysis.inputs.reading import read_table
 from analysis.inputs.tables import Inputs
 
@@ -157,7 +157,7 @@ def reviewed_items(data_dir: Path, quarter: Quarter) -> set[tuple[str, str]]:
 
 
 def row_lead(table: str, cells: dict[str, str], register: Register | None) -> str:
-    """Whose return a row is (:mod:`analysis.inputs.leads`); ``""`` without a register."""
+    """Whose return a row is (:mod:`analysis.core.leads`); ``""`` without a register."""
     if register is None:
         return ""
     if table == "action_plan":

@@ -247,6 +247,20 @@ REVIEWS = pa.DataFrameSchema(  # written by ingest returns: rows a lead returned
     name="reviews",
 )
 
+REVISIONS = pa.DataFrameSchema(  # written by ingest returns --revise: each published figure it replaced, and when
+    {
+        "measure_id": _text(required("measure_id", "the measure id is empty"), MEASURE_ID),
+        "period": _text(
+            required("period", "the period is empty: give a month like 2015-04 or a quarter like 2015-16-Q1"), PERIOD
+        ),
+        "old": _text(NUMBER, required=False),
+        "new": _text(NUMBER, required=False),
+        "workbook": _text(required=False),
+        "date": _text(required("date", "the date is empty: give the day the figure was revised"), DATE),
+    },
+    name="revisions",
+)
+
 
 def _one_of(what: str, allowed: tuple[str, ...]) -> pa.Check:
     return rule(
@@ -309,6 +323,7 @@ TABLES: dict[str, pa.DataFrameSchema] = {
     "events": EVENTS,
     "signoff": SIGNOFF,
     "reviews": REVIEWS,
+    "revisions": REVISIONS,
 }
 
 

@@ -28,7 +28,9 @@ from analysis.inputs.register import check_register_file, field_lines
 from analysis.inputs.schemas import TABLES, parse_number, schema_problems
 
 REQUIRED_TABLES = ("actuals",)
-OPTIONAL_TABLES = ("action_plan", "recommendations", "family_group", "partner_notes", "events", "signoff", "reviews")
+OPTIONAL_TABLES = (
+    "action_plan", "recommendations", "family_group", "partner_notes", "events", "signoff", "reviews", "revisions",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,8 @@ class Inputs:
     signoff: pd.DataFrame = field(default_factory=lambda: _empty("signoff"))  # the leads' sign-off of each measure
     reviews: pd.DataFrame = field(default_factory=lambda: _empty("reviews"))  # rows returned as "no change"
     neighbourhoods: Neighbourhoods | None = None  # the optional neighbourhoods/ folder
+    revisions: pd.DataFrame = field(default_factory=lambda: _empty("revisions"))  # figures replaced, and when
+    signoff_collected: bool = False  # the folder has signoff.csv (new-quarter starts it): sign-off is asked for
 
     def series(self, measure_id: str) -> dict[str, float]:
         """One measure's values by period."""
@@ -116,8 +120,10 @@ def load_inputs(data_dir: Path) -> Inputs:
     checks = register if register is not None and register.measures else None  # nothing to check against
 
     tables: dict[str, pd.DataFrame] = {}
+    collected: dict[str, bool] = {}
     for name in (*REQUIRED_TABLES, *OPTIONAL_TABLES):
         table = folder.read(name)
+        collected[name] = table is not None
         if table is None:
             if name in REQUIRED_TABLES:
                 message = f"the {name} table is missing: add {name}.csv, or a sheet {name!r} to an .xlsx workbook"
@@ -159,4 +165,6 @@ def load_inputs(data_dir: Path) -> Inputs:
         signoff=_typed(tables["signoff"], "signoff"),
         reviews=_typed(tables["reviews"], "reviews"),
         neighbourhoods=neighbourhoods,
+        revisions=_typed(tables["revisions"], "revisions"),
+        signoff_collected=collected["signoff"],
     )

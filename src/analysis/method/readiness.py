@@ -7,7 +7,8 @@ a measure whose data are normally behind (contract section 3,
 ``periods_missing``). The same list is printed by ``csp-report readiness``,
 given as warnings by ``validate`` and ``build``, and can be shown on the
 dashboard. ``readiness`` also lists, under each lead, the rest of their return
-still to come (:class:`ToCome`): measures not signed off, and tasks,
+still to come (:class:`ToCome`): measures not signed off (or signed off before
+a figure of theirs was revised), and tasks,
 recommendations and family-group counts nobody has updated or reviewed.
 """
 
@@ -18,9 +19,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from analysis.core.formatting import date_in_words
+from analysis.core.leads import ANALYST, known_leads
 from analysis.core.periods import Quarter, parse_quarter, period_name
 from analysis.core.register import Register
-from analysis.inputs.leads import ANALYST, known_leads
+from analysis.core.vocabulary import NOT_SIGNED_OFF, SIGNED_BEFORE_REVISION
+from analysis.method.signoff import SignOff, signoffs
 from analysis.method.status import returns_due as measure_returns_due
 
 if TYPE_CHECKING:  # the dashboard's kernel imports this module: no pandera or openpyxl there
@@ -67,12 +70,34 @@ def signoffs_missing(register: Register, signed: set[str]) -> list[ToCome]:
     return [ToCome(lead, "signoff", f"not yet signed off: {', '.join(ids)}", len(ids)) for lead, ids in by.items()]
 
 
+def signoffs_to_renew(found: Sequence[SignOff]) -> list[ToCome]:
+    """A line per measure signed off before one of its figures was revised: its lead signs it off again.
+
+    >>> signoffs_to_renew([SignOff("2015-16-Q2", "asb", "L", SIGNED_BEFORE_REVISION, "Sam", "2015-10-06",
+    ...                            "2015-08", "2015-10-12")])
+    [ToCome(lead='L', kind='signoff', line='to sign off again: asb (2015-08 revised on 12 October 2015)', count=1)]
+    """
+    return [
+        ToCome(
+            s.lead or NO_LEAD, "signoff",
+            f"to sign off again: {s.measure_id} ({s.revised_periods.replace(';', ', ')} revised on "
+            f"{date_in_words(s.revised_on)})",
+        )
+        for s in found
+        if s.state == SIGNED_BEFORE_REVISION
+    ]  # fmt: skip
+
+
 def still_to_come(inputs: Inputs, quarter: Quarter, pending: list[Pending], signoff_collected: bool) -> list[ToCome]:
-    """The rest of the quarter's returns, not figures: the measures not signed off (once the partnership collects
-    sign-off, that is, has ``signoff.csv``: ``new-quarter`` starts it) and the carried-forward rows nobody has
-    updated or reviewed (``pending``, :func:`analysis.inputs.quarter_start.unupdated_rows`)."""
-    signed = set(inputs.signoff.loc[inputs.signoff["quarter"] == str(quarter), "measure_id"])
-    missing = signoffs_missing(inputs.register, signed) if signoff_collected else []
+    """The rest of the quarter's returns, not figures: the measures not signed off, or signed off before a figure
+    of theirs was revised (once the partnership collects sign-off, that is, has ``signoff.csv``: ``new-quarter``
+    starts it), and the carried-forward rows nobody has updated or reviewed (``pending``,
+    :func:`analysis.inputs.quarter_start.unupdated_rows`)."""
+    missing: list[ToCome] = []
+    if signoff_collected:
+        found = signoffs(inputs.register, quarter, inputs.signoff, inputs.revisions)
+        signed = {s.measure_id for s in found if s.state != NOT_SIGNED_OFF}
+        missing = signoffs_missing(inputs.register, signed) + signoffs_to_renew(found)
     return missing + [ToCome(p.lead, p.table, str(p)) for p in pending]
 
 

@@ -21,6 +21,7 @@ import pandas as pd
 
 from analysis.core.files import recording
 from analysis.core.formatting import number, percent
+from analysis.core.leads import lead_page_name, theme_groups
 from analysis.core.paths import NOTEBOOKS, PROJECT_ROOT, OutputPaths
 from analysis.core.periods import Quarter, parse_quarter
 from analysis.errors import QuartoRenderError
@@ -117,24 +118,28 @@ def write_status(data_dir: Path, out_dir: Path, quarter: str | None) -> tuple[st
     return f"{inputs.register.partnership}, {q}\n\n{status_summary(files)}{notes}", out.processed(str(q))
 
 
-def publish_paper(out_dir: Path, quarter: str) -> Path:
-    """Write the quarter's committee paper again from its published tables and notebooks, as a new version.
+def publish_paper(out_dir: Path, quarter: str, lead: str = "") -> Path:
+    """Write the quarter's committee paper again from its published tables and notebooks, as a new version; with
+    ``lead``, that theme group's paper (seed 001) instead.
 
     The new version carries everything else of the current one (hard links);
     the switch to it is atomic like a build's. Returns the paper's published path.
     """
-    from analysis.site.paper import PAPER_NAME, write_paper
+    from analysis.site.paper import PAPER_NAME, lead_name, lead_paper_path, write_paper
 
     out_dir = Path(out_dir).resolve()
     out = OutputPaths(out_dir)
+    if lead:
+        lead = lead_name(lead, out.processed(str(quarter)))  # UnknownLead, before anything is written
     with folder_lock(out_dir, f"csp-report paper {quarter}"):
         start_writing(out_dir)
 
         def finish(folders: dict[str, Path]) -> None:
-            write_paper(str(quarter), folders["reports"], folders["processed"], folders["site"])
+            write_paper(str(quarter), folders["reports"], folders["processed"], folders["site"], lead=lead)
 
         publish_quarter(out, str(quarter), made_by="paper", carried=("processed", "reports", "site"), finish=finish)
-    return out.site_quarter(str(quarter)) / PAPER_NAME
+    site = out.site_quarter(str(quarter))
+    return lead_paper_path(site, lead) if lead else site / PAPER_NAME
 
 
 # ---------------------------------------------------------------------------
@@ -167,7 +172,7 @@ def notebook_jobs(
     stage_root: Path,
     input_hashes: dict,
 ) -> list[NotebookJob]:
-    """The dashboard, the strategic assessment, the method page and one notebook per measure.
+    """The dashboard, the strategic assessment, the method page, one notebook per theme group and one per measure.
 
     Every notebook is handed ``processed_dir``, the folder of this quarter's
     built tables (a partnership's own folder in a force-wide build), and reads
@@ -195,6 +200,11 @@ def notebook_jobs(
         jobs.append(
             NotebookJob("neighbourhoods.ipynb", NOTEBOOKS / "neighbourhoods.ipynb", common, everything, published)
         )
+    for lead in theme_groups(inputs.register):  # seed 001: a report per theme group
+        jobs.append(
+            NotebookJob(f"{lead_page_name(lead)}.ipynb", NOTEBOOKS / "lead.ipynb", {**common, "lead": lead},
+                        everything, {**published, "lead": lead})
+        )  # fmt: skip
     for m in inputs.register.measures:
         source = PROJECT_ROOT / m.notebook if m.notebook else NOTEBOOKS / "measure.ipynb"
         params = {**common, "measure_id": m.id}

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from analysis.core.vocabulary import (
+    ACTION_RESULTS,
     ACTION_STATUSES,
     ACTION_TERMS,
     AGGREGATIONS,
@@ -36,10 +37,12 @@ from analysis.core.vocabulary import (
     POINT_TYPES,
     POLARITIES,
     PROFILES,
+    SIGNOFF_STATES,
     SPC_RULE_SETS,
     STATUS_CODES,
     STATUS_METHODS,
     TRUE_FALSE,
+    YEAR_RESULTS,
     YES_NO,
 )
 
@@ -406,10 +409,85 @@ NEIGHBOURHOOD_WARDS = Table(
     optional=True,
 )
 
+SIGNOFF = Table(
+    "signoff.csv",
+    (
+        text("quarter", required=True),
+        text("measure_id", required=True),
+        text("lead"),
+        text("state", *SIGNOFF_STATES, required=True),
+        text("signed_by"),
+        text("signed_on"),  # an ISO date
+        text("revised_periods"),  # the periods revised after the sign-off, joined by ";"
+        text("revised_on"),  # the day of the latest of those revisions
+    ),
+    key=("quarter", "measure_id"),
+    doc="Each reported measure's sign-off for the quarter by its lead (signoff.csv), and whether a figure of it was "
+    "revised after (revisions.csv): one row per measure, none when the partnership does not ask for sign-off.",
+    optional=True,
+)
+
+FAMILY_GROUP_QUARTERS = Table(
+    "family_group_quarters.csv",
+    (
+        text("quarter", required=True),
+        number("crimes", required=True),
+        number("population", required=True),
+        number("rate_per_1000", required=True),
+        number("rank", required=True),
+        number("members", required=True),
+        number("msg_mean", required=True),
+        text("direction", *FAMILY_GROUP_DIRECTIONS, required=True),
+        text("description", required=True),
+    ),
+    key=("quarter",),
+    doc="The partnership's family group position this quarter and the one before (seed 003 shows both), as "
+    "family_group_position.csv gives it: a row for each of the two that has family group figures.",
+    optional=True,
+)
+
+YEAR_END = Table(
+    "year_end.csv",
+    (
+        text("measure_id", required=True),
+        text("period_end"),
+        number("year_actual"),
+        number("annual_target"),
+        number("against_target"),  # year_actual / annual_target - 1
+        number("last_year"),  # the same periods of last year
+        number("change_vs_last_year"),
+        text("result", *YEAR_RESULTS, required=True),
+        text("status_q1", *STATUS_CODES),
+        text("status_q2", *STATUS_CODES),
+        text("status_q3", *STATUS_CODES),
+        text("status_q4", *STATUS_CODES),
+    ),
+    key=("measure_id",),
+    doc="The year-end report (quarter four only): each measure's year against its annual target and last year, "
+    "achieved or not, and its status at the end of each quarter of the year.",
+    optional=True,
+)
+
+YEAR_ACTIONS = Table(
+    "year_actions.csv",
+    (
+        text("ref"),
+        text("action"),
+        text("task"),
+        text("lead"),
+        text("measure_id"),
+        text("status", *ACTION_STATUSES),
+        text("result", *ACTION_RESULTS, required=True),
+    ),
+    doc="The year-end report (quarter four only): each task of the quarter-four action plan and what became of it.",
+    optional=True,
+)
+
 TABLES: tuple[Table, ...] = (
     MEASURE_STATUS, SPC, MEASURE_SERIES, ACTION_PLAN, RECOMMENDATIONS, FAMILY_GROUP, FAMILY_GROUP_RANK,
     FAMILY_GROUP_POSITION, FAMILY_GROUP_FUNNEL, EXCEPTIONS, CHANGES, STATUS_HISTORY, PARTNER_NOTES, EVENTS,
     NEIGHBOURHOODS, NEIGHBOURHOOD_WARDS,
+    SIGNOFF, FAMILY_GROUP_QUARTERS, YEAR_END, YEAR_ACTIONS,
 )  # fmt: skip
 """Every processed table; each is in a built quarter unless it is ``optional``."""
 TABLE_NAMES = tuple(t.name for t in TABLES)

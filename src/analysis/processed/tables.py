@@ -21,6 +21,7 @@ from analysis.core.register import Measure, Register
 from analysis.core.vocabulary import CUMULATIVE, MONITORED
 from analysis.method import compare
 from analysis.method.exceptions import exception_reasons
+from analysis.method.signoff import signoffs
 from analysis.method.spc import RebaseError, spc_for_measure
 from analysis.method.stats import compare_counts, projection
 from analysis.method.status import MeasureStatus, cumulative_rows, increments, measure_status
@@ -32,12 +33,14 @@ from analysis.processed.contract import (
     FAMILY_GROUP,
     FAMILY_GROUP_FUNNEL,
     FAMILY_GROUP_POSITION,
+    FAMILY_GROUP_QUARTERS,
     FAMILY_GROUP_RANK,
     MEASURE_SERIES,
     MEASURE_STATUS,
     PARTNER_NOTES,
     RECOMMENDATIONS,
     REGISTER,
+    SIGNOFF,
     SPC,
     STATUS_HISTORY,
     TABLE_NAMES,
@@ -48,6 +51,7 @@ from analysis.processed.manifest import changes_since
 from analysis.processed.neighbourhoods import neighbourhood_files
 from analysis.processed.quarter import read_register
 from analysis.processed.schemas import ProcessedTableError, check_text
+from analysis.processed.yearend import year_end_files
 
 if TYPE_CHECKING:  # the inputs module loads pandera, which the notebooks' kernels need not
     from analysis.inputs.tables import Inputs
@@ -149,10 +153,13 @@ def events_table(inputs: Inputs, quarter: Quarter) -> pd.DataFrame:
 
 
 def series_table(inputs: Inputs, quarter: Quarter) -> pd.DataFrame:
-    """One row per measure and period of the quarter's year and the year before."""
+    """One row per measure and period of the quarter's year and the year before, with the values up to the end of
+    the quarter (a quarter built again later in the year shows what it reported, not the months after it)."""
+    from analysis.core.periods import quarter_of_period
+
     rows = []
     for m in inputs.register.measures:
-        series = inputs.series(m.id)
+        series = {p: v for p, v in inputs.series(m.id).items() if quarter_of_period(p) <= quarter}
         for fy in (quarter.fy - 1, quarter.fy):
             rows.extend(cumulative_rows(m, series, fy, complete=fy < quarter.fy))
     return MEASURE_SERIES.frame(rows)
@@ -172,6 +179,38 @@ def exceptions_table(register: Register, status: pd.DataFrame) -> pd.DataFrame:
     return EXCEPTIONS.frame(rows)
 
 
+def signoff_table(inputs: Inputs, quarter: Quarter) -> pd.DataFrame:
+    """Each measure's sign-off for the quarter (:func:`analysis.method.signoff.signoffs`); no rows when the
+    partnership does not ask for sign-off (its folder has no ``signoff.csv``)."""
+    if not inputs.signoff_collected:
+        return SIGNOFF.frame()
+    found = signoffs(inputs.register, quarter, inputs.signoff, inputs.revisions)
+    return SIGNOFF.frame([s.__dict__ for s in found])
+
+
+def _position_row(p: compare.Position) -> dict:
+    return {
+        "partnership": p.partnership, "method": p.method, "crimes": p.crimes, "population": p.population,
+        "rate_per_1000": p.rate, "rate_low": p.low, "rate_high": p.high, "rank": p.rank, "members": p.members,
+        "msg_mean": p.msg_mean, "msg_sd": p.msg_sd, "band_low": p.band_low, "band_high": p.band_high,
+        "pooled_rate": p.pooled_rate, "direction": p.direction,
+        "significant": "" if p.significant is None else ("yes" if p.significant else "no"),
+        "description": p.describe(),
+    }  # fmt: skip
+
+
+def family_group_quarters(register: Register, family_group: pd.DataFrame, quarter: Quarter) -> pd.DataFrame:
+    """The partnership's position in its family group the quarter before and this quarter, where each has figures."""
+    rows = []
+    for q in (quarter.previous, quarter):
+        fg = family_group[family_group["quarter"] == str(q)]
+        if fg.empty or register.partnership not in set(fg["partnership"]):
+            continue
+        rows.append({"quarter": str(q), **_position_row(compare.position(fg, register.partnership,
+                                                                          register.family_group_method))})  # fmt: skip
+    return FAMILY_GROUP_QUARTERS.frame(rows)
+
+
 def family_group_tables(register: Register, fg: pd.DataFrame) -> dict[Table, pd.DataFrame]:
     """The family group ranked, the partnership's position in it and the funnel plot's limits."""
     if fg.empty:
@@ -181,14 +220,7 @@ def family_group_tables(register: Register, fg: pd.DataFrame) -> dict[Table, pd.
     ranked = compare.family_group_table(fg, partnership)
     ranked["is_partnership"] = ranked["is_partnership"].map({True: "yes", False: "no"})
     p = compare.position(fg, partnership, register.family_group_method)
-    position = {
-        "partnership": p.partnership, "method": p.method, "crimes": p.crimes, "population": p.population,
-        "rate_per_1000": p.rate, "rate_low": p.low, "rate_high": p.high, "rank": p.rank, "members": p.members,
-        "msg_mean": p.msg_mean, "msg_sd": p.msg_sd, "band_low": p.band_low, "band_high": p.band_high,
-        "pooled_rate": p.pooled_rate, "direction": p.direction,
-        "significant": "" if p.significant is None else ("yes" if p.significant else "no"),
-        "description": p.describe(),
-    }  # fmt: skip
+    position = _position_row(p)
     low, high = float(fg["population"].min()), float(fg["population"].max())
     span = [low * 0.8 + (high * 1.2 - low * 0.8) * i / 60 for i in range(61)]
     return {
@@ -221,6 +253,8 @@ def quarter_tables(inputs: Inputs, quarter: Quarter) -> dict[str, str]:
         FAMILY_GROUP: family,
         PARTNER_NOTES: this_quarter(inputs.partner_notes),
         EVENTS: events_table(inputs, quarter),
+        SIGNOFF: signoff_table(inputs, quarter),
+        FAMILY_GROUP_QUARTERS: family_group_quarters(inputs.register, inputs.family_group, quarter),
         **family_group_tables(inputs.register, family),
     }
     files = {table.name: table.text(frame) for table, frame in frames.items()}
@@ -286,6 +320,7 @@ def compute_tables(inputs: Inputs, q: Quarter, out: OutputPaths) -> dict[str, st
     files[STATUS_HISTORY.name] = status_history(
         out.processed_root, q, files[MEASURE_STATUS.name], inputs.register.partnership
     )
+    files.update(year_end_files(inputs, q, files))  # at quarter four: the year's report
     return files
 
 

@@ -14,14 +14,22 @@ from __future__ import annotations
 import pandas as pd
 
 from analysis.core.formatting import number, percent, present
-from analysis.core.periods import fy_short
-from analysis.core.register import Measure
-from analysis.core.vocabulary import ACTION_STATUS_LABELS, OFFICIAL, SOURCE_STATUS_WORDS, STATUS_SHORT
+from analysis.core.leads import all_measures, priority_leads, task_priority
+from analysis.core.periods import PeriodError, fy_short, parse_quarter
+from analysis.core.register import Measure, Register
+from analysis.core.vocabulary import (
+    ACTION_STATUS_LABELS,
+    ACTION_STATUSES,
+    ACTION_TERM_WORDS,
+    OFFICIAL,
+    SOURCE_STATUS_WORDS,
+    STATUS_SHORT,
+)
 from analysis.core.vocabulary import STATUS_CODES as STATUS_ORDER
 from analysis.method.exceptions import RULE
 from analysis.processed.contract import ACTION_PLAN
 from analysis.processed.quarter import QuarterData
-from analysis.report.html import Html, bullets, element, paragraph, section, status_badge, table
+from analysis.report.html import Html, bullets, element, fragment, paragraph, section, status_badge, table
 from analysis.report.verdict import verdict
 
 
@@ -31,10 +39,111 @@ def status_cell(data: QuarterData, status: str) -> Html:
 
 
 def action_status_cell(status: str) -> Html | str:
-    """An action's or a recommendation's status in the Gloucester template's words, with its symbol."""
+    """An action's or a recommendation's status in a word, with its symbol (the Gloucester template's table);
+    :func:`action_status_key` says what each means."""
     if not status:
         return "–"
-    return status_badge(status, ACTION_STATUS_LABELS.get(status, status))
+    return status_badge(status, STATUS_SHORT.get(status, status))
+
+
+def action_status_key() -> Html:
+    """The Gloucester template's status options and their definitions, the key to the action tables."""
+    items = [[element("dt", status_badge(s, STATUS_SHORT[s])), element("dd", ACTION_STATUS_LABELS[s])]
+             for s in ACTION_STATUSES]  # fmt: skip
+    return element(
+        "div", element("h3", "Status options and definitions"), element("dl", items), class_="action-status-key"
+    )
+
+
+def plan_priorities(register: Register) -> list[tuple[str, str]]:
+    """Every priority of the plan in its order, with its lead, then any other priority a measure names.
+
+    >>> from analysis.core.register import Priority
+    >>> reg = Register("P", (Measure("a", "A", "Other", "lower", "monthly", lead="X"),), {},
+    ...                plan=(Priority("Emerging issues", "Manager"),))
+    >>> plan_priorities(reg)
+    [('Emerging issues', 'Manager'), ('Other', 'X')]
+    """
+    leads = priority_leads(register)
+    measures = all_measures(register)
+    found = []
+    for name in dict.fromkeys(n for n in [p.name for p in register.plan] + [m.priority for m in measures] if n):
+        named = {m.lead for m in measures if m.priority == name and m.lead}
+        found.append((name, leads.get(name) or (named.pop() if len(named) == 1 else "")))
+    return found
+
+
+def expected_words(measure: Measure, quarter: object) -> str:
+    """When a measure in development is expected to report, in words.
+
+    >>> m = Measure("v", "Victims", "ASB", "higher", "quarterly", status="in_development", expected="2015-16-Q2")
+    >>> expected_words(m, "2015-16-Q1"), expected_words(m, "2015-16-Q3")
+    ('expected to report from quarter two 2015/16', 'expected from quarter two 2015/16, not reported yet')
+    >>> expected_words(Measure("n", "N", "R", "higher", "quarterly"), "2015-16-Q1")
+    'no quarter set yet for its first report'
+    """
+    try:
+        expected = parse_quarter(measure.expected)
+    except PeriodError:
+        return "no quarter set yet for its first report"
+    if expected <= parse_quarter(str(quarter)):
+        return f"expected from {expected.label}, not reported yet"
+    return f"expected to report from {expected.label}"
+
+
+def in_development(data: QuarterData, priority: str) -> Html | None:
+    """The priority's measures still in development, each with when it is expected; ``None`` when it has none."""
+    items = [
+        [element("strong", m.title), f" ({m.lead}): " if m.lead else ": ", expected_words(m, data.quarter), "."]
+        for m in data.register.in_development
+        if m.priority == priority
+    ]
+    if not items:
+        return None
+    return element("div", paragraph("In development, with no figures yet:"), bullets(items), class_="in-development")
+
+
+NO_MEASURE = "No measure is reported for this priority yet."
+
+
+def priority_head(name: str, lead: str, level: int = 3) -> Html:
+    """A priority's heading and its named lead."""
+    return element(
+        "header",
+        element(f"h{level}", name),
+        paragraph(f"Lead: {lead}" if lead else "No lead named", class_="priority-lead"),
+        class_="priority-head",
+    )
+
+
+def tasks_of_priority(data: QuarterData, tasks: pd.DataFrame, priority: str) -> pd.DataFrame:
+    """The tasks of an action plan that belong to a priority (:func:`analysis.core.leads.task_priority`);
+    ``""`` gives those that belong to none."""
+    if tasks.empty:
+        return tasks
+    belongs = [task_priority(t.lead, t.measure_id, data.register) == priority for t in tasks.itertuples()]
+    return tasks[belongs]
+
+
+ACTION_HEADER = ["Task", "Target", "Position", "Status", "Term", "Planned improvement / action needed", "Deadline"]
+
+
+def action_rows(tasks: pd.DataFrame) -> list[list]:
+    """Tasks as rows of :data:`ACTION_HEADER`: the Gloucester template's columns, with the term and the deadline."""
+    return [
+        [t.task, t.target, t.position, action_status_cell(t.status), ACTION_TERM_WORDS.get(t.term, "–"),
+         t.improvement or "–", t.deadline or "–"]
+        for t in tasks.itertuples()
+    ]  # fmt: skip
+
+
+def action_table(tasks: pd.DataFrame, level: int = 4) -> Html:
+    """Tasks grouped by their action (its ref and words), each group a table of :func:`action_rows`."""
+    blocks = []
+    for (ref, action), group in tasks.groupby(["ref", "action"], sort=False):
+        heading = f"Ref {ref}: {action}" if ref else (action or "Tasks")
+        blocks.append([element(f"h{level}", heading), table(ACTION_HEADER, action_rows(group), numeric_from=99)])
+    return fragment(*blocks)
 
 
 def sources_note(data: QuarterData, *files: str) -> Html | None:

@@ -21,7 +21,17 @@ from analysis.core.formatting import number, percent
 from analysis.core.periods import PeriodError, period_name
 from analysis.core.vocabulary import ASSURANCE_SHORT, disagreements
 from analysis.processed.quarter import QuarterData, load_quarter
-from analysis.report.common import exception_items, measure_link, sources_note, status_cell, summary_box
+from analysis.report.common import (
+    NO_MEASURE,
+    exception_items,
+    in_development,
+    measure_link,
+    plan_priorities,
+    priority_head,
+    sources_note,
+    status_cell,
+    summary_box,
+)
 from analysis.report.html import Html, bullets, element, paragraph, section, table
 from analysis.report.icons import assurance_icon, variation_icon, variation_words
 from analysis.report.returns import (
@@ -33,7 +43,9 @@ from analysis.report.returns import (
     status_on_data,
 )
 from analysis.report.sections import Sections
+from analysis.report.signoff import signoff_note
 from analysis.report.variation import variation_badge
+from analysis.report.yearend import is_year_end, results_line, year_label, year_table
 
 SECTIONS = Sections("dashboard")
 """The sections of the dashboard page, each declared once by decorating its function."""
@@ -69,7 +81,7 @@ def summary(data: QuarterData) -> Html:
 def measures(data: QuarterData) -> Html:
     """Seed 001's target dashboard: measures grouped by priority, linking to their pages."""
     parts = []
-    for priority in data.register.priorities:
+    for priority, lead in plan_priorities(data.register):  # every priority of the plan, with or without measures
         rows = []
         for m in (m for m in data.register.measures if m.priority == priority):
             r = data.status_row(m.id)
@@ -77,7 +89,11 @@ def measures(data: QuarterData) -> Html:
             note = incomplete_note(r)
             rows.append(
                 [
-                    [measure_link(m), paragraph(note, class_="incomplete") if note else None],
+                    [
+                        measure_link(m),
+                        paragraph(note, class_="incomplete") if note else None,
+                        signoff_note(data, m.id, short=True),
+                    ],
                     m.lead or "–",
                     status_on_data(data, r),
                     status_cell(data, before) if before else "–",
@@ -89,7 +105,9 @@ def measures(data: QuarterData) -> Html:
                     percent(r["change_vs_last_year"]),
                 ]
             )
-        parts.append(section(priority, table(HEADER, rows, numeric_from=5), level=3, cls="priority"))
+        shown = table(HEADER, rows, numeric_from=5) if rows else paragraph(NO_MEASURE, class_="no-measure")
+        parts.append(element("section", priority_head(priority, lead), shown, in_development(data, priority),
+                             class_="priority"))  # fmt: skip
     notes = [
         [element("strong", data.register.measure(r.measure_id).title), ": ", " ".join(found)]
         for r in data.status.itertuples()
@@ -272,6 +290,24 @@ def changes(data: QuarterData) -> Html:
             )
         )
     return section(heading, *parts, cls="changes")
+
+
+@SECTIONS
+def year_end(data: QuarterData) -> Html:
+    """At quarter four, the year's report (seed 000): for each priority, each measure achieved or not over the year,
+    its figures against the annual target and last year, and its status at the end of each quarter. Nothing before
+    quarter four."""
+    if not is_year_end(data):
+        return Html("")
+    parts = [paragraph(results_line(data, data.register.measures), class_="year-results")]
+    for priority, lead in plan_priorities(data.register):
+        measures = [m for m in data.register.measures if m.priority == priority]
+        if not measures:
+            continue
+        caption = f"{priority}: {results_line(data, measures)}"
+        parts.append(element("section", priority_head(priority, lead), year_table(data, measures, caption),
+                             class_="priority"))  # fmt: skip
+    return section(f"The year {year_label(data.quarter)}: the year-end report", *parts, cls="year-end")
 
 
 @SECTIONS.methods

@@ -20,13 +20,13 @@ from analysis.core.formatting import number, percent, present
 from analysis.core.periods import fy_short, parse_quarter, period_label, period_name
 from analysis.core.register import Measure
 from analysis.core.vocabulary import ACHIEVED, MONITOR, NO_DATA, POLARITY_WORDS, UNJUDGED, disagreements
-from analysis.core.vocabulary import ACTION_TERM_WORDS as TERM_WORDS
 from analysis.processed.contract import ACTION_PLAN, EVENTS, PARTNER_NOTES, SPC
 from analysis.processed.quarter import QuarterData, load_quarter
 from analysis.report import charts, returns
 from analysis.report import narrative as drafting
 from analysis.report.common import (
-    action_status_cell,
+    ACTION_HEADER,
+    action_rows,
     number_cell,
     sources_note,
     status_cell,
@@ -35,8 +35,10 @@ from analysis.report.common import (
 from analysis.report.html import Html, bullets, element, markdown, paragraph, section, table
 from analysis.report.neighbourhoods import measure_section
 from analysis.report.sections import Sections
+from analysis.report.signoff import signoff_note
 from analysis.report.variation import assurance_badge, variation_badge
 from analysis.report.verdict import QUESTIONS, Verdict, verdict
+from analysis.report.yearend import quarter_cells, result_cell, year_label, year_row, year_words
 
 SECTIONS = Sections("measure")
 """The sections of the measure page, each declared once by decorating its function."""
@@ -313,20 +315,7 @@ def actions(data: QuarterData, measure_id: str) -> Html:
     linked = plan[plan["measure_id"] == measure_id] if not plan.empty else plan
     if linked.empty:
         return section("Actions and interventions", paragraph("No action plan task is linked to this measure."))
-    rows = [
-        [
-            a.task,
-            a.target,
-            a.position,
-            action_status_cell(a.status),
-            TERM_WORDS.get(a.term, "–"),
-            a.improvement or "–",
-            a.deadline or "–",
-        ]
-        for a in linked.itertuples()
-    ]
-    header = ["Task", "Target", "Position", "Status", "Term", "Planned improvement / action needed", "Deadline"]
-    return section("Actions and interventions", table(header, rows, numeric_from=99))
+    return section("Actions and interventions", table(ACTION_HEADER, action_rows(linked), numeric_from=99))
 
 
 @SECTIONS
@@ -482,6 +471,31 @@ def neighbourhoods(data: QuarterData, measure_id: str) -> Html:
     """By small area (police.uk measures, when the data has ``neighbourhoods/``): the map, the highest rates and,
     for a gap measure, its gap areas and why."""
     return measure_section(data, measure_id)
+
+
+@SECTIONS
+def signoff(data: QuarterData, measure_id: str) -> Html:
+    """Who signed the measure off for the quarter and when, or that no one has yet (nothing when the partnership
+    does not ask for sign-off)."""
+    return signoff_note(data, measure_id) or Html("")
+
+
+@SECTIONS
+def year_end(data: QuarterData, measure_id: str) -> Html:
+    """At quarter four, the measure's year: achieved or not, the year's figure against the annual target and last
+    year, and its status at the end of each quarter. Nothing before quarter four."""
+    m, row = data.register.measure(measure_id), year_row(data, measure_id)
+    if row is None:
+        return Html("")
+    quarters = table(["Q1", "Q2", "Q3", "Q4"], [quarter_cells(row)], row_headers=False,
+                     caption=f"{m.title}: status at the end of each quarter", numeric_from=99)  # fmt: skip
+    return section(
+        f"The year {year_label(data.quarter)}",
+        paragraph(result_cell(row["result"]), class_="year-result"),
+        paragraph(year_words(data, m, row), class_="year-figures"),
+        quarters,
+        cls="year-end",
+    )
 
 
 @SECTIONS.methods

@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 
 import nbformat
 
+from analysis.core.leads import lead_page_name, theme_groups
 from analysis.core.periods import PeriodError, months_of_year, parse_quarter, period_name
 from analysis.core.vocabulary import NO_DATA, STATUS_CODES, STATUS_SHORT, STATUS_SYMBOLS
 from analysis.processed.contract import MEASURE_STATUS, REGISTER
@@ -122,6 +123,7 @@ class QuarterContext:
     extra_pages: tuple[tuple[str, str], ...] = ()  # (page, title) of notebooks besides the usual ones
     provenance: tuple[tuple[str, str], ...] = ()  # (label, value) from the quarter's manifest, for footers
     links_home: bool = True  # pages lead to the site's home page; False: every link stays in the quarter's folder
+    leads: tuple[tuple[str, str], ...] = ()  # (page, lead) of each theme group's page (seed 001)
 
     @property
     def quarter_name(self) -> str:
@@ -245,9 +247,11 @@ def load_context(quarter: str, processed_dir: Path) -> QuarterContext:
                 str(row.get("status_label", "")),
             )
     measures: list[MeasureEntry] = []
+    leads: tuple[tuple[str, str], ...] = ()
     if (processed_dir / REGISTER).exists():
         register = read_register(processed_dir)
         partnership = register.partnership
+        leads = tuple((f"{lead_page_name(lead)}.html", lead) for lead in theme_groups(register))
         for m in register.measures:
             status = statuses.get(m.id, ("", "", NO_DATA, ""))[2]
             label = statuses.get(m.id, ("", "", "", ""))[3] or register.label(
@@ -262,6 +266,7 @@ def load_context(quarter: str, processed_dir: Path) -> QuarterContext:
         partnership or "Community Safety Partnership",
         tuple(measures),
         provenance=provenance(processed_dir),
+        leads=leads,
     )
 
 
@@ -321,6 +326,9 @@ def page_title(page: Page, context: QuarterContext, nb: Any = None) -> tuple[str
         if m is not None:
             return m.title, m.priority
         return page.measure_id, "Other measures"
+    lead = dict(context.leads).get(page.html)
+    if lead:
+        return f"{lead}: theme group report", "Theme groups"
     title = (nb.get("metadata", {}).get("title") if nb is not None else None) or Path(page.html).stem.replace("-", " ")
     return str(title)[:1].upper() + str(title)[1:], ""
 
