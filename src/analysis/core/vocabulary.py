@@ -196,23 +196,31 @@ ASSURANCE_CODES = (PASS, FAIL, HIT_AND_MISS)
 
 # code -> (symbol, words); the keys are the codes method/spc.py gives each point and each chart.
 VARIATION: dict[str, tuple[str, str]] = {
-    "common_cause": ("~", "Common cause variation: no significant change"),
-    "special_cause_improvement": ("⬆", "Special cause variation: improvement"),
-    "special_cause_concern": ("⬇", "Special cause variation: concern"),
-    "special_cause_neutral_high": ("↑", "Special cause variation: unusually high (neither better nor worse)"),
-    "special_cause_neutral_low": ("↓", "Special cause variation: unusually low (neither better nor worse)"),
+    "common_cause": ("~", "No unusual change: within the usual range of variation (common cause)"),
+    "special_cause_improvement": ("⬆", "An unusual change for the better (special cause improvement)"),
+    "special_cause_concern": ("⬇", "An unusual change for the worse (special cause concern)"),
+    "special_cause_neutral_high": ("↑", "Unusually high, neither better nor worse (special cause)"),
+    "special_cause_neutral_low": ("↓", "Unusually low, neither better nor worse (special cause)"),
 }
+# In tables, chart legends and badges: plain words only (the long words above name the term).
 VARIATION_SHORT: dict[str, str] = {
-    "common_cause": "Common cause",
-    "special_cause_improvement": "Improvement",
-    "special_cause_concern": "Concern",
+    "common_cause": "No unusual change",
+    "special_cause_improvement": "Unusual improvement",
+    "special_cause_concern": "Unusual worsening",
     "special_cause_neutral_high": "Unusually high",
     "special_cause_neutral_low": "Unusually low",
 }
 ASSURANCE: dict[str, tuple[str, str]] = {
-    "pass": ("✔", "Assurance: the target is consistently met"),
-    "fail": ("✘", "Assurance: the target will not be met without change to the process"),
-    "hit_and_miss": ("±", "Assurance: the target will be met only some of the time (hit and miss)"),
+    "pass": ("✔", "The target is consistently met: the usual range lies wholly on its right side (assurance: pass)"),
+    "fail": (
+        "✘",
+        "The target will not be met without a change to the process: the usual range lies wholly on its wrong "
+        "side (assurance: fail)",
+    ),
+    "hit_and_miss": (
+        "±",
+        "The target will be met only some of the time: it lies within the usual range (assurance: hit and miss)",
+    ),
 }
 
 # The four special-cause rules, in SPC.md's order (rules 1 to 4), by the names spc.csv's ``rules`` writes.
@@ -240,9 +248,9 @@ SPC_ICON_COLOURS: dict[str, tuple[str, str]] = {
     "hit_and_miss": ("#a6a6a6", "#000000"),
 }
 ASSURANCE_SHORT: dict[str, str] = {
-    "pass": "Pass: the target is consistently met",
-    "fail": "Fail: the target will not be met without change",
-    "hit_and_miss": "Hit and miss: the target is met only some of the time",
+    "pass": "Consistently met (pass)",
+    "fail": "Not met without a change (fail)",
+    "hit_and_miss": "Met only some of the time (hit and miss)",
 }
 
 # The answer to "Is there an unusual change in the pattern?" that each variation gives (a measure page's evidence).
@@ -261,36 +269,36 @@ DISAGREEMENTS: tuple[tuple[tuple[str, ...], str, str, str], ...] = (
         EXCEPTION_STATUSES,
         "variation",
         COMMON_CAUSE,
-        "The status is {status} while nothing unusual has happened: meeting the target needs a change in the "
-        "process, not just the usual ups and downs.",
+        "The status is {status} while the figures stay within their usual range of variation (common cause): "
+        "meeting the target needs a change in the process, not just the usual ups and downs.",
     ),
     (
         ON_COURSE,
         "variation",
         CONCERN,
-        "The status is {status}, but SPC shows a significant change for the worse: on course for the target "
-        "today, but the trend needs watching.",
+        "The status is {status}, but the latest figure is an unusual change for the worse (special cause "
+        "concern): the target is met on the figures to date, but the trend needs watching.",
     ),
     (
         EXCEPTION_STATUSES,
         "variation",
         IMPROVEMENT,
-        "The status is {status}, but SPC shows a significant improvement: the process is getting better, "
-        "though not yet enough to meet the target.",
+        "The status is {status}, but the latest figure is an unusual change for the better (special cause "
+        "improvement): the process is getting better, though not yet enough to meet the target.",
     ),
     (
         ON_COURSE,
         "assurance",
         FAIL,
-        "Past periods alone would not reach each period's share of the target (SPC assurance), but the year so "
-        "far is on course: the recent figures are better than the history the limits were set on.",
+        "Past periods alone would not reach each period's share of the target (assurance: fail), but the year "
+        "so far meets it: the recent figures are better than the history the usual range was worked out from.",
     ),
     (
         EXCEPTION_STATUSES,
         "assurance",
         PASS,
-        "Past periods consistently met each period's share of the target (SPC assurance), but the year so far "
-        "does not: the recent figures are worse than the history the limits were set on.",
+        "Past periods reached each period's share of the target every time (assurance: pass), but the year so "
+        "far falls short: the recent figures are worse than the history the usual range was worked out from.",
     ),
 )
 
@@ -301,8 +309,8 @@ def disagreements(status: str, variation: str | None = "", assurance: str | None
     The SPC variation says whether anything changed, the assurance whether the process will meet the target;
     either can tell a different story from the status (:data:`DISAGREEMENTS`).
 
-    >>> disagreements("red", "common_cause")[0][:60]
-    'The status is red while nothing unusual has happened: meetin'
+    >>> disagreements("red", "common_cause")[0][:59]
+    'The status is red while the figures stay within their usual'
     >>> disagreements("green", "common_cause"), disagreements("green", assurance="fail")[0][:30]
     ((), 'Past periods alone would not r')
     """

@@ -19,7 +19,7 @@ import pandas as pd
 from analysis.core.formatting import number, percent, present
 from analysis.core.periods import fy_short, parse_quarter, period_label, period_name
 from analysis.core.register import Measure
-from analysis.core.vocabulary import ACHIEVED, MONITOR, NO_DATA, POLARITY_WORDS, UNJUDGED, disagreements
+from analysis.core.vocabulary import ACHIEVED, MONITOR, POLARITY_WORDS, UNJUDGED, disagreements
 from analysis.core.vocabulary import ACTION_TERM_WORDS as TERM_WORDS
 from analysis.processed.contract import ACTION_PLAN, EVENTS, PARTNER_NOTES, SPC
 from analysis.processed.quarter import QuarterData, load_quarter
@@ -75,30 +75,6 @@ def _sentence(text: str) -> str:
     return text[0].upper() + text[1:]
 
 
-NUMBER_WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six"}
-
-
-def lag_words(period_end: str, last_month: str, frequency: str, lag: int) -> str:
-    """How far behind the quarter's end a measure's data are, in months or quarters.
-
-    >>> lag_words("2015-05", "2015-06", "monthly", 1), lag_words("2015-04", "2015-06", "monthly", 1)
-    ('one month behind', 'two months behind')
-    >>> lag_words("2014-15-Q4", "2015-06", "quarterly", 1)
-    'one quarter behind'
-    """
-    try:
-        py, pm = (int(x) for x in period_end.split("-"))
-        ly, lm = (int(x) for x in last_month.split("-"))
-        months = (ly * 12 + lm) - (py * 12 + pm)
-    except ValueError:
-        months = 0
-    if frequency == "quarterly" or months <= 0:
-        n, unit = (months // 3 if months >= 3 else max(lag, 1)), "quarter"
-    else:
-        n, unit = months, "month"
-    return f"{NUMBER_WORDS.get(n, str(n))} {unit}{'' if n == 1 else 's'} behind"
-
-
 def measure_verdict(data: QuarterData, measure_id: str) -> Verdict:
     """The measure's one verdict, in the register's words for its status."""
     row = data.status_row(measure_id)
@@ -126,17 +102,14 @@ def headline(data: QuarterData, measure_id: str) -> Html:
     ]
     if m.threads:
         facts.append(("Golden threads", ", ".join(m.threads)))
-    lagged = None
-    if present(row["period_end"]) and row["period_end"] not in (data.quarter.last_month, str(data.quarter)):
-        behind = lag_words(str(row["period_end"]), data.quarter.last_month, m.frequency, m.lag)
-        lagged = paragraph(f"Data to the end of {period_name(row['period_end'])} ({behind}).", class_="lag")
+    statement = returns.data_statement(row, data.quarter)  # how far the figures go and what is due, said once
     return element(
         "header",
         paragraph(returns.status_on_data(data, row), class_="headline-status"),
         paragraph(v.why, class_="verdict-why"),
         element("ul", [element("li", n) for n in v.notes], class_="verdict-notes") if v.notes else None,
         paragraph(target_text(m, row, data.quarter.fy), class_="target"),
-        lagged,
+        paragraph(statement, class_="lag incomplete" if returns.missing_periods(row) else "lag") if statement else None,
         element("dl", [[element("dt", k), element("dd", v)] for k, v in facts], class_="facts"),
         sources_note(data, "actuals.csv", *(["events.csv"] if _events(data, measure_id) else [])),
         class_="measure-head",
@@ -147,7 +120,7 @@ def headline(data: QuarterData, measure_id: str) -> Html:
 def figures(data: QuarterData, measure_id: str) -> Html:
     """The quarter's own figure, the year to date against the profiled target and last year, and the forecast.
 
-    An incomplete measure says so in words beside its figures; when the quarter
+    An incomplete measure's quarter reads "so far" (the headline says which returns are due); when the quarter
     has no value of its own its figure reads "no return yet".
     """
     m, row = _measure(data, measure_id)
@@ -164,15 +137,8 @@ def figures(data: QuarterData, measure_id: str) -> Html:
         [f"Annual target {fy_short(fy)}", number(row["annual_target"])],
         [f"Total last year ({fy_short(fy - 1)})", number(row["last_year_total"])],
     ]
-    note = returns.incomplete_note(row)
-    incomplete = (
-        paragraph(note, " Status: ", returns.status_on_data(data, row), ".", class_="incomplete")
-        if note and row["status"] != NO_DATA
-        else (paragraph(note, class_="incomplete") if note else None)
-    )
     return section(
         "Year to date",
-        incomplete,
         table(["Figure", "Value"], rows, caption=f"{m.title}: key figures"),
     )
 
