@@ -69,6 +69,16 @@ def warn_returns_due(inputs: Inputs, q: Quarter) -> str:
     return text
 
 
+def warn_stale_text(files: dict[str, str]) -> str:
+    """Print, as warnings on stderr, each text written before one of its figures changed; return the text."""
+    from analysis.processed.stale import stale_in, stale_lines
+
+    text = "\n".join(f"warning: {line}" for line in stale_lines(stale_in(files)))
+    if text:
+        print(text, file=sys.stderr, flush=True)
+    return text
+
+
 def start_writing(
     out_dir: Path, *, keep: int | None = None, data_dir: Path | None = None, partnership: str = ""
 ) -> None:
@@ -95,6 +105,7 @@ def write_status(data_dir: Path, out_dir: Path, quarter: str | None) -> tuple[st
         q = choose_quarter(inputs, quarter)
         out = OutputPaths(out_dir)
         files = compute_tables(inputs, q, out)
+        warn_stale_text(files)
         with staging(out_dir) as stage:
             write_tables(files, stage / "processed")
             (stage / "processed" / MANIFEST).write_text(
@@ -298,6 +309,8 @@ def _build_quarter(data_dir: Path, out_dir: Path, quarter: str | Quarter | None,
         if options.progress:
             warn_returns_due(inputs, q)
         files = compute_tables(inputs, q, out)
+        if options.progress:
+            warn_stale_text(files)
         started = time.perf_counter()
         with staging(out_dir) as stage_root:
             stage = Staged(OutputPaths(stage_root, options.partnership), str(q))

@@ -41,6 +41,7 @@ from analysis.processed.contract import (
     SPC,
     STATUS_HISTORY,
     TABLE_NAMES,
+    TEXT_BASIS,
     Table,
     commentary_file,
 )
@@ -285,6 +286,9 @@ def compute_tables(inputs: Inputs, q: Quarter, out: OutputPaths) -> dict[str, st
     files = quarter_tables(inputs, q)
     previous = out.processed(str(q.previous)).resolve()  # one published version, whatever switches meanwhile
     files[CHANGES.name] = changes_since(previous, files, str(q.previous))
+    from analysis.processed.stale import basis_now
+
+    files[TEXT_BASIS.name] = TEXT_BASIS.text(basis_now(inputs, q, out.processed(str(q)).resolve()))
     files[STATUS_HISTORY.name] = status_history(
         out.processed_root, q, files[MEASURE_STATUS.name], inputs.register.partnership
     )

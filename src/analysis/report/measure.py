@@ -21,8 +21,9 @@ from analysis.core.periods import fy_short, parse_quarter, period_label, period_
 from analysis.core.register import Measure
 from analysis.core.vocabulary import ACHIEVED, MONITOR, POLARITY_WORDS, UNJUDGED, disagreements
 from analysis.core.vocabulary import ACTION_TERM_WORDS as TERM_WORDS
-from analysis.processed.contract import ACTION_PLAN, EVENTS, PARTNER_NOTES, SPC
+from analysis.processed.contract import ACTION_PLAN, EVENTS, PARTNER_NOTES, SPC, TEXT_BASIS
 from analysis.processed.quarter import QuarterData, load_quarter
+from analysis.processed.stale import COMMENTARY, NOTE, POSITION, StaleText, figure_name, stale_texts
 from analysis.report import charts, returns
 from analysis.report import narrative as drafting
 from analysis.report.common import (
@@ -245,14 +246,53 @@ def _events(data: QuarterData, measure_id: str) -> list[tuple[str, str]]:
     return sorted(zip(rows["period"], rows["text"], strict=True))
 
 
+def _stale(data: QuarterData, measure_id: str) -> dict[str, StaleText]:
+    """The measure's texts written before one of their figures changed, by label (``text_basis.csv``)."""
+    return {s.text: s for s in stale_texts(data.table(TEXT_BASIS), measure_id)}
+
+
+def stale_mark(stale: StaleText | None) -> Html | None:
+    """A text written before its figures changed, said so beside it: which figures, then and now.
+
+    >>> from analysis.processed.stale import Changed
+    >>> print(stale_mark(StaleText("asb", "commentary", (Changed("2015-08", 902.0, 920.0),))))
+    <p class="stale" role="note"><strong>Written before a figure changed:</strong> when this was written, August 2015 was 902 (now 920). The text may quote the old figure.</p>
+    """
+    if stale is None:
+        return None
+    parts = [
+        f"{figure_name(c.figure)} {'had no figure yet' if c.shown is None else 'was ' + number(c.shown)} "
+        f"(now {'none' if c.now is None else number(c.now)})"
+        for c in stale.changes
+    ]
+    listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    several = len(stale.changes) > 1
+    return paragraph(
+        element("strong", "Written before figures changed:" if several else "Written before a figure changed:"),
+        f" when this was written, {listed}. The text may quote the old figure{'s' if several else ''}.",
+        class_="stale",
+        role="note",
+    )
+
+
 @SECTIONS
 def narrative(data: QuarterData, measure_id: str) -> Html:
-    """The drafted sentences, then the analyst's commentary when there is one."""
+    """The drafted sentences, then the analyst's commentary and the partners' notes, each marked when it was
+    written before one of its figures changed."""
     m, row = _measure(data, measure_id)
     text = drafting.draft(row.to_dict(), data.quarter, m.unit)
     note = data.commentary.get(measure_id)
+    stale = _stale(data, measure_id)
     commentary = (
-        element("div", element("h3", "Analyst commentary"), markdown(note), class_="commentary") if note else None
+        element(
+            "div",
+            element("h3", "Analyst commentary"),
+            stale_mark(stale.get(COMMENTARY)),
+            markdown(note),
+            class_="commentary",
+        )
+        if note
+        else None
     )
     notes = data.table(PARTNER_NOTES)
     notes = notes[notes["measure_id"] == measure_id] if not notes.empty else notes
@@ -261,7 +301,13 @@ def narrative(data: QuarterData, measure_id: str) -> Html:
             "div",
             element("h3", "Partner's note" if len(notes) == 1 else "Partners' notes"),
             bullets(
-                [f"{n.lead or m.partner or 'Partner'}, {period_name(n.period)}: {n.note}" for n in notes.itertuples()]
+                [
+                    [
+                        f"{n.lead or m.partner or 'Partner'}, {period_name(n.period)}: {n.note}",
+                        stale_mark(stale.get(f"{NOTE}{n.period}")),
+                    ]
+                    for n in notes.itertuples()
+                ]
             ),
             class_="partner-notes",
         )
@@ -278,11 +324,12 @@ def actions(data: QuarterData, measure_id: str) -> Html:
     linked = plan[plan["measure_id"] == measure_id] if not plan.empty else plan
     if linked.empty:
         return section("Actions and interventions", paragraph("No action plan task is linked to this measure."))
+    stale = _stale(data, measure_id)
     rows = [
         [
             a.task,
             a.target,
-            a.position,
+            [a.position, stale_mark(stale.get(f"{POSITION}{a.task or a.ref}"))] if a.position else a.position,
             action_status_cell(a.status),
             TERM_WORDS.get(a.term, "–"),
             a.improvement or "–",
