@@ -31,6 +31,7 @@ from analysis.core.vocabulary import STATUS_SHORT, STATUS_SYMBOLS
 from analysis.processed.contract import MANIFEST
 from analysis.site.assets import SITE_TEMPLATES, stylesheet
 from analysis.site.catalogue import (
+    PAPER_NAME,
     Failure,
     Page,
     QuarterContext,
@@ -155,6 +156,7 @@ def page_resources(page: Page, context: QuarterContext, nb: Any, failure: Failur
         "code_css": "",
         "provenance": [{"label": k, "value": v} for k, v in context.provenance],
         "manifest_href": f"{prefix}{MANIFEST}" if context.provenance else "",
+        "paper_href": f"{prefix}{PAPER_NAME}",
         "css": stylesheet(),
     }
 

@@ -216,7 +216,8 @@ def navigation(context: QuarterContext, pages: list[Page]) -> dict[str, Any]:
                 "left": [
                     *({"text": text, "href": sources[name]} for text, name in navigation_links()),
                     *({"text": quarto_text(title), "href": sources[name]} for name, title in context.extra_pages),
-                ]
+                ],
+                "right": [{"text": "Committee paper (PDF)", "href": PAPER_NAME}],  # every page's header leads to it
             },
             # No title: a sidebar with a title gets an id and then shows only on the pages it lists.
             "sidebar": {"style": "docked", "contents": [{"text": "Measures by priority"}, *sections]},
