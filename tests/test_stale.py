@@ -53,7 +53,7 @@ def second_quarter(demo_copy: Path, tmp_path: Path) -> tuple[Path, Path]:
     plan = demo_copy / "action_plan.csv"
     lines = plan.read_text(encoding="utf-8").splitlines(keepends=True)
     lines = [
-        line.replace("Levels dropped significantly in June", f"\"{POSITION}\"") if line.startswith(Q2) else line
+        line.replace("Levels dropped significantly in June", f'"{POSITION}"') if line.startswith(Q2) else line
         for line in lines
     ]
     plan.write_text("".join(lines), encoding="utf-8")

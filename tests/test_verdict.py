@@ -131,7 +131,7 @@ def test_the_generated_measures_cover_every_status_and_disagreement() -> None:
         ({"status": "green"}, []),
         (
             {"status": "monitor", "polarity": "lower", "spc_variation": "special_cause_concern"},
-            ["special-cause variation of concern"],
+            ["an unusual change for the worse (special cause concern)"],
         ),
         (
             {
@@ -146,7 +146,7 @@ def test_the_generated_measures_cover_every_status_and_disagreement() -> None:
         ({"status": "monitor", "polarity": "higher", "change_vs_last_year": 0.2, "change_significant": "yes"}, []),
         (
             {"status": "red", "periods_missing": "2015-08;2015-09"},
-            ["status red", "returns still due: 2015-08, 2015-09"],
+            ["status red", "returns still due: August 2015 and September 2015"],
         ),
     ],
     ids=["amber", "green", "monitored-concern", "small-counts", "monitored-better", "red-and-missing"],

@@ -237,3 +237,13 @@ def period_name(period: str) -> str:
     if match:
         return f"{_MONTH_NAMES[int(match['month']) - 1]} {match['year']}"
     return parse_quarter(period).label
+
+
+def periods_in_words(periods: list[str]) -> str:
+    """Periods in prose, joined with commas and "and".
+
+    >>> periods_in_words(["2015-07"]), periods_in_words(["2015-07", "2015-08", "2015-09"])
+    ('July 2015', 'July 2015, August 2015 and September 2015')
+    """
+    names = [period_name(p) for p in periods]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]

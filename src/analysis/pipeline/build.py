@@ -31,7 +31,7 @@ from analysis.pipeline.faults import point
 from analysis.pipeline.lock import folder_lock, once
 from analysis.pipeline.publish import DEFAULT_KEEP, check_folders, publish_quarter, tidy
 from analysis.processed.atomic import replace_path, staging
-from analysis.processed.contract import MANIFEST, MEASURE_STATUS, measure_slice
+from analysis.processed.contract import MANIFEST, MEASURE_STATUS, REGISTER, measure_slice
 from analysis.processed.manifest import manifest, manifest_text
 from analysis.processed.tables import compute_tables, write_tables
 
@@ -178,7 +178,7 @@ def notebook_jobs(
     stage_root: Path,
     input_hashes: dict,
 ) -> list[NotebookJob]:
-    """The dashboard, the strategic assessment, the method page and one notebook per measure.
+    """The dashboard, the strategic assessment, the method page, the glossary and one notebook per measure.
 
     Every notebook is handed ``processed_dir``, the folder of this quarter's
     built tables (a partnership's own folder in a force-wide build), and reads
@@ -201,6 +201,7 @@ def notebook_jobs(
             everything + json.dumps(input_hashes, sort_keys=True).encode(),
             published,
         ),
+        NotebookJob("glossary.ipynb", NOTEBOOKS / "glossary.ipynb", common, files[REGISTER].encode(), published),
     ]
     for m in inputs.register.measures:
         source = PROJECT_ROOT / m.notebook if m.notebook else NOTEBOOKS / "measure.ipynb"

@@ -19,7 +19,7 @@ import pandas as pd
 from analysis.core.formatting import number, percent, present
 from analysis.core.periods import fy_short, parse_quarter, period_label, period_name
 from analysis.core.register import Measure
-from analysis.core.vocabulary import ACHIEVED, MONITOR, POLARITY_WORDS, UNJUDGED, disagreements
+from analysis.core.vocabulary import ACHIEVED, MONITOR, POLARITY_WORDS, TARGETS, UNJUDGED, disagreements
 from analysis.core.vocabulary import ACTION_TERM_WORDS as TERM_WORDS
 from analysis.processed.contract import ACTION_PLAN, EVENTS, PARTNER_NOTES, SPC, TEXT_BASIS
 from analysis.processed.quarter import QuarterData, load_quarter
@@ -28,9 +28,12 @@ from analysis.report import charts, returns
 from analysis.report import narrative as drafting
 from analysis.report.common import (
     action_status_cell,
+    not_official,
     number_cell,
+    source_mark,
     sources_note,
     status_cell,
+    target_cell,
     target_text,
 )
 from analysis.report.html import Html, bullets, element, markdown, paragraph, section, table
@@ -109,10 +112,16 @@ def headline(data: QuarterData, measure_id: str) -> Html:
         paragraph(returns.status_on_data(data, row), class_="headline-status"),
         paragraph(v.why, class_="verdict-why"),
         element("ul", [element("li", n) for n in v.notes], class_="verdict-notes") if v.notes else None,
-        paragraph(target_text(m, row, data.quarter.fy), class_="target"),
+        paragraph(target_text(m, row, data.quarter.fy, not_official(data, TARGETS)), class_="target"),
         paragraph(statement, class_="lag incomplete" if returns.missing_periods(row) else "lag") if statement else None,
         element("dl", [[element("dt", k), element("dd", v)] for k, v in facts], class_="facts"),
-        sources_note(data, "actuals.csv", *(["events.csv"] if _events(data, measure_id) else [])),
+        sources_note(
+            data,
+            "actuals.csv",
+            TARGETS,
+            *(["events.csv"] if _events(data, measure_id) else []),
+            *(["action_plan.csv"] if not _linked_tasks(data, measure_id).empty else []),
+        ),
         class_="measure-head",
     )
 
@@ -135,7 +144,7 @@ def figures(data: QuarterData, measure_id: str) -> Html:
         [f"Same period last year ({fy_short(fy - 1)})", number(row["last_year_ytd"])],
         ["Change on last year", percent(row["change_vs_last_year"])],
         ["Forecast for the year", number(row["forecast"])],
-        [f"Annual target {fy_short(fy)}", number(row["annual_target"])],
+        [f"Annual target {fy_short(fy)}", target_cell(data, row["annual_target"])],
         [f"Total last year ({fy_short(fy - 1)})", number(row["last_year_total"])],
     ]
     return section(
@@ -176,7 +185,7 @@ def history(data: QuarterData, measure_id: str) -> Html:
         heading,
         paragraph(travel, class_="direction"),
         table(
-            ["Quarter", "Status", "Year to date", "Forecast", "SPC variation"],
+            ["Quarter", "Status", "Year to date", "Forecast", "Unusual change (SPC)"],
             body,
             caption=f"{m.title}: quarter by quarter",
             numeric_from=2,
@@ -317,11 +326,15 @@ def narrative(data: QuarterData, measure_id: str) -> Html:
     return section("Commentary", paragraph(text, class_="drafted"), commentary, partner)
 
 
+def _linked_tasks(data: QuarterData, measure_id: str) -> pd.DataFrame:
+    plan = data.table(ACTION_PLAN)
+    return plan[plan["measure_id"] == measure_id] if not plan.empty else plan
+
+
 @SECTIONS
 def actions(data: QuarterData, measure_id: str) -> Html:
-    """Action plan tasks and interventions linked to this measure."""
-    plan = data.table(ACTION_PLAN)
-    linked = plan[plan["measure_id"] == measure_id] if not plan.empty else plan
+    """Action plan tasks and interventions linked to this measure, marked when the plan is illustrative."""
+    linked = _linked_tasks(data, measure_id)
     if linked.empty:
         return section("Actions and interventions", paragraph("No action plan task is linked to this measure."))
     stale = _stale(data, measure_id)
@@ -338,7 +351,12 @@ def actions(data: QuarterData, measure_id: str) -> Html:
         for a in linked.itertuples()
     ]
     header = ["Task", "Target", "Position", "Status", "Term", "Planned improvement / action needed", "Deadline"]
-    return section("Actions and interventions", table(header, rows, numeric_from=99))
+    mark = source_mark(data, "action_plan.csv")
+    return section(
+        "Actions and interventions",
+        paragraph("These rows are ", mark, ".", class_="source-note") if mark else None,
+        table(header, rows, numeric_from=99),
+    )
 
 
 @SECTIONS
@@ -349,11 +367,11 @@ def spc(data: QuarterData, measure_id: str) -> Html:
     rows = points[points["measure_id"] == measure_id] if not points.empty else points
     if rows.empty:
         why = (
-            "cumulative or point-in-time figures (aggregation 'last') get no SPC chart"
+            "a figure taken at a point in time is not a count of events, so it has no usual range to chart"
             if m.aggregation == "last"
-            else "fewer than two periods have values"
+            else "fewer than two periods have figures"
         )
-        return section("Statistical process control", _question("pattern"), paragraph(f"No SPC chart: {why}."))
+        return section(SPC_HEADING, _question("pattern"), paragraph(f"No chart of the usual range: {why}."))
     from analysis.core.rebase import segment_bounds
     from analysis.method.spc import MIN_POINTS, per_period_target, rebases_in
 
@@ -369,13 +387,13 @@ def spc(data: QuarterData, measure_id: str) -> Html:
         limits = None
     elif start:
         limits = (
-            f"Trial limits: only {len(latest)} points since the limits were recalculated "
-            "(12 or more are needed for firm limits)."
+            f"A provisional usual range (trial limits): only {len(latest)} periods since it was last worked out "
+            "afresh; 12 or more give a firm one."
         )
     else:
-        limits = f"Trial limits: only {len(rows)} points (12 or more are needed for firm limits)."
+        limits = f"A provisional usual range (trial limits): only {len(rows)} periods; 12 or more give a firm one."
     return section(
-        "Statistical process control",
+        SPC_HEADING,
         _question("pattern"),
         paragraph(answer, class_="answer") if answer else None,
         paragraph(_pattern(latest, m.frequency), class_="pattern"),
@@ -395,7 +413,8 @@ def _pattern(segment: pd.DataFrame, frequency: str) -> str:
     head = f"The latest figure, {period_name(last['period'])} ({number(last['value'])}), is "
     if not phrases:
         return (
-            head + "within the process limits, and not part of a run, a trend or two of three points close to a limit."
+            head + "within the usual range (the process limits), and not part of a run of seven on one side of the "
+            "average, seven rises or falls in a row, or two of three close to the edge of the range."
         )
     return head + "; ".join(phrases) + "."
 
@@ -405,7 +424,8 @@ def _rebased(period: str, events: list[tuple[str, str]]) -> Html:
     reason = dict(events).get(period)
     why = f": {reason}" if reason else ""
     return paragraph(
-        f"The mean and limits were recalculated from {period_name(period)}, where the process changed{why}.",
+        f"The average and the usual range were worked out afresh (a rebase) from {period_name(period)}, where the "
+        f"process changed{why}.",
         class_="rebase",
     )
 
@@ -438,10 +458,10 @@ def change(data: QuarterData, measure_id: str) -> Html:
         else ("change-small" if c["small_count"] else ("change-significant" if c["significant"] else "change-none"))
     )
     test = (
-        paragraph(f"Exact test of the counts: {c['verdict']}.", class_="method")
+        paragraph(ratio_words(row), class_="method")
         if c is not None
         else paragraph(
-            "The test of chance applies to counts (aggregation 'sum'); this measure is a rate or a cumulative figure.",
+            "The test of chance applies to counts of events; this measure is a rate, an average or a running total.",
             class_="method",
         )
     )
@@ -465,19 +485,43 @@ def projection(data: QuarterData, measure_id: str) -> Html:
         row["p_meet_target"] if present(row.get("p_meet_target")) else None,
     )
     method = (
-        "Last year's seasonal pattern scales the year to date; the range allows for chance (Poisson) variation "
-        "in the events still to come and for uncertainty in the rate."
+        "The year to date is scaled up by last year's pattern; the range allows for the chance ups and downs of the "
+        "events still to come (a Poisson model) and for uncertainty in their rate."
         if m.aggregation == "sum"
-        else "For rates and cumulative figures the forecast is a point estimate, without a range."
+        else "For rates, averages and running totals the forecast is a single figure, without a range."
     )
     answer = _answer(measure_verdict(data, measure_id), "odds")
-    forecast = Projection(p.forecast, p.low, p.high, None).describe(m.unit)
+    unit = f" {m.unit}" if m.unit else ""
+    forecast = f"Projected {number(p.forecast)}{unit} by the year end"
+    if p.low is not None and p.high is not None:
+        forecast += f", likely between {number(p.low)} and {number(p.high)} (a 95% range)"
     return section(
         "Projection",
         _question("odds"),
         paragraph(answer, class_="answer") if answer else paragraph(_odds_absent(row["status"]), class_="answer"),
-        paragraph(_sentence(forecast), "."),
+        paragraph(forecast, "."),
         paragraph(method, class_="method"),
+    )
+
+
+SPC_HEADING = "Unusual changes (statistical process control)"
+
+
+def ratio_words(row: pd.Series | dict) -> str:
+    """The exact test's rate ratio and its confidence interval in plain words first, the terms after.
+
+    >>> ratio_words({"change_ratio": 0.93, "change_low": 0.88, "change_high": 0.98, "change_significant": "yes"})
+    "This year's count is 0.93 times last year's; allowing for chance, the true ratio is likely to lie between 0.88 and 0.98 (the rate ratio and its 95% confidence interval, from an exact test of the counts), so the change is beyond chance."
+    """
+    ratio, low, high = row.get("change_ratio"), row.get("change_low"), row.get("change_high")
+    beyond = "beyond chance" if row.get("change_significant") == "yes" else "within what chance explains"
+    if not present(ratio) or not present(low):
+        return f"Tested exactly on the counts, the change is {beyond}."
+    upper = f"between {number(low, 2)} and {number(high, 2)}" if present(high) else f"{number(low, 2)} or more"
+    return (
+        f"This year's count is {number(ratio, 2)} times last year's; allowing for chance, the true ratio is likely to "
+        f"lie {upper} (the rate ratio and its 95% confidence interval, from an exact test of the counts), so the "
+        f"change is {beyond}."
     )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pandas as pd
 
 from analysis.core.formatting import number, present
-from analysis.core.periods import Quarter, fy_label, parse_quarter, period_name
+from analysis.core.periods import Quarter, fy_label, parse_quarter, period_name, periods_in_words
 from analysis.core.vocabulary import JUDGED, NO_DATA, STATUS_WORDS
 from analysis.processed.contract import STATUS_HISTORY
 from analysis.processed.quarter import QuarterData
@@ -35,14 +35,7 @@ def missing_periods(row: pd.Series | dict) -> list[str]:
     return [p for p in text.split(";") if p]
 
 
-def in_words(periods: list[str]) -> str:
-    """Periods in prose, joined with commas and "and".
-
-    >>> in_words(["2015-07"]), in_words(["2015-07", "2015-08", "2015-09"])
-    ('July 2015', 'July 2015, August 2015 and September 2015')
-    """
-    names = [period_name(p) for p in periods]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+in_words = periods_in_words  # periods in prose, joined with commas and "and"
 
 
 def incomplete_note(row: pd.Series | dict) -> str:

@@ -45,8 +45,12 @@ FIXED_PAGES = (
         "Strategic assessment",
         "the strategic assessment",
     ),
-)
+    FixedPage("method.ipynb", "method.html", "method", "How the figures are made", "How the figures are made",
+              "the method page"),
+    FixedPage("glossary.ipynb", "glossary.html", "glossary", "Glossary", "Glossary", "the glossary"),
+)  # fmt: skip
 _FIXED = {p.kind: p for p in FIXED_PAGES}
+GLOSSARY_PAGE = _FIXED["glossary"].html  # where the pages' first use of each term links to
 
 
 PAPER_NAME = "committee-paper.pdf"  # the quarter's committee paper, beside its dashboard

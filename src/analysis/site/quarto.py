@@ -63,6 +63,7 @@ from analysis.site.catalogue import (
     notebook_failure,
     page_title,
 )
+from analysis.site.terms import glossary_links
 
 # The oldest Quarto the site is made for: 1.7, the version tested (README, "Rendering with Quarto").
 SUPPORTED = (1, 7)
@@ -523,7 +524,7 @@ def collect_output(stage: Path, context: QuarterContext, pages: list[Page], site
         target = site_dir / page.html
         target.parent.mkdir(parents=True, exist_ok=True)
         text, found = restore_outputs((output / page.html).read_text(encoding="utf-8"), kept)
-        target.write_text(text, encoding="utf-8")
+        target.write_text(glossary_links(page, text), encoding="utf-8")
         written.append(target)
         restored |= found
     if restored != set(kept):
