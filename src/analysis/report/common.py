@@ -86,13 +86,33 @@ def source_mark(data: QuarterData, name: str) -> Html | None:
     return element("span", f"({words[:1].lower()}{words[1:]})", class_=f"source-mark source-{status}")
 
 
-def target_cell(data: QuarterData, value: object) -> Html | str:
+def target_cell(data: QuarterData, value: object, short: bool = False) -> Html | str:
     """An annual target for a table cell, marked "(illustrative)" or "(provisional)" when the register's
-    ``sources: targets:`` says its targets are."""
+    ``sources: targets:`` says its targets are; ``short`` marks it with an asterisk for a narrow column (the
+    words stay for screen readers, and :func:`target_key` says what the asterisk means)."""
     shown = number(value)
     status = not_official(data, TARGETS) if present(value) else ""
-    return (
-        fragment(shown, " ", element("span", f"({status})", class_=f"source-mark source-{status}")) if status else shown
+    if not status:
+        return shown
+    if short:
+        return fragment(
+            shown,
+            element("span", "*", class_=f"source-mark source-{status}", aria_hidden="true"),
+            element("span", f" ({status})", class_="visually-hidden"),
+        )
+    return fragment(shown, " ", element("span", f"({status})", class_=f"source-mark source-{status}"))
+
+
+def target_key(data: QuarterData) -> Html | None:
+    """What the asterisk of :func:`target_cell` means, for a table that uses it; ``None`` when targets are
+    official."""
+    status = not_official(data, TARGETS)
+    if not status:
+        return None
+    return paragraph(
+        element("span", "*", class_=f"source-mark source-{status}", aria_hidden="true"),
+        f" {TARGET_STATUS_WORDS.get(status, status)[:1].upper()}{TARGET_STATUS_WORDS.get(status, status)[1:]}.",
+        class_="source-note",
     )
 
 

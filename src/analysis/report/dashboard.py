@@ -28,6 +28,7 @@ from analysis.report.common import (
     status_cell,
     summary_box,
     target_cell,
+    target_key,
 )
 from analysis.report.html import Html, bullets, element, paragraph, section, table
 from analysis.report.icons import assurance_icon, variation_icon, variation_words
@@ -96,7 +97,7 @@ def measures(data: QuarterData) -> Html:
                     quarter_figure(r),
                     number(r["ytd_actual"]),
                     number(r["ytd_target"]),
-                    target_cell(data, r["annual_target"]),
+                    target_cell(data, r["annual_target"], short=True),
                     percent(r["change_vs_last_year"]),
                 ]
             )
@@ -115,7 +116,7 @@ def measures(data: QuarterData) -> Html:
                 cls="disagreements",
             )
         )
-    return section("Measures by priority", *parts, cls="dashboard")
+    return section("Measures by priority", target_key(data), *parts, cls="dashboard")
 
 
 def _with_words(icon: Html, words: str) -> Html:
