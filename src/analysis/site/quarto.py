@@ -65,7 +65,7 @@ from analysis.site.catalogue import (
 )
 from analysis.site.terms import glossary_links
 
-# The oldest Quarto the site is made for: 1.7, the version tested (README, "Rendering with Quarto").
+# The oldest Quarto the site is made for: 1.7, the version tested (docs/rendering.md, "Rendering with Quarto").
 SUPPORTED = (1, 7)
 NAVIGATION_FILE = "_navigation.yml"
 THEME = "src/analysis/templates/quarto/theme.scss"  # the theme layer _quarto.yml names, staged with the stylesheet
