@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PANACHE = shutil.which("panache") or str(Path(__file__).resolve().parents[1] / ".venv" / "bin" / "panache")
 DEMO = ROOT / "data" / "raw"
 Q = "2015-16-Q1"
-DEMO_PAGES = ["index.html", "strategic-assessment.html", "method.html"]  # and one page per measure
+DEMO_PAGES = ["index.html", "strategic-assessment.html", "method.html", "glossary.html"]  # and one page per measure
 
 
 def _config() -> dict:
