@@ -197,6 +197,12 @@ def write_reports(folder: Path) -> Path:
     )
     method.metadata["title"] = "How the figures are made"
     nbformat.write(method, folder / "method.ipynb")
+    glossary = _executed(
+        [new_code_cell("terms()", outputs=[_html('<dl><dt id="common-cause">The usual range of variation '
+                                                  "(common cause)</dt><dd>Chance ups and downs.</dd></dl>")])],
+        quarter=QUARTER,
+    )  # fmt: skip
+    nbformat.write(glossary, folder / "glossary.ipynb")
     nbformat.write(measure("asb-incidents"), folder / "measures" / "asb-incidents.ipynb")
     nbformat.write(measure("hostile"), folder / "measures" / "hostile.ipynb")
     nbformat.write(failed("broken"), folder / "measures" / "broken.ipynb")

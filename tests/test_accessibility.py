@@ -31,7 +31,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return fx.build_site(tmp_path_factory.mktemp("a11y"))
 
 
-KINDS = ["home", "dashboard", "measure page", "assessment", "method"]
+KINDS = ["home", "dashboard", "measure page", "assessment", "method", "glossary"]
 
 
 def _section_pages(folder: Path) -> dict[str, Path]:
@@ -42,8 +42,9 @@ def _section_pages(folder: Path) -> dict[str, Path]:
 
     from analysis.site.assets import stylesheet
 
-    dashboard, measure, assessment, explain = (
-        import_module(f"analysis.report.{name}") for name in ("dashboard", "measure", "assessment", "explain")
+    dashboard, measure, assessment, explain, glossary = (
+        import_module(f"analysis.report.{name}")
+        for name in ("dashboard", "measure", "assessment", "explain", "glossary")
     )
 
     data = demo_data()
@@ -52,9 +53,12 @@ def _section_pages(folder: Path) -> dict[str, Path]:
         "dashboard": [fn(data) for fn in dashboard.SECTIONS],
         "measure page": [fn(data, mid) for fn in measure.SECTIONS],
         "assessment": [fn(data) for fn in assessment.SECTIONS],
-        "method": [explain.rules(), explain.worked_example(data), explain.assumptions(), explain.data_log(data)],
-    }
-    css_kind = {"dashboard": "dashboard", "measure page": "measure", "assessment": "assessment", "method": "method"}
+        "method": [explain.statuses(data), explain.worked_example(data), explain.readings(), explain.caveats(),
+                   explain.more_detail(), explain.rules(), explain.data_log(data)],
+        "glossary": [glossary.statuses(data), glossary.terms()],
+    }  # fmt: skip
+    css_kind = {"dashboard": "dashboard", "measure page": "measure", "assessment": "assessment", "method": "method",
+                "glossary": "glossary"}  # fmt: skip
     pages = {}
     for kind, parts in bodies.items():
         html = (
@@ -96,6 +100,7 @@ def _kinds(site: Path) -> dict[str, Path]:
         "measure page": measure,
         "assessment": quarter / "strategic-assessment.html",
         "method": quarter / "method.html",
+        "glossary": quarter / "glossary.html",
     }
     missing = [f"{kind} ({path.relative_to(site)})" for kind, path in pages.items() if not path.is_file()]
     assert not missing, (

@@ -69,10 +69,10 @@ def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
 class Visit:
     """One page opened with the network cut off: console errors, page errors and off-site requests."""
 
-    def __init__(self, browser, path: Path, media: str = "screen") -> None:
+    def __init__(self, browser, path: Path, media: str = "screen", width: int = 1280) -> None:
         self.errors: list[str] = []
         self.offsite: list[str] = []
-        self.context = browser.new_context()
+        self.context = browser.new_context(viewport={"width": width, "height": 900})
         self.page = self.context.new_page()
         self.page.emulate_media(media=media)
         self.page.route("**/*", self._route)
@@ -107,6 +107,7 @@ class Seen:
     title: str
     hrefs: list[str]
     ids: set[str]
+    header_hrefs: list[str]  # the links of the site's header (the built-in pages' and Quarto's)
 
 
 @pytest.fixture(scope="module")
@@ -124,6 +125,9 @@ def walked(browser, built) -> dict[Path, Seen]:
                 title=visit.page.title(),
                 hrefs=visit.page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))"),
                 ids=set(visit.page.eval_on_selector_all("[id]", "els => els.map(e => e.id)")),
+                header_hrefs=visit.page.eval_on_selector_all(
+                    "header.site-header a[href], #quarto-header a[href]", "els => els.map(e => e.getAttribute('href'))"
+                ),
             )
         finally:
             visit.close()
@@ -202,6 +206,39 @@ def test_every_link_resolves_to_a_file_of_the_site(walked, built):
             target = Path(os.path.normpath(path.parent / unquote(parts.path)))
             assert target.is_file(), f"{path.relative_to(site)}: {href} does not lead to a file"
             assert root in target.parents, f"{path.relative_to(site)}: {href} leaves the site"
+
+
+def test_every_page_has_the_committee_paper_in_its_header(walked, built):
+    """A board member reaches the quarter's paper from the header of any page, notebook views included."""
+    from analysis.site.catalogue import PAPER_NAME
+
+    site, _ = built
+    for path, seen in walked.items():
+        papers = [h for h in seen.header_hrefs if h.endswith(PAPER_NAME)]
+        assert papers, f"{path.relative_to(site)}: no link to the committee paper in its header"
+
+
+# Cells of the dashboard's tables whose content is wider than the cell (a word or figure that does not fit).
+_CRAMPED = """() => [...document.querySelectorAll('main table th, main table td')]
+  .filter(c => c.scrollWidth > c.clientWidth + 1)
+  .map(c => `${c.textContent.trim().slice(0, 40)} (${c.scrollWidth} px in ${c.clientWidth} px)`)"""
+
+
+def test_the_dashboard_fits_a_1280_px_window(browser, built):
+    """At 1,280 px the dashboard has no sideways scroll, and every cell of its tables holds its words."""
+    site, processed = built
+    visit = Visit(browser, site / processed.name / "index.html", width=1280)
+    try:
+        scroll, window = visit.page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        assert scroll <= window, f"the dashboard is {scroll} px wide in a {window} px window"
+        real = visit.page.locator('section[data-section="measures"] table').count() > 0  # not the fixture's page
+        for header in ("Annual target", "Change on last year") if real else ():
+            cell = visit.page.locator('section[data-section="measures"] th', has_text=header).first
+            box = cell.bounding_box()
+            assert box and box["x"] + box["width"] <= window, f"{header!r} is off-screen at {window} px"
+        assert visit.page.evaluate(_CRAMPED) == []
+    finally:
+        visit.close()
 
 
 def test_printing_leaves_out_the_navigation(browser, built):

@@ -67,7 +67,7 @@ def test_the_rebased_demo_chart_draws_two_segments_with_labelled_limits_and_its_
     for label in ("Mean 592", "Upper limit 711", "Lower limit 473", "Mean 548", "Upper limit 666", "Lower limit 430"):
         assert f">{label}</text>" in svg, label
     assert ">1 Rebase: New recording practi" in svg and ">2 White Ribbon Day campaign" in svg  # cut short
-    assert "in 2 segments" in html and "Apr 13 to Mar 14 mean 592" in html and "Apr 14 to Jun 15 mean 548" in html
+    assert "in 2 segments" in html and "Apr 13 to Mar 14 average 592" in html and "Apr 14 to Jun 15 average 548" in html
     assert "<li>April 2014: limits recalculated from here (rebase): New recording practice" in html
 
 

@@ -124,13 +124,15 @@ def test_unknown_method():
             "D",
             "poisson",
             "D's rate of 60.0 crimes per 1,000 residents is above the family group average of 45.0"
-            " (significantly, 95% interval 52.6 to 68.1); ranked 4th of 4",
+            " (a difference beyond chance: the true rate is likely to lie between 52.6 and 68.1, a 95% confidence"
+            " interval); ranked 4th of 4",
         ),
         (
             "A",
             "poisson",
             "A's rate of 50.0 crimes per 1,000 residents is above the family group average of 45.0"
-            " (not significantly, 95% interval 37.1 to 65.9); ranked 3rd of 4",
+            " (a difference within what chance explains: the true rate is likely to lie between 37.1 and 65.9, a 95%"
+            " confidence interval); ranked 3rd of 4",
         ),
         (
             "B",

@@ -17,11 +17,11 @@ ICON = re.compile(r"<svg\b.*?</svg>", re.S)
 @pytest.mark.parametrize(
     ("code", "polarity", "fill", "letter", "words"),
     [
-        ("common_cause", "higher", "common_cause", None, "Common cause"),
-        ("special_cause_improvement", "higher", "improvement", "H", "Improvement (high)"),
-        ("special_cause_improvement", "lower", "improvement", "L", "Improvement (low)"),
-        ("special_cause_concern", "higher", "concern", "L", "Concern (low)"),
-        ("special_cause_concern", "lower", "concern", "H", "Concern (high)"),
+        ("common_cause", "higher", "common_cause", None, "No unusual change"),
+        ("special_cause_improvement", "higher", "improvement", "H", "Unusual improvement (high)"),
+        ("special_cause_improvement", "lower", "improvement", "L", "Unusual improvement (low)"),
+        ("special_cause_concern", "higher", "concern", "L", "Unusual worsening (low)"),
+        ("special_cause_concern", "lower", "concern", "H", "Unusual worsening (high)"),
         ("special_cause_neutral_high", "monitor", "neutral", "H", "Unusually high"),
         ("special_cause_neutral_low", "monitor", "neutral", "L", "Unusually low"),
     ],
@@ -80,9 +80,9 @@ def test_every_icon_has_its_words_beside_it_and_every_measure_a_row():
     assert html.count('class="status status-') == len(data.register.measures)
     # the demo: domestic abuse reporting's rebased chart is common cause and hit and miss, DASH training improving
     row = re.search(r"dash-training.html.*?</tr>", html)[0]
-    assert "Improvement (high)" in row and "Fail: the target will not be met without change" in row
+    assert "Unusual improvement (high)" in row and "Not met without a change (fail)" in row
     # a running total of the year (the gap) is charted by its increases, so it has icons too
-    assert "Common cause" in re.search(r"closing-the-gap.html.*?</tr>", html)[0]
+    assert "No unusual change" in re.search(r"closing-the-gap.html.*?</tr>", html)[0]
 
 
 def test_the_icon_summary_escapes_the_partnerships_text():

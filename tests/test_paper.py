@@ -68,10 +68,7 @@ def test_demo_paper_shows_the_icon_summary_beside_the_traffic_lights(demo_paper,
     status = read_table(built_demo / "data" / "processed" / QUARTER, MEASURE_STATUS)
     icons = [alt for alt, _ in _figures(reader) if (alt or "").startswith(ICONS)]
     assert len(icons) == (status["spc_variation"] != "").sum() + (status["spc_assurance"] != "").sum()
-    assert (
-        "Variation: Improvement (high)" in icons
-        and "Assurance: Fail: the target will not be met without change" in icons
-    )
+    assert "Variation: Unusual improvement (high)" in icons and "Assurance: Not met without a change (fail)" in icons
     assert "Variation and assurance" in _text(reader)
 
 

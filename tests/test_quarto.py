@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PANACHE = shutil.which("panache") or str(Path(__file__).resolve().parents[1] / ".venv" / "bin" / "panache")
 DEMO = ROOT / "data" / "raw"
 Q = "2015-16-Q1"
-DEMO_PAGES = ["index.html", "strategic-assessment.html", "method.html"]  # and one page per measure
+DEMO_PAGES = ["index.html", "strategic-assessment.html", "method.html", "glossary.html"]  # and one page per measure
 
 
 def _config() -> dict:
@@ -127,8 +127,8 @@ def test_render_globs_match_exactly_the_staged_pages(staged):
     patterns = _config()["project"]["render"]
     matched = {p.relative_to(staged).as_posix() for pattern in patterns for p in staged.glob(pattern)}
     notebooks = set(_staged_notebooks(staged))
-    names = ["index.ipynb", "strategic-assessment.ipynb", "method.ipynb", "measures/asb-incidents.ipynb",
-             "measures/hostile.ipynb", "measures/broken.ipynb"]  # fmt: skip
+    names = ["index.ipynb", "strategic-assessment.ipynb", "method.ipynb", "glossary.ipynb",
+             "measures/asb-incidents.ipynb", "measures/hostile.ipynb", "measures/broken.ipynb"]  # fmt: skip
     assert notebooks == set(names), "the quarter's folder is the project's root"
     assert matched == notebooks | {quarto.HOME_SOURCE}
     for pattern in patterns:
@@ -138,7 +138,13 @@ def test_render_globs_match_exactly_the_staged_pages(staged):
 
 def test_navigation_stays_in_the_quarter_and_lists_measures_with_their_status_escaped(staged):
     nav = yaml.safe_load((staged / quarto.NAVIGATION_FILE).read_text(encoding="utf-8"))["website"]
-    assert [item["href"] for item in nav["navbar"]["left"]] == ["index.ipynb", "strategic-assessment.ipynb"]
+    assert [item["href"] for item in nav["navbar"]["left"]] == [
+        "index.ipynb",
+        "strategic-assessment.ipynb",
+        "method.ipynb",
+        "glossary.ipynb",
+    ]
+    assert nav["navbar"]["right"] == [{"text": "Committee paper (PDF)", "href": "committee-paper.pdf"}]
     assert "title" not in nav["sidebar"], "a sidebar with a title shows only on the pages it lists"
     heading, *sections = nav["sidebar"]["contents"]
     assert heading == {"text": "Measures by priority"}
@@ -423,7 +429,7 @@ def test_every_page_the_staging_lists_exists(staged):
                 yield item["href"]
 
     listed = [item["href"] for item in website["navbar"]["left"]] + list(hrefs(website["sidebar"]["contents"]))
-    assert len(listed) == 2 + 3
+    assert len(listed) == 4 + 3  # the quarter's own pages, then its measures
     for href in listed:
         assert (staged / href).is_file(), f"the navigation lists {href}, which the staging did not write"
     config = yaml.safe_load((staged / "_quarto.yml").read_text(encoding="utf-8"))

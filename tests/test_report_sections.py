@@ -12,6 +12,7 @@ on the renderer's bytes. Update with ``pytest --snapshot-update``.
 
 from __future__ import annotations
 
+import inspect
 import json
 import re
 from functools import cache
@@ -204,18 +205,14 @@ ONLY = {
 
 
 def _cases():
-    from analysis.report import assessment, explain, lead, measure
+    from analysis.report import assessment, explain, glossary, lead, measure
 
     # ``analysis.report.dashboard`` is the notebook's factory; the module's sections come by name.
     from analysis.report.dashboard import SECTIONS as dashboard_sections
 
-    explain_sections = (
-        lambda data: explain.rules(),
-        lambda data: explain.worked_example(data),
-        lambda data: explain.assumptions(),
-        lambda data: explain.data_log(data),
-    )
-    explain_names = ("rules", "worked_example", "assumptions", "data_log")
+    # The method page's and the glossary's sections, and the reviewers' cells of the method notebook.
+    page_sections = [(f"explain-{fn.__name__}", fn) for fn in (*explain.SECTIONS, explain.rules, explain.data_log)]
+    page_sections += [(f"glossary-{fn.__name__}", fn) for fn in glossary.SECTIONS]
     for dataset in DATASETS:
         shown = ONLY.get(dataset)
 
@@ -233,8 +230,14 @@ def _cases():
             for fn in filter(wanted, lead.SECTIONS):
                 yield pytest.param(dataset, fn, who, id=f"{dataset}-lead-{lead_slug(who)}-{fn.__name__}")
         if shown is None:
-            for name, fn in zip(explain_names, explain_sections, strict=True):
-                yield pytest.param(dataset, fn, None, id=f"{dataset}-explain-{name}")
+            for name, fn in page_sections:
+                takes_data = bool(inspect.signature(fn).parameters)
+                yield pytest.param(dataset, fn if takes_data else _without_data(fn), None, id=f"{dataset}-{name}")
+
+
+def _without_data(fn):
+    """A section that takes no tables, called as the others are."""
+    return lambda data: fn()
 
 
 CASES = list(_cases())
@@ -288,6 +291,7 @@ def _pages():
         StrategicAssessment,
         assessment,
         explain,
+        glossary,
         lead,
         measure,
     )
@@ -299,6 +303,7 @@ def _pages():
     yield pytest.param(dashboard_sections, Dashboard(data), id="dashboard")
     yield pytest.param(assessment.SECTIONS, StrategicAssessment(data), id="assessment")
     yield pytest.param(explain.SECTIONS, None, id="method")
+    yield pytest.param(glossary.SECTIONS, None, id="glossary")
 
 
 @pytest.mark.parametrize(("sections", "page"), list(_pages()))
@@ -306,7 +311,7 @@ def test_each_section_is_declared_once_marks_its_html_and_is_a_method_of_its_pag
     """The section's declaration gives its mark, which the paper selects by, and its page object's method."""
     from analysis.site.notebook_sections import section_name
 
-    assert len(sections.names) == len(set(sections.names)) >= 4
+    assert len(sections.names) == len(set(sections.names)) >= (2 if page is None else 4)
     data = demo_data()
     for name in sections.names:
         if page is None:  # the method page's sections are called on their own
@@ -319,7 +324,7 @@ def test_each_section_is_declared_once_marks_its_html_and_is_a_method_of_its_pag
     if page is None:
         from analysis.report import explain
 
-        assert section_name(explain.data_log(data)) == "data_log"
+        assert section_name(explain.worked_example(data)) == "worked_example"
 
 
 @cache

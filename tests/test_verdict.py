@@ -13,7 +13,7 @@ from analysis.core.periods import Quarter, months_of_year
 from analysis.core.register import Measure
 from analysis.method.exceptions import exception_reasons
 from analysis.method.status import measure_status
-from analysis.processed.tables import _beyond_the_light
+from analysis.processed.tables import beyond_the_light
 from analysis.report.verdict import QUESTIONS, gap, verdict
 
 
@@ -46,7 +46,7 @@ def generated_rows(count: int, seed: int) -> list[dict]:
             amber_tolerance=rng.choice([0.05, 0.15]),
         )
         s = measure_status(m, series, quarter)
-        extra, _ = _beyond_the_light(m, s, series)
+        extra, _ = beyond_the_light(m, s, series)
         row = {
             **dataclasses.asdict(s),
             **extra,
@@ -70,7 +70,8 @@ def test_the_reason_given_agrees_with_the_status(row: dict) -> None:
         value = row["ytd_actual"] if by_ytd else row["forecast"]
         goal = row["ytd_target"] if by_ytd else row["annual_target"]
         short = gap(value, goal, row["polarity"])
-        assert ("short of" in v.why) == (row["status"] != "green")
+        worse = "short of" if row["polarity"] == "higher" else "over"  # the words follow the measure's direction
+        assert (f" {worse} the" in v.why) == (row["status"] != "green"), v.why
         if row["status"] == "green":
             assert short <= 0
         elif row["status"] == "amber":
@@ -91,7 +92,8 @@ def test_the_reason_given_agrees_with_the_status(row: dict) -> None:
         by_design = row["polarity"] == "monitor"
         assert by_design or row["annual_target"] is None or math.isnan(row["annual_target"])
         assert v.why.endswith("no status is judged.") and ("without a target" in v.why) == by_design, v.why
-    assert ("short of" in v.why) == (row["status"] in ("amber", "red"))
+    worse = " short of the" if row["polarity"] == "higher" else " over the"
+    assert (worse in v.why) == (row["status"] in ("amber", "red")), v.why
 
 
 @pytest.mark.parametrize("row", ROWS, ids=[f"{r['measure_id']}-{r['status']}" for r in ROWS])
@@ -108,7 +110,7 @@ def test_evidence_answers_each_question_once_and_seeming_disagreements_are_expla
         assert any("year" in n and ("range" in n or "recent" in n) for n in v.notes), (change, pattern)
     if row["status_method"] == "forecast" and row["status"] in ("amber", "red"):
         ahead = gap(row["ytd_actual"], row["ytd_target"], row["polarity"]) <= 0
-        assert ahead == any(n.startswith("Ahead of the") for n in v.notes)
+        assert ahead == any(n.startswith("Better than the") for n in v.notes)
     if row["status"] in ("green", "achieved"):
         text = " ".join([v.why, *answers.values(), *v.notes])
         assert "will not be met" not in text and "out of reach" not in text
@@ -118,7 +120,7 @@ def test_the_generated_measures_cover_every_status_and_disagreement() -> None:
     statuses = {r["status"] for r in ROWS}
     assert {"achieved", "green", "amber", "red", "monitor"} <= statuses
     notes = [n for r in ROWS for n in verdict(r).notes]
-    assert any(n.startswith("Ahead of the") for n in notes)
+    assert any(n.startswith("Better than the") for n in notes)
     assert any("beyond chance, yet" in n for n in notes)
 
 
@@ -129,7 +131,7 @@ def test_the_generated_measures_cover_every_status_and_disagreement() -> None:
         ({"status": "green"}, []),
         (
             {"status": "monitor", "polarity": "lower", "spc_variation": "special_cause_concern"},
-            ["special-cause variation of concern"],
+            ["an unusual change for the worse (special cause concern)"],
         ),
         (
             {
@@ -144,7 +146,7 @@ def test_the_generated_measures_cover_every_status_and_disagreement() -> None:
         ({"status": "monitor", "polarity": "higher", "change_vs_last_year": 0.2, "change_significant": "yes"}, []),
         (
             {"status": "red", "periods_missing": "2015-08;2015-09"},
-            ["status red", "returns still due: 2015-08, 2015-09"],
+            ["status red", "returns still due: August 2015 and September 2015"],
         ),
     ],
     ids=["amber", "green", "monitored-concern", "small-counts", "monitored-better", "red-and-missing"],

@@ -103,11 +103,26 @@ def test_every_code_has_its_words_and_no_words_lack_a_code(codes, words):
 @pytest.mark.parametrize(
     ("status", "variation", "assurance", "expected"),
     [
-        ("red", "common_cause", "", "The status is red while nothing unusual has happened"),
-        ("amber", "special_cause_improvement", "", "The status is amber, but SPC shows a significant improvement"),
-        ("achieved", "special_cause_concern", "", "The status is achieved, but SPC shows a significant change"),
+        (
+            "red",
+            "common_cause",
+            "",
+            "The status is red while the figures stay within their usual range of variation (common cause)",
+        ),
+        (
+            "amber",
+            "special_cause_improvement",
+            "",
+            "The status is amber, but the latest figure is an unusual change for the better",
+        ),
+        (
+            "achieved",
+            "special_cause_concern",
+            "",
+            "The status is achieved, but the latest figure is an unusual change for the worse",
+        ),
         ("green", "common_cause", "fail", "Past periods alone would not reach each period's share"),
-        ("red", "special_cause_concern", "pass", "Past periods consistently met each period's share"),
+        ("red", "special_cause_concern", "pass", "Past periods reached each period's share of the target every time"),
         ("green", "common_cause", "hit_and_miss", None),
         ("monitor", "special_cause_concern", "fail", None),
         ("no_data", "", "", None),

@@ -110,6 +110,8 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("readiness", help="list, by lead, the returns still due for a quarter; writes nothing")
     quarter_arg(p), data_arg(p)
+    p.add_argument("--out", help="where the quarter was built, to find text written before a figure changed "
+                   "(default: the project)")  # fmt: skip
 
     p = sub.add_parser("status", help="print the status table and write the processed tables")
     quarter_arg(p), data_arg(p), out_arg(p)
@@ -229,6 +231,13 @@ def cmd_readiness(args: argparse.Namespace) -> int:
     to_come = still_to_come(inputs, quarter, pending, signoff_collected=locate_table(data, "signoff") is not None)
     print(readiness_report(inputs.register.partnership, quarter, due, to_come, lead_order(inputs.register)))
     print("\n".join([meeting_line(inputs.register, quarter), *plan_lines(inputs.register, quarter)]))
+    from analysis.core.paths import OutputPaths
+    from analysis.processed.stale import basis_now, stale_lines, stale_texts
+
+    built = OutputPaths(_out_dir(args)).processed(str(quarter)).resolve()
+    stale = stale_lines(stale_texts(basis_now(inputs, quarter, built)))
+    if stale:
+        print("\nText written before a figure changed:\n" + "\n".join(f"  {line}" for line in stale))
     return EXIT_FAILED if due else EXIT_OK  # only figures due: what else is to come is listed, not counted
 
 

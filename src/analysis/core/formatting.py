@@ -47,6 +47,18 @@ def rounded(value: float, decimals: int = 0, scale: int = 0) -> Decimal:
     return exact.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
 
 
+def relative(value: float, base: float) -> float:
+    """``value / base - 1``: how far ``value`` is from ``base``, as a fraction of it, worked in decimal on the figures as written, so that a half shows as a half when it is rounded.
+
+    ``1035 / 1000 - 1`` is 0.03499999999999992 in binary and would show as 3.4% at one
+    decimal of a hundredth more; worked in decimal it is 0.035, as a spreadsheet has it.
+
+    >>> relative(1035, 1000), relative(1128, 960), relative(9375, 10064) < 0, relative(-5, -10)
+    (0.035, 0.175, True, -0.5)
+    """
+    return float(Decimal(repr(float(value))) / Decimal(repr(float(base))) - 1)
+
+
 def number(value: object, decimals: int | None = None) -> str:
     """A figure for prose and tables; whole numbers without decimals, ``–`` when missing.
 

@@ -260,3 +260,13 @@ def parse_quarter_range(text: str) -> list[Quarter]:
         q = quarters[-1]
         quarters.append(Quarter(q.fy + 1, 1) if q.q == 4 else Quarter(q.fy, q.q + 1))
     return quarters
+
+
+def periods_in_words(periods: list[str]) -> str:
+    """Periods in prose, joined with commas and "and".
+
+    >>> periods_in_words(["2015-07"]), periods_in_words(["2015-07", "2015-08", "2015-09"])
+    ('July 2015', 'July 2015, August 2015 and September 2015')
+    """
+    names = [period_name(p) for p in periods]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]

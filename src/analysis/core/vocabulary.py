@@ -8,7 +8,7 @@ by a string of its own (``tests/test_vocabulary.py`` checks).
 
 >>> [f"{STATUS_SYMBOLS[c]} {STATUS_SHORT[c]}" for c in STATUS_CODES[:4]]
 ['★ Achieved', '● Green', '▲ Amber', '■ Red']
->>> set(STATUS_LABELS) == set(STATUS_SHORT) == set(STATUS_WORDS) == set(STATUS_COLOURS) == set(STATUS_CODES)
+>>> set(STATUS_LABELS) == set(STATUS_SHORT) == set(STATUS_WORDS) == set(STATUS_MEANINGS) == set(STATUS_CODES)
 True
 """
 
@@ -56,6 +56,18 @@ STATUS_WORDS: dict[str, str] = {
     "red": "red",
     "monitor": "monitoring only",
     "no_data": "no data",
+}
+
+# What each status means and how it is decided, for a reader (the method page and the glossary).
+STATUS_MEANINGS: dict[str, str] = {
+    "achieved": "The annual target has already been met: a figure that has to rise has reached it, or the year "
+    "has ended on the right side of it.",
+    "green": "The forecast for the year end meets the annual target.",
+    "amber": "The forecast falls short of the annual target, but by no more than the margin for amber (the "
+    "tolerance band, usually 15% of the target).",
+    "red": "The forecast falls short of the annual target by more than the margin for amber.",
+    "monitor": "The measure has no target this year, or is watched without one, so no status is judged.",
+    "no_data": "No figure has come in for the year yet.",
 }
 
 # How a count of measures with each status reads in a sentence ("4 green and 2 monitoring only").
@@ -208,8 +220,9 @@ MEASURE_STATUSES = (REPORTED, IN_DEVELOPMENT)
 # How the partnership is compared with its family group (the register's ``family_group_method``).
 FAMILY_GROUP_METHODS = ("msg_mean", "poisson", "iquanta")
 FAMILY_GROUP_METHOD_WORDS: dict[str, str] = {
-    "msg_mean": "against the unweighted mean of the members' rates",
-    "poisson": "against the group mean, with an exact Poisson 95% interval on the partnership's rate",
+    "msg_mean": "against the average of the members' rates, each counted once",
+    "poisson": "against the group's average, allowing for the chance ups and downs of the partnership's count "
+    "(an exact Poisson 95% confidence interval)",
     "iquanta": "against the group mean plus or minus one standard deviation (as iQuanta shows it)",
 }
 
@@ -225,6 +238,40 @@ SOURCE_STATUS_WORDS: dict[str, str] = {
     "illustrative": "Illustrative: not real figures",
 }
 
+# A target's source status where it is not official, as the pages say it after the target.
+TARGET_STATUS_WORDS: dict[str, str] = {
+    "provisional": "a provisional target",
+    "illustrative": "an illustrative target, not the partnership's own",
+}
+
+# What each input is, in a reader's words (the pages never name a file; the notebook views do). ``targets`` is the
+# register's own entry for its targets (``sources: targets: {source: ..., status: illustrative}``).
+TARGETS = "targets"
+INPUT_WORDS: dict[str, str] = {
+    "actuals.csv": "Figures",
+    TARGETS: "Targets",
+    "action_plan.csv": "Action plan",
+    "recommendations.csv": "Recommendations and their progress",
+    "family_group.csv": "Family group figures",
+    "events.csv": "Events marked on the charts",
+    "partner_notes.csv": "Partners' notes",
+    "signoff.csv": "Sign-off",
+    "measures.yml": "The register of measures",
+}
+
+
+def input_words(name: str) -> str:
+    """An input in a reader's words: its name in :data:`INPUT_WORDS`, else its file name made into words.
+
+    >>> input_words("actuals.csv"), input_words("neighbourhoods/population.csv")
+    ('Figures', 'Neighbourhoods population')
+    """
+    if name in INPUT_WORDS:
+        return INPUT_WORDS[name]
+    words = name.rsplit(".", 1)[0].replace("/", " ").replace("_", " ").replace("-", " ").strip()
+    return words[:1].upper() + words[1:]
+
+
 # --- Statistical process control (Making Data Count's icons) --------------------------------
 
 COMMON_CAUSE = "common_cause"
@@ -237,23 +284,31 @@ ASSURANCE_CODES = (PASS, FAIL, HIT_AND_MISS)
 
 # code -> (symbol, words); the keys are the codes method/spc.py gives each point and each chart.
 VARIATION: dict[str, tuple[str, str]] = {
-    "common_cause": ("~", "Common cause variation: no significant change"),
-    "special_cause_improvement": ("⬆", "Special cause variation: improvement"),
-    "special_cause_concern": ("⬇", "Special cause variation: concern"),
-    "special_cause_neutral_high": ("↑", "Special cause variation: unusually high (neither better nor worse)"),
-    "special_cause_neutral_low": ("↓", "Special cause variation: unusually low (neither better nor worse)"),
+    "common_cause": ("~", "No unusual change: within the usual range of variation (common cause)"),
+    "special_cause_improvement": ("⬆", "An unusual change for the better (special cause improvement)"),
+    "special_cause_concern": ("⬇", "An unusual change for the worse (special cause concern)"),
+    "special_cause_neutral_high": ("↑", "Unusually high, neither better nor worse (special cause)"),
+    "special_cause_neutral_low": ("↓", "Unusually low, neither better nor worse (special cause)"),
 }
+# In tables, chart legends and badges: plain words only (the long words above name the term).
 VARIATION_SHORT: dict[str, str] = {
-    "common_cause": "Common cause",
-    "special_cause_improvement": "Improvement",
-    "special_cause_concern": "Concern",
+    "common_cause": "No unusual change",
+    "special_cause_improvement": "Unusual improvement",
+    "special_cause_concern": "Unusual worsening",
     "special_cause_neutral_high": "Unusually high",
     "special_cause_neutral_low": "Unusually low",
 }
 ASSURANCE: dict[str, tuple[str, str]] = {
-    "pass": ("✔", "Assurance: the target is consistently met"),
-    "fail": ("✘", "Assurance: the target will not be met without change to the process"),
-    "hit_and_miss": ("±", "Assurance: the target will be met only some of the time (hit and miss)"),
+    "pass": ("✔", "The target is consistently met: the usual range lies wholly on its right side (assurance: pass)"),
+    "fail": (
+        "✘",
+        "The target will not be met without a change to the process: the usual range lies wholly on its wrong "
+        "side (assurance: fail)",
+    ),
+    "hit_and_miss": (
+        "±",
+        "The target will be met only some of the time: it lies within the usual range (assurance: hit and miss)",
+    ),
 }
 
 # The four special-cause rules, in SPC.md's order (rules 1 to 4), by the names spc.csv's ``rules`` writes.
@@ -281,9 +336,9 @@ SPC_ICON_COLOURS: dict[str, tuple[str, str]] = {
     "hit_and_miss": ("#a6a6a6", "#000000"),
 }
 ASSURANCE_SHORT: dict[str, str] = {
-    "pass": "Pass: the target is consistently met",
-    "fail": "Fail: the target will not be met without change",
-    "hit_and_miss": "Hit and miss: the target is met only some of the time",
+    "pass": "Consistently met (pass)",
+    "fail": "Not met without a change (fail)",
+    "hit_and_miss": "Met only some of the time (hit and miss)",
 }
 
 # The answer to "Is there an unusual change in the pattern?" that each variation gives (a measure page's evidence).
@@ -295,6 +350,73 @@ VARIATION_ANSWERS: dict[str, str] = {
     "special_cause_neutral_low": "Yes: unusually low (special cause); the measure has no better direction.",
 }
 
+# The glossary: each technical term a reader meets, with the plain words the pages put before it and what it means.
+# (anchor, term, plain words, meaning). A page links the first use of each term, written after its plain words in
+# brackets ("the usual range of variation (common cause)"), to its entry on the glossary page.
+GLOSSARY: tuple[tuple[str, str, str, str], ...] = (
+    ("status", "status", "the traffic light",
+     "Green, amber or red (or achieved, or monitoring only): whether the measure is on track for its annual target, "
+     "judged by the forecast for the year end against the target. Each status is shown in words and with a "
+     "symbol as well as a colour."),
+    ("tolerance-band", "tolerance band", "the margin for amber",
+     "How far short of the target (usually 15% of it) a forecast may be and still be amber rather than red."),
+    ("profiled-target", "profiled target", "the share of the annual target due by now",
+     "The annual target spread across the year, evenly or following last year's pattern, so that the year to "
+     "date can be compared with it part way through the year."),
+    ("forecast", "forecast", "the projected figure for the year end",
+     "The year to date scaled up to a whole year by last year's pattern (or, without one, at the pace so far)."),
+    ("run-rate", "run rate", "the pace so far",
+     "The year to date spread evenly over the rest of the year."),
+    ("exception-item", "exception item", "a measure the board is asked to look at",
+     "An amber or red measure, a monitored measure that has worsened unusually or significantly, or a measure "
+     "with a return still due."),
+    ("spc", "SPC", "the check for unusual changes",
+     "Statistical process control: a chart of each period's figure with the average and the usual range of "
+     "variation worked out from the history, which shows whether the latest figures have changed beyond the "
+     "usual ups and downs. The report follows NHS England's Making Data Count."),
+    ("spc-variation", "SPC variation", "whether the latest figure is an unusual change",
+     "SPC's answer for the latest period: the usual ups and downs (common cause), or an unusual change (special "
+     "cause) for the better, for the worse, or neither."),
+    ("common-cause", "common cause", "the usual range of variation",
+     "The ups and downs a steady process gives from period to period by chance: nothing has changed."),
+    ("special-cause", "special cause", "an unusual change",
+     "A figure outside the usual range, or a run, a trend or a cluster near its edge that chance would rarely "
+     "give: something has changed."),
+    ("process-limits", "process limits", "the edges of the usual range",
+     "The lowest and highest figures the usual ups and downs give: the average plus or minus 2.66 times the "
+     "average change from one period to the next."),
+    ("trial-limits", "trial limits", "a provisional usual range",
+     "Edges of the usual range worked out from fewer than 12 periods, to be read with care."),
+    ("rebase", "rebase", "where the usual range was worked out afresh",
+     "A period where the process changed (a new recording rule, a new service): the average and the usual range "
+     "start again from there."),
+    ("assurance", "assurance", "whether the target will reliably be met",
+     "SPC's comparison of the usual range with the target: met every period (pass), met only some of the time "
+     "(hit and miss), or not met without a change to the process (fail)."),
+    ("hit-and-miss", "hit and miss", "met only some of the time",
+     "The target lies within the usual range: the usual ups and downs will meet it in some periods and miss it "
+     "in others."),
+    ("xmr-chart", "XmR", "the chart of each period with its usual range",
+     "The SPC chart: each period's figure (X) with the average and the process limits worked out from the "
+     "moving range (mR), the change from one period to the next."),
+    ("significant", "beyond chance", "a difference chance alone would rarely give",
+     "A change on last year that an exact test of the counts finds would happen by chance less than one time "
+     "in twenty (significant at 5%)."),
+    ("rate-ratio", "rate ratio", "this year's count as a multiple of last year's",
+     "This year's count to date divided by last year's for the same periods: 0.93 is 7% fewer."),
+    ("confidence-interval", "confidence interval", "the range the true figure is likely to lie in",
+     "A range worked out so that 95 times in 100 it contains the true figure: the wider it is, the less the "
+     "figures can tell."),
+    ("poisson", "Poisson", "the chance ups and downs of counted events",
+     "The pattern of chance variation in counts of separate events, such as incidents: used for the range of the "
+     "forecast and the family group's rates."),
+    ("family-group", "family group", "similar partnerships to compare with",
+     "The partnership's most similar group (iQuanta's): areas alike in population and make-up, compared by crimes "
+     "per 1,000 residents."),
+    ("illustrative", "illustrative", "not real figures",
+     "Figures or targets made up for an example or a demonstration; every page that shows them says so."),
+)  # fmt: skip
+
 # Where the traffic light and SPC tell different stories, and why: (the statuses, "variation" or "assurance",
 # the SPC code, the words; {status} is the status in a sentence).
 DISAGREEMENTS: tuple[tuple[tuple[str, ...], str, str, str], ...] = (
@@ -302,36 +424,36 @@ DISAGREEMENTS: tuple[tuple[tuple[str, ...], str, str, str], ...] = (
         EXCEPTION_STATUSES,
         "variation",
         COMMON_CAUSE,
-        "The status is {status} while nothing unusual has happened: meeting the target needs a change in the "
-        "process, not just the usual ups and downs.",
+        "The status is {status} while the figures stay within their usual range of variation (common cause): "
+        "meeting the target needs a change in the process, not just the usual ups and downs.",
     ),
     (
         ON_COURSE,
         "variation",
         CONCERN,
-        "The status is {status}, but SPC shows a significant change for the worse: on course for the target "
-        "today, but the trend needs watching.",
+        "The status is {status}, but the latest figure is an unusual change for the worse (special cause "
+        "concern): the target is met on the figures to date, but the trend needs watching.",
     ),
     (
         EXCEPTION_STATUSES,
         "variation",
         IMPROVEMENT,
-        "The status is {status}, but SPC shows a significant improvement: the process is getting better, "
-        "though not yet enough to meet the target.",
+        "The status is {status}, but the latest figure is an unusual change for the better (special cause "
+        "improvement): the process is getting better, though not yet enough to meet the target.",
     ),
     (
         ON_COURSE,
         "assurance",
         FAIL,
-        "Past periods alone would not reach each period's share of the target (SPC assurance), but the year so "
-        "far is on course: the recent figures are better than the history the limits were set on.",
+        "Past periods alone would not reach each period's share of the target (assurance: fail), but the year "
+        "so far meets it: the recent figures are better than the history the usual range was worked out from.",
     ),
     (
         EXCEPTION_STATUSES,
         "assurance",
         PASS,
-        "Past periods consistently met each period's share of the target (SPC assurance), but the year so far "
-        "does not: the recent figures are worse than the history the limits were set on.",
+        "Past periods reached each period's share of the target every time (assurance: pass), but the year so "
+        "far falls short: the recent figures are worse than the history the usual range was worked out from.",
     ),
 )
 
@@ -342,8 +464,8 @@ def disagreements(status: str, variation: str | None = "", assurance: str | None
     The SPC variation says whether anything changed, the assurance whether the process will meet the target;
     either can tell a different story from the status (:data:`DISAGREEMENTS`).
 
-    >>> disagreements("red", "common_cause")[0][:60]
-    'The status is red while nothing unusual has happened: meetin'
+    >>> disagreements("red", "common_cause")[0][:59]
+    'The status is red while the figures stay within their usual'
     >>> disagreements("green", "common_cause"), disagreements("green", assurance="fail")[0][:30]
     ((), 'Past periods alone would not r')
     """

@@ -178,8 +178,11 @@ class Position:
         average = f"the family group average of {_rate(self.msg_mean)}"
         where = f"is the same as {average}" if self.direction == "equal" else f"is {self.direction} {average}"
         if self.method == "poisson":
-            how = "significantly" if self.significant else "not significantly"
-            where += f" ({how}, 95% interval {_rate(self.low)} to {_rate(self.high)})"
+            how = "a difference beyond chance" if self.significant else "a difference within what chance explains"
+            where += (
+                f" ({how}: the true rate is likely to lie between {_rate(self.low)} and {_rate(self.high)}, "
+                "a 95% confidence interval)"
+            )
         elif self.method == "iquanta":
             inside = "outside" if self.significant else "within"
             where += (

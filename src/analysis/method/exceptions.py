@@ -11,12 +11,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from analysis.core.formatting import percent
+from analysis.core.periods import periods_in_words
 from analysis.core.vocabulary import CONCERN, EXCEPTION_STATUSES, MONITOR
 
 RULE = (
     "every measure with an amber or red status;",
-    "every monitored measure (no target) with special-cause variation of concern, or a significant worsening on "
-    "last year that is not down to small counts;",
+    "every monitored measure (no target) whose latest figure is an unusual change for the worse (special cause "
+    "concern), or that has worsened on last year beyond chance, not down to small counts;",
     "every measure with a return still due for the quarter.",
 )
 __doc__ += "\n".join(f"\n- {line}" for line in RULE)
@@ -36,8 +37,8 @@ def exception_reasons(row: Mapping) -> list[str]:
     >>> exception_reasons({"status": "monitor", "polarity": "lower", "change_vs_last_year": 0.171,
     ...                    "change_significant": "yes", "small_count": "no"})
     ['a significant worsening on last year (+17.1%)']
-    >>> exception_reasons({"status": "green", "periods_missing": "2015-09"})
-    ['returns still due: 2015-09']
+    >>> exception_reasons({"status": "green", "periods_missing": "2015-08;2015-09"})
+    ['returns still due: August 2015 and September 2015']
     >>> exception_reasons({"status": "monitor", "polarity": "monitor", "spc_variation": "special_cause_neutral_high"})
     []
     """
@@ -47,7 +48,7 @@ def exception_reasons(row: Mapping) -> list[str]:
         reasons.append(f"status {status}")
     if status == MONITOR:
         if row.get("spc_variation") == CONCERN:
-            reasons.append("special-cause variation of concern")
+            reasons.append("an unusual change for the worse (special cause concern)")
         change = row.get("change_vs_last_year")
         change = float(change) if change not in (None, "") and change == change else None
         if (
@@ -58,5 +59,5 @@ def exception_reasons(row: Mapping) -> list[str]:
             reasons.append(f"a significant worsening on last year ({percent(change)})")
     missing = str(row.get("periods_missing") or "")
     if missing:
-        reasons.append(f"returns still due: {missing.replace(';', ', ')}")
+        reasons.append(f"returns still due: {periods_in_words([p for p in missing.split(';') if p])}")
     return reasons

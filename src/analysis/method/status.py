@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from analysis.core.formatting import relative
 from analysis.core.periods import (
     PERIODS_PER_YEAR,
     Quarter,
@@ -403,7 +404,7 @@ def measure_status(measure: Measure, series: Series, quarter: Quarter) -> Measur
     ytd_actual = year_to(series, window[:k], measure.aggregation, complete=False)
     assert ytd_actual is not None
     last_year_ytd = year_to(series, last_year[:k], measure.aggregation, complete=True)
-    change = ytd_actual / last_year_ytd - 1 if last_year_ytd else None
+    change = relative(ytd_actual, last_year_ytd) if last_year_ytd else None  # in decimal: halves stay halves
     ytd_target = profiled_target(
         annual_target, k, n, measure.aggregation, measure.profile, last_year_ytd, last_year_total
     )

@@ -23,7 +23,7 @@ from analysis.pipeline import interrupt
 from analysis.pipeline.build import BuildOptions, BuildResult, build_quarter, start_writing
 from analysis.pipeline.lock import folder_lock
 from analysis.processed.atomic import write_text_atomic
-from analysis.site.area import AreaEntry, overview_page
+from analysis.site.area import AreaEntry, area_name, overview_page
 
 
 @dataclass(frozen=True)
@@ -186,7 +186,8 @@ def _build_all(
     with notebook_executor(executor, scheduler) as pool, ThreadPoolExecutor(max_workers=4 if pool else 1) as threads:
         outcomes = list(threads.map(lambda f: one(f, pool), folders))
     entries = [AreaEntry(o.slug, o.folder.name, o.ok, o.error) for o in outcomes]
-    write_text_atomic(out_dir / "_site" / "index.html", overview_page(out_dir, entries))
+    area = area_name(folders[0].resolve().parent)  # the folder the partnerships are in names the area
+    write_text_atomic(out_dir / "_site" / "index.html", overview_page(out_dir, entries, area))
     if options.progress:
         print(area_summary(outcomes, [q for q in quarters if q]), file=sys.stderr)
     return outcomes

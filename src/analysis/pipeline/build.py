@@ -32,7 +32,7 @@ from analysis.pipeline.faults import point
 from analysis.pipeline.lock import folder_lock, once
 from analysis.pipeline.publish import DEFAULT_KEEP, check_folders, publish_quarter, tidy
 from analysis.processed.atomic import replace_path, staging
-from analysis.processed.contract import MANIFEST, MEASURE_STATUS, NEIGHBOURHOODS, measure_slice
+from analysis.processed.contract import MANIFEST, MEASURE_STATUS, NEIGHBOURHOODS, REGISTER, measure_slice
 from analysis.processed.manifest import manifest, manifest_text
 from analysis.processed.tables import compute_tables, write_tables
 
@@ -70,6 +70,16 @@ def warn_returns_due(inputs: Inputs, q: Quarter) -> str:
     return text
 
 
+def warn_stale_text(files: dict[str, str]) -> str:
+    """Print, as warnings on stderr, each text written before one of its figures changed; return the text."""
+    from analysis.processed.stale import stale_in, stale_lines
+
+    text = "\n".join(f"warning: {line}" for line in stale_lines(stale_in(files)))
+    if text:
+        print(text, file=sys.stderr, flush=True)
+    return text
+
+
 def start_writing(
     out_dir: Path, *, keep: int | None = None, data_dir: Path | None = None, partnership: str = ""
 ) -> None:
@@ -96,6 +106,7 @@ def write_status(data_dir: Path, out_dir: Path, quarter: str | None) -> tuple[st
         q = choose_quarter(inputs, quarter)
         out = OutputPaths(out_dir)
         files = compute_tables(inputs, q, out)
+        warn_stale_text(files)
         with staging(out_dir) as stage:
             write_tables(files, stage / "processed")
             (stage / "processed" / MANIFEST).write_text(
@@ -172,7 +183,8 @@ def notebook_jobs(
     stage_root: Path,
     input_hashes: dict,
 ) -> list[NotebookJob]:
-    """The dashboard, the strategic assessment, the method page, one notebook per theme group and one per measure.
+    """The dashboard, the strategic assessment, the method page, the glossary, one notebook per theme group and one
+    per measure.
 
     Every notebook is handed ``processed_dir``, the folder of this quarter's
     built tables (a partnership's own folder in a force-wide build), and reads
@@ -195,6 +207,7 @@ def notebook_jobs(
             everything + json.dumps(input_hashes, sort_keys=True).encode(),
             published,
         ),
+        NotebookJob("glossary.ipynb", NOTEBOOKS / "glossary.ipynb", common, files[REGISTER].encode(), published),
     ]
     if NEIGHBOURHOODS.name in files:  # the data folder has neighbourhoods/: a page of the small areas
         jobs.append(
@@ -312,6 +325,8 @@ def _build_quarter(data_dir: Path, out_dir: Path, quarter: str | Quarter | None,
         if options.progress:
             warn_returns_due(inputs, q)
         files = compute_tables(inputs, q, out)
+        if options.progress:
+            warn_stale_text(files)
         started = time.perf_counter()
         with staging(out_dir) as stage_root:
             stage = Staged(OutputPaths(stage_root, options.partnership), str(q))

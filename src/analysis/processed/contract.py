@@ -483,11 +483,28 @@ YEAR_ACTIONS = Table(
     optional=True,
 )
 
+TEXT_BASIS = Table(
+    "text_basis.csv",
+    (
+        text("measure_id", required=True),
+        text("text", required=True),  # commentary, "position: <task>" or "note: <period>"
+        text("text_hash", required=True),  # the first 16 hex digits of the text's SHA-256
+        text("figure", required=True),  # a period of the year to the quarter's end, "quarter" or "year to date"
+        number("shown"),  # the figure when the text was first built with this hash (empty: no value then)
+        number("now"),  # the figure in this build
+    ),
+    key=("measure_id", "text", "figure"),
+    doc="Each measure's commentary, positions and notes by their hash, beside the figures they were written "
+    "beside and today's: where the two differ the text is stale (analysis.processed.stale).",
+    optional=True,  # a quarter built before it was recorded has none
+)
+
 TABLES: tuple[Table, ...] = (
     MEASURE_STATUS, SPC, MEASURE_SERIES, ACTION_PLAN, RECOMMENDATIONS, FAMILY_GROUP, FAMILY_GROUP_RANK,
     FAMILY_GROUP_POSITION, FAMILY_GROUP_FUNNEL, EXCEPTIONS, CHANGES, STATUS_HISTORY, PARTNER_NOTES, EVENTS,
     NEIGHBOURHOODS, NEIGHBOURHOOD_WARDS,
     SIGNOFF, FAMILY_GROUP_QUARTERS, YEAR_END, YEAR_ACTIONS,
+    TEXT_BASIS,
 )  # fmt: skip
 """Every processed table; each is in a built quarter unless it is ``optional``."""
 TABLE_NAMES = tuple(t.name for t in TABLES)

@@ -44,6 +44,7 @@ from analysis.processed.contract import (
     SPC,
     STATUS_HISTORY,
     TABLE_NAMES,
+    TEXT_BASIS,
     Table,
     commentary_file,
 )
@@ -57,7 +58,7 @@ if TYPE_CHECKING:  # the inputs module loads pandera, which the notebooks' kerne
     from analysis.inputs.tables import Inputs
 
 
-def _beyond_the_light(m: Measure, s: MeasureStatus, series: dict[str, float]) -> tuple[dict, pd.DataFrame | None]:
+def beyond_the_light(m: Measure, s: MeasureStatus, series: dict[str, float]) -> tuple[dict, pd.DataFrame | None]:
     """SPC variation and assurance, the significance of the change on last year and the odds."""
     extra: dict = {}
     points = increments(series, m.frequency) if m.aggregation == CUMULATIVE else series  # SPC on the increases
@@ -84,6 +85,41 @@ def _beyond_the_light(m: Measure, s: MeasureStatus, series: dict[str, float]) ->
     return extra, (spc.frame if spc is not None else None)
 
 
+def status_row(register: Register, m: Measure, s: MeasureStatus, extra: dict) -> dict:
+    """One measure's row of ``measure_status.csv``: the method's figures, the register's settings and ``extra``
+    (SPC, the change on last year and the odds, from :func:`beyond_the_light`)."""
+    return {
+        "measure_id": m.id,
+        "title": m.title,
+        "priority": m.priority,
+        "lead": m.lead,
+        "polarity": m.polarity,
+        "frequency": m.frequency,
+        "period_end": s.period_end,
+        "ytd_actual": s.ytd_actual,
+        "ytd_target": s.ytd_target,
+        "annual_target": s.annual_target,
+        "last_year_ytd": s.last_year_ytd,
+        "last_year_total": s.last_year_total,
+        "change_vs_last_year": s.change_vs_last_year,
+        "forecast": s.forecast,
+        "status": s.status,
+        "aggregation": m.aggregation,
+        "unit": m.unit,
+        "status_label": register.label(s.status),
+        "periods_elapsed": s.periods_elapsed,
+        "periods_in_year": s.periods_in_year,
+        "quarter_actual": s.quarter_actual,
+        "last_year_quarter_actual": s.last_year_quarter_actual,
+        "lag": m.lag,
+        "periods_missing": ";".join(s.periods_missing),
+        "status_method": m.status_method,
+        "profile": m.profile,
+        "amber_tolerance": m.amber_tolerance,
+        **extra,
+    }
+
+
 def status_and_spc(inputs: Inputs, quarter: Quarter) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The status table (one row per measure, in register order, contract columns first) and spc.csv."""
     register = inputs.register
@@ -93,43 +129,12 @@ def status_and_spc(inputs: Inputs, quarter: Quarter) -> tuple[pd.DataFrame, pd.D
         series = inputs.series(m.id)
         s = measure_status(m, series, quarter)
         try:
-            extra, spc_frame = _beyond_the_light(m, s, series)
+            extra, spc_frame = beyond_the_light(m, s, series)
         except RebaseError as err:  # the register's rebases cannot split this report's series (SPC.md)
             raise _rebase_error(inputs, m.id, quarter, s.period_end, err) from None
         if spc_frame is not None:
             spc_frames.append(spc_frame)
-        rows.append(
-            {
-                "measure_id": m.id,
-                "title": m.title,
-                "priority": m.priority,
-                "lead": m.lead,
-                "polarity": m.polarity,
-                "frequency": m.frequency,
-                "period_end": s.period_end,
-                "ytd_actual": s.ytd_actual,
-                "ytd_target": s.ytd_target,
-                "annual_target": s.annual_target,
-                "last_year_ytd": s.last_year_ytd,
-                "last_year_total": s.last_year_total,
-                "change_vs_last_year": s.change_vs_last_year,
-                "forecast": s.forecast,
-                "status": s.status,
-                "aggregation": m.aggregation,
-                "unit": m.unit,
-                "status_label": register.label(s.status),
-                "periods_elapsed": s.periods_elapsed,
-                "periods_in_year": s.periods_in_year,
-                "quarter_actual": s.quarter_actual,
-                "last_year_quarter_actual": s.last_year_quarter_actual,
-                "lag": m.lag,
-                "periods_missing": ";".join(s.periods_missing),
-                "status_method": m.status_method,
-                "profile": m.profile,
-                "amber_tolerance": m.amber_tolerance,
-                **extra,
-            }
-        )
+        rows.append(status_row(register, m, s, extra))
     spc = pd.concat(spc_frames, ignore_index=True) if spc_frames else SPC.frame()
     return MEASURE_STATUS.frame(rows), spc[list(SPC.names)]
 
@@ -317,6 +322,9 @@ def compute_tables(inputs: Inputs, q: Quarter, out: OutputPaths) -> dict[str, st
     files = quarter_tables(inputs, q)
     previous = out.processed(str(q.previous)).resolve()  # one published version, whatever switches meanwhile
     files[CHANGES.name] = changes_since(previous, files, str(q.previous))
+    from analysis.processed.stale import basis_now
+
+    files[TEXT_BASIS.name] = TEXT_BASIS.text(basis_now(inputs, q, out.processed(str(q)).resolve()))
     files[STATUS_HISTORY.name] = status_history(
         out.processed_root, q, files[MEASURE_STATUS.name], inputs.register.partnership
     )

@@ -194,7 +194,7 @@ def family_group(data: QuarterData) -> Html:
         [r.partnership, number(r.crimes), number(r.population), number(r.rate_per_1000, 1), int(r.rank)]
         for r in ranked.itertuples()
     ]
-    source = data.register.population_source or "as supplied in family_group.csv"
+    source = data.register.population_source or "as supplied with the family group figures"
     method = where["method"]
     return section(
         "Family group position",

@@ -365,25 +365,27 @@ def _spc_words(
     last = data.iloc[-1]
     flagged = data[data["point_type"] != COMMON_CAUSE]
     text = (
-        f"XmR chart of {unit or 'values'} for {len(data)} periods to {last['label']}"
-        + (f", in {len(bounds)} segments (limits recalculated at each rebase)" if len(bounds) > 1 else "")
+        f"Chart of each period's {unit or 'figure'} with its usual range (XmR) for {len(data)} periods to "
+        f"{last['label']}"
+        + (f", in {len(bounds)} segments (the range worked out afresh at each rebase)" if len(bounds) > 1 else "")
         + ": "
         + "; ".join(_segment_words(data, a, b, t, len(bounds) > 1) for (a, b), t in zip(bounds, trial, strict=True))
         + (f"; target {number(target)} per period" if target is not None else "")
         + (
-            "; special cause at " + ", ".join(f"{r.label} ({r.kind.lower()})" for r in flagged.itertuples())
+            "; unusual changes (special cause) at "
+            + ", ".join(f"{r.label} ({r.kind.lower()})" for r in flagged.itertuples())
             if not flagged.empty
-            else "; no special-cause points"
+            else "; no unusual change (special cause)"
         )
         + _marks_text(found)
         + "."
     )
     caption = (
-        "Statistical process control (XmR) chart: solid black line the mean, dashed lines the process limits, "
-        "each labelled with its value"
+        "Each period's figure with its usual range (an XmR chart of statistical process control): solid black line "
+        "the average, dashed lines the edges of the usual range (process limits), each labelled with its value"
         + (", drawn separately for each segment" if len(bounds) > 1 else "")
         + (", long-dashed green line the target per period" if target is not None else "")
-        + ("; sparsely dashed limits are trial limits (fewer than 12 points)" if any(trial) else "")
+        + ("; sparsely dashed edges are a provisional range (trial limits: fewer than 12 points)" if any(trial) else "")
         + ("; a solid red line marks a rebase, a dotted red line an event, each as listed below" if found else "")
         + "."
     )
@@ -394,8 +396,8 @@ def _segment_words(data: pd.DataFrame, start: int, stop: int, trial: bool, sever
     first, last = data.iloc[start], data.iloc[stop - 1]
     where = f"{first['label']} to {last['label']} " if several else ""
     return (
-        f"{where}mean {number(first['mean'])}, process limits {number(first['lower_limit'])} to "
-        f"{number(first['upper_limit'])}" + (" (trial limits: fewer than 12 points)" if trial else "")
+        f"{where}average {number(first['mean'])}, usual range {number(first['lower_limit'])} to "
+        f"{number(first['upper_limit'])}" + (" (provisional: trial limits, fewer than 12 points)" if trial else "")
     )
 
 

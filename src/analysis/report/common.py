@@ -24,6 +24,9 @@ from analysis.core.vocabulary import (
     OFFICIAL,
     SOURCE_STATUS_WORDS,
     STATUS_SHORT,
+    TARGET_STATUS_WORDS,
+    TARGETS,
+    input_words,
 )
 from analysis.core.vocabulary import STATUS_CODES as STATUS_ORDER
 from analysis.method.exceptions import RULE
@@ -147,7 +150,8 @@ def action_table(tasks: pd.DataFrame, level: int = 4) -> Html:
 
 
 def sources_note(data: QuarterData, *files: str) -> Html | None:
-    """Where the page's inputs come from, each marked official, provisional or illustrative in words."""
+    """Where the page's inputs come from, each named in words (never by its file) and marked official,
+    provisional or illustrative; the register's ``targets`` entry says where the targets come from."""
     items = []
     for name in files:
         source = data.register.sources.get(name)
@@ -156,11 +160,64 @@ def sources_note(data: QuarterData, *files: str) -> Html | None:
         words = SOURCE_STATUS_WORDS.get(source.status, source.status)
         strong = source.status != OFFICIAL
         items.append(
-            [element("code", name), ": ", source.source, " (", element("strong", words) if strong else words, ")"]
+            [
+                element("span", input_words(name), class_="source-name"),
+                ": ",
+                source.source,
+                " (",
+                element("strong", words) if strong else words,
+                ")",
+            ]
         )
     if not items:
         return None
     return element("aside", element("h2", "Sources"), bullets(items), class_="sources", aria_label="Sources")
+
+
+def not_official(data: QuarterData, name: str) -> str:
+    """The status of an input that is not official (``illustrative`` or ``provisional``); ``""`` when it is, or
+    the register does not say."""
+    source = data.register.sources.get(name)
+    return "" if source is None or source.status == OFFICIAL else source.status
+
+
+def source_mark(data: QuarterData, name: str) -> Html | None:
+    """A mark beside rows or figures from an input that is not official: "(illustrative: not real figures)"."""
+    status = not_official(data, name)
+    if not status:
+        return None
+    words = SOURCE_STATUS_WORDS.get(status, status)
+    return element("span", f"({words[:1].lower()}{words[1:]})", class_=f"source-mark source-{status}")
+
+
+def target_cell(data: QuarterData, value: object, short: bool = False) -> Html | str:
+    """An annual target for a table cell, marked "(illustrative)" or "(provisional)" when the register's
+    ``sources: targets:`` says its targets are; ``short`` marks it with an asterisk for a narrow column (the
+    words stay for screen readers, and :func:`target_key` says what the asterisk means)."""
+    shown = number(value)
+    status = not_official(data, TARGETS) if present(value) else ""
+    if not status:
+        return shown
+    if short:
+        return fragment(
+            shown,
+            element("span", "*", class_=f"source-mark source-{status}", aria_hidden="true"),
+            element("span", f" ({status})", class_="visually-hidden"),
+        )
+    return fragment(shown, " ", element("span", f"({status})", class_=f"source-mark source-{status}"))
+
+
+def target_key(data: QuarterData) -> Html | None:
+    """What the asterisk of :func:`target_cell` means, for a table that uses it; ``None`` when targets are
+    official."""
+    status = not_official(data, TARGETS)
+    if not status:
+        return None
+    return paragraph(
+        element("span", "*", class_=f"source-mark source-{status}", aria_hidden="true"),
+        f" {TARGET_STATUS_WORDS.get(status, status)[:1].upper()}{TARGET_STATUS_WORDS.get(status, status)[1:]}.",
+        class_="source-note",
+    )
 
 
 def exception_rule() -> Html:
@@ -206,13 +263,21 @@ def summary_box(data: QuarterData) -> Html:
     )
 
 
-def target_text(measure: Measure, row: pd.Series, fy: int) -> str:
-    """What the measure is aiming for this year, in words (plain text)."""
+def target_text(measure: Measure, row: pd.Series, fy: int, status: str = "") -> str:
+    """What the measure is aiming for this year, in words (plain text); ``status`` is the targets' source status
+    when it is not official (:func:`not_official`), said after the target.
+
+    >>> from analysis.core.register import Measure
+    >>> m = Measure("asb", "ASB", "P", "lower", "monthly", unit="crimes")
+    >>> target_text(m, {"annual_target": 960.0}, 2024), target_text(m, {"annual_target": 960.0}, 2024, "illustrative")
+    ('2024/25 target: not more than 960 crimes', "2024/25 target: not more than 960 crimes (an illustrative target, not the partnership's own)")
+    """
     if not present(row["annual_target"]):
         return "No target: monitoring only"
     verb = "at least" if measure.polarity == "higher" else "not more than"
     unit = f" {measure.unit}" if measure.unit else ""
-    return f"{fy_short(fy)} target: {verb} {number(row['annual_target'])}{unit}"
+    marked = f" ({TARGET_STATUS_WORDS.get(status, status)})" if status else ""
+    return f"{fy_short(fy)} target: {verb} {number(row['annual_target'])}{unit}{marked}"
 
 
 def exception_items(data: QuarterData, link_prefix: str = "measures/") -> Html:
@@ -229,8 +294,9 @@ def exception_items(data: QuarterData, link_prefix: str = "measures/") -> Html:
         against = f" against a profiled target of {number(row['ytd_target'])}" if present(row["ytd_target"]) else ""
         change = f"; {percent(row['change_vs_last_year'])} on last year" if present(row["change_vs_last_year"]) else ""
         figures = f"Year to date {number(row['ytd_actual'])}{against}; forecast {number(row['forecast'])} for the year{change}."
+        mark = source_mark(data, "action_plan.csv")
         improvement = (
-            [paragraph(element("strong", "Planned improvement:")), bullets(plans)]
+            [paragraph(element("strong", "Planned improvement:"), " ", mark), bullets(plans)]
             if plans
             else paragraph(element("strong", "Planned improvement:"), " none recorded in the action plan.")
         )
@@ -238,7 +304,11 @@ def exception_items(data: QuarterData, link_prefix: str = "measures/") -> Html:
             element(
                 "article",
                 element("h3", measure_link(m, link_prefix)),
-                paragraph(status_cell(data, row["status"]), " – ", target_text(m, row, data.quarter.fy)),
+                paragraph(
+                    status_cell(data, row["status"]),
+                    " – ",
+                    target_text(m, row, data.quarter.fy, not_official(data, TARGETS)),
+                ),
                 paragraph(figures),
                 paragraph("Why it is an exception: ", item.reason, ".", class_="reason"),
                 paragraph(verdict(row.to_dict(), data.register.label(row["status"])).why, class_="verdict-why"),

@@ -19,7 +19,7 @@ import pandas as pd
 
 from analysis.core.formatting import number, percent
 from analysis.core.periods import PeriodError, period_name
-from analysis.core.vocabulary import ASSURANCE_SHORT, disagreements
+from analysis.core.vocabulary import ASSURANCE_SHORT, TARGETS, disagreements
 from analysis.processed.quarter import QuarterData, load_quarter
 from analysis.report.common import (
     NO_MEASURE,
@@ -31,6 +31,8 @@ from analysis.report.common import (
     sources_note,
     status_cell,
     summary_box,
+    target_cell,
+    target_key,
 )
 from analysis.report.html import Html, bullets, element, paragraph, section, table
 from analysis.report.icons import assurance_icon, variation_icon, variation_words
@@ -55,7 +57,7 @@ HEADER = [
     "Lead",
     "Status",
     "Last quarter",
-    "SPC variation",
+    "Unusual change (SPC)",
     "This quarter",
     "Year to date",
     "Profiled target",
@@ -68,7 +70,11 @@ HEADER = [
 def title(data: QuarterData) -> Html:
     """The partnership and the quarter."""
     text = f"{data.register.partnership}: performance report for {data.quarter.label} ({data.quarter})"
-    return element("header", paragraph(text, class_="subtitle"), sources_note(data, "actuals.csv"))
+    return element(
+        "header",
+        paragraph(text, class_="subtitle"),
+        sources_note(data, "actuals.csv", TARGETS, "action_plan.csv"),
+    )
 
 
 @SECTIONS
@@ -101,7 +107,7 @@ def measures(data: QuarterData) -> Html:
                     quarter_figure(r),
                     number(r["ytd_actual"]),
                     number(r["ytd_target"]),
-                    number(r["annual_target"]),
+                    target_cell(data, r["annual_target"], short=True),
                     percent(r["change_vs_last_year"]),
                 ]
             )
@@ -114,8 +120,15 @@ def measures(data: QuarterData) -> Html:
         if (found := disagreements(r.status, r.spc_variation))  # the variation's: the table shows no assurance
     ]
     if notes:
-        parts.append(section("Where the traffic light and SPC disagree", bullets(notes), level=3, cls="disagreements"))
-    return section("Measures by priority", *parts, cls="dashboard")
+        parts.append(
+            section(
+                "Where the status and the check for unusual changes disagree",
+                bullets(notes),
+                level=3,
+                cls="disagreements",
+            )
+        )
+    return section("Measures by priority", target_key(data), *parts, cls="dashboard")
 
 
 def _with_words(icon: Html, words: str) -> Html:
@@ -135,17 +148,17 @@ def icon_summary(data: QuarterData) -> Html:
                 status_cell(data, r["status"]),
                 _with_words(variation_icon(variation, m.polarity), variation_words(variation, m.polarity))
                 if variation
-                else "No SPC chart",
+                else "No chart of the usual range",
                 _with_words(assurance_icon(assurance), ASSURANCE_SHORT[assurance]) if assurance else "No assurance",
             ]
         )
     return section(
         "Variation and assurance",
         paragraph(
-            "Each measure's statistical process control in the icons of NHS England's Making Data Count, beside its "
-            "traffic light. Variation: has the latest figure changed beyond the usual ups and downs, and which way? "
-            "Assurance: will the process reliably meet the target? A measure monitored without a target has no "
-            "assurance.",
+            "Beside each measure's status, its check for unusual changes (statistical process control), in the icons "
+            "of NHS England's Making Data Count. Variation: has the latest figure changed beyond the usual ups and "
+            "downs, and which way? Assurance: will the target reliably be met at the pace of the usual range? A "
+            "measure monitored without a target has no assurance.",
             class_="method",
         ),
         table(
@@ -251,7 +264,7 @@ def changes(data: QuarterData) -> Html:
             table(["Measure", f"Status in {then}", "Status now"], rows, caption="Changes of status", numeric_from=99)
         )
     if variation.empty:
-        parts.append(paragraph("No measure's SPC variation changed."))
+        parts.append(paragraph("No measure's latest figure changed between the usual range and an unusual change."))
     else:
         rows = [
             [name(r), variation_badge(r.before or None, short=True), variation_badge(r.after or None, short=True)]
@@ -259,9 +272,9 @@ def changes(data: QuarterData) -> Html:
         ]
         parts.append(
             table(
-                ["Measure", f"Variation in {then}", "Variation now"],
+                ["Measure", f"Unusual change? In {then}", "Now"],
                 rows,
-                caption="Changes of SPC variation",
+                caption="Changes between the usual range of variation and an unusual change (SPC variation)",
                 numeric_from=99,
             )
         )

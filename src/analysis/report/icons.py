@@ -82,9 +82,9 @@ def variation_words(code: str, polarity: str) -> str:
     """The variation in words, high or low included.
 
     >>> variation_words("special_cause_improvement", "lower"), variation_words("special_cause_concern", "lower")
-    ('Improvement (low)', 'Concern (high)')
+    ('Unusual improvement (low)', 'Unusual worsening (high)')
     >>> variation_words("common_cause", "higher"), variation_words("special_cause_neutral_high", "monitor")
-    ('Common cause', 'Unusually high')
+    ('No unusual change', 'Unusually high')
     """
     words = VARIATION_SHORT[code]
     if code in (IMPROVEMENT, CONCERN):

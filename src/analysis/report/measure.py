@@ -19,17 +19,22 @@ import pandas as pd
 from analysis.core.formatting import number, percent, present
 from analysis.core.periods import fy_short, parse_quarter, period_label, period_name
 from analysis.core.register import Measure
-from analysis.core.vocabulary import ACHIEVED, MONITOR, NO_DATA, POLARITY_WORDS, UNJUDGED, disagreements
-from analysis.processed.contract import ACTION_PLAN, EVENTS, PARTNER_NOTES, SPC
+from analysis.core.vocabulary import ACHIEVED, MONITOR, POLARITY_WORDS, TARGETS, UNJUDGED, disagreements
+from analysis.core.vocabulary import ACTION_TERM_WORDS as TERM_WORDS
+from analysis.processed.contract import ACTION_PLAN, EVENTS, PARTNER_NOTES, SPC, TEXT_BASIS
 from analysis.processed.quarter import QuarterData, load_quarter
+from analysis.processed.stale import COMMENTARY, NOTE, POSITION, StaleText, figure_name, stale_texts
 from analysis.report import charts, returns
 from analysis.report import narrative as drafting
 from analysis.report.common import (
     ACTION_HEADER,
-    action_rows,
+    action_status_cell,
+    not_official,
     number_cell,
+    source_mark,
     sources_note,
     status_cell,
+    target_cell,
     target_text,
 )
 from analysis.report.html import Html, bullets, element, markdown, paragraph, section, table
@@ -78,30 +83,6 @@ def _sentence(text: str) -> str:
     return text[0].upper() + text[1:]
 
 
-NUMBER_WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six"}
-
-
-def lag_words(period_end: str, last_month: str, frequency: str, lag: int) -> str:
-    """How far behind the quarter's end a measure's data are, in months or quarters.
-
-    >>> lag_words("2015-05", "2015-06", "monthly", 1), lag_words("2015-04", "2015-06", "monthly", 1)
-    ('one month behind', 'two months behind')
-    >>> lag_words("2014-15-Q4", "2015-06", "quarterly", 1)
-    'one quarter behind'
-    """
-    try:
-        py, pm = (int(x) for x in period_end.split("-"))
-        ly, lm = (int(x) for x in last_month.split("-"))
-        months = (ly * 12 + lm) - (py * 12 + pm)
-    except ValueError:
-        months = 0
-    if frequency == "quarterly" or months <= 0:
-        n, unit = (months // 3 if months >= 3 else max(lag, 1)), "quarter"
-    else:
-        n, unit = months, "month"
-    return f"{NUMBER_WORDS.get(n, str(n))} {unit}{'' if n == 1 else 's'} behind"
-
-
 def measure_verdict(data: QuarterData, measure_id: str) -> Verdict:
     """The measure's one verdict, in the register's words for its status."""
     row = data.status_row(measure_id)
@@ -129,19 +110,22 @@ def headline(data: QuarterData, measure_id: str) -> Html:
     ]
     if m.threads:
         facts.append(("Golden threads", ", ".join(m.threads)))
-    lagged = None
-    if present(row["period_end"]) and row["period_end"] not in (data.quarter.last_month, str(data.quarter)):
-        behind = lag_words(str(row["period_end"]), data.quarter.last_month, m.frequency, m.lag)
-        lagged = paragraph(f"Data to the end of {period_name(row['period_end'])} ({behind}).", class_="lag")
+    statement = returns.data_statement(row, data.quarter)  # how far the figures go and what is due, said once
     return element(
         "header",
         paragraph(returns.status_on_data(data, row), class_="headline-status"),
         paragraph(v.why, class_="verdict-why"),
         element("ul", [element("li", n) for n in v.notes], class_="verdict-notes") if v.notes else None,
-        paragraph(target_text(m, row, data.quarter.fy), class_="target"),
-        lagged,
+        paragraph(target_text(m, row, data.quarter.fy, not_official(data, TARGETS)), class_="target"),
+        paragraph(statement, class_="lag incomplete" if returns.missing_periods(row) else "lag") if statement else None,
         element("dl", [[element("dt", k), element("dd", v)] for k, v in facts], class_="facts"),
-        sources_note(data, "actuals.csv", *(["events.csv"] if _events(data, measure_id) else [])),
+        sources_note(
+            data,
+            "actuals.csv",
+            TARGETS,
+            *(["events.csv"] if _events(data, measure_id) else []),
+            *(["action_plan.csv"] if not _linked_tasks(data, measure_id).empty else []),
+        ),
         class_="measure-head",
     )
 
@@ -150,7 +134,7 @@ def headline(data: QuarterData, measure_id: str) -> Html:
 def figures(data: QuarterData, measure_id: str) -> Html:
     """The quarter's own figure, the year to date against the profiled target and last year, and the forecast.
 
-    An incomplete measure says so in words beside its figures; when the quarter
+    An incomplete measure's quarter reads "so far" (the headline says which returns are due); when the quarter
     has no value of its own its figure reads "no return yet".
     """
     m, row = _measure(data, measure_id)
@@ -164,18 +148,11 @@ def figures(data: QuarterData, measure_id: str) -> Html:
         [f"Same period last year ({fy_short(fy - 1)})", number(row["last_year_ytd"])],
         ["Change on last year", percent(row["change_vs_last_year"])],
         ["Forecast for the year", number(row["forecast"])],
-        [f"Annual target {fy_short(fy)}", number(row["annual_target"])],
+        [f"Annual target {fy_short(fy)}", target_cell(data, row["annual_target"])],
         [f"Total last year ({fy_short(fy - 1)})", number(row["last_year_total"])],
     ]
-    note = returns.incomplete_note(row)
-    incomplete = (
-        paragraph(note, " Status: ", returns.status_on_data(data, row), ".", class_="incomplete")
-        if note and row["status"] != NO_DATA
-        else (paragraph(note, class_="incomplete") if note else None)
-    )
     return section(
         "Year to date",
-        incomplete,
         table(["Figure", "Value"], rows, caption=f"{m.title}: key figures"),
     )
 
@@ -212,7 +189,7 @@ def history(data: QuarterData, measure_id: str) -> Html:
         heading,
         paragraph(travel, class_="direction"),
         table(
-            ["Quarter", "Status", "Year to date", "Forecast", "SPC variation"],
+            ["Quarter", "Status", "Year to date", "Forecast", "Unusual change (SPC)"],
             body,
             caption=f"{m.title}: quarter by quarter",
             numeric_from=2,
@@ -282,14 +259,53 @@ def _events(data: QuarterData, measure_id: str) -> list[tuple[str, str]]:
     return sorted(zip(rows["period"], rows["text"], strict=True))
 
 
+def _stale(data: QuarterData, measure_id: str) -> dict[str, StaleText]:
+    """The measure's texts written before one of their figures changed, by label (``text_basis.csv``)."""
+    return {s.text: s for s in stale_texts(data.table(TEXT_BASIS), measure_id)}
+
+
+def stale_mark(stale: StaleText | None) -> Html | None:
+    """A text written before its figures changed, said so beside it: which figures, then and now.
+
+    >>> from analysis.processed.stale import Changed
+    >>> print(stale_mark(StaleText("asb", "commentary", (Changed("2015-08", 902.0, 920.0),))))
+    <p class="stale" role="note"><strong>Written before a figure changed:</strong> when this was written, August 2015 was 902 (now 920). The text may quote the old figure.</p>
+    """
+    if stale is None:
+        return None
+    parts = [
+        f"{figure_name(c.figure)} {'had no figure yet' if c.shown is None else 'was ' + number(c.shown)} "
+        f"(now {'none' if c.now is None else number(c.now)})"
+        for c in stale.changes
+    ]
+    listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    several = len(stale.changes) > 1
+    return paragraph(
+        element("strong", "Written before figures changed:" if several else "Written before a figure changed:"),
+        f" when this was written, {listed}. The text may quote the old figure{'s' if several else ''}.",
+        class_="stale",
+        role="note",
+    )
+
+
 @SECTIONS
 def narrative(data: QuarterData, measure_id: str) -> Html:
-    """The drafted sentences, then the analyst's commentary when there is one."""
+    """The drafted sentences, then the analyst's commentary and the partners' notes, each marked when it was
+    written before one of its figures changed."""
     m, row = _measure(data, measure_id)
     text = drafting.draft(row.to_dict(), data.quarter, m.unit)
     note = data.commentary.get(measure_id)
+    stale = _stale(data, measure_id)
     commentary = (
-        element("div", element("h3", "Analyst commentary"), markdown(note), class_="commentary") if note else None
+        element(
+            "div",
+            element("h3", "Analyst commentary"),
+            stale_mark(stale.get(COMMENTARY)),
+            markdown(note),
+            class_="commentary",
+        )
+        if note
+        else None
     )
     notes = data.table(PARTNER_NOTES)
     notes = notes[notes["measure_id"] == measure_id] if not notes.empty else notes
@@ -298,7 +314,13 @@ def narrative(data: QuarterData, measure_id: str) -> Html:
             "div",
             element("h3", "Partner's note" if len(notes) == 1 else "Partners' notes"),
             bullets(
-                [f"{n.lead or m.partner or 'Partner'}, {period_name(n.period)}: {n.note}" for n in notes.itertuples()]
+                [
+                    [
+                        f"{n.lead or m.partner or 'Partner'}, {period_name(n.period)}: {n.note}",
+                        stale_mark(stale.get(f"{NOTE}{n.period}")),
+                    ]
+                    for n in notes.itertuples()
+                ]
             ),
             class_="partner-notes",
         )
@@ -308,14 +330,36 @@ def narrative(data: QuarterData, measure_id: str) -> Html:
     return section("Commentary", paragraph(text, class_="drafted"), commentary, partner)
 
 
+def _linked_tasks(data: QuarterData, measure_id: str) -> pd.DataFrame:
+    plan = data.table(ACTION_PLAN)
+    return plan[plan["measure_id"] == measure_id] if not plan.empty else plan
+
+
 @SECTIONS
 def actions(data: QuarterData, measure_id: str) -> Html:
-    """Action plan tasks and interventions linked to this measure."""
-    plan = data.table(ACTION_PLAN)
-    linked = plan[plan["measure_id"] == measure_id] if not plan.empty else plan
+    """Action plan tasks and interventions linked to this measure, marked when the plan is illustrative."""
+    linked = _linked_tasks(data, measure_id)
     if linked.empty:
         return section("Actions and interventions", paragraph("No action plan task is linked to this measure."))
-    return section("Actions and interventions", table(ACTION_HEADER, action_rows(linked), numeric_from=99))
+    stale = _stale(data, measure_id)
+    rows = [
+        [
+            a.task,
+            a.target,
+            [a.position, stale_mark(stale.get(f"{POSITION}{a.task or a.ref}"))] if a.position else a.position,
+            action_status_cell(a.status),
+            TERM_WORDS.get(a.term, "–"),
+            a.improvement or "–",
+            a.deadline or "–",
+        ]
+        for a in linked.itertuples()
+    ]
+    mark = source_mark(data, "action_plan.csv")
+    return section(
+        "Actions and interventions",
+        paragraph("These rows are ", mark, ".", class_="source-note") if mark else None,
+        table(ACTION_HEADER, rows, numeric_from=99),
+    )
 
 
 @SECTIONS
@@ -326,11 +370,11 @@ def spc(data: QuarterData, measure_id: str) -> Html:
     rows = points[points["measure_id"] == measure_id] if not points.empty else points
     if rows.empty:
         why = (
-            "cumulative or point-in-time figures (aggregation 'last') get no SPC chart"
+            "a figure taken at a point in time is not a count of events, so it has no usual range to chart"
             if m.aggregation == "last"
-            else "fewer than two periods have values"
+            else "fewer than two periods have figures"
         )
-        return section("Statistical process control", _question("pattern"), paragraph(f"No SPC chart: {why}."))
+        return section(SPC_HEADING, _question("pattern"), paragraph(f"No chart of the usual range: {why}."))
     from analysis.core.rebase import segment_bounds
     from analysis.method.spc import MIN_POINTS, per_period_target, rebases_in
 
@@ -346,13 +390,13 @@ def spc(data: QuarterData, measure_id: str) -> Html:
         limits = None
     elif start:
         limits = (
-            f"Trial limits: only {len(latest)} points since the limits were recalculated "
-            "(12 or more are needed for firm limits)."
+            f"A provisional usual range (trial limits): only {len(latest)} periods since it was last worked out "
+            "afresh; 12 or more give a firm one."
         )
     else:
-        limits = f"Trial limits: only {len(rows)} points (12 or more are needed for firm limits)."
+        limits = f"A provisional usual range (trial limits): only {len(rows)} periods; 12 or more give a firm one."
     return section(
-        "Statistical process control",
+        SPC_HEADING,
         _question("pattern"),
         paragraph(answer, class_="answer") if answer else None,
         paragraph(_pattern(latest, m.frequency), class_="pattern"),
@@ -372,7 +416,8 @@ def _pattern(segment: pd.DataFrame, frequency: str) -> str:
     head = f"The latest figure, {period_name(last['period'])} ({number(last['value'])}), is "
     if not phrases:
         return (
-            head + "within the process limits, and not part of a run, a trend or two of three points close to a limit."
+            head + "within the usual range (the process limits), and not part of a run of seven on one side of the "
+            "average, seven rises or falls in a row, or two of three close to the edge of the range."
         )
     return head + "; ".join(phrases) + "."
 
@@ -382,7 +427,8 @@ def _rebased(period: str, events: list[tuple[str, str]]) -> Html:
     reason = dict(events).get(period)
     why = f": {reason}" if reason else ""
     return paragraph(
-        f"The mean and limits were recalculated from {period_name(period)}, where the process changed{why}.",
+        f"The average and the usual range were worked out afresh (a rebase) from {period_name(period)}, where the "
+        f"process changed{why}.",
         class_="rebase",
     )
 
@@ -415,10 +461,10 @@ def change(data: QuarterData, measure_id: str) -> Html:
         else ("change-small" if c["small_count"] else ("change-significant" if c["significant"] else "change-none"))
     )
     test = (
-        paragraph(f"Exact test of the counts: {c['verdict']}.", class_="method")
+        paragraph(ratio_words(row), class_="method")
         if c is not None
         else paragraph(
-            "The test of chance applies to counts (aggregation 'sum'); this measure is a rate or a cumulative figure.",
+            "The test of chance applies to counts of events; this measure is a rate, an average or a running total.",
             class_="method",
         )
     )
@@ -442,19 +488,43 @@ def projection(data: QuarterData, measure_id: str) -> Html:
         row["p_meet_target"] if present(row.get("p_meet_target")) else None,
     )
     method = (
-        "Last year's seasonal pattern scales the year to date; the range allows for chance (Poisson) variation "
-        "in the events still to come and for uncertainty in the rate."
+        "The year to date is scaled up by last year's pattern; the range allows for the chance ups and downs of the "
+        "events still to come (a Poisson model) and for uncertainty in their rate."
         if m.aggregation == "sum"
-        else "For rates and cumulative figures the forecast is a point estimate, without a range."
+        else "For rates, averages and running totals the forecast is a single figure, without a range."
     )
     answer = _answer(measure_verdict(data, measure_id), "odds")
-    forecast = Projection(p.forecast, p.low, p.high, None).describe(m.unit)
+    unit = f" {m.unit}" if m.unit else ""
+    forecast = f"Projected {number(p.forecast)}{unit} by the year end"
+    if p.low is not None and p.high is not None:
+        forecast += f", likely between {number(p.low)} and {number(p.high)} (a 95% range)"
     return section(
         "Projection",
         _question("odds"),
         paragraph(answer, class_="answer") if answer else paragraph(_odds_absent(row["status"]), class_="answer"),
-        paragraph(_sentence(forecast), "."),
+        paragraph(forecast, "."),
         paragraph(method, class_="method"),
+    )
+
+
+SPC_HEADING = "Unusual changes (statistical process control)"
+
+
+def ratio_words(row: pd.Series | dict) -> str:
+    """The exact test's rate ratio and its confidence interval in plain words first, the terms after.
+
+    >>> ratio_words({"change_ratio": 0.93, "change_low": 0.88, "change_high": 0.98, "change_significant": "yes"})
+    "This year's count is 0.93 times last year's; allowing for chance, the true ratio is likely to lie between 0.88 and 0.98 (the rate ratio and its 95% confidence interval, from an exact test of the counts), so the change is beyond chance."
+    """
+    ratio, low, high = row.get("change_ratio"), row.get("change_low"), row.get("change_high")
+    beyond = "beyond chance" if row.get("change_significant") == "yes" else "within what chance explains"
+    if not present(ratio) or not present(low):
+        return f"Tested exactly on the counts, the change is {beyond}."
+    upper = f"between {number(low, 2)} and {number(high, 2)}" if present(high) else f"{number(low, 2)} or more"
+    return (
+        f"This year's count is {number(ratio, 2)} times last year's; allowing for chance, the true ratio is likely to "
+        f"lie {upper} (the rate ratio and its 95% confidence interval, from an exact test of the counts), so the "
+        f"change is {beyond}."
     )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pandas as pd
 
 from analysis.core.formatting import number, present
-from analysis.core.periods import Quarter, fy_label, parse_quarter, period_name
+from analysis.core.periods import Quarter, fy_label, parse_quarter, period_name, periods_in_words
 from analysis.core.vocabulary import JUDGED, NO_DATA, STATUS_WORDS
 from analysis.processed.contract import STATUS_HISTORY
 from analysis.processed.quarter import QuarterData
@@ -35,14 +35,7 @@ def missing_periods(row: pd.Series | dict) -> list[str]:
     return [p for p in text.split(";") if p]
 
 
-def in_words(periods: list[str]) -> str:
-    """Periods in prose, joined with commas and "and".
-
-    >>> in_words(["2015-07"]), in_words(["2015-07", "2015-08", "2015-09"])
-    ('July 2015', 'July 2015, August 2015 and September 2015')
-    """
-    names = [period_name(p) for p in periods]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+in_words = periods_in_words  # periods in prose, joined with commas and "and"
 
 
 def incomplete_note(row: pd.Series | dict) -> str:
@@ -62,13 +55,86 @@ def incomplete_note(row: pd.Series | dict) -> str:
 
 
 def quarter_figure(row: pd.Series | dict) -> str:
-    """The quarter's own figure, or "no return yet" when none of its periods has a value.
+    """The quarter's own figure, or "no return yet" when none of its periods has a value; "so far" while a
+    return is still due, so that part of a quarter never reads as the whole.
 
     >>> quarter_figure({"quarter_actual": 612.0, "status": "green"}), quarter_figure({"quarter_actual": None})
     ('612', 'no return yet')
+    >>> quarter_figure({"quarter_actual": 400.0, "periods_missing": "2015-09"})
+    '400 so far'
     """
     value = row.get("quarter_actual")
-    return number(value) if present(value) else NO_RETURN
+    if not present(value):
+        return NO_RETURN
+    return f"{number(value)} so far" if missing_periods(row) else number(value)
+
+
+NUMBER_WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six"}
+
+
+def behind_words(lag: int, frequency: str) -> str:
+    """How far behind a measure's figures normally are, from its register's ``lag``.
+
+    >>> behind_words(1, "monthly"), behind_words(2, "quarterly")
+    ('one month behind', 'two quarters behind')
+    """
+    unit = "quarter" if frequency == "quarterly" else "month"
+    return f"{NUMBER_WORDS.get(lag, str(lag))} {unit}{'' if lag == 1 else 's'} behind"
+
+
+def _is(periods: list[str], singular: str, plural: str) -> str:
+    return singular if len(periods) == 1 else plural
+
+
+def data_statement(row: pd.Series | dict, quarter: Quarter) -> str:
+    """How far the figures go and which returns are still due, in one statement; ``""`` when the figures reach
+    the end of the quarter and nothing is due.
+
+    A measure whose figures are normally behind (its ``lag``) says so, and which periods are therefore not
+    yet due, in the same sentence as any return that is due: the two are never stated apart.
+
+    >>> q2 = Quarter(2015, 2)
+    >>> data_statement({"period_end": "2015-08", "periods_missing": "2015-09", "lag": 0, "frequency": "monthly"}, q2)
+    'Figures to the end of August 2015; the return for September 2015 is still due.'
+    >>> data_statement({"period_end": "2015-08", "periods_missing": "", "lag": 1, "frequency": "monthly"}, q2)
+    "Figures to the end of August 2015: this measure's figures are normally one month behind, so September 2015 is not yet due."
+    >>> data_statement({"period_end": "2015-07", "periods_missing": "2015-08", "lag": 1, "frequency": "monthly"}, q2)
+    "Figures to the end of July 2015; the return for August 2015 is still due, and September 2015 is not yet due (this measure's figures are normally one month behind)."
+    >>> data_statement({"period_end": "2015-09", "periods_missing": "2015-07", "lag": 0, "frequency": "monthly"}, q2)
+    'Figures to the end of September 2015, but the return for July 2015 is still due.'
+    >>> data_statement({"period_end": "2015-09", "periods_missing": "", "lag": 0, "frequency": "monthly"}, q2)
+    ''
+    """
+    from analysis.core.periods import reporting_window
+
+    end = row.get("period_end", "")
+    end = end if isinstance(end, str) else ""
+    missing = missing_periods(row)
+    frequency = str(row.get("frequency") or "monthly")
+    lag = int(row.get("lag") or 0) if present(row.get("lag")) else 0
+    window = reporting_window(quarter, frequency)  # type: ignore[arg-type]
+    later = [p for p in window if (not end or p > end) and p not in missing]  # after the period end, not yet due
+    behind = behind_words(lag, frequency)
+    due = (
+        f"the return{_is(missing, '', 's')} for {in_words(missing)} {_is(missing, 'is', 'are')} still due"
+        if missing
+        else ""
+    )
+    if not end:
+        return f"No figures yet: {due}." if due else ""
+    to = f"Figures to the end of {period_name(end)}"
+    if not missing and not later:
+        return ""
+    if not missing:
+        return f"{to}: this measure's figures are normally {behind}, so {in_words(later)} {_is(later, 'is', 'are')} not yet due."
+    if later and lag:
+        return (
+            f"{to}; {due}, and {in_words(later)} {_is(later, 'is', 'are')} not yet due "
+            f"(this measure's figures are normally {behind})."
+        )
+    if end in (quarter.last_month, str(quarter)):
+        return f"{to}, but {due}."
+    return f"{to}; {due}."
 
 
 def status_on_data(data: QuarterData, row: pd.Series | dict) -> Html:

@@ -37,7 +37,7 @@ def variation_badge(code: str | None, short: bool = False) -> Html:
     """The variation icon in words and symbol (``short`` words for tables).
 
     >>> variation_badge("common_cause")
-    '<span class="spc spc-variation spc-common-cause"><span class="spc-symbol" aria-hidden="true">~</span> Common cause variation: no significant change</span>'
+    '<span class="spc spc-variation spc-common-cause"><span class="spc-symbol" aria-hidden="true">~</span> No unusual change: within the usual range of variation (common cause)</span>'
     """
     return _badge("variation", code or "", VARIATION, short)
 

@@ -27,10 +27,11 @@ import nbformat
 
 from analysis.core.cachestore import fetch, store
 from analysis.core.paths import TEMPLATES
-from analysis.core.vocabulary import STATUS_SHORT, STATUS_SYMBOLS
+from analysis.core.vocabulary import GLOSSARY, STATUS_SHORT, STATUS_SYMBOLS
 from analysis.processed.contract import MANIFEST
 from analysis.site.assets import SITE_TEMPLATES, stylesheet
 from analysis.site.catalogue import (
+    PAPER_NAME,
     Failure,
     Page,
     QuarterContext,
@@ -41,6 +42,7 @@ from analysis.site.catalogue import (
     notebook_failure,
     page_title,
 )
+from analysis.site.terms import glossary_links
 
 _IMAGE_WITHOUT_ALT = re.compile(r"<img(?![^>]*\balt=)")
 NO_ALT = "No description has been provided for this image"
@@ -155,6 +157,7 @@ def page_resources(page: Page, context: QuarterContext, nb: Any, failure: Failur
         "code_css": "",
         "provenance": [{"label": k, "value": v} for k, v in context.provenance],
         "manifest_href": f"{prefix}{MANIFEST}" if context.provenance else "",
+        "paper_href": f"{prefix}{PAPER_NAME}",
         "css": stylesheet(),
     }
 
@@ -166,7 +169,7 @@ def page_key(page: Page, context: QuarterContext, view: bool = False) -> str:
         digest.update(page.notebook.read_bytes())
     for path in sorted(SITE_TEMPLATES.iterdir()):
         digest.update(path.read_bytes())
-    digest.update(repr((stylesheet(), STATUS_SHORT, STATUS_SYMBOLS)).encode())
+    digest.update(repr((stylesheet(), STATUS_SHORT, STATUS_SYMBOLS, GLOSSARY)).encode())  # the terms linked too
     return digest.hexdigest()
 
 
@@ -248,7 +251,7 @@ def _render_page(page: Page, context: QuarterContext, target: Path) -> None:
         "metadata": {"name": Path(page.html).stem},
     }
     body, _ = exporter().from_notebook_node(display_notebook(nb), resources=resources)
-    target.write_text(body, encoding="utf-8", newline="\n")
+    target.write_text(glossary_links(page, body), encoding="utf-8", newline="\n")
 
 
 def _render_view(page: Page, context: QuarterContext, target: Path) -> None:

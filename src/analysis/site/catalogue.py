@@ -51,9 +51,13 @@ FIXED_PAGES = (
         "neighbourhoods.ipynb", "neighbourhoods.html", "neighbourhoods", "Neighbourhoods", "Neighbourhoods",
         "the neighbourhoods page", optional=True,
     ),
+    FixedPage("method.ipynb", "method.html", "method", "How the figures are made", "How the figures are made",
+              "the method page"),
+    FixedPage("glossary.ipynb", "glossary.html", "glossary", "Glossary", "Glossary", "the glossary"),
 )  # fmt: skip
 _FIXED = {p.kind: p for p in FIXED_PAGES}
 OPTIONAL_KINDS = frozenset(p.kind for p in FIXED_PAGES if p.optional)
+GLOSSARY_PAGE = _FIXED["glossary"].html  # where the pages' first use of each term links to
 
 
 PAPER_NAME = "committee-paper.pdf"  # the quarter's committee paper, beside its dashboard

@@ -14,7 +14,7 @@ from analysis.core.vocabulary import NO_DATA, STATUS_CODES, STATUS_COUNTED, STAT
 from analysis.processed.atomic import write_text_atomic
 from analysis.processed.contract import MEASURE_STATUS
 from analysis.site.assets import check_offline, environment, stylesheet
-from analysis.site.catalogue import load_context, quarter_name
+from analysis.site.catalogue import PAPER_NAME, load_context, quarter_name
 from analysis.site.quarto import home_page
 
 
@@ -69,6 +69,7 @@ def _quarter_row(name: str, folder: Path, site_root: Path, publishing: set[str])
         "label": quarter_name(name).split(" (")[0],
         "months": quarter_name(name).partition(" (")[2].rstrip(")"),
         "href": f"{name}/index.html" if linked else "",
+        "paper_href": f"{name}/{PAPER_NAME}" if linked else "",
         "partnership": context.partnership,
         "total": len(context.measures),
         "counts": counts,

@@ -63,8 +63,9 @@ from analysis.site.catalogue import (
     notebook_failure,
     page_title,
 )
+from analysis.site.terms import glossary_links
 
-# The oldest Quarto the site is made for: 1.7, the version tested (README, "Rendering with Quarto").
+# The oldest Quarto the site is made for: 1.7, the version tested (docs/rendering.md, "Rendering with Quarto").
 SUPPORTED = (1, 7)
 NAVIGATION_FILE = "_navigation.yml"
 THEME = "src/analysis/templates/quarto/theme.scss"  # the theme layer _quarto.yml names, staged with the stylesheet
@@ -238,7 +239,8 @@ def navigation(context: QuarterContext, pages: list[Page]) -> dict[str, Any]:
                 "left": [
                     *({"text": text, "href": sources[name]} for text, name in navigation_links()),
                     *({"text": quarto_text(title), "href": sources[name]} for name, title in context.extra_pages),
-                ]
+                ],
+                "right": [{"text": "Committee paper (PDF)", "href": PAPER_NAME}],  # every page's header leads to it
             },
             # No title: a sidebar with a title gets an id and then shows only on the pages it lists.
             "sidebar": {"style": "docked", "contents": [{"text": "Measures by priority"}, *sections]},
@@ -544,7 +546,7 @@ def collect_output(stage: Path, context: QuarterContext, pages: list[Page], site
         target = site_dir / page.html
         target.parent.mkdir(parents=True, exist_ok=True)
         text, found = restore_outputs((output / page.html).read_text(encoding="utf-8"), kept)
-        target.write_text(text, encoding="utf-8")
+        target.write_text(glossary_links(page, text), encoding="utf-8")
         written.append(target)
         restored |= found
     if restored != set(kept):
