@@ -1,10 +1,14 @@
 # Two commands: `make report` builds the demo quarter, `make test` runs the whole suite (and prints its 15 slowest
 # steps, so what the suite costs stays in sight).
 # `make quick` runs the unit, doctest and page tests without building a quarter (no notebook is executed).
+# Both run on two processes (pytest-xdist); tests/groups.py keeps the tests of one build in one process.
+# `make test WORKERS=0` runs in one process, in the order of the files.
 VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
 QUARTER ?=
+WORKERS ?= 2
+PARALLEL := $(if $(filter 0,$(WORKERS)),,-n $(WORKERS) --dist loadgroup)
 STAMP := $(VENV)/.installed
 
 .PHONY: report test quick lint format clean benchmark
@@ -13,10 +17,10 @@ report: $(STAMP)
 	$(BIN)/csp-report build $(if $(QUARTER),--quarter $(QUARTER))
 
 test: $(STAMP)
-	$(BIN)/python -m pytest --durations=15
+	$(BIN)/python -m pytest $(PARALLEL) --durations=15
 
 quick: $(STAMP)
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest $(PARALLEL) -m "not slow"
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

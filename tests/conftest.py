@@ -21,7 +21,8 @@ BUILDING_FIXTURES = {
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Refuse a test that builds a quarter without ``@pytest.mark.slow``, so `make quick` stays quick."""
+    """Refuse a test that builds a quarter without ``@pytest.mark.slow``, so `make quick` stays quick; on two
+    processes (`make test`), put the files that build first (tests/groups.py)."""
     unmarked = [
         item.nodeid
         for item in items
@@ -29,6 +30,19 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     ]
     if unmarked:
         raise pytest.UsageError("these tests build a quarter but are not marked slow:\n  " + "\n  ".join(unmarked))
+    if getattr(config.option, "loadgroup", False):  # set in each pytest-xdist worker by ``--dist loadgroup``
+        from groups import order
+
+        order(items)
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """``--dist loadgroup`` hands out the groups of tests/groups.py (a file, or the files of one session build)."""
+    if config.getvalue("dist") == "loadgroup":
+        from groups import GroupScheduling
+
+        return GroupScheduling(config, log)
+    return None
 
 
 @pytest.fixture

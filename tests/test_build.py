@@ -192,31 +192,32 @@ def test_every_page_carries_the_provenance_footer(built_demo):
 
 
 @pytest.mark.slow
-def test_a_change_made_while_a_build_runs_is_built_by_the_next_build(tmp_path, demo_copy, monkeypatch):
+def test_a_change_made_while_a_build_runs_is_built_by_the_next_build(tmp_path, small_copy, monkeypatch):
     """A return read in (or a quarter started) while a build reads the same data is never lost.
 
     The hook changes a figure after the build has read its inputs, as ``ingest returns --revise`` would while
     the notebooks run: the build publishes what it read, and the next build sees the change and builds it.
+    On the session's small partnership (tests/partnership.py), which keeps the demo's ASB figures.
     """
     from analysis.ingest.tables import read_csv_table, write_csv_table
     from analysis.pipeline import build
 
-    out = tmp_path / "out"
+    data, out = small_copy, tmp_path / "out"
     real = build.compute_tables
 
     def ingest_meanwhile(inputs, q, paths):
-        path = demo_copy / "actuals.csv"
+        path = data / "actuals.csv"
         table = read_csv_table(path, ("measure_id", "period", "value"))
         table.rows = [[m, p, "9999" if (m, p) == ("asb-incidents", "2015-05") else v] for m, p, v in table.rows]
         write_csv_table(table, path)
         return real(inputs, q, paths)
 
     monkeypatch.setattr(build, "compute_tables", ingest_meanwhile)
-    first = build_quarter(demo_copy, out, Q, jobs=2, renderer="builtin", progress=False)
+    first = build_quarter(data, out, Q, jobs=2, renderer="builtin", progress=False)
     monkeypatch.setattr(build, "compute_tables", real)
     assert first.ok
     before = _asb_ytd(out)
-    again = build_quarter(demo_copy, out, Q, jobs=2, renderer="builtin", progress=False)
+    again = build_quarter(data, out, Q, jobs=2, renderer="builtin", progress=False)
     assert again.ok and not all(r.cached for r in again.notebooks), "not 'nothing changed'"
     assert _asb_ytd(out) != before, "the site has the new figure"
 
