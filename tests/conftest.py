@@ -36,6 +36,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         order(items)
 
 
+@pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook: without it (``WORKERS=0``) the suite runs in one process
 def pytest_xdist_make_scheduler(config: pytest.Config, log):
     """``--dist loadgroup`` hands out the groups of tests/groups.py (a file, or the files of one session build)."""
     if config.getvalue("dist") == "loadgroup":

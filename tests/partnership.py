@@ -18,15 +18,11 @@ from pathlib import Path
 
 import yaml
 
+from analysis.core.leads import lead_page_name
+
 DEMO = Path(__file__).resolve().parents[1] / "data" / "raw"
 QUARTER = "2015-16-Q1"
 MEASURES = ("asb-incidents", "da-referrals", "hate-incidents")
-NOTEBOOKS = (
-    "dashboard.ipynb",
-    "method.ipynb",
-    "strategic-assessment.ipynb",
-    *(f"measures/{m}.ipynb" for m in MEASURES),
-)
 
 HOSTILE = {
     "script": "<script>alert('title')</script>",
@@ -46,11 +42,9 @@ def _drop_other_measures(path: Path) -> None:
     path.write_text("".join([lines[0], *kept]), encoding="utf-8")
 
 
-def write_partnership(folder: Path) -> Path:
-    """Write the partnership's inputs into ``folder`` (a new folder); returns it."""
-    shutil.copytree(DEMO, folder)
-    register_path = folder / "measures.yml"
-    register = yaml.safe_load(register_path.read_text(encoding="utf-8"))
+def partnership_register() -> dict:
+    """The partnership's register: the demo's, with its three measures, a hostile name, title, lead and priority."""
+    register = yaml.safe_load((DEMO / "measures.yml").read_text(encoding="utf-8"))
     register["partnership"] = PARTNERSHIP
     register["measures"] = [m for m in register["measures"] if m["id"] in MEASURES]
     for m in register["measures"]:
@@ -61,7 +55,36 @@ def write_partnership(folder: Path) -> Path:
     for priority in register.get("priorities", []):  # the plan names the priority too
         if priority["name"] == "Hate crime":
             priority["name"] = f"Hate {HOSTILE['svg']}"
-    register_path.write_text(yaml.safe_dump(register, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return register
+
+
+def _theme_groups(register: dict) -> list[str]:
+    """The leads with a page of their own (analysis.core.leads.theme_groups): every lead named, one per page name."""
+    named = [m.get("lead", "") for m in register["measures"]] + [p.get("lead", "") for p in register["priorities"]]
+    found: dict[str, str] = {}
+    for lead in filter(None, named):
+        found.setdefault(lead_page_name(lead), lead)
+    return list(found)
+
+
+NOTEBOOKS = (
+    "dashboard.ipynb",
+    "glossary.ipynb",
+    "method.ipynb",
+    "strategic-assessment.ipynb",
+    *(f"{page}.ipynb" for page in _theme_groups(partnership_register())),
+    *(f"measures/{m}.ipynb" for m in MEASURES),
+)
+"""Every notebook a build of the partnership executes."""
+
+
+def write_partnership(folder: Path) -> Path:
+    """Write the partnership's inputs into ``folder`` (a new folder); returns it."""
+    shutil.copytree(DEMO, folder)
+    register = partnership_register()
+    (folder / "measures.yml").write_text(
+        yaml.safe_dump(register, sort_keys=False, allow_unicode=True), encoding="utf-8"
+    )
     _drop_other_measures(folder / "actuals.csv")
     _drop_other_measures(folder / "action_plan.csv")
     _drop_other_measures(folder / "events.csv")

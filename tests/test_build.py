@@ -9,6 +9,7 @@ import nbformat
 import pandas as pd
 import pytest
 from compare import assert_same
+from partnership import NOTEBOOKS
 
 from analysis.cli import main
 from analysis.pipeline.build import build_quarter
@@ -47,7 +48,8 @@ def test_one_executed_notebook_per_measure_plus_the_quarter_pages(built_demo):
     reports = built_demo / "reports" / Q
     names = sorted(p.relative_to(reports).as_posix() for p in reports.rglob("*.ipynb"))
     assert names == sorted(
-        ["dashboard.ipynb", "strategic-assessment.ipynb", "method.ipynb", *(f"measures/{m}.ipynb" for m in MEASURES),
+        ["dashboard.ipynb", "strategic-assessment.ipynb", "method.ipynb", "glossary.ipynb",
+         *(f"measures/{m}.ipynb" for m in MEASURES),
          *(f"leads/{lead}.ipynb" for lead in LEADS)]
     )  # fmt: skip
 
@@ -110,8 +112,12 @@ def test_cache_reexecutes_exactly_what_changed(tmp_path, small_copy):
     actuals.write_text(actuals.read_text().replace("asb-incidents,2015-06,769", "asb-incidents,2015-06,770"))
     changed = build_quarter(demo_copy, out, Q, jobs=2, renderer="builtin", progress=False)
     executed = sorted(r.name for r in changed.notebooks if not r.cached)
-    # the method page lists the inputs' hashes, so it follows any change to them
-    assert executed == ["dashboard.ipynb", "measures/asb-incidents.ipynb", "method.ipynb", "strategic-assessment.ipynb"]
+    # the method page lists the inputs' hashes, so it follows any change to them; a theme group's page summarises
+    # its measures' figures and the plan
+    groups = [n for n in NOTEBOOKS if n.startswith("leads/")]
+    assert executed == sorted(
+        ["dashboard.ipynb", *groups, "measures/asb-incidents.ipynb", "method.ipynb", "strategic-assessment.ipynb"]
+    )
     status = pd.read_csv(out / "data" / "processed" / Q / "measure_status.csv").set_index("measure_id")
     assert status.loc["asb-incidents", "ytd_actual"] == 2528
     page = (out / "_site" / Q / "measures" / "asb-incidents.html").read_text()
@@ -184,7 +190,7 @@ def test_every_page_carries_the_provenance_footer(built_demo):
     fingerprint = __import__("json").loads(manifest)["data_fingerprint"]
     pages = sorted(site.rglob("*.html"))
     views = [p for p in pages if p.relative_to(site).parts[0] == "notebooks"]  # "How this page was made", one each
-    assert len(pages) - len(views) == len(views) == len(MEASURES) + len(LEADS) + 3
+    assert len(pages) - len(views) == len(views) == len(MEASURES) + len(LEADS) + 4  # and the four quarter pages
     for page in pages:
         html = page.read_text()
         assert f"Data fingerprint: <code>{fingerprint}</code>" in html, page.name

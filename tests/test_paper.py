@@ -25,6 +25,7 @@ from analysis.core.vocabulary import ACTION_STATUSES
 from analysis.inputs.register import check_register, parse_register
 from analysis.processed.contract import EXCEPTIONS, MEASURE_STATUS
 from analysis.processed.quarter import read_register, read_table
+from analysis.report.measure import SPC_HEADING
 from analysis.site import paper
 from analysis.site.print_charts import chart_for_print
 
@@ -199,7 +200,7 @@ def test_demo_paper_gives_each_exception_item_its_page_with_the_one_chart_it_is_
     assert len(starts) == len(exceptions) + 1
     assert all(b - a == 1 for a, b in itertools.pairwise(starts)), f"each item on its one page: {starts}"
     items = " ".join(pages[starts[0] : starts[-1]])
-    for heading in ("Year to date", "Change on last year", "Projection", "Statistical process control", "Commentary"):
+    for heading in ("Year to date", "Change on last year", "Projection", SPC_HEADING, "Commentary"):
         assert items.count(heading) >= len(exceptions), heading
     assert "Period by period" not in items and "Exact test of the counts" not in items, "the site's detail"
     tables = _text(reader, slice(starts[-1], starts[-1] + 1))
